@@ -1,0 +1,30 @@
+# Quick start: `make test` installs what is missing, builds with the sanitizers and runs every test.
+# `make bench` builds optimised and runs the benchmarks in bench/.
+.PHONY: all deps build test bench format clean
+
+JOBS ?= $(shell nproc)
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build/dev/build.ninja: CMakeLists.txt CMakePresets.json | deps
+	cmake --preset dev
+
+build: deps build/dev/build.ninja
+	cmake --build --preset dev -j $(JOBS)
+
+test: build
+	ctest --preset dev -j $(JOBS)
+
+bench: deps
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS)
+	build/release/bench/selection_bench
+
+format:
+	git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf build

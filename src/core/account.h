@@ -1,0 +1,71 @@
+#pragma once
+
+// One pooled account as the routing core sees it (spec §1.2): its settings from config and its
+// live state (status, blocks, load, quota). Plain data; the owner (core::Router, itself owned by
+// the live pool) serialises access. Credentials are not here: the core never needs them.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "core/quota.h"
+#include "core/rolling_load.h"
+
+namespace maxpool::core {
+
+enum class AccountType { kOAuth, kApiKey, kProvider };
+enum class Provider { kAnthropic, kZai, kKimi };
+
+// The reference's `status`. kExhausted is honoured everywhere but weekly exhaustion is derived
+// from quota (spec §2.4).
+enum class AccountStatus { kActive, kThrottled, kError, kExhausted };
+
+struct AccountSettings {
+  std::string name;
+  AccountType type = AccountType::kOAuth;
+  Provider provider = Provider::kAnthropic;
+  double priority = 0;                    // lower is preferred
+  std::optional<double> cap_utilization;  // owner reservation, in (0, 1)
+  std::vector<std::string> profiles = {"claude", "all"};
+  bool enabled = true;
+  std::optional<absl::Time> added_at;     // set only for accounts added while running (§6.6)
+
+  bool is_provider() const { return type == AccountType::kProvider; }
+  bool HasProfile(std::string_view profile) const;
+};
+
+struct AccountState {
+  AccountStatus status = AccountStatus::kActive;
+  std::optional<absl::Time> rate_limited_until;
+  std::optional<absl::Time> cooldown_until;
+  std::optional<absl::Time> provisional_upstream_until;
+  std::string provisional_upstream_fingerprint;
+  std::string provisional_rate_limit_fingerprint;
+  std::optional<absl::Time> recovered_at;
+  bool refresh_dead = false;
+
+  int in_flight = 0;
+  int active_weight = 0;
+  int64_t completed_requests = 0;
+  int64_t failed_requests = 0;
+  int consecutive_failures = 0;
+  int last_status = 0;
+  std::optional<absl::Duration> last_response;
+  std::string last_error;  // a FailureClass name or a reason such as "rate_limited"
+  std::optional<absl::Time> last_error_at;
+  std::optional<absl::Time> last_success_at;
+  std::optional<absl::Time> last_accepted_at;
+  std::optional<absl::Time> last_used_at;
+
+  QuotaReading quota;
+  RollingLoad load;
+};
+
+struct Account {
+  AccountSettings settings;
+  AccountState state;
+};
+
+}  // namespace maxpool::core
