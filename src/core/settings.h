@@ -14,9 +14,16 @@ namespace maxpool::core {
 // scheduler.routingMode (spec §6.5).
 enum class RoutingMode { kSticky, kBalance, kPreferClaude, kPreferZai, kPreferKimi };
 
+// Whether provider accounts (GLM, Kimi) may serve Claude sessions in sticky mode (§6.1):
+// scheduler.crossProviderFallbackPolicy, or scheduler.providers.<key>.claudeFallback.
+enum class ClaudeFallback { kNever, kWhenExhausted, kAlways };
+
 struct SchedulerSettings {
   double switch_threshold = 0.90;  // session bench (§2.3)
   RoutingMode routing_mode = RoutingMode::kSticky;
+  ClaudeFallback claude_fallback = ClaudeFallback::kNever;
+  std::optional<ClaudeFallback> zai_claude_fallback;
+  std::optional<ClaudeFallback> kimi_claude_fallback;
 
   int safety_max_active_per_account = 50;
   int safety_max_global_active = 150;

@@ -1,0 +1,403 @@
+#include "config/config_validation.h"
+
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <string_view>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "boost/json/serialize.hpp"
+#include "boost/json/string.hpp"
+#include "config/json_proto_codec.h"
+
+namespace maxpool::config {
+namespace {
+
+constexpr std::initializer_list<std::string_view> kFallbackPolicies = {"never", "when-exhausted",
+                                                                        "always"};
+constexpr std::initializer_list<std::string_view> kRoutingModes = {
+    "sticky", "balance", "prefer-claude", "prefer-zai", "prefer-kimi"};
+
+// A non-secret value for an error message: JSON-quoted, cut at 40 characters.
+std::string Quote(std::string_view value) {
+  constexpr size_t kMax = 40;
+  if (value.size() > kMax) {
+    return absl::StrCat(boost::json::serialize(boost::json::string(value.substr(0, kMax))),
+                        "...");
+  }
+  return boost::json::serialize(boost::json::string(value));
+}
+
+bool IsLoopbackHost(std::string_view host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" ||
+         absl::StartsWith(host, "127.");
+}
+
+// Collects the first error; the checks go on but only the first one is reported.
+class Validator {
+ public:
+  explicit Validator(std::vector<std::string>& warnings) : warnings_(warnings) {}
+
+  absl::Status result() const { return first_error_; }
+
+  void Fail(const std::string& path, std::string_view reason) {
+    if (first_error_.ok()) {
+      first_error_ = absl::InvalidArgumentError(absl::StrCat(path, ": ", reason));
+    }
+  }
+  void Warn(const std::string& path, std::string_view what) {
+    warnings_.push_back(absl::StrCat(path, ": ", what));
+  }
+
+  void Port(bool has, int64_t value, const std::string& path) {
+    if (has && (value < 1 || value > 65535)) {
+      Fail(path, absl::StrCat("must be between 1 and 65535, got ", value));
+    }
+  }
+  void Fraction(bool has, double value, const std::string& path) {
+    if (has && !(value >= 0 && value <= 1)) {
+      Fail(path, absl::StrCat("must be a fraction between 0 and 1, got ", value));
+    }
+  }
+  void Positive(bool has, double value, const std::string& path) {
+    if (has && !(value > 0)) Fail(path, absl::StrCat("must be positive, got ", value));
+  }
+  void NonNegative(bool has, double value, const std::string& path) {
+    if (has && !(value >= 0)) Fail(path, absl::StrCat("must not be negative, got ", value));
+  }
+  void OneOf(bool has, const std::string& value, std::initializer_list<std::string_view> allowed,
+             const std::string& path) {
+    if (!has) return;
+    for (std::string_view option : allowed) {
+      if (value == option) return;
+    }
+    std::vector<std::string> quoted;
+    for (std::string_view option : allowed) quoted.push_back(Quote(option));
+    Fail(path, absl::StrCat("unknown value ", Quote(value), ", expected one of ",
+                            absl::StrJoin(quoted, ", ")));
+  }
+  void HttpUrl(bool has, const std::string& value, const std::string& path) {
+    if (has && !absl::StartsWith(value, "http://") && !absl::StartsWith(value, "https://")) {
+      Fail(path, "must be an http:// or https:// URL");
+    }
+  }
+
+ private:
+  std::vector<std::string>& warnings_;
+  absl::Status first_error_;
+};
+
+void ValidateScheduler(v1::SchedulerConfig& s, Validator& v) {
+  const std::string p = "scheduler.";
+  v.Positive(s.has_safety_max_active_per_account(), s.safety_max_active_per_account(),
+             p + "safetyMaxActivePerAccount");
+  v.Positive(s.has_safety_max_global_active(), s.safety_max_global_active(),
+             p + "safetyMaxGlobalActive");
+  v.Positive(s.has_cooldown_ms(), static_cast<double>(s.cooldown_ms()), p + "cooldownMs");
+  v.Positive(s.has_max_cooldown_ms(), static_cast<double>(s.max_cooldown_ms()),
+             p + "maxCooldownMs");
+  v.Positive(s.has_network_cooldown_ms(), static_cast<double>(s.network_cooldown_ms()),
+             p + "networkCooldownMs");
+  v.Fraction(s.has_weekly_soft_threshold(), s.weekly_soft_threshold(), p + "weeklySoftThreshold");
+  v.Fraction(s.has_weekly_reserve_threshold(), s.weekly_reserve_threshold(),
+             p + "weeklyReserveThreshold");
+  v.Fraction(s.has_weekly_critical_threshold(), s.weekly_critical_threshold(),
+             p + "weeklyCriticalThreshold");
+  v.Fraction(s.has_weekly_exhausted_threshold(), s.weekly_exhausted_threshold(),
+             p + "weeklyExhaustedThreshold");
+  // Spec §2.4: the tiers are soft < reserve < critical <= exhausted.
+  if (s.has_weekly_soft_threshold() && s.has_weekly_reserve_threshold() &&
+      !(s.weekly_soft_threshold() < s.weekly_reserve_threshold())) {
+    v.Fail(p + "weeklyReserveThreshold",
+           absl::StrCat("must be greater than weeklySoftThreshold (", s.weekly_soft_threshold(),
+                        "), got ", s.weekly_reserve_threshold()));
+  }
+  if (s.has_weekly_reserve_threshold() && s.has_weekly_critical_threshold() &&
+      !(s.weekly_reserve_threshold() < s.weekly_critical_threshold())) {
+    v.Fail(p + "weeklyCriticalThreshold",
+           absl::StrCat("must be greater than weeklyReserveThreshold (",
+                        s.weekly_reserve_threshold(), "), got ", s.weekly_critical_threshold()));
+  }
+  if (s.has_weekly_critical_threshold() && s.has_weekly_exhausted_threshold() &&
+      !(s.weekly_critical_threshold() <= s.weekly_exhausted_threshold())) {
+    v.Fail(p + "weeklyExhaustedThreshold",
+           absl::StrCat("must not be less than weeklyCriticalThreshold (",
+                        s.weekly_critical_threshold(), "), got ", s.weekly_exhausted_threshold()));
+  }
+  v.OneOf(s.has_cross_provider_fallback_policy(), s.cross_provider_fallback_policy(),
+          kFallbackPolicies, p + "crossProviderFallbackPolicy");
+  v.OneOf(s.has_routing_mode(), s.routing_mode(), kRoutingModes, p + "routingMode");
+  v.NonNegative(s.has_peak_defaults_version(), s.peak_defaults_version(),
+                p + "peakDefaultsVersion");
+
+  v.NonNegative(s.has_critical_pre_reset_hours(), s.critical_pre_reset_hours(),
+                p + "criticalPreResetHours");
+  v.NonNegative(s.has_critical_pressure_unlock_routes(), s.critical_pressure_unlock_routes(),
+                p + "criticalPressureUnlockRoutes");
+  v.Positive(s.has_per_account_concurrency_target(), s.per_account_concurrency_target(),
+             p + "perAccountConcurrencyTarget");
+  v.Positive(s.has_reserve_concurrency_target(), s.reserve_concurrency_target(),
+             p + "reserveConcurrencyTarget");
+  v.Fraction(s.has_fast_refill_discount(), s.fast_refill_discount(), p + "fastRefillDiscount");
+  v.Fraction(s.has_fast_refill_fade_util(), s.fast_refill_fade_util(), p + "fastRefillFadeUtil");
+  v.Positive(s.has_recovery_ramp_ms(), static_cast<double>(s.recovery_ramp_ms()),
+             p + "recoveryRampMs");
+  v.Positive(s.has_spread_window_ms(), static_cast<double>(s.spread_window_ms()),
+             p + "spreadWindowMs");
+  const std::pair<bool, double> weights[] = {
+      {s.has_critical_pressure_cost(), s.critical_pressure_cost()},
+      {s.has_critical_drain_floor_cost(), s.critical_drain_floor_cost()},
+      {s.has_weekly_burn_debt_weight(), s.weekly_burn_debt_weight()},
+      {s.has_concurrency_weight(), s.concurrency_weight()},
+      {s.has_cap_penalty_weight(), s.cap_penalty_weight()},
+      {s.has_pace_cost_weight(), s.pace_cost_weight()},
+      {s.has_utilization_weight(), s.utilization_weight()},
+      {s.has_scarcity_weight(), s.scarcity_weight()},
+      {s.has_reserve_floor_cost(), s.reserve_floor_cost()},
+      {s.has_reserve_band_weight(), s.reserve_band_weight()},
+      {s.has_reserve_scarcity_weight(), s.reserve_scarcity_weight()},
+      {s.has_spread_share_weight(), s.spread_share_weight()},
+      {s.has_recovery_ramp_weight(), s.recovery_ramp_weight()},
+  };
+  const char* const weight_names[] = {
+      "criticalPressureCost", "criticalDrainFloorCost", "weeklyBurnDebtWeight",
+      "concurrencyWeight",    "capPenaltyWeight",       "paceCostWeight",
+      "utilizationWeight",    "scarcityWeight",         "reserveFloorCost",
+      "reserveBandWeight",    "reserveScarcityWeight",  "spreadShareWeight",
+      "recoveryRampWeight"};
+  for (size_t i = 0; i < std::size(weights); ++i) {
+    v.NonNegative(weights[i].first, weights[i].second, p + weight_names[i]);
+  }
+
+  // Peak settings (spec §12.3). A malformed window never matches; the reference tolerates it,
+  // so it is a warning here.
+  std::map<std::string, v1::ProviderPeak*> providers;  // sorted, for stable messages
+  for (auto& [key, peak] : *s.mutable_providers()) providers[key] = &peak;
+  for (auto& [key, peak] : providers) {
+    const std::string pp = AppendKeyPath("scheduler.providers", key);
+    v.OneOf(peak->has_claude_fallback(), peak->claude_fallback(), kFallbackPolicies,
+            pp + ".claudeFallback");
+    if (peak->has_peak_cap() && !(peak->peak_cap() >= 0 && peak->peak_cap() <= 1)) {
+      v.Warn(pp + ".peakCap", absl::StrCat(peak->peak_cap(), " is outside 0..1 and is clamped"));
+    }
+    for (int i = 0; i < peak->peak_windows_size(); ++i) {
+      const v1::PeakWindow& w = peak->peak_windows(i);
+      const bool has_start = w.has_start_min() || w.has_start_utc_min();
+      const bool has_end = w.has_end_min() || w.has_end_utc_min();
+      const int start = w.has_start_min() ? w.start_min() : w.start_utc_min();
+      const int end = w.has_end_min() ? w.end_min() : w.end_utc_min();
+      bool any_day = false;
+      for (int day : w.days()) any_day = any_day || (day >= 0 && day <= 6);
+      std::string problem;
+      if (!has_start || start < 0 || start >= 1440) {
+        problem = "startMin must be 0..1439";
+      } else if (!has_end || end <= 0 || end > 1440) {
+        problem = "endMin must be 1..1440";
+      } else if (start == end) {
+        problem = "startMin equals endMin";
+      } else if (!any_day) {
+        problem = "days must name at least one day 0..6";
+      }
+      if (!problem.empty()) {
+        v.Warn(absl::StrCat(pp, ".peakWindows[", i, "]"),
+               absl::StrCat(problem, "; this window never matches"));
+      }
+    }
+  }
+}
+
+void ValidateQueue(const v1::QueueConfig& q, Validator& v) {
+  const std::string p = "queue.";
+  const std::pair<bool, int64_t> waits[] = {
+      {q.has_max_wait_ms(), q.max_wait_ms()},
+      {q.has_auto_max_wait_ms(), q.auto_max_wait_ms()},
+      {q.has_capacity_max_wait_ms(), q.capacity_max_wait_ms()},
+      {q.has_weekly_max_wait_ms(), q.weekly_max_wait_ms()},
+      {q.has_stream_hold_max_ms(), q.stream_hold_max_ms()},
+      {q.has_non_stream_max_wait_ms(), q.non_stream_max_wait_ms()},
+      {q.has_stream_client_tolerance_ms(), q.stream_client_tolerance_ms()},
+      {q.has_count_tokens_max_wait_ms(), q.count_tokens_max_wait_ms()},
+      {q.has_network_max_wait_ms(), q.network_max_wait_ms()},
+      {q.has_max_concurrent_queued(), q.max_concurrent_queued()},
+      {q.has_max_queued_bytes(), q.max_queued_bytes()},
+      {q.has_max_queued_body_bytes(), q.max_queued_body_bytes()},
+  };
+  const char* const wait_names[] = {
+      "maxWaitMs",         "autoMaxWaitMs",         "capacityMaxWaitMs",
+      "weeklyMaxWaitMs",   "streamHoldMaxMs",       "nonStreamMaxWaitMs",
+      "streamClientToleranceMs", "countTokensMaxWaitMs", "networkMaxWaitMs",
+      "maxConcurrentQueued", "maxQueuedBytes",      "maxQueuedBodyBytes"};
+  for (size_t i = 0; i < std::size(waits); ++i) {
+    // 0 is meaningful here (hold nothing), so only negatives are refused.
+    v.NonNegative(waits[i].first, static_cast<double>(waits[i].second), p + wait_names[i]);
+  }
+  v.Positive(q.has_poll_ms(), static_cast<double>(q.poll_ms()), p + "pollMs");
+  v.Positive(q.has_heartbeat_ms(), static_cast<double>(q.heartbeat_ms()), p + "heartbeatMs");
+  v.Positive(q.has_stream_forward_grace_ms(), static_cast<double>(q.stream_forward_grace_ms()),
+             p + "streamForwardGraceMs");
+}
+
+void ValidateAccounts(v1::Config& config, Validator& v) {
+  std::map<std::string, std::string> names;  // name -> key path of its first use
+  auto check_name = [&](const std::string& name, const std::string& path) {
+    auto [it, inserted] = names.emplace(name, path);
+    if (!inserted) {
+      v.Fail(path + ".name",
+             absl::StrCat("duplicate account name ", Quote(name), " (also ", it->second, ")"));
+    }
+  };
+  for (int i = 0; i < config.accounts_size(); ++i) {
+    v1::Account& a = *config.mutable_accounts(i);
+    const std::string p = absl::StrCat("accounts[", i, "]");
+    if (!a.has_type()) {
+      v.Fail(p + ".type", R"(is required: one of "oauth", "apikey", "provider")");
+    }
+    v.OneOf(a.has_type(), a.type(), {"oauth", "apikey", "provider"}, p + ".type");
+    if (a.type() == "provider") {
+      if (!a.has_provider()) v.Fail(p + ".provider", R"(is required: one of "zai", "kimi")");
+      v.OneOf(a.has_provider(), a.provider(), {"zai", "kimi"}, p + ".provider");
+    } else {
+      v.OneOf(a.has_provider(), a.provider(), {"anthropic"}, p + ".provider");
+    }
+    v.OneOf(a.has_auth_header(), a.auth_header(), {"authorization", "x-api-key"},
+            p + ".authHeader");
+    v.HttpUrl(a.has_upstream(), a.upstream(), p + ".upstream");
+    if (a.has_name()) check_name(a.name(), p);
+    if (a.has_cap_utilization() && !(a.cap_utilization() > 0 && a.cap_utilization() < 1)) {
+      v.Warn(p + ".capUtilization",
+             absl::StrCat(a.cap_utilization(),
+                          " is not strictly between 0 and 1; the account has no usage cap "
+                          "(spec §1.1)"));
+      a.clear_cap_utilization();
+    }
+    if (a.has_type() && !HasCredential(a)) {
+      const std::string label = a.has_name() ? absl::StrCat(p, " (", Quote(a.name()), ")") : p;
+      const std::string_view needed = a.type() == "oauth"    ? "accessToken; re-add it with `maxpool login`"
+                                      : a.type() == "apikey" ? "apiKey"
+                                                             : "authToken or apiKey";
+      v.Warn(label, absl::StrCat("skipped: no ", needed, " (spec §1.1)"));
+    }
+  }
+  for (int i = 0; i < config.providers_size(); ++i) {
+    const v1::ProviderAccount& pa = config.providers(i);
+    const std::string p = absl::StrCat("providers[", i, "]");
+    if (!pa.has_provider()) v.Fail(p + ".provider", R"(is required: one of "zai", "kimi")");
+    v.OneOf(pa.has_provider(), pa.provider(), {"zai", "kimi"}, p + ".provider");
+    v.HttpUrl(pa.has_upstream(), pa.upstream(), p + ".upstream");
+    if (pa.has_name()) check_name(pa.name(), p);
+    if (!pa.has_api_key() && !pa.has_secret_name()) {
+      v.Warn(p, "has neither apiKey nor secretName; it starts in error (spec §1.6)");
+    }
+  }
+}
+
+void ValidateRouting(v1::Config& config, Validator& v) {
+  v1::RoutingConfig& routing = *config.mutable_routing();
+  v.OneOf(routing.has_mode(), routing.mode(), {"automatic", "preferred"}, "routing.mode");
+  const bool preferred = routing.mode() == "preferred";
+  if (!routing.has_preferred_account()) {
+    if (preferred) {
+      v.Warn("routing.mode", "\"preferred\" without routing.preferredAccount; routing is automatic");
+      routing.set_mode("automatic");
+    }
+    return;
+  }
+  // Spec §6.7: only an existing, enabled, non-provider account can be preferred.
+  const v1::Account* found = nullptr;
+  for (const v1::Account& a : config.accounts()) {
+    if (a.has_name() && a.name() == routing.preferred_account()) found = &a;
+  }
+  std::string problem;
+  if (found == nullptr) {
+    problem = absl::StrCat("no account is named ", Quote(routing.preferred_account()));
+  } else if (found->type() == "provider") {
+    problem = "a provider account cannot be preferred";
+  } else if (found->has_enabled() && !found->enabled()) {
+    problem = "the account is disabled";
+  }
+  if (problem.empty()) return;
+  if (preferred) {
+    v.Warn("routing.preferredAccount", problem + "; routing is automatic (spec §6.7)");
+    routing.set_mode("automatic");
+  } else if (found == nullptr) {
+    v.Warn("routing.preferredAccount", problem);
+  }
+}
+
+void ValidateListeners(const v1::Config& config, Validator& v) {
+  v.Port(config.proxy().has_port(), config.proxy().port(), "proxy.port");
+  if (config.proxy().has_host() && config.proxy().host().empty()) {
+    v.Fail("proxy.host", "must not be empty");
+  }
+  const v1::ControlConfig& control = config.control();
+  v.Port(control.has_port(), control.port(), "control.port");
+  if (control.has_host() && control.host().empty()) v.Fail("control.host", "must not be empty");
+  if (control.has_host() && !IsLoopbackHost(control.host()) &&
+      (!control.has_token() || control.token().empty())) {
+    v.Fail("control.token",
+           "is required when control.host is not a loopback address (ARCHITECTURE.md)");
+  }
+  const v1::TlsConfig& tls = control.tls();
+  if (tls.has_cert_file() != tls.has_key_file()) {
+    v.Fail("control.tls", "certFile and keyFile must be set together");
+  }
+  if (tls.has_client_ca_file() && !tls.has_cert_file()) {
+    v.Fail("control.tls.clientCaFile", "needs certFile and keyFile");
+  }
+  v.Port(config.admin().has_port(), config.admin().port(), "admin.port");
+  if (config.admin().has_host() && config.admin().host().empty()) {
+    v.Fail("admin.host", "must not be empty");
+  }
+  v.OneOf(config.logging().has_format(), config.logging().format(), {"text", "json"},
+          "logging.format");
+  v.OneOf(config.logging().has_level(), config.logging().level(),
+          {"trace", "debug", "info", "warn", "error", "critical", "off"}, "logging.level");
+}
+
+}  // namespace
+
+bool HasCredential(const v1::Account& account) {
+  if (account.type() == "oauth") return !account.access_token().empty();
+  if (account.type() == "apikey") return !account.api_key().empty();
+  if (account.type() == "provider") {
+    return !account.auth_token().empty() || !account.api_key().empty();
+  }
+  return false;
+}
+
+absl::Status ValidateConfig(v1::Config& config, std::vector<std::string>& warnings) {
+  Validator v(warnings);
+  ValidateListeners(config, v);
+  v.HttpUrl(config.has_upstream(), config.upstream(), "upstream");
+  if (config.has_switch_threshold()) {
+    v.Fraction(true, config.switch_threshold(), "switchThreshold");
+    if (config.switch_threshold() == 0) {  // spec §0.3: falsy -> default
+      v.Warn("switchThreshold", "0 is read as 0.90 (spec §0.3)");
+      config.set_switch_threshold(0.90);
+    }
+  }
+  v.NonNegative(config.has_quota_probe_seconds(), static_cast<double>(config.quota_probe_seconds()),
+                "quotaProbeSeconds");
+  ValidateScheduler(*config.mutable_scheduler(), v);
+  v.NonNegative(config.retry().has_max_attempts_per_request(),
+                config.retry().max_attempts_per_request(), "retry.maxAttemptsPerRequest");
+  v.NonNegative(config.retry().has_max_retry_buffer_bytes(),
+                static_cast<double>(config.retry().max_retry_buffer_bytes()),
+                "retry.maxRetryBufferBytes");
+  v.NonNegative(config.shutdown().has_drain_timeout_ms(),
+                static_cast<double>(config.shutdown().drain_timeout_ms()),
+                "shutdown.drainTimeoutMs");
+  v.NonNegative(config.has_restart_drain_timeout_ms(),
+                static_cast<double>(config.restart_drain_timeout_ms()), "restartDrainTimeoutMs");
+  v.Positive(config.sync().has_accounts_interval_ms(),
+             static_cast<double>(config.sync().accounts_interval_ms()), "sync.accountsIntervalMs");
+  ValidateQueue(config.queue(), v);
+  ValidateAccounts(config, v);
+  ValidateRouting(config, v);
+  v.NonNegative(config.has_generation(), static_cast<double>(config.generation()), "_generation");
+  return v.result();
+}
+
+}  // namespace maxpool::config

@@ -1,0 +1,333 @@
+// Failure effects, failover and the shared breaker (spec §4.2–4.7) against §15 scenarios 15–28.
+
+#include "core/router.h"
+
+#include "core/response_classifier.h"
+#include "gtest/gtest.h"
+#include "support/router_harness.h"
+
+namespace maxpool::core {
+namespace {
+
+using ::maxpool::testing::RouterHarness;
+using ::maxpool::testing::SmallRequest;
+using ::maxpool::testing::StreamingRequest;
+
+// Runs one attempt of `request` that fails with the given upstream answer; returns the action.
+struct Attempt {
+  std::string account;
+  FailureAction action;
+};
+
+Attempt FailWith(RouterHarness& h, const RequestInfo& request, RouteState& route, int status,
+                 const FlatHeaders& headers, std::string_view body,
+                 AttemptContext attempt = {}) {
+  std::optional<Lease> lease = h.router.Acquire(request, route);
+  if (!lease) return {"", {}};
+  h.router.ObserveResponse(*lease, status, headers);
+  UpstreamContext context{AccountType::kOAuth, Provider::kAnthropic, request.family,
+                          request.model};
+  ResponseVerdict verdict = ClassifyResponse(status, headers, body, context, h.now());
+  attempt.status = status;
+  return {lease->account_name, h.router.OnFailure(*lease, request, route, verdict, attempt)};
+}
+
+Attempt FailNetwork(RouterHarness& h, const RequestInfo& request, RouteState& route,
+                    std::string code, AttemptContext attempt = {}) {
+  std::optional<Lease> lease = h.router.Acquire(request, route);
+  if (!lease) return {"", {}};
+  ResponseVerdict verdict;
+  verdict.failure = ClassifyTransportError(code);
+  attempt.transport_error = code;
+  return {lease->account_name, h.router.OnFailure(*lease, request, route, verdict, attempt)};
+}
+
+std::string Succeed(RouterHarness& h, const RequestInfo& request, RouteState& route,
+                    int status = 200) {
+  std::optional<Lease> lease = h.router.Acquire(request, route);
+  if (!lease) return "";
+  h.router.ObserveResponse(*lease, status, FlatHeaders{});
+  h.router.Release(*lease, {ReleaseKind::kSuccess, status, ""});
+  return lease->account_name;
+}
+
+constexpr std::string_view kRateLimitedBody =
+    R"({"type":"error","error":{"type":"rate_limit_error","message":"Rate limited"}})";
+constexpr std::string_view kOverloadedBody =
+    R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})";
+constexpr std::string_view kServerErrorBody =
+    R"({"type":"error","error":{"type":"api_error","message":"Internal server error"}})";
+
+// §15 scenario 15: an account-wide 429 benches A for retry-after and fails over to B.
+TEST(RouterFailure, Scenario15_QuotaRejectionBenchesAndFailsOver) {
+  RouterHarness h;
+  RouteState route;
+  FlatHeaders headers{{"anthropic-ratelimit-unified-status", "rejected"},
+                      {"anthropic-ratelimit-unified-5h-utilization", "1.0"},
+                      {"retry-after", "120"}};
+  Attempt a = FailWith(h, SmallRequest(), route, 429, headers, kRateLimitedBody);
+  EXPECT_EQ(a.account, "A");
+  EXPECT_TRUE(a.action.failover);
+  AccountState& st = h.account("A").state;
+  EXPECT_EQ(st.status, AccountStatus::kThrottled);
+  EXPECT_EQ(st.rate_limited_until, h.now() + absl::Seconds(120));
+  EXPECT_EQ(st.consecutive_failures, 1);
+  EXPECT_EQ(Succeed(h, SmallRequest(), route), "B");
+}
+
+// §15 scenario 16: one unexplained 429 benches A 60 s; the identical 429 from B within 30 s is a
+// fleet-wide throttle: A is un-benched, the breaker opens for 60 s and the request is held;
+// after 60 s exactly one probe goes out, and its 200 closes the breaker with an admission ramp.
+TEST(RouterFailure, Scenario16_MatchingUnexplained429sOpenSharedBreaker) {
+  RouterHarness h;
+  RouteState route;
+  Attempt first = FailWith(h, StreamingRequest(), route, 429, FlatHeaders{}, kRateLimitedBody);
+  EXPECT_EQ(first.account, "A");
+  EXPECT_TRUE(first.action.failover);
+  EXPECT_EQ(h.account("A").state.status, AccountStatus::kThrottled);
+  EXPECT_EQ(h.account("A").state.rate_limited_until, h.now() + absl::Seconds(60));
+
+  h.clock.Advance(absl::Seconds(5));
+  Attempt second = FailWith(h, StreamingRequest(), route, 429, FlatHeaders{}, kRateLimitedBody);
+  EXPECT_EQ(second.account, "B");
+  EXPECT_FALSE(second.action.failover);
+  ASSERT_TRUE(second.action.hold.has_value());
+  EXPECT_EQ(*second.action.hold, HoldCause::kUpstreamThrottle);
+  EXPECT_EQ(h.account("A").state.status, AccountStatus::kActive);
+  EXPECT_EQ(h.account("B").state.consecutive_failures, 0);  // neutral release
+  EXPECT_TRUE(h.router.breaker().Blocking(h.now()));
+  EXPECT_EQ(h.router.breaker().until(), h.now() + absl::Seconds(60));
+
+  RetryPlan plan = h.router.NextRetry(StreamingRequest(), RouteState{});
+  EXPECT_EQ(plan.cause, RetryCause::kUpstreamThrottle);
+  EXPECT_EQ(plan.retry_after, absl::Seconds(60));
+  EXPECT_EQ(h.Pick(), "");
+
+  h.clock.Advance(absl::Seconds(60));
+  RouteState probe_route;
+  std::optional<Lease> probe = h.router.Acquire(SmallRequest(), probe_route);
+  ASSERT_TRUE(probe.has_value());
+  EXPECT_TRUE(probe->probe_generation.has_value());
+  RouteState other;
+  EXPECT_FALSE(h.router.Acquire(SmallRequest(), other).has_value()) << "only one probe";
+  EXPECT_EQ(h.router.NextRetry(SmallRequest(), other).cause, RetryCause::kUpstreamProbe);
+
+  h.router.ObserveResponse(*probe, 200, FlatHeaders{});
+  EXPECT_FALSE(h.router.breaker().open());
+  EXPECT_TRUE(h.router.breaker().InAdmissionRamp(h.now()));
+  h.router.Release(*probe, {ReleaseKind::kSuccess, 200, ""});
+  h.clock.Advance(SharedBreaker::kAdmissionRamp);
+  EXPECT_FALSE(h.router.breaker().InAdmissionRamp(h.now()));
+}
+
+// §15 scenario 17: a model-scoped 429 benches only that model family on A.
+TEST(RouterFailure, Scenario17_ModelScopedLimitBenchesOnlyThatFamily) {
+  RouterHarness h;
+  RouteState route;
+  RequestInfo fable = SmallRequest();
+  fable.model = "claude-fable-5";
+  fable.family = ModelFamily::kFable;
+  FlatHeaders headers{{"anthropic-ratelimit-unified-5h-utilization", "0.3"},
+                      {"anthropic-ratelimit-unified-7d-utilization", "0.5"},
+                      {"retry-after", "7200"}};
+  Attempt a = FailWith(h, fable, route, 429, headers, kRateLimitedBody);
+  EXPECT_EQ(a.account, "A");
+  EXPECT_TRUE(a.action.failover);
+  EXPECT_EQ(h.account("A").state.status, AccountStatus::kActive);
+  EXPECT_EQ(h.account("A").state.consecutive_failures, 0);
+  const auto& scoped = h.quota("A").scoped_weekly[FamilyIndex(ModelFamily::kFable)];
+  ASSERT_TRUE(scoped.has_value());
+  EXPECT_EQ(scoped->utilization, 1.0);
+  EXPECT_EQ(scoped->reset_at, h.now() + absl::Seconds(7200));
+  EXPECT_EQ(Succeed(h, fable, route), "B");
+
+  // A later sonnet request may use A; a later fable request skips it.
+  h.account("B").state.in_flight = 0;
+  RouteState sonnet_route;
+  sonnet_route.excluded.insert(*h.router.IdOf("B"));
+  EXPECT_EQ(Succeed(h, SmallRequest(), sonnet_route), "A");
+  for (int i = 0; i < 3; ++i) {
+    RouteState fresh;
+    EXPECT_EQ(Succeed(h, fable, fresh), "B");
+  }
+}
+
+// §15 scenario 19: a body larger than the retry buffer is never failed over nor held.
+TEST(RouterFailure, Scenario19_OversizedBodyIsNotFailedOverNorHeld) {
+  RouterHarness h;
+  RouteState route;
+  AttemptContext attempt;
+  attempt.can_retry = false;
+  FlatHeaders headers{{"anthropic-ratelimit-unified-status", "rejected"},
+                      {"anthropic-ratelimit-unified-5h-utilization", "1.0"},
+                      {"retry-after", "120"}};
+  Attempt a = FailWith(h, SmallRequest(), route, 429, headers, kRateLimitedBody, attempt);
+  EXPECT_FALSE(a.action.failover);
+  EXPECT_FALSE(a.action.hold.has_value());
+  EXPECT_EQ(a.action.reply, FallbackReply::kNoAccount429);
+}
+
+// §15 scenario 20: one 529 provisionally blocks A for <= 30 s and fails over; no breaker.
+TEST(RouterFailure, Scenario20_Single529FailsOverWithoutBreaker) {
+  RouterHarness h;
+  RouteState route;
+  Attempt a = FailWith(h, SmallRequest(), route, 529, FlatHeaders{{"retry-after", "90"}},
+                       kOverloadedBody);
+  EXPECT_EQ(a.account, "A");
+  EXPECT_TRUE(a.action.failover);
+  EXPECT_EQ(h.account("A").state.provisional_upstream_until, h.now() + absl::Seconds(30));
+  EXPECT_EQ(Succeed(h, SmallRequest(), route), "B");
+  EXPECT_FALSE(h.router.breaker().open());
+}
+
+// §15 scenario 21: the same 529 from all three accounts opens the breaker for 30 s and holds;
+// a request that cannot be held gets 529 overloaded_error.
+TEST(RouterFailure, Scenario21_Fleetwide529OpensBreaker) {
+  RouterHarness h({"A", "B", "C"});
+  RouteState route;
+  Attempt a = FailWith(h, SmallRequest(), route, 529, FlatHeaders{}, kOverloadedBody);
+  Attempt b = FailWith(h, SmallRequest(), route, 529, FlatHeaders{}, kOverloadedBody);
+  EXPECT_TRUE(a.action.failover);
+  EXPECT_TRUE(b.action.failover);
+  EXPECT_FALSE(h.router.breaker().open());
+  Attempt c = FailWith(h, SmallRequest(), route, 529, FlatHeaders{}, kOverloadedBody);
+  EXPECT_EQ(c.account, "C");
+  EXPECT_FALSE(c.action.failover);
+  ASSERT_TRUE(c.action.hold.has_value());
+  EXPECT_EQ(*c.action.hold, HoldCause::kUpstreamThrottle);
+  EXPECT_EQ(c.action.reply, FallbackReply::kOverloaded529);
+  EXPECT_TRUE(h.router.breaker().open());
+  EXPECT_EQ(h.router.breaker().until(), h.now() + absl::Seconds(30));
+  // The incident's provisional blocks are lifted: the breaker alone gates now.
+  EXPECT_FALSE(h.account("A").state.provisional_upstream_until.has_value());
+}
+
+// §15 scenario 22: consecutive 5xx cool down 30, 60, 120, 240, 480, 900 s; success resets.
+TEST(RouterFailure, Scenario22_ExponentialCooldownAndReset) {
+  RouterHarness h({"A"});
+  const int expected[] = {30, 60, 120, 240, 480, 900, 900};
+  for (int seconds : expected) {
+    RouteState route;
+    Attempt a = FailWith(h, SmallRequest(), route, 500, FlatHeaders{}, kServerErrorBody);
+    ASSERT_EQ(a.account, "A");
+    EXPECT_EQ(h.account("A").state.cooldown_until, h.now() + absl::Seconds(seconds));
+    h.clock.Advance(absl::Seconds(seconds));
+  }
+  RouteState route;
+  EXPECT_EQ(Succeed(h, SmallRequest(), route), "A");
+  EXPECT_EQ(h.account("A").state.consecutive_failures, 0);
+  RouteState again;
+  FailWith(h, SmallRequest(), again, 503, FlatHeaders{}, kServerErrorBody);
+  EXPECT_EQ(h.account("A").state.cooldown_until, h.now() + absl::Seconds(30));
+}
+
+// §15 scenario 23: any non-capacity answer to the probe closes the breaker, even a 400.
+TEST(RouterFailure, Scenario23_ProbeGetting400ClosesBreaker) {
+  RouterHarness h;
+  h.router.mutable_breaker().Open(h.now(), absl::Seconds(30), "test");
+  h.clock.Advance(absl::Seconds(30));
+  RouteState route;
+  std::optional<Lease> probe = h.router.Acquire(SmallRequest(), route);
+  ASSERT_TRUE(probe && probe->probe_generation);
+  h.router.ObserveResponse(*probe, 400, FlatHeaders{});
+  EXPECT_FALSE(h.router.breaker().open());
+}
+
+// §15 scenario 24: four failed probes close the breaker; the waits between are 5, 10, 20 s.
+TEST(RouterFailure, Scenario24_ProbeBudgetExhausted) {
+  RouterHarness h;
+  h.router.mutable_breaker().Open(h.now(), absl::Seconds(60), "test");
+  h.clock.Advance(absl::Seconds(60));
+  const int waits[] = {5, 10, 20};
+  for (int i = 0; i < 4; ++i) {
+    RouteState route;
+    Attempt a = FailNetwork(h, SmallRequest(), route, "ECONNRESET");
+    ASSERT_NE(a.account, "") << "probe " << i;
+    if (i < 3) {
+      ASSERT_TRUE(h.router.breaker().open());
+      EXPECT_EQ(h.router.breaker().until(), h.now() + absl::Seconds(waits[i]));
+      h.clock.Advance(absl::Seconds(waits[i]));
+      // Network cooldowns (5 s) have passed too by now, except after the first 5 s wait.
+      h.account("A").state.cooldown_until.reset();
+      h.account("B").state.cooldown_until.reset();
+    }
+  }
+  EXPECT_FALSE(h.router.breaker().open());
+}
+
+// §15 scenario 25 (core part) / §14 item 25: network failures cool each account 5 s without
+// touching consecutive failures, and the request is held with cause network.
+TEST(RouterFailure, Scenario25_NetworkFailuresCoolFiveSecondsAndHold) {
+  RouterHarness h;
+  RouteState route;
+  Attempt a = FailNetwork(h, StreamingRequest(), route, "ECONNRESET");
+  EXPECT_TRUE(a.action.failover);
+  AttemptContext last_hop;
+  last_hop.hops_left = false;  // max attempts = one pass over the 2 accounts (§4.1)
+  Attempt b = FailNetwork(h, StreamingRequest(), route, "ECONNRESET", last_hop);
+  EXPECT_FALSE(b.action.failover);
+  for (const char* name : {"A", "B"}) {
+    EXPECT_EQ(h.account(name).state.cooldown_until, h.now() + absl::Seconds(5));
+    EXPECT_EQ(h.account(name).state.consecutive_failures, 0);
+    EXPECT_EQ(h.account(name).state.failed_requests, 1);
+  }
+  ASSERT_TRUE(b.action.hold.has_value());
+  EXPECT_EQ(*b.action.hold, HoldCause::kNetwork);
+  EXPECT_EQ(b.action.reply, FallbackReply::kConnectionUnavailable);
+  RetryPlan plan = h.router.NextRetry(StreamingRequest(), RouteState{});
+  EXPECT_EQ(plan.cause, RetryCause::kCooldown);
+  EXPECT_EQ(plan.retry_after, absl::Seconds(5));
+}
+
+// §13 item 7 (RECOMMENDED): a 401 on OAuth refreshes and retries once on the same account; a
+// second 401 marks the credential dead and fails over.
+TEST(RouterFailure, AuthExpiredRetriesOnceThenFailsOver) {
+  RouterHarness h;
+  RouteState route;
+  constexpr std::string_view body =
+      R"({"type":"error","error":{"type":"authentication_error","message":"expired"}})";
+  Attempt first = FailWith(h, SmallRequest(), route, 401, FlatHeaders{}, body);
+  EXPECT_EQ(first.account, "A");
+  EXPECT_TRUE(first.action.refresh_and_retry);
+  EXPECT_FALSE(route.excluded.contains(*h.router.IdOf("A")));
+  // The retry goes to A again? Only if it is still the best: it is pinned by the caller.
+  route.pinned_account = "A";
+  Attempt second = FailWith(h, SmallRequest(), route, 401, FlatHeaders{}, body);
+  EXPECT_EQ(second.account, "A");
+  EXPECT_TRUE(second.action.failover);
+  EXPECT_EQ(h.account("A").state.status, AccountStatus::kError);
+  route.pinned_account.clear();
+  EXPECT_EQ(Succeed(h, SmallRequest(), route), "B");
+}
+
+// §4.5: a client error is relayed, never retried, and counts as a failure.
+TEST(RouterFailure, ClientErrorIsRelayedNotRetried) {
+  RouterHarness h;
+  RouteState route;
+  Attempt a = FailWith(
+      h, SmallRequest(), route, 400, FlatHeaders{},
+      R"({"type":"error","error":{"type":"invalid_request_error","message":"bad"}})");
+  EXPECT_FALSE(a.action.failover);
+  EXPECT_FALSE(a.action.hold.has_value());
+  EXPECT_EQ(a.action.reply, FallbackReply::kRelayUpstream);
+  EXPECT_EQ(h.account("A").state.failed_requests, 1);
+}
+
+// §15 scenario 65 through the router: release records load events.
+TEST(RouterFailure, Scenario65_ReleaseFeedsRollingLoad) {
+  RouterHarness h({"A"});
+  for (int seconds : {1, 2}) h.Complete(SmallRequest(), absl::Seconds(seconds));
+  RouteState route;
+  std::optional<Lease> lease = h.router.Acquire(SmallRequest(), route);
+  ASSERT_TRUE(lease);
+  h.clock.Advance(absl::Seconds(3));
+  h.router.Release(*lease, {ReleaseKind::kFailure, 500, ""});
+  LoadSummary s = h.account("A").state.load.Summary(h.now(), absl::Minutes(15));
+  EXPECT_EQ(s.requests, 3);
+  EXPECT_EQ(s.failed, 1);
+  EXPECT_EQ(s.weight, 3);
+  EXPECT_EQ(s.avg_ms, 2000);
+}
+
+}  // namespace
+}  // namespace maxpool::core
