@@ -52,8 +52,8 @@ void FillPool(Router& router, SteppingClock& clock, int accounts) {
       q.resets_at = now + absl::Seconds(60);
     }
     for (int e = 0; e < 40; ++e) {
-      a.state.load.Add({now - absl::Minutes(60) + absl::Seconds(90 * e), absl::Seconds(3), 1,
-                        e % 7 != 0, 200});
+      a.state.load.Add(
+          {now - absl::Minutes(60) + absl::Seconds(90 * e), absl::Seconds(3), 1, e % 7 != 0, 200});
     }
     if (unit(rng) < 0.05) {
       a.state.status = AccountStatus::kThrottled;

@@ -30,7 +30,7 @@ struct AccountSettings {
   std::optional<double> cap_utilization;  // owner reservation, in (0, 1)
   std::vector<std::string> profiles = {"claude", "all"};
   bool enabled = true;
-  std::optional<absl::Time> added_at;     // set only for accounts added while running (§6.6)
+  std::optional<absl::Time> added_at;  // set only for accounts added while running (§6.6)
 
   bool is_provider() const { return type == AccountType::kProvider; }
   bool HasProfile(std::string_view profile) const;

@@ -24,9 +24,8 @@ absl::Duration HoldWindow(const RequestInfo& request, HoldCause cause, RetryCaus
   const absl::Duration capacity_max_wait = queue.capacity_max_wait.value_or(auto_max_wait);
   const absl::Duration non_stream_max_wait = queue.non_stream_max_wait.value_or(absl::Minutes(5));
   const absl::Duration stream_hold_max = queue.stream_hold_max.value_or(absl::Hours(7 * 24));
-  const absl::Duration tolerance =
-      request.client_tolerance.value_or(queue.stream_client_tolerance.value_or(
-          std::max(absl::Seconds(60), kDefaultStreamTolerance)));
+  const absl::Duration tolerance = request.client_tolerance.value_or(
+      queue.stream_client_tolerance.value_or(std::max(absl::Seconds(60), kDefaultStreamTolerance)));
   const absl::Duration count_tokens_wait =
       queue.count_tokens_max_wait.value_or(kDefaultCountTokensWait);
   const absl::Duration network_wait = queue.network_max_wait.value_or(kDefaultNetworkWait);
@@ -73,7 +72,8 @@ HoldDecision DecideHold(const RequestInfo& request, HoldCause cause, const Retry
       context.now >= *context.network_soak_deadline) {
     return refuse(HoldRefusal::kNetworkSoakExpired);
   }
-  if (plan.cause == RetryCause::kWeeklyResetUnknown) return refuse(HoldRefusal::kWeeklyResetUnknown);
+  if (plan.cause == RetryCause::kWeeklyResetUnknown)
+    return refuse(HoldRefusal::kWeeklyResetUnknown);
   d.window = HoldWindow(request, cause, plan.cause, queue);
   if (d.window <= absl::ZeroDuration()) return refuse(HoldRefusal::kNotWithinWindow);
   if (!plan.retry_after || *plan.retry_after > d.window) {

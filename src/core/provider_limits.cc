@@ -71,7 +71,8 @@ int64_t ZaiCode(const ErrorBody& error) {
   const std::string_view message = StdView(absl::StripLeadingAsciiWhitespace(error.message));
   if (message.size() > 2 && message[0] == '[') {
     const size_t close = message.find(']');
-    if (close != std::string_view::npos && absl::SimpleAtoi(AbslView(message.substr(1, close - 1)), &code)) {
+    if (close != std::string_view::npos &&
+        absl::SimpleAtoi(AbslView(message.substr(1, close - 1)), &code)) {
       return code;
     }
   }
@@ -108,8 +109,8 @@ std::optional<double> KimiAfterSeconds(std::string_view message) {
     if (start == 0 || start == std::string_view::npos) continue;  // needs a space: "after N"
     rest = rest.substr(start);
     size_t end = 0;
-    while (end < rest.size() && (absl::ascii_isdigit(static_cast<unsigned char>(rest[end])) ||
-                                 rest[end] == '.')) {
+    while (end < rest.size() &&
+           (absl::ascii_isdigit(static_cast<unsigned char>(rest[end])) || rest[end] == '.')) {
       ++end;
     }
     double n = 0;

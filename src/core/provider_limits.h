@@ -37,7 +37,6 @@ ErrorBody ParseErrorBody(std::string_view body);
 absl::Duration ProviderRetryAfter(Provider provider, const ErrorBody& error, absl::Time now);
 
 // The same, from the raw body.
-absl::Duration ProviderRetryAfterFromBody(Provider provider, std::string_view body,
-                                          absl::Time now);
+absl::Duration ProviderRetryAfterFromBody(Provider provider, std::string_view body, absl::Time now);
 
 }  // namespace maxpool::core

@@ -19,11 +19,11 @@ enum class UnifiedStatus { kUnknown, kAllowed, kAllowedWarning, kRejected };
 
 // A per-model weekly limit (spec §3.4).
 struct ScopedWeekly {
-  double utilization = 0;             // 0..1
+  double utilization = 0;  // 0..1
   std::optional<absl::Time> reset_at;
-  std::string severity;               // Anthropic's label; informational only
+  std::string severity;  // Anthropic's label; informational only
   bool is_active = true;
-  bool reactive = false;              // written by a model-scoped 429, not by a probe
+  bool reactive = false;  // written by a model-scoped 429, not by a probe
 };
 
 struct QuotaReading {

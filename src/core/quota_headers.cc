@@ -79,6 +79,18 @@ bool ReadGenericInt(const HeaderSource& headers, std::initializer_list<std::stri
   return true;
 }
 
+// A unified utilization: `raw` as sent, `clamped` = clamp01(raw) (§3.1). Returns presence.
+bool ReadUtilization(const HeaderSource& headers, std::string_view name,
+                     std::optional<double>& clamped, std::optional<double>& raw) {
+  const std::optional<std::string_view> value = headers.Find(name);
+  if (!value.has_value()) return false;
+  if (const std::optional<double> parsed = ParseFloat(*value)) {
+    raw = *parsed;
+    clamped = std::clamp(*parsed, 0.0, 1.0);
+  }
+  return true;
+}
+
 bool AtLeastExhausted(const std::optional<double>& utilization) {
   return utilization.has_value() && *utilization >= kExhaustedUtilization;
 }
@@ -89,17 +101,10 @@ bool ApplyResponseHeaders(QuotaReading& quota, const HeaderSource& headers, absl
   bool any = false;
 
   // Unified (subscription) windows.
-  auto clamp01 = [](std::string_view v) -> std::optional<double> {
-    std::optional<double> parsed = ParseFloat(v);
-    if (parsed) parsed = std::clamp(*parsed, 0.0, 1.0);
-    return parsed;
-  };
-  any |= Read(headers, "anthropic-ratelimit-unified-5h-utilization", quota.unified_5h_raw,
-              ParseFloat);
-  Read(headers, "anthropic-ratelimit-unified-5h-utilization", quota.unified_5h, clamp01);
-  any |= Read(headers, "anthropic-ratelimit-unified-7d-utilization", quota.unified_7d_raw,
-              ParseFloat);
-  Read(headers, "anthropic-ratelimit-unified-7d-utilization", quota.unified_7d, clamp01);
+  any |= ReadUtilization(headers, "anthropic-ratelimit-unified-5h-utilization", quota.unified_5h,
+                         quota.unified_5h_raw);
+  any |= ReadUtilization(headers, "anthropic-ratelimit-unified-7d-utilization", quota.unified_7d,
+                         quota.unified_7d_raw);
   auto reset = [now](std::string_view v) { return ParseReset(v, now); };
   Read(headers, "anthropic-ratelimit-unified-5h-reset", quota.unified_5h_reset, reset);
   Read(headers, "anthropic-ratelimit-unified-7d-reset", quota.unified_7d_reset, reset);
@@ -118,8 +123,7 @@ bool ApplyResponseHeaders(QuotaReading& quota, const HeaderSource& headers, absl
   any |= Read(headers, "anthropic-ratelimit-tokens-limit", quota.tokens_limit, ParseLeadingInt);
   any |= Read(headers, "anthropic-ratelimit-tokens-remaining", quota.tokens_remaining,
               ParseLeadingInt);
-  any |= Read(headers, "anthropic-ratelimit-requests-limit", quota.requests_limit,
-              ParseLeadingInt);
+  any |= Read(headers, "anthropic-ratelimit-requests-limit", quota.requests_limit, ParseLeadingInt);
   any |= Read(headers, "anthropic-ratelimit-requests-remaining", quota.requests_remaining,
               ParseLeadingInt);
   for (std::string_view name :
@@ -141,9 +145,9 @@ bool ApplyResponseHeaders(QuotaReading& quota, const HeaderSource& headers, absl
                         {"x-ratelimit-remaining", "x-rate-limit-remaining", "ratelimit-remaining",
                          "x-ratelimit-remaining-requests", "x-ratelimit-requests-remaining"},
                         quota.generic_remaining);
-  if (std::optional<std::string_view> value = FirstPresent(
-          headers, {"x-ratelimit-reset", "x-rate-limit-reset", "ratelimit-reset",
-                    "x-ratelimit-reset-requests", "x-ratelimit-requests-reset"})) {
+  if (std::optional<std::string_view> value =
+          FirstPresent(headers, {"x-ratelimit-reset", "x-rate-limit-reset", "ratelimit-reset",
+                                 "x-ratelimit-reset-requests", "x-ratelimit-requests-reset"})) {
     if (std::optional<absl::Time> at = ParseReset(*value, now)) quota.generic_reset = *at;
   }
 

@@ -32,10 +32,10 @@ bool ApplyResponseHeaders(QuotaReading& quota, const HeaderSource& headers, absl
 
 // Which windows ClearExpiredWindows() cleared, for logging ("session quota reset", ...).
 struct ClearedWindows {
-  bool session = false;  // unified 5h
-  bool weekly = false;   // unified 7d (and the unified status)
+  bool session = false;             // unified 5h
+  bool weekly = false;              // unified 7d (and the unified status)
   std::array<bool, 4> scoped = {};  // by FamilyIndex()
-  bool api_key = false;  // tokens/requests limits
+  bool api_key = false;             // tokens/requests limits
   bool any() const {
     return session || weekly || api_key || scoped[0] || scoped[1] || scoped[2] || scoped[3];
   }

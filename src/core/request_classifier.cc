@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -31,7 +31,7 @@ constexpr int64_t kBigMaxTokens = 16000;
 constexpr double kToleranceFloorMs = 300000;
 constexpr double kToleranceShare = 0.8;
 constexpr size_t kMaxDepth = 256;
-constexpr size_t kMaxKey = 32;      // longer keys are none of ours
+constexpr size_t kMaxKey = 32;        // longer keys are none of ours
 constexpr size_t kMaxCapture = 1024;  // model ids and `type` values are far shorter
 
 // What the body scan found.
@@ -234,15 +234,12 @@ std::optional<BodyFacts> ScanBody(std::string_view body) {
   return parser.handler().TakeFacts();
 }
 
-bool IsWordChar(char c) {
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_';
-}
+bool IsWordChar(char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 bool IsCountTokensPath(std::string_view target) {
   constexpr std::string_view kPath = "/v1/messages/count_tokens";
   const std::string_view path = target.substr(0, target.find_first_of("?#"));
-  for (size_t at = path.find(kPath); at != std::string_view::npos;
-       at = path.find(kPath, at + 1)) {
+  for (size_t at = path.find(kPath); at != std::string_view::npos; at = path.find(kPath, at + 1)) {
     const size_t end = at + kPath.size();
     if (end == path.size() || !IsWordChar(path[end])) return true;
   }
@@ -286,7 +283,8 @@ RequestInfo ClassifyRequest(std::string_view /*method*/, std::string_view target
                             std::string_view body, const HeaderSource& headers) {
   RequestInfo info;
   info.body_bytes = body.size();
-  info.weight = static_cast<int>(std::max<size_t>(1, (body.size() + kWeightBytes - 1) / kWeightBytes));
+  info.weight =
+      static_cast<int>(std::max<size_t>(1, (body.size() + kWeightBytes - 1) / kWeightBytes));
   info.is_count_tokens = IsCountTokensPath(target);
 
   if (std::optional<BodyFacts> facts = ScanBody(body)) {

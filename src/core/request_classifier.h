@@ -26,8 +26,8 @@ namespace maxpool::core {
 //   body_scanned = false (not migration-safe);
 // - headers: profile, session_key and client_tolerance per §2.1/§6.2 (see ControlHeader).
 // `method` does not affect the result today. Never fails.
-RequestInfo ClassifyRequest(std::string_view method, std::string_view target,
-                            std::string_view body, const HeaderSource& headers);
+RequestInfo ClassifyRequest(std::string_view method, std::string_view target, std::string_view body,
+                            const HeaderSource& headers);
 
 // §6.2 headerValue: the trimmed value of `lower_name`; when that is missing or empty and the
 // name starts with "x-maxpool-", the same suffix under the legacy "x-teamclaude-" prefix.

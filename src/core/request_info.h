@@ -12,13 +12,13 @@
 namespace maxpool::core {
 
 struct RequestInfo {
-  int weight = 1;               // max(1, ceil(bytes/64000)) + big max_tokens + thinking/effort
-  bool is_count_tokens = false; // /v1/messages/count_tokens
-  bool streaming = false;       // truthy JSON `stream`
+  int weight = 1;                // max(1, ceil(bytes/64000)) + big max_tokens + thinking/effort
+  bool is_count_tokens = false;  // /v1/messages/count_tokens
+  bool streaming = false;        // truthy JSON `stream`
   std::string model;
   ModelFamily family = ModelFamily::kNone;
   bool requires_thinking_integrity = false;  // signed thinking present (or thinking/effort set)
-  bool body_scanned = false;    // the body parsed as JSON (only then is it migration-safe)
+  bool body_scanned = false;  // the body parsed as JSON (only then is it migration-safe)
   bool has_image = false;
   size_t body_bytes = 0;
   std::string profile = "claude";  // x-maxpool-profile (§6.2)

@@ -92,9 +92,7 @@ std::optional<double> HeaderNumber(const HeaderSource& headers, std::string_view
   return v;
 }
 
-bool IsWordChar(char c) {
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_';
-}
+bool IsWordChar(char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 // One regex-free reading of §4.2's
 //   \b(first)\b.{0,40}\b(second)\b   (case-insensitive; '.' does not cross a line break)
@@ -149,7 +147,8 @@ bool BodySaysSharedThrottle(std::string_view lower_message, std::string_view typ
 // §4.2 quota exhaustion by headers.
 bool HeadersSayQuota(const HeaderSource& headers) {
   const std::optional<std::string_view> status = headers.Find("anthropic-ratelimit-unified-status");
-  if (status.has_value() && absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(AbslView(*status)), "rejected")) {
+  if (status.has_value() &&
+      absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(AbslView(*status)), "rejected")) {
     return true;
   }
   for (std::string_view name : {"anthropic-ratelimit-unified-5h-utilization",
@@ -178,24 +177,28 @@ bool HeadersSayModelScoped(const HeaderSource& headers) {
   return any;
 }
 
+// §3.2: the retry-after header as integer seconds in [1, 86400], or nullopt.
+std::optional<absl::Duration> HeaderRetryAfter(const HeaderSource& headers) {
+  const std::optional<std::string_view> value = headers.Find("retry-after");
+  return value.has_value() ? ParseRetryAfter(*value) : std::nullopt;
+}
+
 void Classify429(const HeaderSource& headers, const ErrorBody& error,
                  const UpstreamContext& context, absl::Time now, ResponseVerdict& verdict) {
-  const std::optional<std::string_view> retry_header = headers.Find("retry-after");
-  const std::optional<absl::Duration> header_retry =
-      retry_header.has_value() ? ParseRetryAfter(*retry_header) : std::nullopt;
+  const std::optional<absl::Duration> header_retry = HeaderRetryAfter(headers);
   if (context.type == AccountType::kProvider) {
     verdict.failure = FailureClass::kRateLimited;
     verdict.scope = ThrottleScope::kAccount;
     verdict.retry_after =
-        header_retry.value_or(ProviderRetryAfter(context.provider, error, now));
+        header_retry.has_value() ? *header_retry : ProviderRetryAfter(context.provider, error, now);
     return;
   }
   verdict.retry_after = header_retry.value_or(kDefaultBench);
-  const ModelFamily model_scope =
-      context.request_family != ModelFamily::kNone && HeadersSayModelScoped(headers) &&
-              verdict.retry_after >= kModelScopeMinRetry
-          ? context.request_family
-          : ModelFamily::kNone;
+  const ModelFamily model_scope = context.request_family != ModelFamily::kNone &&
+                                          HeadersSayModelScoped(headers) &&
+                                          verdict.retry_after >= kModelScopeMinRetry
+                                      ? context.request_family
+                                      : ModelFamily::kNone;
 
   const std::string lower_message = absl::AsciiStrToLower(error.message);
   if (HeadersSayQuota(headers) || BodySaysQuota(lower_message)) {
@@ -253,15 +256,11 @@ ResponseVerdict ClassifyResponse(int status, const HeaderSource& headers, std::s
       verdict.failure = FailureClass::kOverloaded;
       verdict.scope = ThrottleScope::kUpstream;
       verdict.neutral = true;
-      {
-        const std::optional<std::string_view> header = headers.Find("retry-after");
-        const std::optional<absl::Duration> retry =
-            header.has_value() ? ParseRetryAfter(*header) : std::nullopt;
-        verdict.retry_after = std::min(retry.value_or(kOverloadedBlock), kOverloadedBlock);
-      }
-      verdict.fingerprint = absl::StrCat(
-          "529:", NormalizeText(absl::StrCat(AbslView(context.request_model), ":", error.type, ":",
-                                             error.message)));
+      verdict.retry_after =
+          std::min(HeaderRetryAfter(headers).value_or(kOverloadedBlock), kOverloadedBlock);
+      verdict.fingerprint =
+          absl::StrCat("529:", NormalizeText(absl::StrCat(AbslView(context.request_model), ":",
+                                                          error.type, ":", error.message)));
       return verdict;
     case 500:
     case 502:

@@ -41,7 +41,7 @@ struct UpstreamContext {
   AccountType type = AccountType::kOAuth;
   Provider provider = Provider::kAnthropic;
   ModelFamily request_family = ModelFamily::kNone;
-  std::string_view request_model;  // the request's `model`, for the 529 fingerprint (§4.3)
+  std::string_view request_model = {};  // the request's `model`, for the 529 fingerprint (§4.3)
   // MAXPOOL_PROVIDER_403_COOLDOWN_SEC (§4.4). Default: 1800 s; the caller enforces its 60 s min.
   absl::Duration provider_403_cooldown = absl::Seconds(1800);
 };

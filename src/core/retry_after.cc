@@ -55,19 +55,16 @@ std::optional<absl::Time> ParseReset(std::string_view value, absl::Time now,
   const std::string_view first = Trim(whole.substr(0, whole.find(',')));
   if (whole.empty()) return std::nullopt;
   double n = 0;
-  // SimpleAtod also accepts "inf"/"nan"; those are not numbers here.
+  // SimpleAtod also accepts "inf" and "nan"; the range check below rejects them.
   if (!first.empty() && absl::SimpleAtod(AbslView(first), &n)) {
-    if (!std::isfinite(n)) return std::nullopt;
-    absl::Time t;
-    if (n > 10'000'000'000.0) {
-      t = absl::UnixEpoch() + absl::Milliseconds(n);
-    } else if (n > 1'000'000'000.0) {
-      t = absl::UnixEpoch() + absl::Seconds(n);
-    } else {
-      t = now + absl::Seconds(n);
-    }
-    if (t == absl::InfiniteFuture() || t == absl::InfinitePast()) return std::nullopt;
-    return t;
+    // Millisecond precision, like the reference's epoch-ms arithmetic; beyond ECMAScript's
+    // Date range (8.64e15 ms) the value is not a time.
+    constexpr double kMaxMillis = 8.64e15;
+    const bool epoch = n > 1'000'000'000.0;
+    const double ms = n > 10'000'000'000.0 ? n : n * 1000.0;
+    if (!std::isfinite(ms) || std::fabs(ms) > kMaxMillis) return std::nullopt;
+    const absl::Duration offset = absl::Milliseconds(std::llround(ms));
+    return epoch ? absl::UnixEpoch() + offset : now + offset;
   }
   return ParseDate(whole, zoneless);
 }
@@ -79,7 +76,8 @@ std::optional<absl::Duration> ParseRetryAfter(std::string_view value) {
     if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return std::nullopt;
   }
   // Digits only. Past six significant digits the value is above the clamp (and may overflow).
-  const std::string_view significant = text.substr(std::min(text.find_first_not_of('0'), text.size()));
+  const std::string_view significant =
+      text.substr(std::min(text.find_first_not_of('0'), text.size()));
   if (significant.size() > 6) return kMaxBench;
   int64_t seconds = 0;
   if (!absl::SimpleAtoi(AbslView(text), &seconds)) return std::nullopt;

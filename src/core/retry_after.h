@@ -17,7 +17,7 @@ inline constexpr absl::Duration kDefaultBench = absl::Seconds(60);
 
 // §3.1 parseReset. Takes the text before the first comma; if it is a number n:
 // n > 1e10 -> epoch milliseconds, n > 1e9 -> epoch seconds, otherwise a delay of n seconds
-// from `now` (fractions kept; negative delays give a past time). Otherwise the whole value is
+// from `now` (to the millisecond; negative delays give a past time). Otherwise the whole value is
 // parsed as a date: RFC 3339 / ISO 8601 ("2025-02-24T22:25:30Z", offsets, fractions, a space
 // instead of 'T', a bare date) or IMF-fixdate ("Wed, 21 Oct 2015 07:28:00 GMT"). A date-time
 // without an offset is read in `zoneless` (UTC unless given; z.ai sends such times, §3.3).

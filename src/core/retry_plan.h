@@ -6,8 +6,8 @@
 
 #include <optional>
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 #include "absl/time/time.h"
 
@@ -15,13 +15,13 @@ namespace maxpool::core {
 
 enum class RetryCause {
   kAvailable,
-  kUpstreamThrottle,         // shared breaker open
-  kUpstreamProbe,            // breaker expired, its probe is in flight
-  kQueuedBehindFairness,     // FIFO gate: wait behind held requests
-  kWeeklyCriticalLastResort, // only a weekly-critical account can serve
+  kUpstreamThrottle,          // shared breaker open
+  kUpstreamProbe,             // breaker expired, its probe is in flight
+  kQueuedBehindFairness,      // FIFO gate: wait behind held requests
+  kWeeklyCriticalLastResort,  // only a weekly-critical account can serve
   kRateLimited,
   kCooldown,
-  kUpstreamFailure,          // provisional block after 429/529
+  kUpstreamFailure,  // provisional block after 429/529
   kSessionLimit,
   kTokenLimit,
   kRequestLimit,

@@ -28,7 +28,8 @@ AccountId Router::AddAccount(AccountSettings settings, bool added_while_running)
 absl::Status Router::RemoveAccount(std::string_view name) {
   auto it = std::find_if(accounts_.begin(), accounts_.end(),
                          [&](const Account& a) { return a.settings.name == name; });
-  if (it == accounts_.end()) return absl::NotFoundError(absl::StrCat("no account named ", AbslView(name)));
+  if (it == accounts_.end())
+    return absl::NotFoundError(absl::StrCat("no account named ", AbslView(name)));
   if (it->state.in_flight > 0) {
     return absl::FailedPreconditionError(
         absl::StrCat("account ", AbslView(name), " has ", it->state.in_flight,
@@ -49,7 +50,8 @@ absl::Status Router::RemoveAccount(std::string_view name) {
 
 absl::Status Router::SetEnabled(std::string_view name, bool enabled) {
   Account* account = FindAccount(name);
-  if (account == nullptr) return absl::NotFoundError(absl::StrCat("no account named ", AbslView(name)));
+  if (account == nullptr)
+    return absl::NotFoundError(absl::StrCat("no account named ", AbslView(name)));
   account->settings.enabled = enabled;
   if (!enabled && policy_.preferred && policy_.preferred_account == name) SetAutomatic();
   return absl::OkStatus();
@@ -87,11 +89,13 @@ absl::Status Router::SetPreferred(std::string_view name) {
   if (account == nullptr) {
     status = absl::NotFoundError(absl::StrCat("no account named ", AbslView(name)));
   } else if (!account->settings.enabled) {
-    status = absl::FailedPreconditionError(absl::StrCat("account ", AbslView(name), " is disabled"));
+    status =
+        absl::FailedPreconditionError(absl::StrCat("account ", AbslView(name), " is disabled"));
   } else if (account->settings.is_provider()) {
     status = absl::InvalidArgumentError(
-        absl::StrCat("account ", AbslView(name), " is a provider account; only Claude accounts can be "
-                                       "preferred"));
+        absl::StrCat("account ", AbslView(name),
+                     " is a provider account; only Claude accounts can be "
+                     "preferred"));
   }
   if (!status.ok()) {
     SetAutomatic();
@@ -166,14 +170,16 @@ bool Router::Available(Account& account, const AvailOpts& opts, absl::Time now) 
   if (SessionUnavailable(account, settings_)) return false;
   switch (RawWeeklyState(account, settings_)) {
     case WeeklyTier::kExhausted:
-    case WeeklyTier::kCapped: return false;
+    case WeeklyTier::kCapped:
+      return false;
     case WeeklyTier::kCritical:
       if (!opts.allow_critical) return false;
       break;
     case WeeklyTier::kReserve:
       if (!opts.allow_reserve) return false;
       break;
-    default: break;
+    default:
+      break;
   }
   if (ScopedWeeklyExhausted(st.quota, opts.family)) return false;
   // Peak hard bars (§12.3) are not modelled: no provider is ever in a peak window.
@@ -208,8 +214,10 @@ double Router::BasePriority(const Account& account) const {
   const bool provider = account.settings.is_provider();
   const double configured = account.settings.priority;
   switch (settings_.routing_mode) {
-    case RoutingMode::kBalance: return 0;
-    case RoutingMode::kPreferClaude: return provider ? configured : 0;
+    case RoutingMode::kBalance:
+      return 0;
+    case RoutingMode::kPreferClaude:
+      return provider ? configured : 0;
     case RoutingMode::kPreferZai:
       return account.settings.provider == Provider::kZai ? 0 : configured;
     case RoutingMode::kPreferKimi:

@@ -117,11 +117,11 @@ struct FailureAction {
 
 // What the exchange knows about the attempt when it fails.
 struct AttemptContext {
-  int status = 0;                  // upstream HTTP status; 0 for transport errors
-  std::string transport_error;     // e.g. "ECONNRESET", "ttfb_timeout"; empty for HTTP answers
-  bool can_retry = true;   // the body fits the retry buffer
-  bool hops_left = true;   // fewer than max attempts so far
-  bool bytes_sent = false; // something already reached the client
+  int status = 0;               // upstream HTTP status; 0 for transport errors
+  std::string transport_error;  // e.g. "ECONNRESET", "ttfb_timeout"; empty for HTTP answers
+  bool can_retry = true;        // the body fits the retry buffer
+  bool hops_left = true;        // fewer than max attempts so far
+  bool bytes_sent = false;      // something already reached the client
 };
 
 class Router {
@@ -258,10 +258,13 @@ class Router {
                         absl::Time now);
   void ExponentialCooldown(Account& account, std::string_view reason, int status, absl::Time now);
   void NetworkCooldown(Account& account, std::string_view reason, absl::Time now);
+  // Records an unexplained 429; true when a second account gave the same one within 30 s, in
+  // which case the breaker is open and the provisional benches are lifted.
+  bool PromoteAmbiguous429(const Lease& lease, const ResponseVerdict& verdict, absl::Time now);
   bool ShouldPromote(const Incident& incident, const RequestInfo& request, absl::Time now);
   FailureAction AfterExclusion(const RequestInfo& request, const RouteState& route,
-                               const AttemptContext& attempt, HoldCause cause,
-                               FallbackReply reply, bool check_route);
+                               const AttemptContext& attempt, HoldCause cause, FallbackReply reply,
+                               bool check_route);
 
   size_t IndexOf(AccountId id) const;
 
@@ -284,6 +287,7 @@ class Router {
     absl::Time last_at;
   };
   absl::flat_hash_map<std::string, AmbiguousEntry> ambiguous_429s_;
+  std::vector<int64_t> recent_weights_;  // per-selection scratch, reused to avoid allocation
 };
 
 }  // namespace maxpool::core

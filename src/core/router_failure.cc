@@ -43,9 +43,15 @@ void Router::Release(const Lease& lease, const ReleaseOutcome& outcome) {
 
   if (lease.probe_generation) {
     switch (outcome.kind) {
-      case ReleaseKind::kSuccess: breaker_.OnProbeSucceeded(now, *lease.probe_generation); break;
-      case ReleaseKind::kAbandoned: breaker_.RelinquishProbe(*lease.probe_generation); break;
-      default: breaker_.OnProbeFailed(now, *lease.probe_generation); break;
+      case ReleaseKind::kSuccess:
+        breaker_.OnProbeSucceeded(now, *lease.probe_generation);
+        break;
+      case ReleaseKind::kAbandoned:
+        breaker_.RelinquishProbe(*lease.probe_generation);
+        break;
+      default:
+        breaker_.OnProbeFailed(now, *lease.probe_generation);
+        break;
     }
   }
   if (account == nullptr) return;
@@ -72,8 +78,7 @@ void Router::Release(const Lease& lease, const ReleaseOutcome& outcome) {
       st.last_status = outcome.status;
       st.last_response = took;
       st.load.Add({now, took, lease.weight, false, outcome.status});
-      st.last_error =
-          outcome.error.empty() ? absl::StrCat("HTTP ", outcome.status) : outcome.error;
+      st.last_error = outcome.error.empty() ? absl::StrCat("HTTP ", outcome.status) : outcome.error;
       st.last_error_at = now;
       break;
     case ReleaseKind::kCountersOnly:
@@ -81,7 +86,8 @@ void Router::Release(const Lease& lease, const ReleaseOutcome& outcome) {
       break;
     case ReleaseKind::kNeutral:
     case ReleaseKind::kModelRateLimited:
-    case ReleaseKind::kAbandoned: break;
+    case ReleaseKind::kAbandoned:
+      break;
   }
 }
 
@@ -138,10 +144,9 @@ bool Router::ShouldPromote(const Incident& incident, const RequestInfo& request,
       return false;
     }
     if (incident.accounts.contains(ids_[i])) continue;
-    const bool ineligible = st.status == AccountStatus::kExhausted ||
-                            st.status == AccountStatus::kError ||
-                            SessionUnavailable(a, settings_) ||
-                            RawWeeklyState(a, settings_) == WeeklyTier::kExhausted;
+    const bool ineligible =
+        st.status == AccountStatus::kExhausted || st.status == AccountStatus::kError ||
+        SessionUnavailable(a, settings_) || RawWeeklyState(a, settings_) == WeeklyTier::kExhausted;
     if (!ineligible) return false;
   }
   return true;
@@ -163,6 +168,41 @@ FailureAction Router::AfterExclusion(const RequestInfo& request, const RouteStat
   return action;
 }
 
+bool Router::PromoteAmbiguous429(const Lease& lease, const ResponseVerdict& verdict,
+                                 absl::Time now) {
+  // An unexplained 429: one account is a per-account limit; the same answer from a second
+  // account within 30 s is Anthropic throttling everyone (§4.2, §14 item 35).
+  for (auto it = ambiguous_429s_.begin(); it != ambiguous_429s_.end();) {
+    if (now - it->second.last_at > kAmbiguousIdle) {
+      ambiguous_429s_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  auto [entry_it, inserted] = ambiguous_429s_.try_emplace(verdict.fingerprint);
+  AmbiguousEntry& entry = entry_it->second;
+  if (inserted) entry.first_at = now;
+  entry.last_at = now;
+  entry.accounts.insert(lease.account);
+  if (entry.accounts.size() < 2) return false;
+  for (AccountId id : entry.accounts) {
+    Account* other = FindAccount(id);
+    if (other == nullptr) continue;
+    AccountState& st = other->state;
+    if (st.last_error == "rate_limited" &&
+        st.provisional_rate_limit_fingerprint == verdict.fingerprint) {
+      st.status = AccountStatus::kActive;
+      st.rate_limited_until.reset();
+      st.last_error.clear();
+      st.last_error_at.reset();
+      st.provisional_rate_limit_fingerprint.clear();
+    }
+  }
+  ambiguous_429s_.erase(entry_it);
+  breaker_.Open(now, verdict.retry_after, "matching_unexplained_429s");
+  return true;
+}
+
 FailureAction Router::OnFailure(const Lease& lease, const RequestInfo& request, RouteState& route,
                                 const ResponseVerdict& verdict, const AttemptContext& attempt) {
   const absl::Time now = clock_.Now();
@@ -181,6 +221,15 @@ FailureAction Router::OnFailure(const Lease& lease, const RequestInfo& request, 
       return FailureAction{};
 
     case FailureClass::kModelRejected:
+      // Unexplained (not `rejected`) model-scoped 429s are first checked for a fleet-wide
+      // throttle; if not, only the model family is benched (§4.2).
+      if (verdict.scope == ThrottleScope::kUnknown && PromoteAmbiguous429(lease, verdict, now)) {
+        Release(lease, {ReleaseKind::kNeutral, status, ""});
+        FailureAction action;
+        action.hold = HoldCause::kUpstreamThrottle;
+        action.reply = FallbackReply::kRelayUpstream;
+        return action;
+      }
       RecordModelScopedLimit(account->state.quota, verdict.model_scope, verdict.retry_after, now);
       Release(lease, {ReleaseKind::kModelRateLimited, status, ""});
       return AfterExclusion(request, route, attempt, HoldCause::kQuota,
@@ -206,36 +255,7 @@ FailureAction Router::OnFailure(const Lease& lease, const RequestInfo& request, 
                                                         : FallbackReply::kNoAccount429,
                               true);
       }
-      // An unexplained 429: one account is a per-account limit; the same answer from a second
-      // account within 30 s is Anthropic throttling everyone (§4.2, §14 item 35).
-      for (auto it = ambiguous_429s_.begin(); it != ambiguous_429s_.end();) {
-        if (now - it->second.last_at > kAmbiguousIdle) {
-          ambiguous_429s_.erase(it++);
-        } else {
-          ++it;
-        }
-      }
-      auto [entry_it, inserted] = ambiguous_429s_.try_emplace(verdict.fingerprint);
-      AmbiguousEntry& entry = entry_it->second;
-      if (inserted) entry.first_at = now;
-      entry.last_at = now;
-      entry.accounts.insert(lease.account);
-      if (entry.accounts.size() >= 2) {
-        for (AccountId id : entry.accounts) {
-          Account* other = FindAccount(id);
-          if (other == nullptr) continue;
-          AccountState& st = other->state;
-          if (st.last_error == "rate_limited" &&
-              st.provisional_rate_limit_fingerprint == verdict.fingerprint) {
-            st.status = AccountStatus::kActive;
-            st.rate_limited_until.reset();
-            st.last_error.clear();
-            st.last_error_at.reset();
-            st.provisional_rate_limit_fingerprint.clear();
-          }
-        }
-        ambiguous_429s_.erase(entry_it);
-        breaker_.Open(now, verdict.retry_after, "matching_unexplained_429s");
+      if (PromoteAmbiguous429(lease, verdict, now)) {
         Release(lease, {ReleaseKind::kNeutral, status, ""});
         FailureAction action;
         action.hold = HoldCause::kUpstreamThrottle;
@@ -288,8 +308,8 @@ FailureAction Router::OnFailure(const Lease& lease, const RequestInfo& request, 
                             FallbackReply::kUpstreamStatus, false);
 
     case FailureClass::kNetwork:
-      NetworkCooldown(*account, attempt.transport_error.empty() ? "network" : attempt.transport_error,
-                      now);
+      NetworkCooldown(*account,
+                      attempt.transport_error.empty() ? "network" : attempt.transport_error, now);
       Release(lease, {ReleaseKind::kCountersOnly, status, ""});
       return AfterExclusion(request, route, attempt, HoldCause::kNetwork,
                             FallbackReply::kConnectionUnavailable, false);

@@ -45,8 +45,7 @@ std::optional<AccountRetry> ShortTermBlocker(const Account& account,
   }
   const double bench = Bench(account.settings, settings);
   if (q.unified_5h && *q.unified_5h >= bench) {
-    return Retry(RetryCause::kSessionLimit, q.unified_5h_reset,
-                        q.unified_5h_reset.has_value());
+    return Retry(RetryCause::kSessionLimit, q.unified_5h_reset, q.unified_5h_reset.has_value());
   }
   if (LimitReached(q.tokens_remaining, q.tokens_limit, bench)) {
     return Retry(RetryCause::kTokenLimit, q.resets_at, q.resets_at.has_value());
@@ -55,8 +54,7 @@ std::optional<AccountRetry> ShortTermBlocker(const Account& account,
     return Retry(RetryCause::kRequestLimit, q.resets_at, q.resets_at.has_value());
   }
   if (account.settings.is_provider() && q.provider_ses && *q.provider_ses >= bench) {
-    return Retry(RetryCause::kSessionLimit, q.provider_ses_reset,
-                        q.provider_ses_reset.has_value());
+    return Retry(RetryCause::kSessionLimit, q.provider_ses_reset, q.provider_ses_reset.has_value());
   }
   if (q.generic_remaining && *q.generic_remaining <= 0) {
     return Retry(RetryCause::kProviderLimit, q.generic_reset, q.generic_reset.has_value());
@@ -81,7 +79,7 @@ Router::AccountRetry Router::RetryInfoFor(Account& a, const RequestInfo& request
   } else if (request.family != ModelFamily::kNone &&
              ScopedWeeklyExhausted(st.quota, request.family)) {
     info = Retry(RetryCause::kWeeklyExhausted,
-            st.quota.scoped_weekly[FamilyIndex(request.family)]->reset_at, false);
+                 st.quota.scoped_weekly[FamilyIndex(request.family)]->reset_at, false);
   } else {
     std::optional<AccountRetry> blocker = ShortTermBlocker(a, settings_, now);
     if (raw == WeeklyTier::kExhausted || raw == WeeklyTier::kCapped) {
@@ -164,28 +162,50 @@ UnavailabilityCensus Router::Census(const RequestInfo& request) {
 
 std::string_view RetryCauseName(RetryCause cause) {
   switch (cause) {
-    case RetryCause::kAvailable: return "available";
-    case RetryCause::kUpstreamThrottle: return "upstream_throttle";
-    case RetryCause::kUpstreamProbe: return "upstream_probe";
-    case RetryCause::kQueuedBehindFairness: return "queued_behind_fairness";
-    case RetryCause::kWeeklyCriticalLastResort: return "weekly_critical_last_resort";
-    case RetryCause::kRateLimited: return "rate_limited";
-    case RetryCause::kCooldown: return "cooldown";
-    case RetryCause::kUpstreamFailure: return "upstream_failure";
-    case RetryCause::kSessionLimit: return "session_limit";
-    case RetryCause::kTokenLimit: return "token_limit";
-    case RetryCause::kRequestLimit: return "request_limit";
-    case RetryCause::kProviderLimit: return "provider_limit";
-    case RetryCause::kPeakWindow: return "peak_window";
-    case RetryCause::kWeeklyExhausted: return "weekly_exhausted";
-    case RetryCause::kWeeklyCritical: return "weekly_critical";
-    case RetryCause::kConcurrencyCap: return "concurrency_cap";
-    case RetryCause::kWeeklyResetUnknown: return "weekly_reset_unknown";
-    case RetryCause::kUnavailable: return "unavailable";
-    case RetryCause::kNoEligibleRoute: return "no_eligible_route";
-    case RetryCause::kDisabled: return "disabled";
-    case RetryCause::kError: return "error";
-    case RetryCause::kExhausted: return "exhausted";
+    case RetryCause::kAvailable:
+      return "available";
+    case RetryCause::kUpstreamThrottle:
+      return "upstream_throttle";
+    case RetryCause::kUpstreamProbe:
+      return "upstream_probe";
+    case RetryCause::kQueuedBehindFairness:
+      return "queued_behind_fairness";
+    case RetryCause::kWeeklyCriticalLastResort:
+      return "weekly_critical_last_resort";
+    case RetryCause::kRateLimited:
+      return "rate_limited";
+    case RetryCause::kCooldown:
+      return "cooldown";
+    case RetryCause::kUpstreamFailure:
+      return "upstream_failure";
+    case RetryCause::kSessionLimit:
+      return "session_limit";
+    case RetryCause::kTokenLimit:
+      return "token_limit";
+    case RetryCause::kRequestLimit:
+      return "request_limit";
+    case RetryCause::kProviderLimit:
+      return "provider_limit";
+    case RetryCause::kPeakWindow:
+      return "peak_window";
+    case RetryCause::kWeeklyExhausted:
+      return "weekly_exhausted";
+    case RetryCause::kWeeklyCritical:
+      return "weekly_critical";
+    case RetryCause::kConcurrencyCap:
+      return "concurrency_cap";
+    case RetryCause::kWeeklyResetUnknown:
+      return "weekly_reset_unknown";
+    case RetryCause::kUnavailable:
+      return "unavailable";
+    case RetryCause::kNoEligibleRoute:
+      return "no_eligible_route";
+    case RetryCause::kDisabled:
+      return "disabled";
+    case RetryCause::kError:
+      return "error";
+    case RetryCause::kExhausted:
+      return "exhausted";
   }
   return "unavailable";
 }

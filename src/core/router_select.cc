@@ -15,15 +15,20 @@ constexpr absl::Duration kWarmUpTime = absl::Minutes(5);
 }  // namespace
 
 double Router::ShareOf(Account& account, SelectionScratch& scratch, absl::Time now) {
+  // Each account's 15-minute weight is read once per selection and kept in a reused buffer.
   if (scratch.fleet_weight < 0) {
+    recent_weights_.resize(accounts_.size());
     int64_t total = 0;
-    for (Account& a : accounts_) {
-      if (a.settings.enabled && !a.settings.is_provider()) total += a.state.load.RecentWeight(now);
+    for (size_t i = 0; i < accounts_.size(); ++i) {
+      Account& a = accounts_[i];
+      recent_weights_[i] = a.state.load.RecentWeight(now);
+      if (a.settings.enabled && !a.settings.is_provider()) total += recent_weights_[i];
     }
     scratch.fleet_weight = static_cast<double>(total);
   }
   if (scratch.fleet_weight <= 0) return 0;
-  return static_cast<double>(account.state.load.RecentWeight(now)) / scratch.fleet_weight;
+  const size_t index = static_cast<size_t>(&account - accounts_.data());
+  return static_cast<double>(recent_weights_[index]) / scratch.fleet_weight;
 }
 
 double Router::ScoreOf(size_t index, const RequestInfo& request, SelectionScratch& scratch,
@@ -100,8 +105,7 @@ std::optional<Router::Candidate> Router::ScoredPass(const RequestInfo& request,
     }
     const double priority = BasePriority(account);
     const double score = ScoreOf(idx, request, scratch, critical_cost, now);
-    if (!best || priority < best->priority ||
-        (priority == best->priority && score < best->score)) {
+    if (!best || priority < best->priority || (priority == best->priority && score < best->score)) {
       best = Candidate{idx, priority, score, unlock};
     }
   }
@@ -290,8 +294,7 @@ std::optional<Lease> Router::Acquire(const RequestInfo& request, RouteState& rou
       if (!Excluded(route, i) && Matches(a, request, route, now) &&
           (Available(a, {true, false, request.family}, now) ||
            Available(a, {true, true, request.family}, now))) {
-        return Commit(i, request, route, SelectionPath::kPreferred, CriticalUnlock::kNone, 0,
-                      now);
+        return Commit(i, request, route, SelectionPath::kPreferred, CriticalUnlock::kNone, 0, now);
       }
     }
   }
@@ -300,8 +303,7 @@ std::optional<Lease> Router::Acquire(const RequestInfo& request, RouteState& rou
   if (settings_.routing_mode == RoutingMode::kSticky && !request.session_key.empty()) {
     if (std::optional<size_t> bound = BoundAccount(request, route, now)) {
       if (std::optional<size_t> warm = WarmUpTarget(*bound, request, route, scratch, now)) {
-        return Commit(*warm, request, route, SelectionPath::kWarmUp, CriticalUnlock::kNone, 0,
-                      now);
+        return Commit(*warm, request, route, SelectionPath::kWarmUp, CriticalUnlock::kNone, 0, now);
       }
       if (!ShouldMoveBoundSession(*bound, request, route, scratch, now)) {
         return Commit(*bound, request, route, SelectionPath::kSticky, CriticalUnlock::kNone, 0,

@@ -15,8 +15,7 @@ std::optional<double> UsedFraction(std::optional<int64_t> remaining, std::option
 double ScopedScarcity(const Account& account, ModelFamily family, double reserve_threshold,
                       absl::Time now) {
   if (family == ModelFamily::kNone) return 0;
-  const std::optional<ScopedWeekly>& entry =
-      account.state.quota.scoped_weekly[FamilyIndex(family)];
+  const std::optional<ScopedWeekly>& entry = account.state.quota.scoped_weekly[FamilyIndex(family)];
   if (!entry || !entry->is_active || entry->utilization < reserve_threshold) return 0;
   return WindowScarcity(entry->utilization, entry->reset_at, kWeekWindow, now);
 }
@@ -26,14 +25,17 @@ double ScopedScarcity(const Account& account, ModelFamily family, double reserve
 double Scarcity(const Account& account, absl::Time now) {
   const QuotaReading& q = account.state.quota;
   double s = 0;
-  if (q.unified_5h) s = std::max(s, WindowScarcity(q.unified_5h, q.unified_5h_reset, kSessionWindow, now));
-  if (q.unified_7d) s = std::max(s, WindowScarcity(q.unified_7d, q.unified_7d_reset, kWeekWindow, now));
+  if (q.unified_5h)
+    s = std::max(s, WindowScarcity(q.unified_5h, q.unified_5h_reset, kSessionWindow, now));
+  if (q.unified_7d)
+    s = std::max(s, WindowScarcity(q.unified_7d, q.unified_7d_reset, kWeekWindow, now));
   if (auto used = UsedFraction(q.tokens_remaining, q.tokens_limit)) s = std::max(s, *used);
   if (auto used = UsedFraction(q.requests_remaining, q.requests_limit)) s = std::max(s, *used);
   if (q.provider_ses) {
     s = std::max(s, WindowScarcity(q.provider_ses, q.provider_ses_reset, kSessionWindow, now));
   }
-  if (q.provider_wk) s = std::max(s, WindowScarcity(q.provider_wk, q.provider_wk_reset, kWeekWindow, now));
+  if (q.provider_wk)
+    s = std::max(s, WindowScarcity(q.provider_wk, q.provider_wk_reset, kWeekWindow, now));
   return s;
 }
 
@@ -44,8 +46,10 @@ double RawUtilization(const Account& account, const SchedulerSettings& settings,
   if (q.provider_ses) u = std::max(u, Clamp01(q.provider_ses));
   if (auto used = UsedFraction(q.tokens_remaining, q.tokens_limit)) u = std::max(u, *used);
   if (settings.weekly_aware_scoring) {
-    if (q.unified_7d) u = std::max(u, WindowScarcity(q.unified_7d, q.unified_7d_reset, kWeekWindow, now));
-    if (q.provider_wk) u = std::max(u, WindowScarcity(q.provider_wk, q.provider_wk_reset, kWeekWindow, now));
+    if (q.unified_7d)
+      u = std::max(u, WindowScarcity(q.unified_7d, q.unified_7d_reset, kWeekWindow, now));
+    if (q.provider_wk)
+      u = std::max(u, WindowScarcity(q.provider_wk, q.provider_wk_reset, kWeekWindow, now));
   }
   return u;
 }
@@ -66,17 +70,17 @@ ScoreBreakdown Score(const Account& account, const RequestInfo& request,
   const double inflight = st.active_weight + std::max(1, request.weight);
   const bool narrow_target =
       raw == WeeklyTier::kReserve || (raw == WeeklyTier::kCritical && inputs.critical_unlock_cost);
-  const double target = narrow_target ? settings.reserve_concurrency_target
-                                      : settings.per_account_concurrency_target;
+  const double target =
+      narrow_target ? settings.reserve_concurrency_target : settings.per_account_concurrency_target;
 
   ScoreBreakdown b;
   b.concurrency = inflight * settings.concurrency_weight * m;
   b.cap_penalty = settings.cap_penalty_weight * std::max(0.0, inflight - target) * m;
   b.pace = Scarcity(account, inputs.now) * settings.pace_cost_weight * m;
   b.utilization = RawUtilization(account, settings, inputs.now) * settings.utilization_weight * m;
-  b.scoped_pace = ScopedScarcity(account, request.family, settings.weekly_reserve_threshold,
-                                 inputs.now) *
-                  settings.pace_cost_weight;
+  b.scoped_pace =
+      ScopedScarcity(account, request.family, settings.weekly_reserve_threshold, inputs.now) *
+      settings.pace_cost_weight;
   b.spread = inputs.share * settings.spread_share_weight * m;
   if (st.recovered_at) {
     const absl::Duration age = inputs.now - *st.recovered_at;
@@ -87,8 +91,8 @@ ScoreBreakdown Score(const Account& account, const RequestInfo& request,
   }
   if (raw == WeeklyTier::kReserve) {
     const double u = Clamp01(st.quota.unified_7d);
-    const double span = std::max(1e-6, settings.weekly_critical_threshold -
-                                           settings.weekly_reserve_threshold);
+    const double span =
+        std::max(1e-6, settings.weekly_critical_threshold - settings.weekly_reserve_threshold);
     const double band = Clamp01((u - settings.weekly_reserve_threshold) / span);
     const double pace =
         WindowScarcity(st.quota.unified_7d, st.quota.unified_7d_reset, kWeekWindow, inputs.now);

@@ -12,8 +12,8 @@
 #include "core/header_source.h"
 #include "core/request_info.h"
 #include "core/router.h"
-#include "support/fake_clock.h"
 #include "gtest/gtest.h"
+#include "support/fake_clock.h"
 
 namespace maxpool::testing {
 

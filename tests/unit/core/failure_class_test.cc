@@ -40,8 +40,7 @@ TEST(FailureClassTest, EveryClassHasItsSnakeCaseLabel) {
 
 TEST(FailureClassTest, OnlyNoneClientErrorAndLocalOverloadAreNotRetryable) {
   for (const auto& [failure, name] : AllClasses()) {
-    const bool expected = failure != FailureClass::kNone &&
-                          failure != FailureClass::kClientError &&
+    const bool expected = failure != FailureClass::kNone && failure != FailureClass::kClientError &&
                           failure != FailureClass::kLocalOverload;
     EXPECT_EQ(IsRetryable(failure), expected) << name;
   }

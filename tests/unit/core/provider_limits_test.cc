@@ -81,7 +81,9 @@ TEST(ProviderRetryAfterTest, AnythingElseIsSixtySeconds) {
             absl::Seconds(60));
   EXPECT_EQ(Zai("<html>Too Many Requests</html>"), absl::Seconds(60));
   EXPECT_EQ(Kimi(""), absl::Seconds(60));
-  EXPECT_EQ(Kimi(R"({"error":{"message":"after 20 seconds"})"), absl::Seconds(60));  // truncated
+  EXPECT_EQ(Kimi(R"({"error":{"type":"exceeded_current_quota_error"})"), absl::Seconds(60));
+  // A body that is not JSON is read as the message text.
+  EXPECT_EQ(Kimi("Too many requests, try again after 20 seconds"), absl::Seconds(20));
 }
 
 TEST(ParseErrorBodyTest, ReadsErrorObjectOrTopLevel) {

@@ -2,12 +2,25 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string>
+#include <utility>
+
 #include "support/fake_clock.h"
 
 namespace maxpool::core {
 namespace {
 
 const absl::Time kNow = testing::FakeClock::DefaultStart();  // 2026-11-26T12:00:00Z
+
+ScopedWeekly Scoped(double utilization, std::optional<absl::Time> reset_at = std::nullopt,
+                    std::string severity = "normal") {
+  ScopedWeekly entry;
+  entry.utilization = utilization;
+  entry.reset_at = reset_at;
+  entry.severity = std::move(severity);
+  return entry;
+}
 
 absl::Time Utc(int y, int mo, int d, int h, int mi, int s) {
   return absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, s), absl::UTCTimeZone());
@@ -17,11 +30,11 @@ absl::Time Utc(int y, int mo, int d, int h, int mi, int s) {
 // seconds or delays.
 TEST(ApplyResponseHeadersTest, Scenario12_UnifiedUtilizationAndReset) {
   QuotaReading quota;
-  EXPECT_TRUE(ApplyResponseHeaders(
-      quota,
-      FlatHeaders{{"anthropic-ratelimit-unified-5h-utilization", "0.42"},
-                  {"anthropic-ratelimit-unified-5h-reset", "1795698000"}},
-      kNow));
+  EXPECT_TRUE(
+      ApplyResponseHeaders(quota,
+                           FlatHeaders{{"anthropic-ratelimit-unified-5h-utilization", "0.42"},
+                                       {"anthropic-ratelimit-unified-5h-reset", "1795698000"}},
+                           kNow));
   EXPECT_EQ(quota.unified_5h, 0.42);
   EXPECT_EQ(quota.unified_5h_raw, 0.42);
   EXPECT_EQ(quota.unified_5h_reset, absl::FromUnixSeconds(1795698000));
@@ -82,8 +95,7 @@ TEST(ApplyResponseHeadersTest, AllowedWarningAtFullWeeklyIsKept) {
                                    {"anthropic-ratelimit-unified-7d-utilization", "1.0"}},
                        kNow);
   EXPECT_EQ(quota.unified_status, UnifiedStatus::kAllowedWarning);
-  ApplyResponseHeaders(quota, FlatHeaders{{"anthropic-ratelimit-unified-status", "allowed"}},
-                       kNow);
+  ApplyResponseHeaders(quota, FlatHeaders{{"anthropic-ratelimit-unified-status", "allowed"}}, kNow);
   EXPECT_EQ(quota.unified_status, UnifiedStatus::kAllowed);
 }
 
@@ -95,13 +107,13 @@ TEST(ApplyResponseHeadersTest, UnparseableValuesKeepThePreviousValue) {
   quota.unified_5h_reset = kNow + absl::Hours(1);
   quota.unified_status = UnifiedStatus::kAllowedWarning;
   quota.tokens_remaining = 5;
-  EXPECT_TRUE(ApplyResponseHeaders(
-      quota,
-      FlatHeaders{{"anthropic-ratelimit-unified-5h-utilization", "abc"},
-                  {"anthropic-ratelimit-unified-5h-reset", "soon"},
-                  {"anthropic-ratelimit-unified-status", "maybe"},
-                  {"anthropic-ratelimit-tokens-remaining", "n/a"}},
-      kNow));
+  EXPECT_TRUE(
+      ApplyResponseHeaders(quota,
+                           FlatHeaders{{"anthropic-ratelimit-unified-5h-utilization", "abc"},
+                                       {"anthropic-ratelimit-unified-5h-reset", "soon"},
+                                       {"anthropic-ratelimit-unified-status", "maybe"},
+                                       {"anthropic-ratelimit-tokens-remaining", "n/a"}},
+                           kNow));
   EXPECT_EQ(quota.unified_5h, 0.4);
   EXPECT_EQ(quota.unified_5h_raw, 0.4);
   EXPECT_EQ(quota.unified_5h_reset, kNow + absl::Hours(1));
@@ -147,8 +159,7 @@ TEST(ApplyResponseHeadersTest, GenericProviderLimits) {
   EXPECT_EQ(quota.generic_reset, kNow + absl::Seconds(30));
 
   // The first present header wins even when it does not parse: the previous value stays.
-  ApplyResponseHeaders(quota,
-                       FlatHeaders{{"x-ratelimit-limit", "lots"}, {"ratelimit-limit", "5"}},
+  ApplyResponseHeaders(quota, FlatHeaders{{"x-ratelimit-limit", "lots"}, {"ratelimit-limit", "5"}},
                        kNow);
   EXPECT_EQ(quota.generic_limit, 100);
 }
@@ -203,10 +214,8 @@ TEST(ClearExpiredWindowsTest, WeeklyExpiryClearsStatus) {
 // §3.6: scoped entries past their reset are deleted; API-key limits go when resetsAt passed.
 TEST(ClearExpiredWindowsTest, ScopedAndApiKeyExpiry) {
   QuotaReading quota;
-  quota.scoped_weekly[FamilyIndex(ModelFamily::kFable)] =
-      ScopedWeekly{.utilization = 1, .reset_at = kNow};
-  quota.scoped_weekly[FamilyIndex(ModelFamily::kOpus)] =
-      ScopedWeekly{.utilization = 1, .reset_at = kNow + absl::Seconds(1)};
+  quota.scoped_weekly[FamilyIndex(ModelFamily::kFable)] = Scoped(1, kNow);
+  quota.scoped_weekly[FamilyIndex(ModelFamily::kOpus)] = Scoped(1, kNow + absl::Seconds(1));
   quota.tokens_limit = 96000;
   quota.tokens_remaining = 0;
   quota.requests_limit = 1000;
@@ -229,7 +238,7 @@ TEST(ClearExpiredWindowsTest, WindowWithoutResetNeverExpires) {
   QuotaReading quota;
   quota.unified_5h = 0.95;
   quota.unified_7d = 0.97;
-  quota.scoped_weekly[0] = ScopedWeekly{.utilization = 1};
+  quota.scoped_weekly[0] = Scoped(1);
   EXPECT_FALSE(ClearExpiredWindows(quota, kNow + absl::Hours(24 * 365)).any());
   EXPECT_EQ(quota.unified_5h, 0.95);
   EXPECT_EQ(quota.unified_7d, 0.97);
@@ -266,7 +275,7 @@ TEST(ScopedWeeklyTest, RecordForNoFamilyIsANoOp) {
 TEST(ScopedWeeklyTest, OnlyActiveEntriesAtTheExhaustedThresholdBench) {
   QuotaReading quota;
   auto& opus = quota.scoped_weekly[FamilyIndex(ModelFamily::kOpus)];
-  opus = ScopedWeekly{.utilization = 0.998, .severity = "critical", .is_active = true};
+  opus = Scoped(0.998, std::nullopt, "critical");
   EXPECT_FALSE(ScopedWeeklyExhausted(quota, ModelFamily::kOpus));
   opus->utilization = 0.999;
   EXPECT_TRUE(ScopedWeeklyExhausted(quota, ModelFamily::kOpus));
@@ -279,12 +288,10 @@ TEST(ScopedWeeklyTest, ProbeKeepsFutureReactiveEntriesItUnderreportsOrOmits) {
   QuotaReading quota;
   RecordModelScopedLimit(quota, ModelFamily::kFable, absl::Hours(2), kNow);
   RecordModelScopedLimit(quota, ModelFamily::kOpus, absl::Hours(2), kNow);
-  quota.scoped_weekly[FamilyIndex(ModelFamily::kSonnet)] =
-      ScopedWeekly{.utilization = 0.4, .reset_at = kNow + absl::Hours(50)};
+  quota.scoped_weekly[FamilyIndex(ModelFamily::kSonnet)] = Scoped(0.4, kNow + absl::Hours(50));
 
   std::array<std::optional<ScopedWeekly>, 4> probed;
-  probed[FamilyIndex(ModelFamily::kFable)] =
-      ScopedWeekly{.utilization = 0.32, .reset_at = kNow + absl::Hours(70), .severity = "normal"};
+  probed[FamilyIndex(ModelFamily::kFable)] = Scoped(0.32, kNow + absl::Hours(70));
   MergeProbedScopedWeekly(quota, probed, kNow + absl::Minutes(10));
 
   // fable: probe reports less -> the reactive entry stays; opus: omitted -> stays.
@@ -301,8 +308,7 @@ TEST(ScopedWeeklyTest, ProbeReplacesReactiveEntriesWhenEqualOrExpired) {
   RecordModelScopedLimit(quota, ModelFamily::kOpus, absl::Hours(2), kNow);
 
   std::array<std::optional<ScopedWeekly>, 4> probed;
-  probed[FamilyIndex(ModelFamily::kFable)] =
-      ScopedWeekly{.utilization = 1.0, .reset_at = kNow + absl::Hours(30), .severity = "critical"};
+  probed[FamilyIndex(ModelFamily::kFable)] = Scoped(1.0, kNow + absl::Hours(30), "critical");
   MergeProbedScopedWeekly(quota, probed, kNow);
   const auto& fable = quota.scoped_weekly[FamilyIndex(ModelFamily::kFable)];
   ASSERT_TRUE(fable.has_value());

@@ -13,8 +13,8 @@ const absl::Time kNow = testing::FakeClock::DefaultStart();
 
 UpstreamContext OAuth(ModelFamily family = ModelFamily::kNone,
                       std::string_view model = "claude-opus-4-1") {
-  return UpstreamContext{.type = AccountType::kOAuth, .request_family = family,
-                         .request_model = model};
+  return UpstreamContext{
+      .type = AccountType::kOAuth, .request_family = family, .request_model = model};
 }
 UpstreamContext ApiKey() { return UpstreamContext{.type = AccountType::kApiKey}; }
 UpstreamContext ProviderAccount(Provider provider) {
@@ -50,12 +50,12 @@ TEST(ClassifyResponseTest, SuccessAndRelayedStatusesAreNotFailures) {
 // §15 scenario 15: 429 with unified-status rejected, 5h 1.0, retry-after 120 -> account-wide
 // quota, benched 120 s, counted as a failure, fail over.
 TEST(ClassifyResponseTest, Scenario15_QuotaRejectedByHeaders) {
-  const ResponseVerdict v = Classify(429,
-                                     {{"anthropic-ratelimit-unified-status", "rejected"},
-                                      {"anthropic-ratelimit-unified-5h-utilization", "1.0"},
-                                      {"retry-after", "120"}},
-                                     AnthropicError("rate_limit_error", "Rate limited"),
-                                     OAuth(ModelFamily::kOpus));
+  const ResponseVerdict v =
+      Classify(429,
+               {{"anthropic-ratelimit-unified-status", "rejected"},
+                {"anthropic-ratelimit-unified-5h-utilization", "1.0"},
+                {"retry-after", "120"}},
+               AnthropicError("rate_limit_error", "Rate limited"), OAuth(ModelFamily::kOpus));
   EXPECT_EQ(v.failure, FailureClass::kQuotaRejected);
   EXPECT_EQ(v.scope, ThrottleScope::kAccount);
   EXPECT_EQ(v.model_scope, ModelFamily::kNone);
@@ -98,14 +98,16 @@ TEST(ClassifyResponseTest, QuotaRejectedByBody) {
 
 // §15 scenario 16: two accounts' identical unexplained 429s share one fingerprint; 60 s default.
 TEST(ClassifyResponseTest, Scenario16_IdenticalAmbiguous429sShareAFingerprint) {
-  const ResponseVerdict a = Classify(
-      429, {}, R"({"type":"error","error":{"type":"rate_limit_error","message":"Rate limited"},)"
+  const ResponseVerdict a =
+      Classify(429, {},
+               R"({"type":"error","error":{"type":"rate_limit_error","message":"Rate limited"},)"
                R"("request_id":"req_011CAbcdef0123456789"})",
-      OAuth());
-  const ResponseVerdict b = Classify(
-      429, {}, R"({"type":"error","error":{"type":"rate_limit_error","message":"Rate limited"},)"
+               OAuth());
+  const ResponseVerdict b =
+      Classify(429, {},
+               R"({"type":"error","error":{"type":"rate_limit_error","message":"Rate limited"},)"
                R"("request_id":"req_011CZyxw98765"})",
-      OAuth());
+               OAuth());
   EXPECT_EQ(a.failure, FailureClass::kRateLimited);
   EXPECT_EQ(a.scope, ThrottleScope::kUnknown);
   EXPECT_EQ(a.retry_after, absl::Seconds(60));
@@ -124,11 +126,11 @@ TEST(ClassifyResponseTest, EmptyBodyGetsFallbackFingerprint) {
 
 // §4.2 explicit shared throttle -> upstream scope, released neutrally.
 TEST(ClassifyResponseTest, ExplicitSharedThrottleIsRequestRefused) {
-  const ResponseVerdict v = Classify(
-      429, {{"retry-after", "45"}},
-      AnthropicError("rate_limit_error",
-                     "Anthropic is temporarily limiting requests (not your usage limit)"),
-      OAuth());
+  const ResponseVerdict v =
+      Classify(429, {{"retry-after", "45"}},
+               AnthropicError("rate_limit_error",
+                              "Anthropic is temporarily limiting requests (not your usage limit)"),
+               OAuth());
   EXPECT_EQ(v.failure, FailureClass::kRequestRefused);
   EXPECT_EQ(v.scope, ThrottleScope::kUpstream);
   EXPECT_TRUE(v.neutral);
@@ -159,10 +161,9 @@ TEST(ClassifyResponseTest, Scenario17_ModelScoped429) {
   EXPECT_TRUE(IsRetryable(v.failure));
 
   // Without the rejected status the scope is unknown, still model-scoped.
-  const ResponseVerdict unknown =
-      Classify(429,
-               {{"anthropic-ratelimit-unified-7d-utilization", "0.5"}, {"retry-after", "1800"}},
-               "", OAuth(ModelFamily::kFable));
+  const ResponseVerdict unknown = Classify(
+      429, {{"anthropic-ratelimit-unified-7d-utilization", "0.5"}, {"retry-after", "1800"}}, "",
+      OAuth(ModelFamily::kFable));
   EXPECT_EQ(unknown.failure, FailureClass::kModelRejected);
   EXPECT_EQ(unknown.scope, ThrottleScope::kUnknown);
   EXPECT_EQ(unknown.fingerprint, "429:unknown_429");
@@ -189,19 +190,19 @@ TEST(ClassifyResponseTest, ModelScopeNeedsEveryCondition) {
                 .failure,
             FailureClass::kQuotaRejected);
   // Unknown family.
-  EXPECT_EQ(Classify(429,
-                     {{"anthropic-ratelimit-unified-5h-utilization", "0.3"},
-                      {"retry-after", "7200"}},
-                     "", OAuth(ModelFamily::kNone))
-                .failure,
-            FailureClass::kRateLimited);
+  EXPECT_EQ(
+      Classify(429,
+               {{"anthropic-ratelimit-unified-5h-utilization", "0.3"}, {"retry-after", "7200"}}, "",
+               OAuth(ModelFamily::kNone))
+          .failure,
+      FailureClass::kRateLimited);
   // Anthropic throttling everyone wins over the model scope.
-  EXPECT_EQ(Classify(429,
-                     {{"anthropic-ratelimit-unified-5h-utilization", "0.3"},
-                      {"retry-after", "7200"}},
-                     AnthropicError("overloaded_error", "Overloaded"), fable)
-                .failure,
-            FailureClass::kRequestRefused);
+  EXPECT_EQ(
+      Classify(429,
+               {{"anthropic-ratelimit-unified-5h-utilization", "0.3"}, {"retry-after", "7200"}},
+               AnthropicError("overloaded_error", "Overloaded"), fable)
+          .failure,
+      FailureClass::kRequestRefused);
 }
 
 // §15 scenario 18: an HTTP-date retry-after is absent -> 60 s.
@@ -237,8 +238,8 @@ TEST(ClassifyResponseTest, ServerErrorsAreUpstream5xx) {
 
 // §15 scenario 57 through the classifier: provider 429s are account-scoped, timed by the body.
 TEST(ClassifyResponseTest, Scenario57_Provider429sBenchTheAccount) {
-  const ResponseVerdict glm = Classify(
-      429, {}, R"({"error":{"code":"1308","message":"…"}})", ProviderAccount(Provider::kZai));
+  const ResponseVerdict glm = Classify(429, {}, R"({"error":{"code":"1308","message":"…"}})",
+                                       ProviderAccount(Provider::kZai));
   EXPECT_EQ(glm.failure, FailureClass::kRateLimited);
   EXPECT_EQ(glm.scope, ThrottleScope::kAccount);
   EXPECT_EQ(glm.retry_after, absl::Seconds(3600));
@@ -273,12 +274,11 @@ TEST(ClassifyResponseTest, Scenario58_Provider403And401) {
 
 // §13 item 7 (RECOMMENDED): a Claude OAuth 401 refreshes and retries; an API-key 401 is dead.
 TEST(ClassifyResponseTest, Claude401) {
-  EXPECT_EQ(Classify(401, {}, AnthropicError("authentication_error", "Invalid bearer token"),
-                     OAuth())
-                .failure,
-            FailureClass::kAuthExpired);
-  EXPECT_EQ(Classify(401, {}, AnthropicError("authentication_error", "invalid x-api-key"),
-                     ApiKey())
+  EXPECT_EQ(
+      Classify(401, {}, AnthropicError("authentication_error", "Invalid bearer token"), OAuth())
+          .failure,
+      FailureClass::kAuthExpired);
+  EXPECT_EQ(Classify(401, {}, AnthropicError("authentication_error", "invalid x-api-key"), ApiKey())
                 .failure,
             FailureClass::kAuthDead);
 }
@@ -288,10 +288,10 @@ TEST(ClassifyResponseTest, Claude401) {
 TEST(ClassifyResponseTest, Claude403) {
   EXPECT_EQ(Classify(403, {}, AnthropicError("permission_error", "Forbidden"), OAuth()).failure,
             FailureClass::kBanned);
-  EXPECT_EQ(Classify(403, {}, AnthropicError("permission_error", "OAuth token has been revoked"),
-                     OAuth())
-                .failure,
-            FailureClass::kAuthExpired);
+  EXPECT_EQ(
+      Classify(403, {}, AnthropicError("permission_error", "OAuth token has been revoked"), OAuth())
+          .failure,
+      FailureClass::kAuthExpired);
   EXPECT_EQ(Classify(403, {}, AnthropicError("permission_error", "key revoked"), ApiKey()).failure,
             FailureClass::kBanned);
 }
@@ -318,7 +318,7 @@ TEST(ClassifyResponseTest, OtherClientErrors) {
 // trimmed, 240 chars.
 TEST(NormalizeFingerprintTest, MasksNumbersAndIds) {
   EXPECT_EQ(NormalizeFingerprint("X", "  Trace 0123ABCDEF99 at 12:30 \n\t now  "),
-            "x:trace # at #:# now");
+            "x: trace # at #:# now");
   EXPECT_EQ(NormalizeFingerprint("t", "abc1234 deadbeef"), "t:abc# #");
   EXPECT_EQ(NormalizeFingerprint("", ""), "");
   EXPECT_EQ(NormalizeFingerprint("", "m"), ":m");
@@ -332,13 +332,28 @@ TEST(NormalizeFingerprintTest, MasksNumbersAndIds) {
 
 // §4.5 network class vs other transport errors.
 TEST(ClassifyTransportErrorTest, NetworkClass) {
-  for (std::string_view e :
-       {"ECONNRESET", "econnrefused", "ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT", "ENOTFOUND",
-        "EAI_AGAIN", "EPIPE", "ECONNABORTED", "UND_ERR_SOCKET", "UND_ERR_HEADERS_TIMEOUT",
-        "TypeError: fetch failed", "terminated", "Connection reset by peer",
-        "Connection refused", "Host not found (authoritative)", "end of stream",
-        "stream truncated", "ttfb_timeout", "stream_idle_timeout", "body_timeout",
-        "Broken pipe", "Network is unreachable"}) {
+  for (std::string_view e : {"ECONNRESET",
+                             "econnrefused",
+                             "ETIMEDOUT",
+                             "UND_ERR_CONNECT_TIMEOUT",
+                             "ENOTFOUND",
+                             "EAI_AGAIN",
+                             "EPIPE",
+                             "ECONNABORTED",
+                             "UND_ERR_SOCKET",
+                             "UND_ERR_HEADERS_TIMEOUT",
+                             "TypeError: fetch failed",
+                             "terminated",
+                             "Connection reset by peer",
+                             "Connection refused",
+                             "Host not found (authoritative)",
+                             "end of stream",
+                             "stream truncated",
+                             "ttfb_timeout",
+                             "stream_idle_timeout",
+                             "body_timeout",
+                             "Broken pipe",
+                             "Network is unreachable"}) {
     EXPECT_EQ(ClassifyTransportError(e), FailureClass::kNetwork) << e;
   }
   EXPECT_EQ(ClassifyTransportError("certificate verify failed"), FailureClass::kUpstream5xx);

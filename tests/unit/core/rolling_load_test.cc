@@ -80,8 +80,8 @@ TEST(RollingLoadTest, RunningSumMatchesBruteForce) {
     switch (std::uniform_int_distribution<int>(0, 3)(rng)) {
       case 0:
       case 1: {
-        const LoadEvent event = Event(now, absl::Seconds(1),
-                                      std::uniform_int_distribution<int>(1, 4)(rng));
+        const LoadEvent event =
+            Event(now, absl::Seconds(1), std::uniform_int_distribution<int>(1, 4)(rng));
         load.Add(event);
         all.push_back(event);
         break;

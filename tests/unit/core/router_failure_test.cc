@@ -1,8 +1,7 @@
 // Failure effects, failover and the shared breaker (spec §4.2–4.7) against §15 scenarios 15–28.
 
-#include "core/router.h"
-
 #include "core/response_classifier.h"
+#include "core/router.h"
 #include "gtest/gtest.h"
 #include "support/router_harness.h"
 
@@ -20,13 +19,11 @@ struct Attempt {
 };
 
 Attempt FailWith(RouterHarness& h, const RequestInfo& request, RouteState& route, int status,
-                 const FlatHeaders& headers, std::string_view body,
-                 AttemptContext attempt = {}) {
+                 const FlatHeaders& headers, std::string_view body, AttemptContext attempt = {}) {
   std::optional<Lease> lease = h.router.Acquire(request, route);
   if (!lease) return {"", {}};
   h.router.ObserveResponse(*lease, status, headers);
-  UpstreamContext context{AccountType::kOAuth, Provider::kAnthropic, request.family,
-                          request.model};
+  UpstreamContext context{AccountType::kOAuth, Provider::kAnthropic, request.family, request.model};
   ResponseVerdict verdict = ClassifyResponse(status, headers, body, context, h.now());
   attempt.status = status;
   return {lease->account_name, h.router.OnFailure(*lease, request, route, verdict, attempt)};
@@ -171,8 +168,8 @@ TEST(RouterFailure, Scenario19_OversizedBodyIsNotFailedOverNorHeld) {
 TEST(RouterFailure, Scenario20_Single529FailsOverWithoutBreaker) {
   RouterHarness h;
   RouteState route;
-  Attempt a = FailWith(h, SmallRequest(), route, 529, FlatHeaders{{"retry-after", "90"}},
-                       kOverloadedBody);
+  Attempt a =
+      FailWith(h, SmallRequest(), route, 529, FlatHeaders{{"retry-after", "90"}}, kOverloadedBody);
   EXPECT_EQ(a.account, "A");
   EXPECT_TRUE(a.action.failover);
   EXPECT_EQ(h.account("A").state.provisional_upstream_until, h.now() + absl::Seconds(30));
@@ -304,9 +301,9 @@ TEST(RouterFailure, AuthExpiredRetriesOnceThenFailsOver) {
 TEST(RouterFailure, ClientErrorIsRelayedNotRetried) {
   RouterHarness h;
   RouteState route;
-  Attempt a = FailWith(
-      h, SmallRequest(), route, 400, FlatHeaders{},
-      R"({"type":"error","error":{"type":"invalid_request_error","message":"bad"}})");
+  Attempt a =
+      FailWith(h, SmallRequest(), route, 400, FlatHeaders{},
+               R"({"type":"error","error":{"type":"invalid_request_error","message":"bad"}})");
   EXPECT_FALSE(a.action.failover);
   EXPECT_FALSE(a.action.hold.has_value());
   EXPECT_EQ(a.action.reply, FallbackReply::kRelayUpstream);

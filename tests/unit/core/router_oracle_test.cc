@@ -2,7 +2,6 @@
 // and the §14 regressions 21–23.
 
 #include "core/router.h"
-
 #include "gtest/gtest.h"
 #include "support/router_harness.h"
 

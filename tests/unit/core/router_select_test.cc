@@ -1,7 +1,6 @@
 // Selection (spec §2.2–2.7, §6.4–6.7) against the scenarios of spec §15.
 
 #include "core/router.h"
-
 #include "core/weekly.h"
 #include "gtest/gtest.h"
 #include "support/router_harness.h"
@@ -141,8 +140,9 @@ TEST(RouterSelect, Scenario09_AllowedWarningAtFullWeekIsCritical) {
 TEST(RouterSelect, Scenario10_FailurePenalty) {
   RouterHarness h;
   h.account("A").state.consecutive_failures = 2;
-  EXPECT_NEAR(h.router.ScoreForTest("A", SmallRequest()) - h.router.ScoreForTest("B", SmallRequest()),
-              10, kScoreTolerance);
+  EXPECT_NEAR(
+      h.router.ScoreForTest("A", SmallRequest()) - h.router.ScoreForTest("B", SmallRequest()), 10,
+      kScoreTolerance);
   EXPECT_EQ(h.Pick(), "B");
 }
 
@@ -177,8 +177,8 @@ TEST(RouterSelect, UnknownQuotaIsNotPreferredOverKnownHealthy) {
   RouterHarness h;
   h.quota("B").unified_5h = 0.0;
   h.quota("B").unified_7d = 0.0;
-  EXPECT_NEAR(h.router.ScoreForTest("A", SmallRequest()), h.router.ScoreForTest("B", SmallRequest()),
-              1e-9);
+  EXPECT_NEAR(h.router.ScoreForTest("A", SmallRequest()),
+              h.router.ScoreForTest("B", SmallRequest()), 1e-9);
 }
 
 // §2.2 rule 2: a throttle that ended recovers the account and starts the recovery ramp.
