@@ -10,7 +10,7 @@ namespace maxpool::app {
 namespace {
 
 // Keeps a message on one line whatever it quotes (a file name may hold a newline).
-std::string OneLine(std::string_view text) {
+std::string OneLine(absl::string_view text) {
   return absl::StrReplaceAll(text, {{"\r", "\\r"}, {"\n", "\\n"}});
 }
 
@@ -27,7 +27,8 @@ int RunConfigCheck(const std::filesystem::path& path, std::ostream& out, std::os
   if (loaded->config.providers_size() > 0) {
     out << "providers: " << loaded->config.providers_size() << "\n";
   }
-  for (const std::string& warning : loaded->warnings) out << "warning: " << OneLine(warning) << "\n";
+  for (const std::string& warning : loaded->warnings)
+    out << "warning: " << OneLine(warning) << "\n";
   return kExitOk;
 }
 

@@ -15,9 +15,9 @@
 namespace maxpool::config {
 namespace {
 
-absl::Status ErrnoError(int error, const std::filesystem::path& path, std::string_view step) {
-  return absl::ErrnoToStatus(error, absl::StrCat(path.string(), ": ", step, ": ",
-                                                 std::strerror(error)));
+absl::Status ErrnoError(int error, const std::filesystem::path& path, absl::string_view step) {
+  return absl::ErrnoToStatus(error,
+                             absl::StrCat(path.string(), ": ", step, ": ", std::strerror(error)));
 }
 
 // Closes a file descriptor when it goes out of scope.
@@ -64,7 +64,7 @@ std::string RandomHex(int bytes_count) {
     for (int i = 0; i < bytes_count; ++i) bytes[i] = static_cast<unsigned char>(device());
   }
   return absl::BytesToHexString(
-      std::string_view(reinterpret_cast<const char*>(bytes), static_cast<size_t>(bytes_count)));
+      absl::string_view(reinterpret_cast<const char*>(bytes), static_cast<size_t>(bytes_count)));
 }
 
 }  // namespace
@@ -100,7 +100,7 @@ absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return ErrnoError(errno, temp, "create");
   FdCloser closer(fd);
-  auto fail = [&](std::string_view step) {
+  auto fail = [&](absl::string_view step) {
     const int error = errno;
     ::unlink(temp.c_str());
     return ErrnoError(error, path, step);

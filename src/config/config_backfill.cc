@@ -1,5 +1,8 @@
 #include "config/config_backfill.h"
 
+#include <string_view>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "config/config_defaults.h"
 #include "config/json_proto_codec.h"
@@ -24,7 +27,8 @@ void MergeMissing(json::object& target, const json::object& defaults) {
 // Spec §12.3 (the reference's mergePeakDefaults): per provider, per key, by presence.
 void MergePeakDefaults(json::object& scheduler) {
   const json::value* version = scheduler.if_contains("peakDefaultsVersion");
-  const bool seeded = version != nullptr && version->is_number() && version->to_number<double>() >= 1;
+  const bool seeded =
+      version != nullptr && version->is_number() && version->to_number<double>() >= 1;
   if (seeded) return;  // already seeded: respect the user's edits, even a removed provider
   // A version of the wrong type is left for the schema to reject.
   if (version != nullptr && !version->is_null() && !version->is_number()) return;
@@ -43,7 +47,7 @@ void MergePeakDefaults(json::object& scheduler) {
 bool RemoveNonNumber(json::object& object, std::string_view key) {
   const json::value* value = object.if_contains(key);
   if (value == nullptr || value->is_null() || value->is_number()) return false;
-  object.erase(key);
+  object.erase(key);  // the order of this working copy does not matter
   return true;
 }
 
@@ -53,6 +57,17 @@ bool SameValue(const json::value& a, const json::value& b) {
   return a == b;
 }
 
+// Removes `key` from `object` keeping the order of the other keys (boost::json::object::erase
+// moves the last element into the hole).
+void EraseKeepingOrder(json::object& object, std::string_view key) {
+  json::object kept;
+  kept.reserve(object.size());
+  for (auto& entry : object) {
+    if (entry.key() != key) kept.emplace(entry.key(), std::move(entry.value()));
+  }
+  object = std::move(kept);
+}
+
 void StripUnset(json::object& out, const json::object* file, const json::object& defaults) {
   for (const auto& entry : defaults) {
     json::value* written = out.if_contains(entry.key());
@@ -60,13 +75,12 @@ void StripUnset(json::object& out, const json::object* file, const json::object&
     const json::value* in_file = file == nullptr ? nullptr : file->if_contains(entry.key());
     if (entry.value().is_object()) {
       if (!written->is_object()) continue;
-      StripUnset(written->get_object(), in_file != nullptr && in_file->is_object()
-                                            ? &in_file->get_object()
-                                            : nullptr,
+      StripUnset(written->get_object(),
+                 in_file != nullptr && in_file->is_object() ? &in_file->get_object() : nullptr,
                  entry.value().get_object());
-      if (written->get_object().empty() && in_file == nullptr) out.erase(entry.key());
+      if (written->get_object().empty() && in_file == nullptr) EraseKeepingOrder(out, entry.key());
     } else if (in_file == nullptr && SameValue(*written, entry.value())) {
-      out.erase(entry.key());
+      EraseKeepingOrder(out, entry.key());
     }
   }
 }

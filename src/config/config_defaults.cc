@@ -141,7 +141,7 @@ std::string NewProxyApiKey() {
     std::abort();
   }
   return "mp-" + absl::WebSafeBase64Escape(
-                     std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+                     absl::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
 v1::Config DefaultConfig() {

@@ -16,14 +16,13 @@ namespace {
 
 // "<path>: <message>" (or "<path>:<message>" for a "line:column: reason" message), same code.
 absl::Status WithPath(const absl::Status& status, const std::filesystem::path& path,
-                      std::string_view separator) {
+                      absl::string_view separator) {
   return absl::Status(status.code(), absl::StrCat(path.string(), separator, status.message()));
 }
 
 }  // namespace
 
-absl::StatusOr<LoadedConfig> ParseConfig(std::string_view text,
-                                         const std::filesystem::path& path) {
+absl::StatusOr<LoadedConfig> ParseConfig(std::string_view text, const std::filesystem::path& path) {
   absl::StatusOr<boost::json::value> parsed = ParseJsonText(text);
   if (!parsed.ok()) return WithPath(parsed.status(), path, ":");
   if (!parsed->is_object()) {

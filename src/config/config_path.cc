@@ -18,8 +18,8 @@ std::filesystem::path ReplaceJsonSuffix(const std::filesystem::path& path,
                                         std::string_view other_suffix) {
   std::string text = path.string();
   constexpr std::string_view kJson = ".json";
-  if (text.size() >= kJson.size() && text.compare(text.size() - kJson.size(), kJson.size(),
-                                                  kJson.data(), kJson.size()) == 0) {
+  if (text.size() >= kJson.size() &&
+      text.compare(text.size() - kJson.size(), kJson.size(), kJson.data(), kJson.size()) == 0) {
     text.resize(text.size() - kJson.size());
     text.append(json_suffix);
   } else {

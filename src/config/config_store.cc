@@ -4,11 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "config/atomic_file.h"
-#include "config/config_backfill.h"
 #include "config/config_defaults.h"
 #include "config/config_validation.h"
-#include "config/json_proto_codec.h"
-#include "config/json_text.h"
+#include "config/config_writer.h"
 
 namespace maxpool::config {
 
@@ -29,8 +27,7 @@ absl::StatusOr<LoadedConfig> ConfigStore::LoadOrDefault() {
   absl::StatusOr<LoadedConfig> loaded = LoadConfig(path_);
   if (loaded.ok() || !absl::IsNotFound(loaded.status())) return loaded;
   // Spec §12.1: a read-modify-write of a missing file starts from the first-run config.
-  boost::json::object first_run = EncodeJson(DefaultConfig(), &FileDefaultsJson());
-  return ParseConfig(FormatJsonText(first_run), path_);
+  return ParseConfig(SerializeConfig(DefaultConfig(), boost::json::object()), path_);
 }
 
 absl::Status ConfigStore::CheckGuard(int64_t on_disk, std::optional<int64_t> guard) const {
@@ -53,9 +50,7 @@ absl::Status ConfigStore::Write(v1::Config config, const boost::json::object& ra
         absl::StrCat(path_.string(), ": refusing to write: ", valid.message()));
   }
   config.set_generation(generation);
-  boost::json::object out = EncodeJson(config, &raw);
-  StripUnsetCodeDefaults(out, raw);
-  return WriteFileAtomically(path_, FormatJsonText(out));
+  return WriteFileAtomically(path_, SerializeConfig(config, raw));
 }
 
 absl::Status ConfigStore::Save(const LoadedConfig& loaded,

@@ -44,8 +44,7 @@ class ConfigStore {
   //     a rule of ValidateConfig;
   //   the write error of WriteFileAtomically.
   [[nodiscard]] absl::Status Save(const LoadedConfig& loaded,
-                                  std::optional<int64_t> guard_generation)
-      ABSL_LOCKS_EXCLUDED(mu_);
+                                  std::optional<int64_t> guard_generation) ABSL_LOCKS_EXCLUDED(mu_);
 
   // One read-modify-write: re-reads the file (the reference's first-run config when it does not
   // exist), checks the guard as Save does, calls `change` on the config (the on-disk generation

@@ -1,10 +1,11 @@
 #include "config/config_validation.h"
 
+#include <algorithm>
 #include <cstdint>
-#include <initializer_list>
 #include <map>
 #include <string_view>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -15,24 +16,33 @@
 namespace maxpool::config {
 namespace {
 
-constexpr std::initializer_list<std::string_view> kFallbackPolicies = {"never", "when-exhausted",
-                                                                        "always"};
-constexpr std::initializer_list<std::string_view> kRoutingModes = {
-    "sticky", "balance", "prefer-claude", "prefer-zai", "prefer-kimi"};
+using Options = std::vector<absl::string_view>;
 
-// A non-secret value for an error message: JSON-quoted, cut at 40 characters.
-std::string Quote(std::string_view value) {
-  constexpr size_t kMax = 40;
-  if (value.size() > kMax) {
-    return absl::StrCat(boost::json::serialize(boost::json::string(value.substr(0, kMax))),
-                        "...");
-  }
-  return boost::json::serialize(boost::json::string(value));
+const Options& FallbackPolicies() {
+  static const auto* const kOptions = new Options{"never", "when-exhausted", "always"};
+  return *kOptions;
 }
 
-bool IsLoopbackHost(std::string_view host) {
-  return host == "localhost" || host == "::1" || host == "[::1]" ||
-         absl::StartsWith(host, "127.");
+const Options& RoutingModes() {
+  static const auto* const kOptions =
+      new Options{"sticky", "balance", "prefer-claude", "prefer-zai", "prefer-kimi"};
+  return *kOptions;
+}
+
+// A value for an error message. Only short plain words are shown: a credential pasted into the
+// wrong field (tokens are long) must never reach a message.
+std::string Quote(absl::string_view value) {
+  constexpr size_t kMax = 24;
+  const bool plain = value.size() <= kMax && std::all_of(value.begin(), value.end(), [](char c) {
+                       return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' ||
+                              c == '_' || c == '.' || c == '@' || c == '+' || c == ' ';
+                     });
+  if (!plain) return "(value not shown)";
+  return boost::json::serialize(boost::json::string(std::string(value)));
+}
+
+bool IsLoopbackHost(absl::string_view host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || absl::StartsWith(host, "127.");
 }
 
 // Collects the first error; the checks go on but only the first one is reported.
@@ -42,12 +52,12 @@ class Validator {
 
   absl::Status result() const { return first_error_; }
 
-  void Fail(const std::string& path, std::string_view reason) {
+  void Fail(const std::string& path, absl::string_view reason) {
     if (first_error_.ok()) {
       first_error_ = absl::InvalidArgumentError(absl::StrCat(path, ": ", reason));
     }
   }
-  void Warn(const std::string& path, std::string_view what) {
+  void Warn(const std::string& path, absl::string_view what) {
     warnings_.push_back(absl::StrCat(path, ": ", what));
   }
 
@@ -67,14 +77,13 @@ class Validator {
   void NonNegative(bool has, double value, const std::string& path) {
     if (has && !(value >= 0)) Fail(path, absl::StrCat("must not be negative, got ", value));
   }
-  void OneOf(bool has, const std::string& value, std::initializer_list<std::string_view> allowed,
-             const std::string& path) {
+  void OneOf(bool has, const std::string& value, const Options& allowed, const std::string& path) {
     if (!has) return;
-    for (std::string_view option : allowed) {
+    for (absl::string_view option : allowed) {
       if (value == option) return;
     }
     std::vector<std::string> quoted;
-    for (std::string_view option : allowed) quoted.push_back(Quote(option));
+    for (absl::string_view option : allowed) quoted.push_back(Quote(option));
     Fail(path, absl::StrCat("unknown value ", Quote(value), ", expected one of ",
                             absl::StrJoin(quoted, ", ")));
   }
@@ -127,8 +136,8 @@ void ValidateScheduler(v1::SchedulerConfig& s, Validator& v) {
                         s.weekly_critical_threshold(), "), got ", s.weekly_exhausted_threshold()));
   }
   v.OneOf(s.has_cross_provider_fallback_policy(), s.cross_provider_fallback_policy(),
-          kFallbackPolicies, p + "crossProviderFallbackPolicy");
-  v.OneOf(s.has_routing_mode(), s.routing_mode(), kRoutingModes, p + "routingMode");
+          FallbackPolicies(), p + "crossProviderFallbackPolicy");
+  v.OneOf(s.has_routing_mode(), s.routing_mode(), RoutingModes(), p + "routingMode");
   v.NonNegative(s.has_peak_defaults_version(), s.peak_defaults_version(),
                 p + "peakDefaultsVersion");
 
@@ -177,7 +186,7 @@ void ValidateScheduler(v1::SchedulerConfig& s, Validator& v) {
   for (auto& [key, peak] : *s.mutable_providers()) providers[key] = &peak;
   for (auto& [key, peak] : providers) {
     const std::string pp = AppendKeyPath("scheduler.providers", key);
-    v.OneOf(peak->has_claude_fallback(), peak->claude_fallback(), kFallbackPolicies,
+    v.OneOf(peak->has_claude_fallback(), peak->claude_fallback(), FallbackPolicies(),
             pp + ".claudeFallback");
     if (peak->has_peak_cap() && !(peak->peak_cap() >= 0 && peak->peak_cap() <= 1)) {
       v.Warn(pp + ".peakCap", absl::StrCat(peak->peak_cap(), " is outside 0..1 and is clamped"));
@@ -225,10 +234,9 @@ void ValidateQueue(const v1::QueueConfig& q, Validator& v) {
       {q.has_max_queued_body_bytes(), q.max_queued_body_bytes()},
   };
   const char* const wait_names[] = {
-      "maxWaitMs",         "autoMaxWaitMs",         "capacityMaxWaitMs",
-      "weeklyMaxWaitMs",   "streamHoldMaxMs",       "nonStreamMaxWaitMs",
-      "streamClientToleranceMs", "countTokensMaxWaitMs", "networkMaxWaitMs",
-      "maxConcurrentQueued", "maxQueuedBytes",      "maxQueuedBodyBytes"};
+      "maxWaitMs",        "autoMaxWaitMs",       "capacityMaxWaitMs",       "weeklyMaxWaitMs",
+      "streamHoldMaxMs",  "nonStreamMaxWaitMs",  "streamClientToleranceMs", "countTokensMaxWaitMs",
+      "networkMaxWaitMs", "maxConcurrentQueued", "maxQueuedBytes",          "maxQueuedBodyBytes"};
   for (size_t i = 0; i < std::size(waits); ++i) {
     // 0 is meaningful here (hold nothing), so only negatives are refused.
     v.NonNegative(waits[i].first, static_cast<double>(waits[i].second), p + wait_names[i]);
@@ -274,9 +282,10 @@ void ValidateAccounts(v1::Config& config, Validator& v) {
     }
     if (a.has_type() && !HasCredential(a)) {
       const std::string label = a.has_name() ? absl::StrCat(p, " (", Quote(a.name()), ")") : p;
-      const std::string_view needed = a.type() == "oauth"    ? "accessToken; re-add it with `maxpool login`"
-                                      : a.type() == "apikey" ? "apiKey"
-                                                             : "authToken or apiKey";
+      const absl::string_view needed = a.type() == "oauth"
+                                           ? "accessToken; re-add it with `maxpool login`"
+                                       : a.type() == "apikey" ? "apiKey"
+                                                              : "authToken or apiKey";
       v.Warn(label, absl::StrCat("skipped: no ", needed, " (spec §1.1)"));
     }
   }
@@ -299,7 +308,8 @@ void ValidateRouting(v1::Config& config, Validator& v) {
   const bool preferred = routing.mode() == "preferred";
   if (!routing.has_preferred_account()) {
     if (preferred) {
-      v.Warn("routing.mode", "\"preferred\" without routing.preferredAccount; routing is automatic");
+      v.Warn("routing.mode",
+             "\"preferred\" without routing.preferredAccount; routing is automatic");
       routing.set_mode("automatic");
     }
     return;

@@ -145,8 +145,7 @@ std::vector<core::AccountSettings> AccountSettingsOf(const v1::Config& config) {
       settings.provider = ProviderOf(a.provider());
       settings.profiles = {"all"};
     } else {
-      settings.type =
-          a.type() == "apikey" ? core::AccountType::kApiKey : core::AccountType::kOAuth;
+      settings.type = a.type() == "apikey" ? core::AccountType::kApiKey : core::AccountType::kOAuth;
       settings.provider = core::Provider::kAnthropic;
     }
     if (a.profiles_size() > 0) settings.profiles.assign(a.profiles().begin(), a.profiles().end());

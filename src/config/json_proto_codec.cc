@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "boost/json/parse.hpp"
 #include "boost/json/serialize.hpp"
 #include "google/protobuf/descriptor.h"
 
@@ -21,7 +22,7 @@ namespace json = boost::json;
 namespace pb = google::protobuf;
 using pb::FieldDescriptor;
 
-std::string_view KindName(const json::value& value) {
+absl::string_view KindName(const json::value& value) {
   switch (value.kind()) {
     case json::kind::null:
       return "null";
@@ -41,12 +42,20 @@ std::string_view KindName(const json::value& value) {
   return "a value";
 }
 
-absl::Status Error(const std::string& path, std::string_view reason) {
+// Descriptor::FindFieldByJsonName is not in protobuf 3.21; messages here are small.
+const FieldDescriptor* FieldByJsonName(const pb::Descriptor& descriptor, std::string_view key) {
+  for (int i = 0; i < descriptor.field_count(); ++i) {
+    if (descriptor.field(i)->json_name() == key) return descriptor.field(i);
+  }
+  return nullptr;
+}
+
+absl::Status Error(const std::string& path, absl::string_view reason) {
   if (path.empty()) return absl::InvalidArgumentError(reason);
   return absl::InvalidArgumentError(absl::StrCat(path, ": ", reason));
 }
 
-absl::Status TypeError(const std::string& path, std::string_view expected,
+absl::Status TypeError(const std::string& path, absl::string_view expected,
                        const json::value& got) {
   return Error(path, absl::StrCat("expected ", expected, ", got ", KindName(got)));
 }
@@ -55,9 +64,11 @@ std::string IndexPath(const std::string& path, size_t index) {
   return absl::StrCat(path, "[", index, "]");
 }
 
+bool IsIdentifier(std::string_view key);
+
 // One scalar read from JSON, before it is stored into a singular or a repeated field.
-using Scalar = std::variant<int64_t, uint64_t, double, bool, std::string,
-                            const pb::EnumValueDescriptor*>;
+using Scalar =
+    std::variant<int64_t, uint64_t, double, bool, std::string, const pb::EnumValueDescriptor*>;
 
 // Reads an integral JSON number within [min, max] (max as uint64 so uint64 fields fit).
 absl::Status ReadInteger(const json::value& value, int64_t min, uint64_t max,
@@ -129,16 +140,20 @@ absl::Status ReadScalar(const json::value& value, const FieldDescriptor* field,
     case FieldDescriptor::CPPTYPE_ENUM: {
       if (!value.is_string()) return TypeError(path, "a string", value);
       const pb::EnumDescriptor* type = field->enum_type();
-      const pb::EnumValueDescriptor* found =
-          type->FindValueByName(std::string(value.get_string()));
+      const pb::EnumValueDescriptor* found = type->FindValueByName(std::string(value.get_string()));
       if (found == nullptr) {
-        // Enum values are never secrets, so the bad value may be quoted.
         std::vector<std::string> names;
         for (int i = 0; i < type->value_count(); ++i) {
           names.push_back(absl::StrCat("\"", type->value(i)->name(), "\""));
         }
-        return Error(path, absl::StrCat("unknown value ", json::serialize(value.get_string()),
-                                        ", expected one of ", absl::StrJoin(names, ", ")));
+        // Quoted only when it looks like an enum name: a credential pasted into the wrong field
+        // must never reach a message.
+        const std::string_view text = value.get_string();
+        const std::string shown = text.size() <= 24 && IsIdentifier(text)
+                                      ? json::serialize(value.get_string())
+                                      : std::string("(value not shown)");
+        return Error(path, absl::StrCat("unknown value ", shown, ", expected one of ",
+                                        absl::StrJoin(names, ", ")));
       }
       out = found;
       return absl::OkStatus();
@@ -233,7 +248,7 @@ class Decoder {
     }
     if (unknown_keys_ != nullptr) {
       for (const auto& entry : object) {
-        if (descriptor->FindFieldByJsonName(std::string(entry.key())) == nullptr) {
+        if (FieldByJsonName(*descriptor, entry.key()) == nullptr) {
           unknown_keys_->push_back(AppendKeyPath(path, entry.key()));
         }
       }
@@ -326,14 +341,11 @@ json::value EncodeScalar(const pb::Message& message, const FieldDescriptor* fiel
     case FieldDescriptor::CPPTYPE_INT64:
       return repeated ? r->GetRepeatedInt64(message, field, index) : r->GetInt64(message, field);
     case FieldDescriptor::CPPTYPE_UINT32:
-      return repeated ? r->GetRepeatedUInt32(message, field, index)
-                      : r->GetUInt32(message, field);
+      return repeated ? r->GetRepeatedUInt32(message, field, index) : r->GetUInt32(message, field);
     case FieldDescriptor::CPPTYPE_UINT64:
-      return repeated ? r->GetRepeatedUInt64(message, field, index)
-                      : r->GetUInt64(message, field);
+      return repeated ? r->GetRepeatedUInt64(message, field, index) : r->GetUInt64(message, field);
     case FieldDescriptor::CPPTYPE_DOUBLE:
-      return repeated ? r->GetRepeatedDouble(message, field, index)
-                      : r->GetDouble(message, field);
+      return repeated ? r->GetRepeatedDouble(message, field, index) : r->GetDouble(message, field);
     case FieldDescriptor::CPPTYPE_FLOAT:
       return static_cast<double>(repeated ? r->GetRepeatedFloat(message, field, index)
                                           : r->GetFloat(message, field));
@@ -402,9 +414,22 @@ json::value EncodeField(const pb::Message& message, const FieldDescriptor* field
       const pb::Message& entry = r->GetRepeatedMessage(message, field, i);
       entries.emplace_back(MapKeyText(entry, key_field), &entry);
     }
-    std::sort(entries.begin(), entries.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
+    // Keys the original had keep their order; new keys follow, sorted.
     const json::object* original_map = ObjectOrNull(original);
+    auto rank = [original_map](const std::string& key) -> size_t {
+      if (original_map == nullptr) return 0;
+      size_t index = 0;
+      for (const auto& entry : *original_map) {
+        if (entry.key() == key) return index;
+        ++index;
+      }
+      return index;
+    };
+    std::sort(entries.begin(), entries.end(), [&](const auto& a, const auto& b) {
+      const size_t rank_a = rank(a.first);
+      const size_t rank_b = rank(b.first);
+      return rank_a != rank_b ? rank_a < rank_b : a.first < b.first;
+    });
     json::object out;
     for (const auto& [key, entry] : entries) {
       if (value_field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
@@ -454,7 +479,8 @@ json::object EncodeMessage(const pb::Message& message, const json::object* origi
       out[field->json_name()] = EncodeField(message, field, original_value);
     } else if (original_value != nullptr &&
                (original_value->is_null() ||
-                (field->is_repeated() && (original_value->is_array() || original_value->is_object())))) {
+                (field->is_repeated() &&
+                 (original_value->is_array() || original_value->is_object())))) {
       // Keep an explicit null, or an explicit empty list or map, as the file had it.
       if (original_value->is_null()) {
         out[field->json_name()] = nullptr;
@@ -467,7 +493,7 @@ json::object EncodeMessage(const pb::Message& message, const json::object* origi
   }
   if (original != nullptr) {
     for (const auto& entry : *original) {
-      if (descriptor->FindFieldByJsonName(std::string(entry.key())) == nullptr) {
+      if (FieldByJsonName(*descriptor, entry.key()) == nullptr) {
         out[entry.key()] = entry.value();
       }
     }
@@ -487,7 +513,7 @@ bool IsIdentifier(std::string_view key) {
 std::string AppendKeyPath(const std::string& path, std::string_view key) {
   if (!IsIdentifier(key)) return absl::StrCat(path, "[", json::serialize(json::string(key)), "]");
   if (path.empty()) return std::string(key);
-  return absl::StrCat(path, ".", key);
+  return absl::StrCat(path, ".", std::string(key));
 }
 
 absl::Status DecodeJson(const json::value& json, pb::Message& message,

@@ -33,7 +33,8 @@ namespace maxpool::config {
 //   * a field absent from `message` whose key `original` has with null, [] or {} is written as
 //     that (so an explicit null or empty list survives a round trip);
 //   * array elements are matched by their "name" string when the element message has a `name`
-//     field, else by index; map values by map key.
+//     field, else by index; map values by map key;
+//   * map keys keep their order in `original`; other map keys follow in sorted order.
 boost::json::object EncodeJson(const google::protobuf::Message& message,
                                const boost::json::object* original = nullptr);
 

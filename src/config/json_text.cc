@@ -37,10 +37,9 @@ void AppendNumber(double number, std::string& out) {
   const double magnitude = std::fabs(number);
   // JavaScript prints plain digits for 1e-6 <= |x| < 1e21 and exponents outside that range.
   const bool plain = number == 0 || (magnitude >= 1e-6 && magnitude < 1e21);
-  const auto result = plain ? std::to_chars(buffer, buffer + sizeof buffer, number,
-                                            std::chars_format::fixed)
-                            : std::to_chars(buffer, buffer + sizeof buffer, number,
-                                            std::chars_format::scientific);
+  const auto result =
+      plain ? std::to_chars(buffer, buffer + sizeof buffer, number, std::chars_format::fixed)
+            : std::to_chars(buffer, buffer + sizeof buffer, number, std::chars_format::scientific);
   out.append(buffer, result.ptr);
 }
 
@@ -113,8 +112,7 @@ absl::StatusOr<boost::json::value> ParseJsonText(std::string_view text) {
   boost::system::error_code ec;
   const size_t consumed = parser.write_some(text.data(), text.size(), ec);
   if (ec) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Position(text, consumed), ": ", ec.message()));
+    return absl::InvalidArgumentError(absl::StrCat(Position(text, consumed), ": ", ec.message()));
   }
   if (consumed < text.size()) {  // a complete value followed by more than whitespace
     return absl::InvalidArgumentError(
@@ -122,9 +120,8 @@ absl::StatusOr<boost::json::value> ParseJsonText(std::string_view text) {
   }
   parser.finish(ec);
   if (ec) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Position(text, text.size()), ": unexpected end of input (", ec.message(),
-                     ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        Position(text, text.size()), ": unexpected end of input (", ec.message(), ")"));
   }
   return parser.release();
 }

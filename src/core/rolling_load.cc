@@ -36,7 +36,8 @@ LoadSummary RollingLoad::Summary(absl::Time now, absl::Duration window) const {
 }
 
 int64_t RollingLoad::RecentWeight(absl::Time now) {
-  Prune(now);
+  // No Prune() here: spread_head_ already skips everything older than the spread window, and
+  // Add() prunes the horizon. This keeps the per-selection cost to one comparison when idle.
   const absl::Time cutoff = now - kSpreadWindow;
   while (spread_head_ < events_.size() && events_[spread_head_].at <= cutoff) {
     spread_weight_ -= events_[spread_head_].weight;

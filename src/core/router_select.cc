@@ -53,7 +53,7 @@ std::pair<CriticalUnlock, double> Router::CriticalUnlockFor(size_t index,
     const absl::Duration freshness = std::max(2 * settings_.quota_probe_interval, horizon);
     const bool fresh = q.last_probe_ok_at && now - *q.last_probe_ok_at <= freshness;
     if (reset && *reset > now && *reset <= now + horizon && fresh) {
-      const double frac = Clamp01(1 - absl::FDivDuration(*reset - now, horizon));
+      const double frac = Clamp01(1 - SecondsRatio(*reset - now, horizon));
       const double floor = settings_.critical_drain_floor_cost;
       const double cost = floor + (-(settings_.reserve_floor_cost + 1) - floor) * frac;
       return {CriticalUnlock::kPreReset, cost};

@@ -86,7 +86,7 @@ ScoreBreakdown Score(const Account& account, const RequestInfo& request,
     const absl::Duration age = inputs.now - *st.recovered_at;
     if (age >= absl::ZeroDuration() && age < settings.recovery_ramp) {
       b.recovery_ramp =
-          settings.recovery_ramp_weight * (1 - absl::FDivDuration(age, settings.recovery_ramp));
+          settings.recovery_ramp_weight * (1 - SecondsRatio(age, settings.recovery_ramp));
     }
   }
   if (raw == WeeklyTier::kReserve) {

@@ -59,6 +59,10 @@ int TierRank(WeeklyTier tier) {
   return 0;
 }
 
+double SecondsRatio(absl::Duration num, absl::Duration den) {
+  return absl::ToDoubleSeconds(num) / absl::ToDoubleSeconds(den);
+}
+
 double Clamp01(std::optional<double> x) {
   if (!x || std::isnan(*x)) return 0;
   return std::clamp(*x, 0.0, 1.0);
@@ -68,11 +72,7 @@ double WindowScarcity(std::optional<double> util, std::optional<absl::Time> rese
                       absl::Duration window, absl::Time now) {
   const double used = Clamp01(util);
   if (!reset || *reset <= now) return used;
-  // Seconds as doubles: FDivDuration's exact 128-bit division is measurably slower on the hot
-  // path (bench/selection_bench) and the precision is not needed here.
-  const double window_s = absl::ToDoubleSeconds(window);
-  const double left_s = absl::ToDoubleSeconds(*reset - now);
-  const double elapsed = Clamp01((window_s - left_s) / window_s);
+  const double elapsed = Clamp01(1 - SecondsRatio(*reset - now, window));
   return std::max(0.0, used - elapsed);
 }
 
@@ -131,7 +131,7 @@ double PaceEffectiveUsage(const Account& account, const SchedulerSettings& setti
   const double used = Clamp01(q.unified_7d);
   if (!q.unified_7d_reset) return used;
   const absl::Duration left = std::max(absl::ZeroDuration(), *q.unified_7d_reset - now);
-  const double elapsed = Clamp01(absl::FDivDuration(kWeekWindow - left, kWeekWindow));
+  const double elapsed = Clamp01(SecondsRatio(kWeekWindow - left, kWeekWindow));
   const double burn_debt = std::max(0.0, used - elapsed);
   return std::min(1.5, used + burn_debt * settings.weekly_burn_debt_weight);
 }

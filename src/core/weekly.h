@@ -21,6 +21,10 @@ std::string_view WeeklyTierName(WeeklyTier tier);
 // capped 4.
 int TierRank(WeeklyTier tier);
 
+// num / den as a double. Unlike absl::FDivDuration (exact 128-bit division) it is cheap enough
+// for the per-account hot path of selection; the precision is not needed there.
+double SecondsRatio(absl::Duration num, absl::Duration den);
+
 // x limited to [0, 1]; nullopt and NaN give 0.
 double Clamp01(std::optional<double> x);
 

@@ -1,0 +1,105 @@
+#include "config/config_path.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace maxpool::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+EnvLookup FakeEnv(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+fs::path MakeTempDir() {
+  std::string pattern = (fs::temp_directory_path() / "maxpool-path-test-XXXXXX").string();
+  const char* dir = mkdtemp(pattern.data());
+  EXPECT_NE(dir, nullptr);
+  return dir;
+}
+
+void Touch(const fs::path& path) { std::ofstream(path) << "{}\n"; }
+
+// Spec §0.2: MAXPOOL_CONFIG first.
+TEST(ResolveConfigPath, MaxpoolConfigWinsOverEverything) {
+  EXPECT_EQ(ResolveConfigPath(FakeEnv({{"MAXPOOL_CONFIG", "/a/m.json"},
+                                       {"TEAMCLAUDE_CONFIG", "/b/t.json"},
+                                       {"XDG_CONFIG_HOME", "/x"},
+                                       {"HOME", "/h"}})),
+            fs::path("/a/m.json"));
+}
+
+TEST(ResolveConfigPath, LegacyTeamclaudeConfigUsedWhenMaxpoolConfigUnset) {
+  EXPECT_EQ(ResolveConfigPath(FakeEnv({{"TEAMCLAUDE_CONFIG", "/b/t.json"}, {"HOME", "/h"}})),
+            fs::path("/b/t.json"));
+}
+
+TEST(ResolveConfigPath, EmptyVariableCountsAsUnset) {
+  EXPECT_EQ(
+      ResolveConfigPath(FakeEnv({{"MAXPOOL_CONFIG", ""}, {"TEAMCLAUDE_CONFIG", "/b/t.json"}})),
+      fs::path("/b/t.json"));
+}
+
+TEST(ResolveConfigPath, XdgConfigHomeBeatsHome) {
+  const fs::path xdg = MakeTempDir();
+  EXPECT_EQ(ResolveConfigPath(FakeEnv({{"XDG_CONFIG_HOME", xdg.string()}, {"HOME", "/h"}})),
+            xdg / "maxpool.json");
+  fs::remove_all(xdg);
+}
+
+TEST(ResolveConfigPath, HomeDotConfigWithoutXdg) {
+  EXPECT_EQ(ResolveConfigPath(FakeEnv({{"HOME", "/nonexistent-home"}})),
+            fs::path("/nonexistent-home/.config/maxpool.json"));
+}
+
+// Spec §0.2: an existing teamclaude.json is used in place when maxpool.json does not exist.
+TEST(ResolveConfigPath, LegacyFileUsedWhenOnlyItExists) {
+  const fs::path dir = MakeTempDir();
+  Touch(dir / "teamclaude.json");
+  EXPECT_EQ(ResolveConfigPath(FakeEnv({{"XDG_CONFIG_HOME", dir.string()}})),
+            dir / "teamclaude.json");
+  fs::remove_all(dir);
+}
+
+TEST(ResolveConfigPath, CurrentFilePreferredOverLegacyFile) {
+  const fs::path dir = MakeTempDir();
+  Touch(dir / "teamclaude.json");
+  Touch(dir / "maxpool.json");
+  EXPECT_EQ(ResolveConfigPath(FakeEnv({{"XDG_CONFIG_HOME", dir.string()}})), dir / "maxpool.json");
+  fs::remove_all(dir);
+}
+
+TEST(ResolveConfigPath, LegacyFileUnderHomeDotConfig) {
+  const fs::path home = MakeTempDir();
+  fs::create_directories(home / ".config");
+  Touch(home / ".config" / "teamclaude.json");
+  EXPECT_EQ(ResolveConfigPath(FakeEnv({{"HOME", home.string()}})),
+            home / ".config" / "teamclaude.json");
+  fs::remove_all(home);
+}
+
+// Spec §0.2: sibling files.
+TEST(DerivedPaths, JsonSuffixIsReplaced) {
+  EXPECT_EQ(StatePathFor("/c/maxpool.json"), fs::path("/c/maxpool.state.json"));
+  EXPECT_EQ(EventLogPathFor("/c/maxpool.json"), fs::path("/c/maxpool.log"));
+}
+
+TEST(DerivedPaths, OtherNamesGetASuffix) {
+  EXPECT_EQ(StatePathFor("/c/config"), fs::path("/c/config.state"));
+  EXPECT_EQ(EventLogPathFor("/c/config.yaml"), fs::path("/c/config.yaml.log"));
+  EXPECT_EQ(StatePathFor("/c/x.json.bak"), fs::path("/c/x.json.bak.state"));
+}
+
+}  // namespace
+}  // namespace maxpool::config
