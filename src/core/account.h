@@ -33,7 +33,12 @@ struct AccountSettings {
   std::optional<absl::Time> added_at;  // set only for accounts added while running (§6.6)
 
   bool is_provider() const { return type == AccountType::kProvider; }
-  bool HasProfile(std::string_view profile) const;
+  bool HasProfile(std::string_view profile) const {
+    for (const std::string& p : profiles) {
+      if (p == profile) return true;
+    }
+    return false;
+  }
 };
 
 struct AccountState {

@@ -35,10 +35,9 @@ LoadSummary RollingLoad::Summary(absl::Time now, absl::Duration window) const {
   return summary;
 }
 
-int64_t RollingLoad::RecentWeight(absl::Time now) {
+int64_t RollingLoad::RecentWeight(absl::Time now, absl::Time cutoff) {
   // No Prune() here: spread_head_ already skips everything older than the spread window, and
   // Add() prunes the horizon. This keeps the per-selection cost to one comparison when idle.
-  const absl::Time cutoff = now - kSpreadWindow;
   while (spread_head_ < events_.size() && events_[spread_head_].at <= cutoff) {
     spread_weight_ -= events_[spread_head_].weight;
     ++spread_head_;

@@ -43,7 +43,10 @@ class RollingLoad {
 
   // Sum of weights of the events in (now - kSpreadWindow, now]. `now` must not go backwards
   // between calls. Amortised O(1).
-  int64_t RecentWeight(absl::Time now);
+  int64_t RecentWeight(absl::Time now) { return RecentWeight(now, now - kSpreadWindow); }
+  // The same with the window start precomputed (callers that scan many accounts at one `now`).
+  // REQUIRES: cutoff == now - kSpreadWindow.
+  int64_t RecentWeight(absl::Time now, absl::Time cutoff);
 
   // Drops events older than now - kHorizon.
   void Prune(absl::Time now);

@@ -135,11 +135,12 @@ void Router::ClearExpiredQuotas() {
   }
 }
 
-bool Router::Available(Account& account, const AvailOpts& opts, absl::Time now) {
+std::optional<WeeklyTier> Router::EligibleTier(Account& account, ModelFamily family,
+                                               absl::Time now) {
   AccountState& st = account.state;
-  if (!account.settings.enabled) return false;
+  if (!account.settings.enabled) return std::nullopt;
   if (st.status == AccountStatus::kThrottled && st.rate_limited_until) {
-    if (now < *st.rate_limited_until) return false;
+    if (now < *st.rate_limited_until) return std::nullopt;
     st.status = AccountStatus::kActive;
     st.rate_limited_until.reset();
     st.recovered_at = now;
@@ -150,12 +151,12 @@ bool Router::Available(Account& account, const AvailOpts& opts, absl::Time now) 
     }
   }
   if (st.cooldown_until) {
-    if (now < *st.cooldown_until) return false;
+    if (now < *st.cooldown_until) return std::nullopt;
     st.cooldown_until.reset();
     st.recovered_at = now;
   }
   if (st.provisional_upstream_until) {
-    if (now < *st.provisional_upstream_until) return false;
+    if (now < *st.provisional_upstream_until) return std::nullopt;
     st.provisional_upstream_until.reset();
     st.provisional_upstream_fingerprint.clear();
     st.recovered_at = now;
@@ -164,25 +165,24 @@ bool Router::Available(Account& account, const AvailOpts& opts, absl::Time now) 
       st.last_error_at.reset();
     }
   }
-  if (st.in_flight >= settings_.safety_max_active_per_account) return false;
-  if (global_in_flight_ >= settings_.safety_max_global_active) return false;
-  if (st.status == AccountStatus::kExhausted || st.status == AccountStatus::kError) return false;
-  if (SessionUnavailable(account, settings_)) return false;
-  switch (RawWeeklyState(account, settings_)) {
-    case WeeklyTier::kExhausted:
-    case WeeklyTier::kCapped:
-      return false;
-    case WeeklyTier::kCritical:
-      if (!opts.allow_critical) return false;
-      break;
-    case WeeklyTier::kReserve:
-      if (!opts.allow_reserve) return false;
-      break;
-    default:
-      break;
+  if (st.in_flight >= settings_.safety_max_active_per_account) return std::nullopt;
+  if (global_in_flight_ >= settings_.safety_max_global_active) return std::nullopt;
+  if (st.status == AccountStatus::kExhausted || st.status == AccountStatus::kError) {
+    return std::nullopt;
   }
-  if (ScopedWeeklyExhausted(st.quota, opts.family)) return false;
+  if (SessionUnavailable(account, settings_)) return std::nullopt;
+  const WeeklyTier tier = RawWeeklyState(account, settings_);
+  if (tier == WeeklyTier::kExhausted || tier == WeeklyTier::kCapped) return std::nullopt;
+  if (ScopedWeeklyExhausted(st.quota, family)) return std::nullopt;
   // Peak hard bars (§12.3) are not modelled: no provider is ever in a peak window.
+  return tier;
+}
+
+bool Router::Available(Account& account, const AvailOpts& opts, absl::Time now) {
+  const std::optional<WeeklyTier> tier = EligibleTier(account, opts.family, now);
+  if (!tier) return false;
+  if (*tier == WeeklyTier::kCritical) return opts.allow_critical;
+  if (*tier == WeeklyTier::kReserve) return opts.allow_reserve;
   return true;
 }
 

@@ -30,6 +30,7 @@
 #include "core/session_table.h"
 #include "core/settings.h"
 #include "core/shared_breaker.h"
+#include "core/weekly.h"
 
 namespace maxpool::core {
 
@@ -224,7 +225,11 @@ class Router {
     std::optional<int> healthy_routes;
   };
 
+  // §2.2 availability. Clears expired blocks as it goes (part of the contract).
   bool Available(Account& account, const AvailOpts& opts, absl::Time now);
+  // Every availability rule except the reserve/critical gate; the raw weekly tier when the
+  // account passes them (never exhausted or capped), else nullopt.
+  std::optional<WeeklyTier> EligibleTier(Account& account, ModelFamily family, absl::Time now);
   AccountRetry RetryInfoFor(Account& account, const RequestInfo& request, absl::Time now);
   bool Compatible(const Account& account, const RequestInfo& request) const;
   bool Matches(const Account& account, const RequestInfo& request, const RouteState& route,
@@ -233,7 +238,8 @@ class Router {
   double BasePriority(const Account& account) const;
   double ShareOf(Account& account, SelectionScratch& scratch, absl::Time now);
   double ScoreOf(size_t index, const RequestInfo& request, SelectionScratch& scratch,
-                 std::optional<double> critical_cost, absl::Time now);
+                 std::optional<double> critical_cost, std::optional<WeeklyTier> tier,
+                 absl::Time now);
   std::pair<CriticalUnlock, double> CriticalUnlockFor(size_t index, const RequestInfo& request,
                                                       const RouteState& route,
                                                       SelectionScratch& scratch, absl::Time now);

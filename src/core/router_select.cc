@@ -18,10 +18,11 @@ double Router::ShareOf(Account& account, SelectionScratch& scratch, absl::Time n
   // Each account's 15-minute weight is read once per selection and kept in a reused buffer.
   if (scratch.fleet_weight < 0) {
     recent_weights_.resize(accounts_.size());
+    const absl::Time cutoff = now - RollingLoad::kSpreadWindow;
     int64_t total = 0;
     for (size_t i = 0; i < accounts_.size(); ++i) {
       Account& a = accounts_[i];
-      recent_weights_[i] = a.state.load.RecentWeight(now);
+      recent_weights_[i] = a.state.load.RecentWeight(now, cutoff);
       if (a.settings.enabled && !a.settings.is_provider()) total += recent_weights_[i];
     }
     scratch.fleet_weight = static_cast<double>(total);
@@ -32,9 +33,10 @@ double Router::ShareOf(Account& account, SelectionScratch& scratch, absl::Time n
 }
 
 double Router::ScoreOf(size_t index, const RequestInfo& request, SelectionScratch& scratch,
-                       std::optional<double> critical_cost, absl::Time now) {
+                       std::optional<double> critical_cost, std::optional<WeeklyTier> tier,
+                       absl::Time now) {
   Account& account = accounts_[index];
-  ScoreInputs inputs{now, ShareOf(account, scratch, now), critical_cost};
+  ScoreInputs inputs{now, ShareOf(account, scratch, now), critical_cost, tier};
   return Score(account, request, settings_, inputs).total();
 }
 
@@ -47,7 +49,8 @@ std::pair<CriticalUnlock, double> Router::CriticalUnlockFor(size_t index,
   const QuotaReading& q = account.state.quota;
   // 1. Pre-reset drain: the weekly window resets within the next hours and the reading is fresh.
   if (settings_.critical_pre_reset_hours > 0) {
-    const absl::Duration horizon = absl::Hours(settings_.critical_pre_reset_hours);
+    const absl::Duration horizon =
+        absl::Milliseconds(static_cast<int64_t>(settings_.critical_pre_reset_hours * 3.6e6));
     const std::optional<absl::Time> reset =
         account.settings.is_provider() ? q.provider_wk_reset : q.unified_7d_reset;
     const absl::Duration freshness = std::max(2 * settings_.quota_probe_interval, horizon);
@@ -91,20 +94,19 @@ std::optional<Router::Candidate> Router::ScoredPass(const RequestInfo& request,
     const size_t idx = (next_index_ + i) % n;
     Account& account = accounts_[idx];
     if (Excluded(route, idx) || !Matches(account, request, route, now)) continue;
+    const std::optional<WeeklyTier> tier = EligibleTier(account, request.family, now);
+    if (!tier) continue;
     CriticalUnlock unlock = CriticalUnlock::kNone;
     std::optional<double> critical_cost;
-    if (!Available(account, {true, allow_critical, request.family}, now)) {
-      if (allow_critical) continue;
+    if (*tier == WeeklyTier::kCritical && !allow_critical) {
       // Pass 1 admits a weekly-critical account only through a situational unlock (§2.6).
-      if (!Available(account, {true, true, request.family}, now)) continue;
-      if (RawWeeklyState(account, settings_) != WeeklyTier::kCritical) continue;
       auto [why, cost] = CriticalUnlockFor(idx, request, route, scratch, now);
       if (why == CriticalUnlock::kNone) continue;
       unlock = why;
       critical_cost = cost;
     }
     const double priority = BasePriority(account);
-    const double score = ScoreOf(idx, request, scratch, critical_cost, now);
+    const double score = ScoreOf(idx, request, scratch, critical_cost, *tier, now);
     if (!best || priority < best->priority || (priority == best->priority && score < best->score)) {
       best = Candidate{idx, priority, score, unlock};
     }
@@ -163,7 +165,7 @@ std::optional<size_t> Router::WarmUpTarget(size_t bound, const RequestInfo& requ
     if (!Matches(a, request, route, now) || !Available(a, {false, false, request.family}, now)) {
       continue;
     }
-    const double score = ScoreOf(i, request, scratch, std::nullopt, now);
+    const double score = ScoreOf(i, request, scratch, std::nullopt, std::nullopt, now);
     if (!best || score < best_score) {
       best = i;
       best_score = score;
@@ -201,7 +203,7 @@ bool Router::ShouldMoveBoundSession(size_t bound, const RequestInfo& request,
     if (i == bound || Excluded(route, i) || !Matches(a, request, route, now)) continue;
     if (!Available(a, {false, false, request.family}, now)) continue;
     if (a.settings.is_provider() && request.requires_thinking_integrity) continue;
-    const double score = ScoreOf(i, request, scratch, std::nullopt, now);
+    const double score = ScoreOf(i, request, scratch, std::nullopt, std::nullopt, now);
     if (!best || score < best_score) {
       best = i;
       best_score = score;
@@ -212,7 +214,7 @@ bool Router::ShouldMoveBoundSession(size_t bound, const RequestInfo& request,
     return true;
   }
   if (SessionUsage(bound_account) >= settings_.weekly_reserve_threshold) return true;
-  const double bound_score = ScoreOf(bound, request, scratch, std::nullopt, now);
+  const double bound_score = ScoreOf(bound, request, scratch, std::nullopt, std::nullopt, now);
   const WeeklyTier best_pace = PaceState(accounts_[*best], settings_, now);
   return best_score <= 0.5 * bound_score && bound_score - best_score >= 0.5 &&
          TierRank(best_pace) < TierRank(bound_pace);
@@ -364,7 +366,7 @@ double Router::ScoreForTest(std::string_view name, const RequestInfo& request) {
       auto [why, cost] = CriticalUnlockFor(i, request, route, scratch, now);
       if (why != CriticalUnlock::kNone) critical_cost = cost;
     }
-    return ScoreOf(i, request, scratch, critical_cost, now);
+    return ScoreOf(i, request, scratch, critical_cost, std::nullopt, now);
   }
   return 0;
 }

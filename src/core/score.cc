@@ -22,36 +22,56 @@ double ScopedScarcity(const Account& account, ModelFamily family, double reserve
 
 }  // namespace
 
-double Scarcity(const Account& account, absl::Time now) {
+namespace {
+
+// Every window's "use it or lose it" scarcity, computed once per account and score.
+struct WindowTerms {
+  double scarcity = 0;     // §2.5 scarcity(a)
+  double utilization = 0;  // §2.5 rawUtil(a)
+  double weekly_pace = 0;  // windowScarcity of the unified weekly window (reserve cost)
+};
+
+WindowTerms TermsOf(const Account& account, const SchedulerSettings& settings, absl::Time now) {
   const QuotaReading& q = account.state.quota;
-  double s = 0;
-  if (q.unified_5h)
-    s = std::max(s, WindowScarcity(q.unified_5h, q.unified_5h_reset, kSessionWindow, now));
-  if (q.unified_7d)
-    s = std::max(s, WindowScarcity(q.unified_7d, q.unified_7d_reset, kWeekWindow, now));
-  if (auto used = UsedFraction(q.tokens_remaining, q.tokens_limit)) s = std::max(s, *used);
-  if (auto used = UsedFraction(q.requests_remaining, q.requests_limit)) s = std::max(s, *used);
-  if (q.provider_ses) {
-    s = std::max(s, WindowScarcity(q.provider_ses, q.provider_ses_reset, kSessionWindow, now));
+  WindowTerms t;
+  if (q.unified_5h) {
+    t.scarcity =
+        std::max(t.scarcity, WindowScarcity(q.unified_5h, q.unified_5h_reset, kSessionWindow, now));
+    t.utilization = std::max(t.utilization, Clamp01(q.unified_5h));
   }
-  if (q.provider_wk)
-    s = std::max(s, WindowScarcity(q.provider_wk, q.provider_wk_reset, kWeekWindow, now));
-  return s;
+  if (q.unified_7d) {
+    t.weekly_pace = WindowScarcity(q.unified_7d, q.unified_7d_reset, kWeekWindow, now);
+    t.scarcity = std::max(t.scarcity, t.weekly_pace);
+    if (settings.weekly_aware_scoring) t.utilization = std::max(t.utilization, t.weekly_pace);
+  }
+  if (auto used = UsedFraction(q.tokens_remaining, q.tokens_limit)) {
+    t.scarcity = std::max(t.scarcity, *used);
+    t.utilization = std::max(t.utilization, *used);
+  }
+  if (auto used = UsedFraction(q.requests_remaining, q.requests_limit)) {
+    t.scarcity = std::max(t.scarcity, *used);
+  }
+  if (q.provider_ses) {
+    t.scarcity = std::max(
+        t.scarcity, WindowScarcity(q.provider_ses, q.provider_ses_reset, kSessionWindow, now));
+    t.utilization = std::max(t.utilization, Clamp01(q.provider_ses));
+  }
+  if (q.provider_wk) {
+    const double pace = WindowScarcity(q.provider_wk, q.provider_wk_reset, kWeekWindow, now);
+    t.scarcity = std::max(t.scarcity, pace);
+    if (settings.weekly_aware_scoring) t.utilization = std::max(t.utilization, pace);
+  }
+  return t;
+}
+
+}  // namespace
+
+double Scarcity(const Account& account, absl::Time now) {
+  return TermsOf(account, SchedulerSettings{}, now).scarcity;
 }
 
 double RawUtilization(const Account& account, const SchedulerSettings& settings, absl::Time now) {
-  const QuotaReading& q = account.state.quota;
-  double u = 0;
-  if (q.unified_5h) u = std::max(u, Clamp01(q.unified_5h));
-  if (q.provider_ses) u = std::max(u, Clamp01(q.provider_ses));
-  if (auto used = UsedFraction(q.tokens_remaining, q.tokens_limit)) u = std::max(u, *used);
-  if (settings.weekly_aware_scoring) {
-    if (q.unified_7d)
-      u = std::max(u, WindowScarcity(q.unified_7d, q.unified_7d_reset, kWeekWindow, now));
-    if (q.provider_wk)
-      u = std::max(u, WindowScarcity(q.provider_wk, q.provider_wk_reset, kWeekWindow, now));
-  }
-  return u;
+  return TermsOf(account, settings, now).utilization;
 }
 
 double FastRefillMultiplier(const Account& account, const SchedulerSettings& settings) {
@@ -65,8 +85,9 @@ double FastRefillMultiplier(const Account& account, const SchedulerSettings& set
 ScoreBreakdown Score(const Account& account, const RequestInfo& request,
                      const SchedulerSettings& settings, const ScoreInputs& inputs) {
   const AccountState& st = account.state;
-  const WeeklyTier raw = RawWeeklyState(account, settings);
+  const WeeklyTier raw = inputs.raw_weekly ? *inputs.raw_weekly : RawWeeklyState(account, settings);
   const double m = FastRefillMultiplier(account, settings);
+  const WindowTerms terms = TermsOf(account, settings, inputs.now);
   const double inflight = st.active_weight + std::max(1, request.weight);
   const bool narrow_target =
       raw == WeeklyTier::kReserve || (raw == WeeklyTier::kCritical && inputs.critical_unlock_cost);
@@ -76,8 +97,8 @@ ScoreBreakdown Score(const Account& account, const RequestInfo& request,
   ScoreBreakdown b;
   b.concurrency = inflight * settings.concurrency_weight * m;
   b.cap_penalty = settings.cap_penalty_weight * std::max(0.0, inflight - target) * m;
-  b.pace = Scarcity(account, inputs.now) * settings.pace_cost_weight * m;
-  b.utilization = RawUtilization(account, settings, inputs.now) * settings.utilization_weight * m;
+  b.pace = terms.scarcity * settings.pace_cost_weight * m;
+  b.utilization = terms.utilization * settings.utilization_weight * m;
   b.scoped_pace =
       ScopedScarcity(account, request.family, settings.weekly_reserve_threshold, inputs.now) *
       settings.pace_cost_weight;
@@ -94,10 +115,8 @@ ScoreBreakdown Score(const Account& account, const RequestInfo& request,
     const double span =
         std::max(1e-6, settings.weekly_critical_threshold - settings.weekly_reserve_threshold);
     const double band = Clamp01((u - settings.weekly_reserve_threshold) / span);
-    const double pace =
-        WindowScarcity(st.quota.unified_7d, st.quota.unified_7d_reset, kWeekWindow, inputs.now);
     b.reserve = settings.reserve_floor_cost + settings.reserve_band_weight * band +
-                settings.reserve_scarcity_weight * pace;
+                settings.reserve_scarcity_weight * terms.weekly_pace;
   }
   if (raw == WeeklyTier::kCritical && inputs.critical_unlock_cost) {
     b.critical = *inputs.critical_unlock_cost;

@@ -11,6 +11,7 @@
 #include "core/account.h"
 #include "core/request_info.h"
 #include "core/settings.h"
+#include "core/weekly.h"
 
 namespace maxpool::core {
 
@@ -36,6 +37,7 @@ struct ScoreInputs {
   absl::Time now;
   double share = 0;  // the account's 15-minute weight / the fleet's, 0 when the fleet's is 0
   std::optional<double> critical_unlock_cost;  // set when the account is critical and unlocked
+  std::optional<WeeklyTier> raw_weekly;        // the account's raw weekly state, if known
 };
 
 // Scarcity across every known window (§2.5 `scarcity`).
