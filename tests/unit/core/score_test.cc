@@ -9,6 +9,13 @@ namespace {
 
 const absl::Time kNow = absl::FromUnixSeconds(1795694400);
 
+ScoreInputs At(double share) {
+  ScoreInputs inputs;
+  inputs.now = kNow;
+  inputs.share = share;
+  return inputs;
+}
+
 RequestInfo Request(int weight = 1) {
   RequestInfo r;
   r.weight = weight;
@@ -17,21 +24,21 @@ RequestInfo Request(int weight = 1) {
 
 TEST(Score, IdleAccountCostsTwo) {
   Account a;
-  ScoreBreakdown b = Score(a, Request(), SchedulerSettings{}, {kNow, 0, std::nullopt});
+  ScoreBreakdown b = Score(a, Request(), SchedulerSettings{}, At(0));
   EXPECT_DOUBLE_EQ(b.total(), 2);
 }
 
 TEST(Score, CapPenaltyAboveConcurrencyTarget) {
   Account a;
   a.state.active_weight = 4;
-  ScoreBreakdown b = Score(a, Request(), SchedulerSettings{}, {kNow, 0, std::nullopt});
+  ScoreBreakdown b = Score(a, Request(), SchedulerSettings{}, At(0));
   EXPECT_DOUBLE_EQ(b.concurrency, 10);
   EXPECT_DOUBLE_EQ(b.cap_penalty, 20);
 }
 
 TEST(Score, SpreadFollowsShare) {
   Account a;
-  ScoreBreakdown b = Score(a, Request(), SchedulerSettings{}, {kNow, 0.5, std::nullopt});
+  ScoreBreakdown b = Score(a, Request(), SchedulerSettings{}, At(0.5));
   EXPECT_DOUBLE_EQ(b.spread, 1.5);
 }
 
@@ -43,7 +50,7 @@ TEST(Score, WeightsAreConfigurable) {
   SchedulerSettings s;
   s.utilization_weight = 6;
   s.failure_penalty_weight = 7;
-  ScoreBreakdown b = Score(a, Request(), s, {kNow, 0, std::nullopt});
+  ScoreBreakdown b = Score(a, Request(), s, At(0));
   EXPECT_DOUBLE_EQ(b.utilization, 3);
   EXPECT_DOUBLE_EQ(b.failures, 7);
 }
@@ -57,7 +64,7 @@ TEST(Score, Scenario59_FastRefillMultiplier) {
   p.state.quota.provider_ses = 0.40;
   p.state.quota.weekly_absent = true;
   EXPECT_NEAR(FastRefillMultiplier(p, SchedulerSettings{}), 0.769, 0.001);
-  ScoreBreakdown b = Score(p, Request(), SchedulerSettings{}, {kNow, 0, std::nullopt});
+  ScoreBreakdown b = Score(p, Request(), SchedulerSettings{}, At(0));
   EXPECT_NEAR(b.concurrency, 2 * 0.769, 0.002);
   p.state.quota.weekly_absent = false;
   EXPECT_DOUBLE_EQ(FastRefillMultiplier(p, SchedulerSettings{}), 1);
@@ -71,10 +78,10 @@ TEST(Score, ScopedPaceFromModelFamily) {
   a.state.quota.scoped_weekly[FamilyIndex(ModelFamily::kOpus)] = w;
   RequestInfo r = Request();
   r.family = ModelFamily::kOpus;
-  EXPECT_DOUBLE_EQ(Score(a, r, SchedulerSettings{}, {kNow, 0, std::nullopt}).scoped_pace,
+  EXPECT_DOUBLE_EQ(Score(a, r, SchedulerSettings{}, At(0)).scoped_pace,
                    0.9 * 1.5);
   r.family = ModelFamily::kSonnet;
-  EXPECT_DOUBLE_EQ(Score(a, r, SchedulerSettings{}, {kNow, 0, std::nullopt}).scoped_pace, 0);
+  EXPECT_DOUBLE_EQ(Score(a, r, SchedulerSettings{}, At(0)).scoped_pace, 0);
 }
 
 }  // namespace
