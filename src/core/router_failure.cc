@@ -250,10 +250,13 @@ FailureAction Router::OnFailure(const Lease& lease, const RequestInfo& request, 
         } else {
           Release(lease, {ReleaseKind::kFailure, status, "rate_limited"});
         }
-        return AfterExclusion(request, route, attempt, HoldCause::kQuota,
-                              provider && status == 403 ? FallbackReply::kProviderAuth502
-                                                        : FallbackReply::kNoAccount429,
-                              true);
+        const bool provider_refused = provider && status == 403;  // §4.4: 502, never held
+        FailureAction action = AfterExclusion(
+            request, route, attempt, HoldCause::kQuota,
+            provider_refused ? FallbackReply::kProviderAuth502 : FallbackReply::kNoAccount429,
+            true);
+        if (provider_refused) action.hold.reset();
+        return action;
       }
       if (PromoteAmbiguous429(lease, verdict, now)) {
         Release(lease, {ReleaseKind::kNeutral, status, ""});
@@ -333,8 +336,11 @@ FailureAction Router::OnFailure(const Lease& lease, const RequestInfo& request, 
       st.provisional_upstream_until.reset();
       Release(lease, {ReleaseKind::kFailure, status, "auth_failed"});
       if (provider) {
-        return AfterExclusion(request, route, attempt, HoldCause::kProxy,
-                              FallbackReply::kProviderAuth502, true);
+        // §4.4: fail over, else 502 provider_auth_error; never held.
+        FailureAction action = AfterExclusion(request, route, attempt, HoldCause::kProxy,
+                                              FallbackReply::kProviderAuth502, true);
+        action.hold.reset();
+        return action;
       }
       return AfterExclusion(request, route, attempt, HoldCause::kQuota,
                             FallbackReply::kAuthentication401, true);

@@ -148,10 +148,6 @@ TEST(HoldPolicy, RefusesWhenQueueDisabledBodyTooLargeOrProxyError) {
   disabled.enabled = false;
   EXPECT_EQ(DecideHold(SmallRequest(), HoldCause::kQuota, soon, disabled, now).refusal,
             HoldRefusal::kQueueDisabled);
-  RequestInfo huge = SmallRequest();
-  huge.body_bytes = size_t{300} << 20;  // §15 scenario 39
-  EXPECT_EQ(DecideHold(huge, HoldCause::kQuota, soon, QueueSettings{}, now).refusal,
-            HoldRefusal::kBodyTooLarge);
   EXPECT_EQ(DecideHold(SmallRequest(), HoldCause::kProxy, soon, QueueSettings{}, now).refusal,
             HoldRefusal::kProxyError);
   HoldContext soaked = now;
@@ -201,6 +197,36 @@ TEST(HoldPolicy, DisabledAccountsNotCounted) {
   UnavailabilityCensus census = h.router.Census(SmallRequest());
   EXPECT_EQ(census.disabled, 1);
   EXPECT_THAT(HonestMessage(census, plan, false, h.now()), HasSubstr("all 2 Claude accounts"));
+}
+
+// §15 scenario 39: a 300 MiB body is never queued (per-request cap 256 MiB).
+TEST(HoldPolicy, Scenario39_OversizedBodyNotQueued) {
+  RouterHarness h;
+  BenchBoth(h, absl::Seconds(30), absl::Seconds(30));
+  RequestInfo huge = SmallRequest();
+  huge.body_bytes = size_t{300} << 20;
+  HoldDecision d = Decide(h, huge);
+  EXPECT_FALSE(d.hold);
+  EXPECT_EQ(d.refusal, HoldRefusal::kBodyTooLarge);
+}
+
+// §15 scenario 26: a non-streaming request soaks network failures for 45 s, then gives up (the
+// proxy answers 503 connection_unavailable).
+TEST(HoldPolicy, Scenario26_NonStreamingNetworkSoakEndsAfter45s) {
+  RouterHarness h;
+  h.account("A").state.cooldown_until = h.now() + absl::Seconds(5);
+  h.account("B").state.cooldown_until = h.now() + absl::Seconds(5);
+  const absl::Time first_failure = h.now();
+  HoldContext context = At(h.now());
+  context.network_soak_deadline =
+      first_failure + NetworkSoakBudget(SmallRequest(), QueueSettings{});
+  RetryPlan plan = h.router.NextRetry(SmallRequest(), RouteState{});
+  EXPECT_TRUE(DecideHold(SmallRequest(), HoldCause::kNetwork, plan, QueueSettings{}, context).hold);
+  h.clock.Advance(absl::Seconds(45));
+  context.now = h.now();
+  HoldDecision d = DecideHold(SmallRequest(), HoldCause::kNetwork, plan, QueueSettings{}, context);
+  EXPECT_FALSE(d.hold);
+  EXPECT_EQ(d.refusal, HoldRefusal::kNetworkSoakExpired);
 }
 
 TEST(HoldPolicy, FormatWaitRounds) {

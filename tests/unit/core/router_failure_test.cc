@@ -310,6 +310,42 @@ TEST(RouterFailure, ClientErrorIsRelayedNotRetried) {
   EXPECT_EQ(h.account("A").state.failed_requests, 1);
 }
 
+// §15 scenario 58 (router part): a provider 403 benches it 1800 s without failure counters; a
+// provider 401 marks it failed; with nothing else to serve the client gets 502.
+TEST(RouterFailure, Scenario58_Provider403ThrottlesAnd401Fails) {
+  RouterHarness h({});
+  SchedulerSettings balance;
+  balance.routing_mode = RoutingMode::kBalance;
+  h.router.set_settings(balance);
+  h.router.AddAccount(::maxpool::testing::ProviderAccount("glm", Provider::kZai, 10));
+  RequestInfo r = SmallRequest();
+  r.profile = "all";
+  auto fail = [&](int status) {
+    RouteState route;
+    std::optional<Lease> lease = h.router.Acquire(r, route);
+    EXPECT_TRUE(lease.has_value());
+    UpstreamContext context{AccountType::kProvider, Provider::kZai, r.family, r.model};
+    ResponseVerdict verdict = ClassifyResponse(status, FlatHeaders{}, "{}", context, h.now());
+    AttemptContext attempt;
+    attempt.status = status;
+    return h.router.OnFailure(*lease, r, route, verdict, attempt);
+  };
+  FailureAction forbidden = fail(403);
+  EXPECT_FALSE(forbidden.failover);
+  EXPECT_EQ(forbidden.reply, FallbackReply::kProviderAuth502);
+  AccountState& st = h.account("glm").state;
+  EXPECT_EQ(st.rate_limited_until, h.now() + absl::Seconds(1800));
+  EXPECT_EQ(st.consecutive_failures, 0);
+  EXPECT_EQ(st.failed_requests, 0);
+
+  h.clock.Advance(absl::Seconds(1800));
+  FailureAction unauthorized = fail(401);
+  EXPECT_EQ(unauthorized.reply, FallbackReply::kProviderAuth502);
+  EXPECT_FALSE(unauthorized.hold.has_value());
+  EXPECT_EQ(st.status, AccountStatus::kError);
+  EXPECT_EQ(st.failed_requests, 1);
+}
+
 // §15 scenario 65 through the router: release records load events.
 TEST(RouterFailure, Scenario65_ReleaseFeedsRollingLoad) {
   RouterHarness h({"A"});

@@ -78,8 +78,7 @@ TEST(Score, ScopedPaceFromModelFamily) {
   a.state.quota.scoped_weekly[FamilyIndex(ModelFamily::kOpus)] = w;
   RequestInfo r = Request();
   r.family = ModelFamily::kOpus;
-  EXPECT_DOUBLE_EQ(Score(a, r, SchedulerSettings{}, At(0)).scoped_pace,
-                   0.9 * 1.5);
+  EXPECT_DOUBLE_EQ(Score(a, r, SchedulerSettings{}, At(0)).scoped_pace, 0.9 * 1.5);
   r.family = ModelFamily::kSonnet;
   EXPECT_DOUBLE_EQ(Score(a, r, SchedulerSettings{}, At(0)).scoped_pace, 0);
 }
