@@ -1,20 +1,18 @@
 // End to end: the built `maxpool` binary checking config files (spec §0.3 load rules, §15
 // scenario 68). Runs the real process through /bin/sh with its output captured in files.
 
-#include <stdlib.h>
 #include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "support/temp_dir.h"
 
 #ifndef MAXPOOL_BIN
 #error "MAXPOOL_BIN must name the built maxpool binary"
@@ -23,33 +21,12 @@
 namespace {
 
 namespace fs = std::filesystem;
+using ::maxpool::testing::ReadFile;
+using ::maxpool::testing::TempDir;
+using ::maxpool::testing::TestDataPath;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::StartsWith;
-
-std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "maxpool-e2e-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  fs::path Write(const std::string& name, std::string_view text) const {
-    std::ofstream(path_ / name, std::ios::binary) << text;
-    return path_ / name;
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::string ShellQuote(const std::string& text) {
   std::string out = "'";
@@ -80,15 +57,12 @@ Result RunMaxpool(const TempDir& dir, const std::string& args, const std::string
   const int status = std::system(command.c_str());
   Result result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.out = ReadAll(out);
-  result.err = ReadAll(err);
+  result.out = ReadFile(out);
+  result.err = ReadFile(err);
   return result;
 }
 
-std::string ReferenceText() {
-  const char* root = std::getenv("MAXPOOL_TEST_DATA");
-  return ReadAll(fs::path(root == nullptr ? "tests/data" : root) / "config" / "reference.json");
-}
+std::string ReferenceText() { return ReadFile(TestDataPath("config", "reference.json")); }
 
 int LineCount(const std::string& text) {
   return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
@@ -104,7 +78,7 @@ TEST(ConfigCheckE2E, WrongTypeExitsTwoWithOneLineNamingFileAndKeyPath) {
   EXPECT_THAT(result.out, IsEmpty());
   EXPECT_EQ(result.err, absl::StrCat("maxpool: ", path.string(),
                                      ": scheduler.cooldownMs: expected a number, got a string\n"));
-  EXPECT_EQ(ReadAll(path), text);
+  EXPECT_EQ(ReadFile(path), text);
 }
 
 // Spec §15 scenario 68, through the binary.
@@ -119,7 +93,7 @@ TEST(ConfigCheckE2E, InvalidJsonExitsTwoNamingThePathAndLeavesTheFile) {
   EXPECT_THAT(result.err, StartsWith(absl::StrCat("maxpool: ", path.string(), ":2:")));
   EXPECT_EQ(LineCount(result.err), 1);
   EXPECT_THAT(result.err, ::testing::Not(HasSubstr("E2ESECRET")));
-  EXPECT_EQ(ReadAll(path), text);
+  EXPECT_EQ(ReadFile(path), text);
 }
 
 TEST(ConfigCheckE2E, ReferenceConfigExitsZeroAndListsWarnings) {
@@ -132,7 +106,7 @@ TEST(ConfigCheckE2E, ReferenceConfigExitsZeroAndListsWarnings) {
   EXPECT_THAT(result.out, StartsWith(absl::StrCat("config: ", path.string(), "\naccounts: 3\n")));
   EXPECT_THAT(result.out, HasSubstr("warning: scheduler.experimentalKnob: unknown key"));
   EXPECT_THAT(result.out, ::testing::Not(HasSubstr("REFERENCE")));  // no token printed
-  EXPECT_EQ(ReadAll(path), text);
+  EXPECT_EQ(ReadFile(path), text);
 }
 
 TEST(ConfigCheckE2E, MissingFileExitsTwoWithOneLine) {

@@ -1,25 +1,24 @@
 #include "config/config_loader.h"
 
-#include <stdlib.h>
-
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "config/config_store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/status_matchers.h"
+#include "support/temp_dir.h"
 
 namespace maxpool::config {
 namespace {
 
 namespace fs = std::filesystem;
 using ::maxpool::testing::IsOk;
+using ::maxpool::testing::ReadFile;
 using ::maxpool::testing::StatusIs;
+using ::maxpool::testing::TempDir;
+using ::maxpool::testing::TestDataPath;
 using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::Each;
@@ -27,36 +26,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::StartsWith;
-
-fs::path TestData(const std::string& name) {
-  const char* root = std::getenv("MAXPOOL_TEST_DATA");
-  return fs::path(root == nullptr ? "tests/data" : root) / "config" / name;
-}
-
-std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-// A temp directory removed at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "maxpool-loader-test-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  fs::path Write(const std::string& name, std::string_view text) const {
-    std::ofstream(path_ / name, std::ios::binary) << text;
-    return path_ / name;
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // Loads `text` as the file "/cfg/maxpool.json".
 absl::StatusOr<LoadedConfig> Parse(std::string_view text) {
@@ -71,7 +40,7 @@ int CountWarnings(const LoadedConfig& loaded, const std::string& prefix) {
 }
 
 TEST(LoadConfig, ReferenceFileLoadsWithDefaultsBackFilled) {
-  auto loaded = LoadConfig(TestData("reference.json"));
+  auto loaded = LoadConfig(TestDataPath("config", "reference.json"));
   ASSERT_THAT(loaded, IsOk());
   const v1::Config& c = loaded->config;
   ASSERT_EQ(c.accounts_size(), 3);
@@ -104,7 +73,7 @@ TEST(LoadConfig, ReferenceFileLoadsWithDefaultsBackFilled) {
 }
 
 TEST(LoadConfig, UnknownKeysAreWarnedOnceEachWithTheirKeyPath) {
-  auto loaded = LoadConfig(TestData("reference.json"));
+  auto loaded = LoadConfig(TestDataPath("config", "reference.json"));
   ASSERT_THAT(loaded, IsOk());
   for (const char* key : {"updateSource:", "quotaProbeEnabled:", "scheduler.experimentalKnob:",
                           "accounts[0].lastSeenPlan:"}) {
@@ -395,7 +364,7 @@ TEST(LoadConfig, Scenario68_InvalidJsonRefusedAndFileUntouched) {
               StatusIs(absl::StatusCode::kInvalidArgument, StartsWith(path.string())));
   EXPECT_THAT((*store)->Update([](v1::Config&) { return absl::OkStatus(); }, std::nullopt),
               StatusIs(absl::StatusCode::kInvalidArgument, StartsWith(path.string())));
-  EXPECT_EQ(ReadAll(path), text);
+  EXPECT_EQ(ReadFile(path), text);
 }
 
 }  // namespace

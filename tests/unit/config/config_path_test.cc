@@ -1,18 +1,18 @@
 #include "config/config_path.h"
 
-#include <stdlib.h>
-
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
 
 #include "gtest/gtest.h"
+#include "support/temp_dir.h"
 
 namespace maxpool::config {
 namespace {
 
 namespace fs = std::filesystem;
+using ::maxpool::testing::TempDir;
 
 EnvLookup FakeEnv(std::map<std::string, std::string> vars) {
   return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
@@ -20,13 +20,6 @@ EnvLookup FakeEnv(std::map<std::string, std::string> vars) {
     if (it == vars.end()) return std::nullopt;
     return it->second;
   };
-}
-
-fs::path MakeTempDir() {
-  std::string pattern = (fs::temp_directory_path() / "maxpool-path-test-XXXXXX").string();
-  const char* dir = mkdtemp(pattern.data());
-  EXPECT_NE(dir, nullptr);
-  return dir;
 }
 
 void Touch(const fs::path& path) { std::ofstream(path) << "{}\n"; }
@@ -52,10 +45,10 @@ TEST(ResolveConfigPath, EmptyVariableCountsAsUnset) {
 }
 
 TEST(ResolveConfigPath, XdgConfigHomeBeatsHome) {
-  const fs::path xdg = MakeTempDir();
+  const TempDir xdg_dir;
+  const fs::path& xdg = xdg_dir.path();
   EXPECT_EQ(ResolveConfigPath(FakeEnv({{"XDG_CONFIG_HOME", xdg.string()}, {"HOME", "/h"}})),
             xdg / "maxpool.json");
-  fs::remove_all(xdg);
 }
 
 TEST(ResolveConfigPath, HomeDotConfigWithoutXdg) {
@@ -65,28 +58,28 @@ TEST(ResolveConfigPath, HomeDotConfigWithoutXdg) {
 
 // Spec §0.2: an existing teamclaude.json is used in place when maxpool.json does not exist.
 TEST(ResolveConfigPath, LegacyFileUsedWhenOnlyItExists) {
-  const fs::path dir = MakeTempDir();
+  const TempDir temp_dir;
+  const fs::path& dir = temp_dir.path();
   Touch(dir / "teamclaude.json");
   EXPECT_EQ(ResolveConfigPath(FakeEnv({{"XDG_CONFIG_HOME", dir.string()}})),
             dir / "teamclaude.json");
-  fs::remove_all(dir);
 }
 
 TEST(ResolveConfigPath, CurrentFilePreferredOverLegacyFile) {
-  const fs::path dir = MakeTempDir();
+  const TempDir temp_dir;
+  const fs::path& dir = temp_dir.path();
   Touch(dir / "teamclaude.json");
   Touch(dir / "maxpool.json");
   EXPECT_EQ(ResolveConfigPath(FakeEnv({{"XDG_CONFIG_HOME", dir.string()}})), dir / "maxpool.json");
-  fs::remove_all(dir);
 }
 
 TEST(ResolveConfigPath, LegacyFileUnderHomeDotConfig) {
-  const fs::path home = MakeTempDir();
+  const TempDir home_dir;
+  const fs::path& home = home_dir.path();
   fs::create_directories(home / ".config");
   Touch(home / ".config" / "teamclaude.json");
   EXPECT_EQ(ResolveConfigPath(FakeEnv({{"HOME", home.string()}})),
             home / ".config" / "teamclaude.json");
-  fs::remove_all(home);
 }
 
 // Spec §0.2: sibling files.

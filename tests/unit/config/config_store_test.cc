@@ -1,12 +1,8 @@
 #include "config/config_store.h"
 
-#include <stdlib.h>
 #include <sys/stat.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,13 +15,17 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "support/status_matchers.h"
+#include "support/temp_dir.h"
 
 namespace maxpool::config {
 namespace {
 
 namespace fs = std::filesystem;
 using ::maxpool::testing::IsOk;
+using ::maxpool::testing::ReadFile;
 using ::maxpool::testing::StatusIs;
+using ::maxpool::testing::TempDir;
+using ::maxpool::testing::TestDataPath;
 using ::testing::Contains;
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
@@ -33,43 +33,6 @@ using ::testing::IsEmpty;
 using ::testing::MatchesRegex;
 using ::testing::Not;
 using ::testing::StartsWith;
-
-fs::path TestData(const std::string& name) {
-  const char* root = std::getenv("MAXPOOL_TEST_DATA");
-  return fs::path(root == nullptr ? "tests/data" : root) / "config" / name;
-}
-
-std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "maxpool-store-test-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  fs::path Write(const std::string& name, std::string_view text) const {
-    std::ofstream(path_ / name, std::ios::binary) << text;
-    return path_ / name;
-  }
-  const fs::path& path() const { return path_; }
-  // Names of the files in the directory.
-  std::vector<std::string> Files() const {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(path_)) {
-      names.push_back(entry.path().filename().string());
-    }
-    return names;
-  }
-
- private:
-  fs::path path_;
-};
 
 mode_t ModeOf(const fs::path& path) {
   struct stat info;
@@ -85,7 +48,7 @@ std::unique_ptr<ConfigStore> StoreFor(const fs::path& path) {
 
 // Copies the reference file into `dir` as maxpool.json.
 fs::path CopyReference(const TempDir& dir) {
-  return dir.Write("maxpool.json", ReadAll(TestData("reference.json")));
+  return dir.Write("maxpool.json", ReadFile(TestDataPath("config", "reference.json")));
 }
 
 // Spec §12.1, §14 item 55: 0600 on every write, even over an existing 0644 file; no temp left.
@@ -123,7 +86,7 @@ TEST(ConfigStore, SaveWritesTwoSpaceIndentedJsonWithTrailingNewline) {
   auto loaded = store->Load();
   ASSERT_THAT(loaded, IsOk());
   ASSERT_THAT(store->Save(*loaded, std::nullopt), IsOk());
-  const std::string text = ReadAll(path);
+  const std::string text = ReadFile(path);
   EXPECT_THAT(text, StartsWith("{\n  \"proxy\": {\n    \"port\": 3456,\n"));
   EXPECT_THAT(text, HasSubstr("\n  \"switchThreshold\": 0.9,\n"));
   EXPECT_THAT(text, EndsWith("\n  \"_generation\": 1\n}\n"));
@@ -159,7 +122,7 @@ TEST(ConfigStore, SaveDoesNotWriteUnsetCodeOnlyDefaults) {
   ASSERT_THAT(loaded, IsOk());
   loaded->config.mutable_scheduler()->set_concurrency_weight(4);  // changed: written
   ASSERT_THAT(store->Save(*loaded, std::nullopt), IsOk());
-  const auto written = boost::json::parse(ReadAll(path)).as_object();
+  const auto written = boost::json::parse(ReadFile(path)).as_object();
   const auto& scheduler = written.at("scheduler").as_object();
   EXPECT_FALSE(scheduler.contains("recoveryRampMs"));
   EXPECT_TRUE(scheduler.contains("weeklyAwareScoring"));  // the file had it
@@ -174,7 +137,7 @@ TEST(ConfigStore, SaveDoesNotWriteUnsetCodeOnlyDefaults) {
 TEST(ConfigStore, StaleGuardIsRefusedAndTheFileIsUnchanged) {
   TempDir dir;
   const fs::path path = CopyReference(dir);  // _generation 7
-  const std::string before = ReadAll(path);
+  const std::string before = ReadFile(path);
   auto store = StoreFor(path);
   auto loaded = store->Load();
   ASSERT_THAT(loaded, IsOk());
@@ -182,7 +145,7 @@ TEST(ConfigStore, StaleGuardIsRefusedAndTheFileIsUnchanged) {
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("STALE_GENERATION")));
   EXPECT_THAT(store->Update([](v1::Config&) { return absl::OkStatus(); }, 6),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("STALE_GENERATION")));
-  EXPECT_EQ(ReadAll(path), before);
+  EXPECT_EQ(ReadFile(path), before);
 }
 
 // Spec §14 item 54: an invalid file on disk is never overwritten.
@@ -196,7 +159,7 @@ TEST(ConfigStore, SaveRefusesToOverwriteAnInvalidFile) {
   fresh.config = DefaultConfig();
   EXPECT_THAT(store->Save(fresh, std::nullopt),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("proxy.port")));
-  EXPECT_EQ(ReadAll(path), bad);
+  EXPECT_EQ(ReadFile(path), bad);
   EXPECT_THAT(dir.Files(), ::testing::ElementsAre("maxpool.json"));
 }
 
@@ -220,7 +183,7 @@ TEST(ConfigStore, UpdateCreatesAMissingFileFromTheFirstRunConfig) {
   EXPECT_THAT(loaded->config.proxy().api_key(), MatchesRegex("mp-[A-Za-z0-9_-]{32}"));
   EXPECT_EQ(loaded->generation, 1);
   // The reference's first-run keys are in the file, nulls included (spec §0.3).
-  const auto file = boost::json::parse(ReadAll(path)).as_object();
+  const auto file = boost::json::parse(ReadFile(path)).as_object();
   EXPECT_TRUE(file.at("routing").at("preferredAccount").is_null());
   EXPECT_TRUE(file.at("scheduler").as_object().contains("providers"));
 }
@@ -228,17 +191,17 @@ TEST(ConfigStore, UpdateCreatesAMissingFileFromTheFirstRunConfig) {
 TEST(ConfigStore, UpdateWritesNothingWhenTheChangeFails) {
   TempDir dir;
   const fs::path path = CopyReference(dir);
-  const std::string before = ReadAll(path);
+  const std::string before = ReadFile(path);
   auto store = StoreFor(path);
   EXPECT_THAT(store->Update([](v1::Config&) { return absl::AbortedError("no"); }, std::nullopt),
               StatusIs(absl::StatusCode::kAborted));
-  EXPECT_EQ(ReadAll(path), before);
+  EXPECT_EQ(ReadFile(path), before);
 }
 
 TEST(ConfigStore, UpdateRefusesAChangeThatBreaksARule) {
   TempDir dir;
   const fs::path path = CopyReference(dir);
-  const std::string before = ReadAll(path);
+  const std::string before = ReadFile(path);
   auto store = StoreFor(path);
   EXPECT_THAT(store->Update(
                   [](v1::Config& config) {
@@ -247,7 +210,7 @@ TEST(ConfigStore, UpdateRefusesAChangeThatBreaksARule) {
                   },
                   std::nullopt),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("proxy.port")));
-  EXPECT_EQ(ReadAll(path), before);
+  EXPECT_EQ(ReadFile(path), before);
 }
 
 TEST(ConfigStore, UpdateSeesTheOnDiskGenerationAndKeepsUnknownKeys) {
@@ -324,7 +287,7 @@ TEST(WriteFileAtomically, ReplacesContentsWholly) {
   TempDir dir;
   const fs::path path = dir.Write("f", "a much longer original content");
   ASSERT_THAT(WriteFileAtomically(path, "short"), IsOk());
-  EXPECT_EQ(ReadAll(path), "short");
+  EXPECT_EQ(ReadFile(path), "short");
   EXPECT_EQ(ModeOf(path), 0600u);
 }
 

@@ -1,18 +1,18 @@
 #include "config/core_settings.h"
 
-#include <cstdlib>
-#include <filesystem>
 #include <string>
 
 #include "config/config_loader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/status_matchers.h"
+#include "support/temp_dir.h"
 
 namespace maxpool::config {
 namespace {
 
 using ::maxpool::testing::IsOk;
+using ::maxpool::testing::TestDataPath;
 using ::testing::ElementsAre;
 using ::testing::Optional;
 
@@ -117,9 +117,7 @@ TEST(CoreSettings, RoutingModeIsDerivedFromTheLegacyPolicyWhenAbsent) {
 }
 
 TEST(CoreSettings, ReferenceFileDerivesPreferClaude) {
-  const char* root = std::getenv("MAXPOOL_TEST_DATA");
-  auto loaded = LoadConfig(std::filesystem::path(root == nullptr ? "tests/data" : root) / "config" /
-                           "reference.json");
+  auto loaded = LoadConfig(TestDataPath("config", "reference.json"));
   ASSERT_THAT(loaded, IsOk());
   EXPECT_EQ(SchedulerSettingsOf(loaded->config).routing_mode, core::RoutingMode::kPreferClaude);
 }
