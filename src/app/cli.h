@@ -19,8 +19,11 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitUsage = 2;  // bad command line, or `config check` found errors
 
 struct Invocation {
-  enum class Command { kHelp, kConfigCheck, kConfigPath };
+  enum class Command { kHelp, kConfigCheck, kConfigPath, kServer, kDemo };
   Command command = Command::kHelp;
+  std::optional<int> port;   // --port N (server, demo)
+  int demo_requests = 60;    // --requests N (demo; 0 = no generated traffic)
+  int demo_concurrency = 4;  // --concurrency N (demo)
   // --config PATH (or --config=PATH): overrides the path resolution of spec §0.2.
   std::optional<std::filesystem::path> config_path;
 };

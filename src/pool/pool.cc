@@ -1,0 +1,346 @@
+#include "pool/pool.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "boost/asio/as_tuple.hpp"
+#include "boost/asio/cancellation_state.hpp"
+#include "boost/asio/this_coro.hpp"
+#include "boost/asio/use_awaitable.hpp"
+
+namespace maxpool::pool {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// §5.3: pollMs has a floor of 100 ms.
+constexpr absl::Duration kMinPoll = absl::Milliseconds(100);
+// Sleep a little past the oracle's instant, so the block it named has ended when we look again.
+constexpr absl::Duration kOracleSlack = absl::Milliseconds(5);
+
+}  // namespace
+
+// Removes a waiter's ticket however Hold() ends: a return, an exception, or the destruction of
+// its suspended frame. When the live head leaves this way (not by admission), the next waiter is
+// woken so admission moves on at once.
+class Pool::TicketGuard {
+ public:
+  TicketGuard(Pool& pool, uint64_t id, core::RouteState& route)
+      : pool_(pool), id_(id), route_(route) {}
+  TicketGuard(const TicketGuard&) = delete;
+  TicketGuard& operator=(const TicketGuard&) = delete;
+
+  ~TicketGuard() {
+    bool wake_head = false;
+    {
+      absl::MutexLock lock(&pool_.mu_);
+      bool was_head = false;
+      if (pool_.queue_.Remove(id_, pool_.clock_.Now(), &was_head)) {
+        pool_.SyncQueueWaiting();
+        wake_head = was_head;
+      }
+    }
+    route_.has_ticket = false;
+    if (wake_head) pool_.WakeHead();
+  }
+
+ private:
+  Pool& pool_;
+  const uint64_t id_;
+  core::RouteState& route_;
+};
+
+Pool::Pool(const core::Clock& clock, PoolOptions options)
+    : clock_(clock),
+      options_(std::move(options)),
+      router_(clock, options_.scheduler),
+      queue_(options_.queue),
+      rng_(options_.jitter_seed ? *options_.jitter_seed : std::random_device{}()) {}
+
+Pool::~Pool() = default;
+
+// --- Accounts ---------------------------------------------------------------------------------
+
+core::AccountId Pool::AddAccount(core::AccountSettings settings, Credential credential,
+                                 bool added_while_running) {
+  core::AccountId id;
+  {
+    absl::MutexLock lock(&mu_);
+    id = router_.AddAccount(std::move(settings), added_while_running);
+    credentials_.emplace_back(id, std::move(credential));
+  }
+  WakeWaiters();
+  return id;
+}
+
+absl::Status Pool::RemoveAccount(std::string_view name) {
+  absl::Status status;
+  {
+    absl::MutexLock lock(&mu_);
+    const std::optional<core::AccountId> id = router_.IdOf(name);
+    status = router_.RemoveAccount(name);
+    if (status.ok() && id) {
+      std::erase_if(credentials_, [&](const auto& entry) { return entry.first == *id; });
+    }
+  }
+  // Waiters whose last route this was end now (kNotRecovering) instead of at their next poll.
+  if (status.ok()) WakeWaiters();
+  return status;
+}
+
+absl::Status Pool::SetEnabled(std::string_view name, bool enabled) {
+  absl::Status status;
+  {
+    absl::MutexLock lock(&mu_);
+    status = router_.SetEnabled(name, enabled);
+  }
+  // Enabling returns capacity; disabling may leave waiters without a route (§15 scenario 38).
+  if (status.ok()) WakeWaiters();
+  return status;
+}
+
+absl::Status Pool::UpdateCredential(std::string_view name, Credential credential) {
+  absl::MutexLock lock(&mu_);
+  const std::optional<core::AccountId> id = router_.IdOf(name);
+  if (!id) return absl::NotFoundError("no account named " + std::string(name));
+  for (auto& [account, stored] : credentials_) {
+    if (account == *id) {
+      stored = std::move(credential);
+      return absl::OkStatus();
+    }
+  }
+  credentials_.emplace_back(*id, std::move(credential));
+  return absl::OkStatus();
+}
+
+absl::Status Pool::SetPreferred(std::string_view name) {
+  absl::Status status;
+  {
+    absl::MutexLock lock(&mu_);
+    status = router_.SetPreferred(name);
+  }
+  WakeWaiters();  // a failed SetPreferred still reverts routing to automatic
+  return status;
+}
+
+void Pool::SetAutomatic() {
+  {
+    absl::MutexLock lock(&mu_);
+    router_.SetAutomatic();
+  }
+  WakeWaiters();
+}
+
+void Pool::SetAdmissionPaused(bool paused) {
+  {
+    absl::MutexLock lock(&mu_);
+    router_.SetAdmissionPaused(paused);
+  }
+  WakeWaiters();
+}
+
+// --- One request's life -----------------------------------------------------------------------
+
+std::optional<Grant> Pool::TryAcquire(const core::RequestInfo& request, core::RouteState& route) {
+  const bool carried_admission = route.admitted;
+  std::optional<Grant> grant;
+  {
+    absl::MutexLock lock(&mu_);
+    std::optional<core::Lease> lease = router_.Acquire(request, route);
+    if (lease) {
+      const Credential* credential = CredentialOf(lease->account);
+      grant = Grant{std::move(*lease), credential != nullptr ? *credential : Credential{}};
+    }
+  }
+  if (carried_admission) WakeHead();
+  return grant;
+}
+
+void Pool::Observe(const core::Lease& lease, int status, const core::HeaderSource& headers) {
+  bool breaker_closed = false;
+  {
+    absl::MutexLock lock(&mu_);
+    const bool was_open = router_.breaker().open();
+    router_.ObserveResponse(lease, status, headers);
+    breaker_closed = was_open && !router_.breaker().open();
+  }
+  if (breaker_closed) WakeWaiters();
+}
+
+void Pool::Release(const core::Lease& lease, const core::ReleaseOutcome& outcome) {
+  {
+    absl::MutexLock lock(&mu_);
+    router_.Release(lease, outcome);
+  }
+  WakeWaiters();
+}
+
+core::FailureAction Pool::OnFailure(const core::Lease& lease, const core::RequestInfo& request,
+                                    core::RouteState& route, const core::ResponseVerdict& verdict,
+                                    const core::AttemptContext& attempt) {
+  core::FailureAction action;
+  {
+    absl::MutexLock lock(&mu_);
+    action = router_.OnFailure(lease, request, route, verdict, attempt);
+  }
+  // The lease is released (capacity may return) and the breaker may have closed.
+  WakeWaiters();
+  return action;
+}
+
+core::RetryPlan Pool::NextRetry(const core::RequestInfo& request, const core::RouteState& route) {
+  absl::MutexLock lock(&mu_);
+  return router_.NextRetry(request, route);
+}
+
+core::UnavailabilityCensus Pool::Census(const core::RequestInfo& request) {
+  absl::MutexLock lock(&mu_);
+  return router_.Census(request);
+}
+
+int Pool::MaxAttempts() const {
+  absl::MutexLock lock(&mu_);
+  const int configured = options_.retry.max_attempts_per_request;
+  const int attempts = configured > 0 ? configured : static_cast<int>(router_.accounts().size());
+  return std::max(1, attempts);
+}
+
+// --- Holds ------------------------------------------------------------------------------------
+
+asio::awaitable<HoldResult> Pool::Hold(const core::RequestInfo& request, core::RouteState& route,
+                                       absl::Time deadline) {
+  const asio::any_io_executor executor = co_await asio::this_coro::executor;
+  auto waker = std::make_shared<HoldWaker>(executor);
+  HoldResult result;
+  std::optional<uint64_t> id;
+  bool reaped = false;
+  {
+    absl::MutexLock lock(&mu_);
+    route.admitted = false;  // §5.5: registering clears a previous admission
+    id = queue_.Register(static_cast<int64_t>(request.body_bytes), request.session_key, deadline,
+                         waker, clock_.Now(), &reaped);
+    if (id) {
+      route.has_ticket = true;
+    } else {
+      result.outcome = HoldOutcome::kQueueFull;
+      // When capacity returns for a request that gets past the FIFO gate: the retry-after hint.
+      core::RouteState past_gate = route;
+      past_gate.has_ticket = true;
+      result.plan = router_.NextRetry(request, past_gate);
+    }
+    SyncQueueWaiting();
+  }
+  if (reaped) WakeHead();
+  if (!id) co_return result;
+
+  TicketGuard guard(*this, *id, route);
+  const asio::cancellation_state cancel = co_await asio::this_coro::cancellation_state;
+  for (;;) {
+    absl::Duration sleep;
+    {
+      absl::MutexLock lock(&mu_);
+      const absl::Time now = clock_.Now();
+      if (cancel.cancelled() != asio::cancellation_type::none) {
+        result.outcome = HoldOutcome::kCancelled;
+        break;
+      }
+      if (!queue_.Contains(*id)) {  // reaped by a registration after its deadline
+        result.outcome = HoldOutcome::kExpired;
+        break;
+      }
+      result.plan = router_.NextRetry(request, route);
+
+      // §5.3 tick: a route is available AND the ticket is admitted (§5.5).
+      std::optional<absl::Time> ramp_at;
+      if (router_.HasAvailableRoute(request, route)) {
+        const HoldQueue::AdmitResult admit =
+            queue_.TryAdmit(*id, now, router_.breaker().InAdmissionRamp(now));
+        if (admit.admission == HoldQueue::Admission::kAdmitted) {
+          route.has_ticket = false;
+          route.admitted = true;
+          SyncQueueWaiting();
+          result.outcome = HoldOutcome::kAdmitted;
+          result.plan = core::RetryPlan{true, absl::ZeroDuration(), core::RetryCause::kAvailable};
+          break;
+        }
+        if (admit.admission == HoldQueue::Admission::kRampSpacing) ramp_at = admit.retry_at;
+      }
+      // Every route became terminal: error fast instead of waiting to the deadline.
+      if (!result.plan.available && !result.plan.retry_after) {
+        result.outcome = HoldOutcome::kNotRecovering;
+        break;
+      }
+      if (now >= deadline) {  // that was the final check
+        result.outcome = HoldOutcome::kExpired;
+        break;
+      }
+
+      // Sleep until the earliest of: the deadline, the next jittered poll, the instant the oracle
+      // names (only when blocked; a waiter behind the head waits for the head to leave), and the
+      // ramp's next admission slot. Events wake it sooner (WakeWaiters).
+      absl::Time wake_at = std::min(deadline, now + JitteredPoll());
+      if (!result.plan.available && result.plan.retry_after) {
+        wake_at = std::min(wake_at, now + *result.plan.retry_after + kOracleSlack);
+      }
+      if (ramp_at) wake_at = std::min(wake_at, *ramp_at);
+      sleep = std::max(absl::ZeroDuration(), wake_at - now);
+    }
+    // The wait is bound to this coroutine's cancellation slot: a client that leaves ends it at
+    // once, and the next evaluation sees cancelled(). A wake cancels it too.
+    waker->timer().expires_after(absl::ToChronoNanoseconds(sleep));
+    auto [ec] = co_await waker->timer().async_wait(asio::as_tuple(asio::use_awaitable));
+    (void)ec;  // expiry, wake or cancellation: the next evaluation decides
+  }
+  co_return result;
+}
+
+void Pool::WakeWaiters() {
+  std::vector<std::shared_ptr<HoldWaker>> wakers;
+  {
+    absl::MutexLock lock(&mu_);
+    wakers = queue_.Wakers();
+  }
+  for (const std::shared_ptr<HoldWaker>& waker : wakers) waker->Wake();
+}
+
+int Pool::waiting() const {
+  absl::MutexLock lock(&mu_);
+  return queue_.size();
+}
+
+// --- Views ------------------------------------------------------------------------------------
+
+std::vector<core::Account> Pool::Snapshot() const {
+  absl::MutexLock lock(&mu_);
+  return router_.accounts();
+}
+
+// --- Private ----------------------------------------------------------------------------------
+
+const Credential* Pool::CredentialOf(core::AccountId id) const {
+  for (const auto& [account, credential] : credentials_) {
+    if (account == id) return &credential;
+  }
+  return nullptr;
+}
+
+void Pool::SyncQueueWaiting() { router_.SetQueueWaiting(queue_.size()); }
+
+void Pool::WakeHead() {
+  std::shared_ptr<HoldWaker> waker;
+  {
+    absl::MutexLock lock(&mu_);
+    waker = queue_.HeadWaker(clock_.Now());
+  }
+  if (waker) waker->Wake();
+}
+
+absl::Duration Pool::JitteredPoll() {
+  const absl::Duration poll = std::max(options_.queue.poll, kMinPoll);
+  std::uniform_real_distribution<double> jitter(0.8, 1.2);
+  return poll * jitter(rng_);
+}
+
+}  // namespace maxpool::pool

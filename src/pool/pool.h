@@ -1,0 +1,141 @@
+#pragma once
+
+// pool::Pool is the one owner of live routing state (ARCHITECTURE.md principle 2): the accounts
+// with their credentials, quota, load and blocks (a core::Router), and the hold queue. The data
+// plane and the control plane both use this small interface.
+//
+// Thread safety: every method may be called from any thread. One mutex guards the Router and the
+// queue; it is never held across I/O or while a coroutine is suspended. Waiters in the hold
+// queue are woken by events (a lease released, an account enabled or added, the breaker closing)
+// and by a timer at the time the retry oracle says capacity returns.
+//
+// Lifecycle: the Pool must outlive every Hold() coroutine, including coroutines that are only
+// destroyed when their io_context is (destroy the io_context first).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "boost/asio/any_io_executor.hpp"
+#include "boost/asio/awaitable.hpp"
+#include "core/clock.h"
+#include "core/hold_policy.h"
+#include "core/router.h"
+#include "pool/credential.h"
+#include "pool/hold_queue.h"
+
+namespace maxpool::pool {
+
+// What the exchange needs to send one attempt: the lease plus a snapshot of the credential.
+struct Grant {
+  core::Lease lease;
+  Credential credential;
+};
+
+struct PoolOptions {
+  core::SchedulerSettings scheduler;
+  core::QueueSettings queue;
+  core::RetrySettings retry;
+  // Seed of the ±20 % poll jitter of held requests (§5.3). Default: from std::random_device.
+  std::optional<uint64_t> jitter_seed;
+};
+
+class Pool {
+ public:
+  Pool(const core::Clock& clock, PoolOptions options);
+  ~Pool();
+
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  // --- Accounts (config load, hot-sync, control plane) ----------------------------------------
+  // Account changes that can give held requests a route (add, enable, preference) or take their
+  // last one away (disable, remove) wake the waiters.
+  core::AccountId AddAccount(core::AccountSettings settings, Credential credential,
+                             bool added_while_running = false);
+  absl::Status RemoveAccount(std::string_view name);
+  absl::Status SetEnabled(std::string_view name, bool enabled);
+  absl::Status UpdateCredential(std::string_view name, Credential credential);
+  absl::Status SetPreferred(std::string_view name);
+  void SetAutomatic();
+  // A pending restart pauses admission (§9.3): nothing matches, and held requests wake and end
+  // with kNotRecovering instead of holding up the restart.
+  void SetAdmissionPaused(bool paused);
+
+  // --- One request's life (see core::Router for the semantics) --------------------------------
+  // A lease and a copy of its account's credential, or nullopt (ask NextRetry()). A request that
+  // carried an admission from Hold() wakes the next waiter, whether or not it got a lease: the
+  // next head is woken once the admitted request has taken its capacity, not at its admission,
+  // so it does not take the same free slot. (Should it still win a race, the loser's TryAcquire
+  // fails and it holds again at the tail, as in the reference, §5.5.)
+  std::optional<Grant> TryAcquire(const core::RequestInfo& request, core::RouteState& route);
+  // Wakes waiters when the breaker's probe closes the breaker.
+  void Observe(const core::Lease& lease, int status, const core::HeaderSource& headers);
+  // Wakes waiters (capacity returned).
+  void Release(const core::Lease& lease, const core::ReleaseOutcome& outcome);
+  // Releases the lease too, so it wakes waiters like Release().
+  core::FailureAction OnFailure(const core::Lease& lease, const core::RequestInfo& request,
+                                core::RouteState& route, const core::ResponseVerdict& verdict,
+                                const core::AttemptContext& attempt);
+  core::RetryPlan NextRetry(const core::RequestInfo& request, const core::RouteState& route);
+  core::UnavailabilityCensus Census(const core::RequestInfo& request);
+  int MaxAttempts() const;  // max(1, retry.maxAttemptsPerRequest || number of accounts)
+
+  // --- Holds (spec §5) --------------------------------------------------------------------------
+  // Waits, on the calling coroutine's executor, until the request may be routed, the deadline
+  // passes, the oracle says capacity will not return, or the caller's cancellation slot fires
+  // (client gone). Registers a FIFO ticket first (§5.5); a full queue refuses at once with
+  // kQueueFull. While registered, route.has_ticket is true; kAdmitted clears it and sets
+  // route.admitted (the caller should TryAcquire() at once). Every other outcome leaves both
+  // false. The ticket is removed on every exit, including the coroutine's destruction.
+  // Decisions use the injected clock; the sleeps between them use the real steady clock.
+  // `result.plan` is the last oracle answer (for kQueueFull: when capacity returns, past the
+  // FIFO gate, for the retry-after hint).
+  // REQUIRES: the calling coroutine runs on a strand or a single-threaded io_context (its timer
+  // is woken by posting to that executor); `request` and `route` outlive the call.
+  // Cancellation: terminal cancellation of the coroutine ends the wait with kCancelled.
+  boost::asio::awaitable<HoldResult> Hold(const core::RequestInfo& request, core::RouteState& route,
+                                          absl::Time deadline);
+  // Wakes every waiter now to re-evaluate (called internally on release, enable, add, breaker
+  // close). Any thread; the waiters run on their own executors.
+  void WakeWaiters();
+  // Tickets in the queue (requests held now).
+  int waiting() const;
+
+  // --- Views ------------------------------------------------------------------------------------
+  // A consistent copy of every account's settings and state (no credentials), for status,
+  // telemetry and the demo's summary.
+  std::vector<core::Account> Snapshot() const;
+  const core::Clock& clock() const { return clock_; }
+  const PoolOptions& options() const { return options_; }
+
+ private:
+  class TicketGuard;
+
+  const Credential* CredentialOf(core::AccountId id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Keeps the router's FIFO gate in step with the queue (§5.5).
+  void SyncQueueWaiting() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Wakes the first live waiter, so admission moves on once the head has left.
+  void WakeHead() ABSL_LOCKS_EXCLUDED(mu_);
+  // The next poll interval: queue.poll (at least 100 ms) x U(0.8, 1.2) (§5.3).
+  absl::Duration JitteredPoll() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const core::Clock& clock_;
+  const PoolOptions options_;
+  mutable absl::Mutex mu_;
+  core::Router router_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::pair<core::AccountId, Credential>> credentials_ ABSL_GUARDED_BY(mu_);
+  HoldQueue queue_ ABSL_GUARDED_BY(mu_);
+  std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace maxpool::pool

@@ -1,0 +1,59 @@
+#pragma once
+
+// The one writer of a client response (STYLE §4 "one writer per stream"): a status line and
+// headers, then chunks, then the last chunk; or a complete small response. Every write is bounded
+// by the client write timeout, so a half-open client cannot pin a stream (spec §14 item 41).
+// A failed write marks the writer dead; later writes return false at once (§14 item 46).
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "boost/asio/awaitable.hpp"
+#include "boost/beast/core/tcp_stream.hpp"
+#include "boost/beast/http/fields.hpp"
+#include "boost/beast/http/status.hpp"
+
+namespace maxpool::proxy {
+
+class ClientWriter {
+ public:
+  ClientWriter(boost::beast::tcp_stream& stream, std::chrono::milliseconds write_timeout,
+               unsigned version, bool keep_alive)
+      : stream_(stream),
+        write_timeout_(write_timeout),
+        version_(version),
+        keep_alive_(keep_alive) {}
+
+  // Starts a chunked response. REQUIRES: !started().
+  boost::asio::awaitable<bool> Begin(unsigned status, const boost::beast::http::fields& headers);
+  // Starts `200 text/event-stream` for heartbeats and in-band errors (spec §5.4).
+  boost::asio::awaitable<bool> BeginEventStream();
+  boost::asio::awaitable<bool> Chunk(std::string_view data);
+  boost::asio::awaitable<bool> Finish();
+  // A complete response with a body and content-length. REQUIRES: !started().
+  boost::asio::awaitable<bool> Respond(unsigned status, const boost::beast::http::fields& headers,
+                                       std::string body);
+
+  bool started() const { return started_; }
+  bool event_stream() const { return event_stream_; }
+  bool finished() const { return finished_; }
+  bool dead() const { return dead_; }
+  bool keep_alive() const { return keep_alive_ && !dead_; }
+  void set_keep_alive(bool keep_alive) { keep_alive_ = keep_alive; }
+  uint64_t body_bytes() const { return body_bytes_; }  // real body bytes (not heartbeats)
+  void CountBodyBytes(size_t n) { body_bytes_ += n; }
+
+ private:
+  boost::beast::tcp_stream& stream_;
+  std::chrono::milliseconds write_timeout_;
+  unsigned version_;
+  bool keep_alive_;
+  bool started_ = false;
+  bool event_stream_ = false;
+  bool finished_ = false;
+  bool dead_ = false;
+  uint64_t body_bytes_ = 0;
+};
+
+}  // namespace maxpool::proxy

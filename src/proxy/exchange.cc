@@ -1,0 +1,639 @@
+#include "proxy/exchange.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "boost/asio/as_tuple.hpp"
+#include "boost/asio/bind_cancellation_slot.hpp"
+#include "boost/asio/experimental/awaitable_operators.hpp"
+#include "boost/asio/steady_timer.hpp"
+#include "boost/asio/this_coro.hpp"
+#include "boost/asio/use_awaitable.hpp"
+#include "boost/beast/http/buffer_body.hpp"
+#include "boost/beast/http/read.hpp"
+#include "boost/beast/http/span_body.hpp"
+#include "boost/beast/http/write.hpp"
+#include "boost/json/parse.hpp"
+#include "core/hold_policy.h"
+#include "core/request_classifier.h"
+#include "core/response_classifier.h"
+#include "proxy/error_body.h"
+#include "proxy/header_rewrite.h"
+#include "proxy/sse_tracker.h"
+
+namespace maxpool::proxy {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+// core::HeaderSource over Beast's fields, without copying.
+class FieldsSource final : public core::HeaderSource {
+ public:
+  explicit FieldsSource(const http::fields& fields) : fields_(fields) {}
+  std::optional<std::string_view> Find(std::string_view lower_name) const override {
+    auto it = fields_.find(beast::string_view(lower_name.data(), lower_name.size()));
+    if (it == fields_.end()) return std::nullopt;
+    return std::string_view(it->value().data(), it->value().size());
+  }
+
+ private:
+  const http::fields& fields_;
+};
+
+std::string_view View(beast::string_view s) { return std::string_view(s.data(), s.size()); }
+
+bool IsEventStream(const http::fields& fields) {
+  return View(fields[http::field::content_type]).find("text/event-stream") !=
+         std::string_view::npos;
+}
+
+// The error type and message of an upstream error body, for in-band SSE errors.
+std::pair<std::string, std::string> ErrorOf(std::string_view body, unsigned status) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(boost::json::string_view(body.data(), body.size()), ec);
+  if (!ec && v.is_object()) {
+    if (const auto* e = v.as_object().if_contains("error"); e != nullptr && e->is_object()) {
+      const auto& o = e->as_object();
+      std::string type = o.contains("type") && o.at("type").is_string()
+                             ? std::string(o.at("type").as_string())
+                             : "api_error";
+      std::string message = o.contains("message") && o.at("message").is_string()
+                                ? std::string(o.at("message").as_string())
+                                : absl::StrCat("Upstream returned ", status);
+      return {type, message};
+    }
+  }
+  return {"api_error", absl::StrCat("Upstream returned ", status)};
+}
+
+std::string TransportCode(const boost::system::error_code& ec) {
+  if (ec == beast::error::timeout) return "ETIMEDOUT";
+  if (ec == asio::error::connection_reset) return "ECONNRESET";
+  if (ec == asio::error::connection_refused) return "ECONNREFUSED";
+  if (ec == asio::error::broken_pipe) return "EPIPE";
+  if (ec == asio::error::eof || ec == http::error::end_of_stream) return "ECONNRESET";
+  return ec.message();
+}
+
+}  // namespace
+
+struct Exchange::UpstreamFailure {
+  unsigned status = 0;
+  http::fields headers;
+  std::string body;
+};
+
+struct Exchange::AttemptResult {
+  enum class Kind { kDone, kFailed, kClientGone, kStaleConnection } kind = Kind::kFailed;
+  core::ResponseVerdict verdict;
+  core::AttemptContext context;
+  UpstreamFailure failure;
+};
+
+Exchange::Exchange(ExchangeEnv env, beast::tcp_stream& client,
+                   const http::request<http::string_body>& request, bool keep_alive)
+    : env_(env),
+      client_(client),
+      request_(request),
+      writer_(client, env.options.client_write_timeout, request.version(), keep_alive) {}
+
+asio::awaitable<ExchangeSummary> Exchange::Run() {
+  const std::string_view target = View(request_.target());
+  if (target.starts_with("/v1/oauth/token")) {
+    co_await RelayOAuthToken();
+    co_return summary_;
+  }
+  FieldsSource headers(request_.base());
+  info_ = core::ClassifyRequest(View(request_.method_string()), target, request_.body(), headers);
+  const int max_attempts = env_.pool.MaxAttempts();
+  const bool can_retry = static_cast<int64_t>(request_.body().size()) <=
+                         env_.pool.options().retry.max_retry_buffer_bytes;
+  int hops = 0;
+  while (true) {
+    std::optional<pool::Grant> grant = env_.pool.TryAcquire(info_, route_);
+    route_.pinned_account.clear();
+    if (!grant) {
+      summary_.account = "(none available)";
+      if (!co_await HoldOrFail(core::HoldCause::kQuota, core::FallbackReply::kNoAccount429,
+                               nullptr)) {
+        co_return summary_;
+      }
+      hops = 0;
+      continue;
+    }
+    ++hops;
+    ++summary_.attempts;
+    summary_.account = grant->lease.account_name;
+    last_account_ = grant->lease.account_name;
+    AttemptResult result = co_await Attempt(*grant);
+    if (result.kind == AttemptResult::Kind::kDone) co_return summary_;
+    if (result.kind == AttemptResult::Kind::kClientGone) {
+      env_.pool.Release(grant->lease, {core::ReleaseKind::kAbandoned, 0, ""});
+      summary_.client_gone = true;
+      co_return summary_;
+    }
+    core::AttemptContext context = result.context;
+    context.can_retry = can_retry;
+    context.hops_left = hops < max_attempts;
+    context.bytes_sent = writer_.body_bytes() > 0;
+    if (result.verdict.failure == core::FailureClass::kNetwork) {
+      last_transport_error_ = context.transport_error;
+      if (!network_soak_deadline_) {
+        network_soak_deadline_ =
+            env_.pool.clock().Now() + core::NetworkSoakBudget(info_, env_.pool.options().queue);
+      }
+    }
+    const core::FailureAction action =
+        env_.pool.OnFailure(grant->lease, info_, route_, result.verdict, context);
+    if (action.refresh_and_retry) {
+      // Retried once on the same account; the credential layer refreshes the token first.
+      route_.pinned_account = grant->lease.account_name;
+      continue;
+    }
+    if (action.failover) continue;
+    if (action.hold) {
+      if (!co_await HoldOrFail(*action.hold, action.reply, &result.failure)) co_return summary_;
+      hops = 0;
+      continue;
+    }
+    co_await Fail(action.reply, env_.pool.NextRetry(info_, core::RouteState{}), false,
+                  &result.failure);
+    co_return summary_;
+  }
+}
+
+asio::awaitable<Exchange::AttemptResult> Exchange::Attempt(const pool::Grant& grant) {
+  const std::string& base =
+      grant.credential.upstream.empty() ? env_.options.default_upstream : grant.credential.upstream;
+  AttemptResult result;
+  absl::StatusOr<Origin> origin = ParseOrigin(base);
+  if (!origin.ok()) {
+    result.verdict.failure = core::FailureClass::kUpstream5xx;
+    result.context.transport_error = std::string(origin.status().message());
+    co_return result;
+  }
+  for (int tries = 0; tries < 2; ++tries) {
+    absl::StatusOr<std::unique_ptr<UpstreamConnection>> conn =
+        co_await env_.upstreams.Acquire(*origin);
+    if (!conn.ok()) {
+      result.context.transport_error = std::string(conn.status().message());
+      result.verdict.failure = core::ClassifyTransportError(result.context.transport_error);
+      co_return result;
+    }
+    UpstreamConnection& c = **conn;
+    // (Not a conditional expression: GCC 12 mis-evaluates co_await inside ?:.)
+    if (c.tls()) {
+      result = co_await AttemptOn(c.ssl(), c, grant);
+    } else {
+      result = co_await AttemptOn(c.tcp(), c, grant);
+    }
+    if (result.kind == AttemptResult::Kind::kStaleConnection) continue;  // idle peer close
+    if (result.kind == AttemptResult::Kind::kDone && c.tcp().socket().is_open()) {
+      env_.upstreams.Return(std::move(*conn));
+    }
+    co_return result;
+  }
+  result.kind = AttemptResult::Kind::kFailed;
+  result.verdict.failure = core::FailureClass::kNetwork;
+  result.context.transport_error = "ECONNRESET";
+  co_return result;
+}
+
+template <class Stream>
+asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
+                                                             UpstreamConnection& conn,
+                                                             const pool::Grant& grant) {
+  AttemptResult result;
+  const ProxyOptions& opt = env_.options;
+  http::request<http::span_body<const char>> req{
+      request_.method(), conn.origin().path_prefix + std::string(View(request_.target())), 11};
+  BuildUpstreamHeaders(request_.base(), grant.credential, /*strip_beta=*/false, conn.origin().host,
+                       req.base());
+  req.body() = {request_.body().data(), request_.body().size()};
+  req.keep_alive(true);
+  req.prepare_payload();
+
+  auto close_upstream = [&conn] {
+    boost::system::error_code ignored;
+    conn.tcp().socket().close(ignored);
+  };
+  auto network_failure = [&](const boost::system::error_code& ec) {
+    close_upstream();
+    result.kind =
+        conn.reused ? AttemptResult::Kind::kStaleConnection : AttemptResult::Kind::kFailed;
+    result.verdict.failure = core::FailureClass::kNetwork;
+    result.context.transport_error = TransportCode(ec);
+    return result;
+  };
+
+  conn.tcp().expires_after(opt.ttfb);
+  auto [wec, written] = co_await http::async_write(stream, req, kTuple);
+  if (wec) co_return network_failure(wec);
+
+  // Response headers, racing the client leaving and (for streams) the heartbeat grace (§5.4).
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(boost::none);
+  auto read_header = [&]() -> asio::awaitable<boost::system::error_code> {
+    auto [ec, n] = co_await http::async_read_header(stream, conn.buffer(), parser, kTuple);
+    co_return ec;
+  };
+  auto grace_then_heartbeats = [&]() -> asio::awaitable<void> {
+    if (!writer_.started()) {
+      if (!info_.streaming) {
+        asio::steady_timer forever(co_await asio::this_coro::executor);
+        forever.expires_at(asio::steady_timer::time_point::max());
+        co_await forever.async_wait(kTuple);
+        co_return;
+      }
+      asio::steady_timer grace(co_await asio::this_coro::executor);
+      grace.expires_after(opt.stream_grace);
+      auto [ec] = co_await grace.async_wait(kTuple);
+      if (ec) co_return;
+      if (!co_await writer_.BeginEventStream() || !co_await writer_.Chunk(kPingEvent)) co_return;
+    }
+    co_await Heartbeats();
+  };
+  std::variant<boost::system::error_code, std::monostate, std::monostate> raced =
+      co_await (read_header() || WatchClientGone() || grace_then_heartbeats());
+  conn.tcp().expires_never();
+  if (raced.index() != 0 || writer_.dead()) {
+    close_upstream();
+    result.kind = AttemptResult::Kind::kClientGone;
+    co_return result;
+  }
+  if (const boost::system::error_code ec = std::get<0>(raced)) co_return network_failure(ec);
+  conn.reused = false;  // a response arrived: later failures are real
+
+  auto& response = parser.get();
+  const unsigned status = response.result_int();
+  FieldsSource response_headers(response.base());
+  env_.pool.Observe(grant.lease, static_cast<int>(status), response_headers);
+
+  std::vector<char> buffer(opt.relay_buffer_bytes);
+  // Reads the next piece of the body into `buffer`; returns bytes read and the error, if any.
+  auto read_some = [&](std::chrono::milliseconds timeout)
+      -> asio::awaitable<std::pair<size_t, boost::system::error_code>> {
+    response.body().data = buffer.data();
+    response.body().size = buffer.size();
+    conn.tcp().expires_after(timeout);
+    auto [ec, n] = co_await http::async_read(stream, conn.buffer(), parser, kTuple);
+    conn.tcp().expires_never();
+    if (ec == http::error::need_buffer) ec = {};
+    co_return std::pair{buffer.size() - response.body().size, ec};
+  };
+
+  core::UpstreamContext context{
+      grant.credential.kind == pool::CredentialKind::kApiKey   ? core::AccountType::kApiKey
+      : grant.credential.kind == pool::CredentialKind::kBearer ? core::AccountType::kProvider
+                                                               : core::AccountType::kOAuth,
+      core::Provider::kAnthropic, info_.family, info_.model};
+  if (status >= 400) {
+    // An error: read (a bounded part of) its body and classify it (§4.2: 64 KiB).
+    UpstreamFailure& failure = result.failure;
+    failure.status = status;
+    CopyResponseHeaders(response.base(), failure.headers);
+    while (!parser.is_done() && failure.body.size() < opt.max_error_body_bytes) {
+      auto [n, ec] = co_await read_some(opt.body_timeout);
+      failure.body.append(buffer.data(), n);
+      if (ec) break;
+    }
+    if (!parser.is_done()) close_upstream();
+    result.verdict = core::ClassifyResponse(static_cast<int>(status), response_headers,
+                                            failure.body, context, env_.pool.clock().Now());
+    result.context.status = static_cast<int>(status);
+    if (result.verdict.failure != core::FailureClass::kNone) {
+      result.kind = AttemptResult::Kind::kFailed;
+      co_return result;
+    }
+    // Relayed as is (e.g. 501): the body is already read.
+    if (writer_.started()) {
+      auto [type, message] = ErrorOf(failure.body, status);
+      co_await writer_.Chunk(ErrorEvent(type, message));
+      co_await writer_.Finish();
+    } else {
+      http::fields out = failure.headers;
+      out.set("x-maxpool-account", grant.lease.account_name);
+      co_await writer_.Respond(status, out, failure.body);
+    }
+    env_.pool.Release(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
+    summary_.status = status;
+    result.kind = AttemptResult::Kind::kDone;
+    co_return result;
+  }
+
+  // Success: relay as it arrives (§4.8).
+  const bool event_stream = IsEventStream(response.base());
+  if (writer_.started() && !event_stream) {
+    // A JSON answer under an already committed SSE stream must not be written raw (§14 item 38).
+    while (!parser.is_done()) {
+      auto [n, ec] = co_await read_some(opt.body_timeout);
+      if (ec) break;
+    }
+    co_await writer_.Chunk(ErrorEvent(
+        "api_error", "The upstream sent a non-streaming response to a streaming request; retry."));
+    co_await writer_.Finish();
+    env_.pool.Release(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
+    summary_.status = 200;
+    result.kind = AttemptResult::Kind::kDone;
+    co_return result;
+  }
+  if (!writer_.started()) {
+    http::fields out;
+    CopyResponseHeaders(response.base(), out);
+    out.set("x-maxpool-account", grant.lease.account_name);
+    if (!co_await writer_.Begin(status, out)) {
+      close_upstream();
+      result.kind = AttemptResult::Kind::kClientGone;
+      co_return result;
+    }
+  }
+  summary_.status = writer_.event_stream() ? 200 : status;
+  SseTracker tracker;
+  std::string json_body;  // non-streaming bodies, for usage (bounded)
+  bool upstream_broke = false;
+  boost::system::error_code break_ec;
+  while (!parser.is_done()) {
+    auto [n, ec] = co_await read_some(event_stream ? opt.stream_idle : opt.body_timeout);
+    if (n > 0) {
+      const std::string_view piece(buffer.data(), n);
+      if (event_stream) {
+        tracker.Feed(piece);
+      } else if (json_body.size() + n <= opt.max_error_body_bytes * 16) {
+        json_body.append(piece);
+      }
+      writer_.CountBodyBytes(n);
+      if (!co_await writer_.Chunk(piece)) {
+        close_upstream();
+        result.kind = AttemptResult::Kind::kClientGone;
+        co_return result;
+      }
+    }
+    if (ec) {
+      upstream_broke = true;
+      break_ec = ec;
+      break;
+    }
+  }
+  if (upstream_broke) {
+    // Never end a broken stream cleanly (§4.8, §14 item 45): the client sees an error event.
+    close_upstream();
+    summary_.truncated = true;
+    if (event_stream || writer_.event_stream()) {
+      std::string frame = tracker.AtEventBoundary() ? std::string() : std::string("\n\n");
+      frame += ErrorEvent("api_error",
+                          "The upstream closed the stream before it was complete; please retry.");
+      co_await writer_.Chunk(frame);
+      co_await writer_.Finish();
+    } else {
+      writer_.set_keep_alive(false);  // the body is short: the client must not trust it
+    }
+    result.kind = AttemptResult::Kind::kDone;
+    core::ResponseVerdict verdict;
+    verdict.failure = core::FailureClass::kNetwork;
+    core::AttemptContext broke;
+    broke.transport_error = TransportCode(break_ec);
+    broke.bytes_sent = true;
+    env_.pool.OnFailure(grant.lease, info_, route_, verdict, broke);
+    co_return result;
+  }
+  co_await writer_.Finish();
+  if (!parser.keep_alive()) close_upstream();
+  env_.pool.Release(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
+  result.kind = AttemptResult::Kind::kDone;
+  co_return result;
+}
+
+asio::awaitable<void> Exchange::Heartbeats() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (true) {
+    timer.expires_after(env_.options.heartbeat);
+    auto [ec] = co_await timer.async_wait(kTuple);
+    if (ec) co_return;
+    if (!co_await writer_.Chunk(kPingEvent)) co_return;  // client gone
+    auto state = co_await asio::this_coro::cancellation_state;
+    if (state.cancelled() != asio::cancellation_type::none) co_return;
+  }
+}
+
+asio::awaitable<void> Exchange::WatchClientGone() {
+  // Readable with nothing to read means the client closed (EOF) or reset.
+  auto [ec] = co_await client_.socket().async_wait(asio::ip::tcp::socket::wait_read, kTuple);
+  if (!ec) {
+    char byte;
+    const ssize_t n = ::recv(client_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) {
+      // A pipelined request, not a close: keep waiting until cancelled.
+      asio::steady_timer forever(co_await asio::this_coro::executor);
+      forever.expires_at(asio::steady_timer::time_point::max());
+      co_await forever.async_wait(kTuple);
+    }
+  }
+}
+
+asio::awaitable<bool> Exchange::HoldOrFail(core::HoldCause cause, core::FallbackReply reply,
+                                           const UpstreamFailure* failure) {
+  const absl::Time now = env_.pool.clock().Now();
+  core::RouteState probe_route;
+  probe_route.has_ticket = route_.has_ticket;
+  probe_route.admitted = route_.admitted;
+  const core::RetryPlan plan = env_.pool.NextRetry(info_, probe_route);
+  core::HoldContext context;
+  context.now = now;
+  context.queue_started_at = queue_started_at_;
+  context.network_soak_deadline = network_soak_deadline_;
+  context.response_started = writer_.body_bytes() > 0;
+  const core::HoldDecision decision =
+      core::DecideHold(info_, cause, plan, env_.pool.options().queue, context);
+  if (!decision.hold) {
+    const bool recovering = decision.refusal != core::HoldRefusal::kNotWithinWindow &&
+                            decision.refusal != core::HoldRefusal::kWeeklyResetUnknown &&
+                            plan.retry_after.has_value();
+    co_await Fail(
+        cause == core::HoldCause::kNetwork ? core::FallbackReply::kConnectionUnavailable : reply,
+        plan, recovering, failure);
+    co_return false;
+  }
+  if (!queue_started_at_) queue_started_at_ = now;
+  summary_.held = true;
+  if (info_.streaming && !writer_.started()) {
+    if (!co_await writer_.BeginEventStream() || !co_await writer_.Chunk(kPingEvent)) {
+      summary_.client_gone = true;
+      co_return false;
+    }
+  }
+  route_.excluded.clear();
+  std::variant<pool::HoldResult, std::monostate> waited;
+  if (writer_.event_stream()) {
+    waited = co_await (env_.pool.Hold(info_, route_, decision.deadline) || Heartbeats());
+  } else {
+    waited = co_await (env_.pool.Hold(info_, route_, decision.deadline) || WatchClientGone());
+  }
+  if (waited.index() != 0) {
+    summary_.client_gone = true;
+    co_return false;
+  }
+  const pool::HoldResult& held = std::get<0>(waited);
+  switch (held.outcome) {
+    case pool::HoldOutcome::kAdmitted:
+      co_return true;
+    case pool::HoldOutcome::kCancelled:
+      summary_.client_gone = true;
+      co_return false;
+    case pool::HoldOutcome::kQueueFull:
+      co_await SendError(429, "rate_limit_error",
+                         "maxpool: the hold queue is full; try again shortly.", 5);
+      co_return false;
+    case pool::HoldOutcome::kExpired:
+    case pool::HoldOutcome::kNotRecovering:
+      co_await Fail(cause == core::HoldCause::kNetwork ? core::FallbackReply::kConnectionUnavailable
+                                                       : core::FallbackReply::kNoAccount429,
+                    held.plan, false, nullptr);
+      co_return false;
+  }
+  co_return false;
+}
+
+asio::awaitable<void> Exchange::Fail(core::FallbackReply reply, const core::RetryPlan& plan,
+                                     bool recovering, const UpstreamFailure* failure) {
+  const int retry_after = core::RetryAfterSeconds(plan);
+  const absl::Time now = env_.pool.clock().Now();
+  switch (reply) {
+    case core::FallbackReply::kRelayUpstream:
+      if (failure != nullptr && failure->status != 0) {
+        summary_.status = failure->status;
+        if (writer_.started()) {
+          auto [type, message] = ErrorOf(failure->body, failure->status);
+          co_await writer_.Chunk(ErrorEvent(type, message));
+          co_await writer_.Finish();
+        } else {
+          http::fields out = failure->headers;
+          out.set("x-maxpool-account", last_account_);
+          co_await writer_.Respond(failure->status, out, failure->body);
+        }
+        co_return;
+      }
+      [[fallthrough]];
+    case core::FallbackReply::kNoAccount429:
+      co_await SendError(429, "rate_limit_error",
+                         core::HonestMessage(env_.pool.Census(info_), plan, recovering, now),
+                         retry_after);
+      co_return;
+    case core::FallbackReply::kBreaker429:
+      co_await SendError(
+          429, "rate_limit_error",
+          absl::StrCat("Anthropic is temporarily limiting requests for every account in the pool "
+                       "(not your usage limit); maxpool retries automatically. Retry in ~",
+                       core::FormatWait(absl::Seconds(retry_after)), "."),
+          retry_after);
+      co_return;
+    case core::FallbackReply::kOverloaded529:
+      co_await SendError(529, "overloaded_error",
+                         "Anthropic is temporarily overloaded; maxpool retries automatically.",
+                         std::nullopt);
+      co_return;
+    case core::FallbackReply::kUpstreamStatus: {
+      const unsigned status = failure != nullptr && failure->status != 0 ? failure->status : 502;
+      co_await SendError(status, "overloaded_error", absl::StrCat("Upstream returned ", status),
+                         std::nullopt);
+      co_return;
+    }
+    case core::FallbackReply::kConnectionUnavailable:
+      co_await SendError(
+          503, "connection_unavailable",
+          absl::StrCat("maxpool: the connection to the upstream dropped on every account tried (",
+                       last_transport_error_.empty() ? "network error" : last_transport_error_,
+                       "). This is not a quota problem; resending usually works."),
+          std::nullopt);
+      co_return;
+    case core::FallbackReply::kProviderAuth502:
+      co_await SendError(
+          502, "provider_auth_error",
+          absl::StrCat("Provider account ", last_account_, " refused its credentials (HTTP ",
+                       failure != nullptr ? failure->status : 0,
+                       "); check its token, base URL and model."),
+          std::nullopt);
+      co_return;
+    case core::FallbackReply::kAuthentication401:
+      co_await SendError(401, "authentication_error",
+                         absl::StrCat("Account ", last_account_,
+                                      " was refused by Anthropic; check `maxpool accounts -v` or "
+                                      "log in again."),
+                         std::nullopt);
+      co_return;
+  }
+}
+
+asio::awaitable<void> Exchange::SendError(unsigned status, std::string_view type,
+                                          std::string message, std::optional<int> retry_after) {
+  if (writer_.started()) {
+    summary_.status = 200;
+    co_await writer_.Chunk(ErrorEvent(type, message));
+    co_await writer_.Finish();
+    co_return;
+  }
+  summary_.status = status;
+  http::fields headers;
+  headers.set(http::field::content_type, "application/json");
+  if (retry_after) headers.set(http::field::retry_after, std::to_string(*retry_after));
+  co_await writer_.Respond(status, headers, ErrorJson(type, message));
+}
+
+asio::awaitable<void> Exchange::RelayOAuthToken() {
+  // Relayed untouched to the default upstream with no account credential (spec §7.5).
+  summary_.account = "(oauth relay)";
+  absl::StatusOr<Origin> origin = ParseOrigin(env_.options.default_upstream);
+  if (!origin.ok()) {
+    co_await SendError(502, "proxy_error", "Upstream unreachable", std::nullopt);
+    co_return;
+  }
+  absl::StatusOr<std::unique_ptr<UpstreamConnection>> conn =
+      co_await env_.upstreams.Acquire(*origin);
+  if (!conn.ok()) {
+    co_await SendError(502, "proxy_error", "Upstream unreachable", std::nullopt);
+    co_return;
+  }
+  UpstreamConnection& c = **conn;
+  http::request<http::span_body<const char>> req{
+      request_.method(), origin->path_prefix + std::string(View(request_.target())), 11};
+  req.set(http::field::host, origin->host);
+  auto copy = [&](http::field field, std::string_view fallback) {
+    const std::string_view value = View(request_[field]);
+    req.set(field, value.empty() ? fallback : value);
+  };
+  copy(http::field::content_type, "application/json");
+  copy(http::field::accept, "application/json");
+  copy(http::field::user_agent, "maxpool");
+  req.body() = {request_.body().data(), request_.body().size()};
+  req.keep_alive(false);
+  req.prepare_payload();
+  http::response<http::string_body> res;
+  boost::system::error_code ec;
+  c.tcp().expires_after(env_.options.ttfb);
+  if (c.tls()) {
+    std::tie(ec, std::ignore) = co_await http::async_write(c.ssl(), req, kTuple);
+    if (!ec)
+      std::tie(ec, std::ignore) = co_await http::async_read(c.ssl(), c.buffer(), res, kTuple);
+  } else {
+    std::tie(ec, std::ignore) = co_await http::async_write(c.tcp(), req, kTuple);
+    if (!ec)
+      std::tie(ec, std::ignore) = co_await http::async_read(c.tcp(), c.buffer(), res, kTuple);
+  }
+  if (ec) {
+    co_await SendError(502, "proxy_error", "Upstream unreachable", std::nullopt);
+    co_return;
+  }
+  http::fields out;
+  CopyResponseHeaders(res.base(), out);
+  summary_.status = res.result_int();
+  co_await writer_.Respond(res.result_int(), out, std::move(res.body()));
+}
+
+}  // namespace maxpool::proxy

@@ -1,0 +1,87 @@
+#pragma once
+
+// One client request's life through the pool (ARCHITECTURE "The walk of one request"; spec §4,
+// §5): classify, lease an account, send upstream with its credential, fail over before the first
+// byte, hold with heartbeats when every account is briefly out, relay the answer as it arrives,
+// and end a broken stream with an SSE error instead of a clean end.
+//
+// Runs as a coroutine on the client connection's executor. Not shared between requests.
+
+#include <optional>
+#include <string>
+
+#include "absl/time/time.h"
+#include "boost/asio/awaitable.hpp"
+#include "boost/beast/core/tcp_stream.hpp"
+#include "boost/beast/http/string_body.hpp"
+#include "core/request_info.h"
+#include "core/router.h"
+#include "pool/pool.h"
+#include "proxy/client_writer.h"
+#include "proxy/proxy_options.h"
+#include "proxy/upstream_pool.h"
+
+namespace maxpool::proxy {
+
+// Everything an exchange needs from its worker: shared (pool, options) and per-thread
+// (upstream connections).
+struct ExchangeEnv {
+  pool::Pool& pool;
+  const ProxyOptions& options;
+  UpstreamPool& upstreams;
+};
+
+// How the request ended, for the access log and metrics.
+struct ExchangeSummary {
+  std::string account;  // last account tried, or "(queued)" / "(none available)"
+  unsigned status = 0;  // what the client got (200 for committed streams)
+  int attempts = 0;
+  bool held = false;
+  bool truncated = false;
+  bool client_gone = false;
+};
+
+class Exchange {
+ public:
+  Exchange(ExchangeEnv env, boost::beast::tcp_stream& client,
+           const boost::beast::http::request<boost::beast::http::string_body>& request,
+           bool keep_alive);
+
+  // Runs to completion. Never throws; on return the client has a complete response, or is gone.
+  boost::asio::awaitable<ExchangeSummary> Run();
+
+  // Whether the connection may serve another request.
+  bool keep_alive() const { return writer_.keep_alive() && writer_.finished(); }
+
+ private:
+  struct UpstreamFailure;  // a failed attempt's status, headers and body, for relaying
+  struct AttemptResult;
+
+  boost::asio::awaitable<AttemptResult> Attempt(const pool::Grant& grant);
+  template <class Stream>
+  boost::asio::awaitable<AttemptResult> AttemptOn(Stream& stream, UpstreamConnection& conn,
+                                                  const pool::Grant& grant);
+  boost::asio::awaitable<bool> HoldOrFail(core::HoldCause cause, core::FallbackReply reply,
+                                          const UpstreamFailure* failure);
+  boost::asio::awaitable<void> Fail(core::FallbackReply reply, const core::RetryPlan& plan,
+                                    bool recovering, const UpstreamFailure* failure);
+  boost::asio::awaitable<void> SendError(unsigned status, std::string_view type,
+                                         std::string message, std::optional<int> retry_after);
+  boost::asio::awaitable<void> Heartbeats();
+  boost::asio::awaitable<void> WatchClientGone();
+  boost::asio::awaitable<void> RelayOAuthToken();
+
+  ExchangeEnv env_;
+  boost::beast::tcp_stream& client_;
+  const boost::beast::http::request<boost::beast::http::string_body>& request_;
+  ClientWriter writer_;
+  core::RequestInfo info_;
+  core::RouteState route_;
+  ExchangeSummary summary_;
+  std::optional<absl::Time> queue_started_at_;
+  std::optional<absl::Time> network_soak_deadline_;
+  std::string last_transport_error_;
+  std::string last_account_;
+};
+
+}  // namespace maxpool::proxy

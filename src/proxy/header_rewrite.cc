@@ -1,0 +1,93 @@
+#include "proxy/header_rewrite.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "core/absl_view.h"
+
+namespace maxpool::proxy {
+namespace http = boost::beast::http;
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool ListedIn(std::string_view connection_value, std::string_view lower_name) {
+  for (absl::string_view token : absl::StrSplit(core::AbslView(connection_value), ',')) {
+    if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(token), core::AbslView(lower_name))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string MergeBeta(std::string_view existing) {
+  for (absl::string_view token : absl::StrSplit(core::AbslView(existing), ',')) {
+    if (absl::StripAsciiWhitespace(token) == core::AbslView(kOAuthBeta)) {
+      return std::string(existing);
+    }
+  }
+  if (absl::StripAsciiWhitespace(core::AbslView(existing)).empty()) return std::string(kOAuthBeta);
+  std::string merged(existing);
+  merged += ",";
+  merged += kOAuthBeta;
+  return merged;
+}
+
+}  // namespace
+
+bool IsHopByHop(std::string_view lower_name) {
+  static constexpr std::array<std::string_view, 9> kHopByHop = {
+      "host",    "connection", "keep-alive",          "transfer-encoding", "te",
+      "trailer", "upgrade",    "proxy-authorization", "proxy-authenticate"};
+  return std::find(kHopByHop.begin(), kHopByHop.end(), lower_name) != kHopByHop.end();
+}
+
+void BuildUpstreamHeaders(const http::fields& client, const pool::Credential& credential,
+                          bool strip_beta, std::string_view upstream_host, http::fields& out) {
+  const std::string_view connection = client[http::field::connection];
+  for (const auto& field : client) {
+    const std::string name = Lower(field.name_string());
+    if (IsHopByHop(name) || (!connection.empty() && ListedIn(connection, name))) continue;
+    if (name.starts_with("x-maxpool-") || name.starts_with("x-teamclaude-")) continue;
+    if (name == "x-api-key" || name == "authorization" || name == "content-length" ||
+        name == "accept-encoding") {
+      continue;
+    }
+    if (name == "anthropic-beta" && strip_beta) continue;
+    out.insert(field.name_string(), field.value());
+  }
+  out.set(http::field::host, upstream_host);
+  switch (credential.kind) {
+    case pool::CredentialKind::kOAuthBearer: {
+      out.set(http::field::authorization, "Bearer " + credential.secret);
+      const std::string beta = MergeBeta(out["anthropic-beta"]);
+      out.set("anthropic-beta", beta);
+      break;
+    }
+    case pool::CredentialKind::kApiKey:
+      out.set("x-api-key", credential.secret);
+      break;
+    case pool::CredentialKind::kBearer:
+      out.set(http::field::authorization, "Bearer " + credential.secret);
+      break;
+  }
+}
+
+void CopyResponseHeaders(const http::fields& upstream, http::fields& out) {
+  for (const auto& field : upstream) {
+    const std::string name = Lower(field.name_string());
+    if (IsHopByHop(name) || name == "content-encoding" || name == "content-length") continue;
+    out.insert(field.name_string(), field.value());
+  }
+}
+
+}  // namespace maxpool::proxy

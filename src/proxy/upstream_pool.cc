@@ -1,0 +1,170 @@
+#include "proxy/upstream_pool.h"
+
+#include <openssl/ssl.h>
+
+#include "absl/strings/str_cat.h"
+#include "boost/asio/as_tuple.hpp"
+#include "boost/asio/ip/address.hpp"
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/ssl/host_name_verification.hpp"
+#include "boost/asio/use_awaitable.hpp"
+#include "boost/url/parse.hpp"
+#include "core/absl_view.h"
+
+namespace maxpool::proxy {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+bool IsLoopbackHost(std::string_view host) {
+  if (host == "localhost") return true;
+  boost::system::error_code ec;
+  std::string bare(host);
+  if (bare.size() > 2 && bare.front() == '[' && bare.back() == ']')
+    bare = bare.substr(1, bare.size() - 2);
+  const asio::ip::address address = asio::ip::make_address(bare, ec);
+  return !ec && address.is_loopback();
+}
+
+}  // namespace
+
+absl::StatusOr<Origin> ParseOrigin(std::string_view base_url) {
+  auto url = boost::urls::parse_uri(boost::core::string_view(base_url.data(), base_url.size()));
+  if (!url) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("upstream URL \"", core::AbslView(base_url), "\" is not a valid URL"));
+  }
+  Origin origin;
+  const std::string scheme(url->scheme());
+  if (scheme == "https") {
+    origin.tls = true;
+  } else if (scheme == "http") {
+    origin.tls = false;
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat("upstream URL \"", core::AbslView(base_url),
+                                                   "\" must start with https:// or http://"));
+  }
+  origin.host = std::string(url->host());
+  if (origin.host.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("upstream URL \"", core::AbslView(base_url), "\" has no host"));
+  }
+  origin.port = url->has_port() ? std::string(url->port()) : (origin.tls ? "443" : "80");
+  origin.path_prefix = std::string(url->encoded_path());
+  while (!origin.path_prefix.empty() && origin.path_prefix.back() == '/') {
+    origin.path_prefix.pop_back();
+  }
+  if (!origin.tls && !IsLoopbackHost(origin.host)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("upstream URL \"", core::AbslView(base_url),
+                     "\" uses plain http to a host that is not loopback; use https://"));
+  }
+  return origin;
+}
+
+UpstreamConnection::UpstreamConnection(asio::io_context& ioc, asio::ssl::context* tls,
+                                       Origin origin)
+    : origin_(std::move(origin)) {
+  if (tls != nullptr) {
+    ssl_ = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ioc, *tls);
+  } else {
+    tcp_ = std::make_unique<beast::tcp_stream>(ioc);
+  }
+}
+
+UpstreamPool::UpstreamPool(asio::io_context& ioc, asio::ssl::context& tls,
+                           UpstreamPoolOptions options)
+    : ioc_(ioc), tls_(tls), options_(options) {}
+
+asio::awaitable<absl::StatusOr<std::unique_ptr<UpstreamConnection>>> UpstreamPool::Acquire(
+    const Origin& origin) {
+  const std::string key = origin.key();
+  if (auto it = idle_.find(key); it != idle_.end()) {
+    auto& idle = it->second;
+    const auto now = std::chrono::steady_clock::now();
+    while (!idle.empty()) {
+      std::unique_ptr<UpstreamConnection> conn = std::move(idle.back());
+      idle.pop_back();
+      if (now - conn->idle_since < options_.idle_expiry && conn->tcp().socket().is_open()) {
+        conn->reused = true;
+        co_return conn;
+      }
+    }
+  }
+
+  auto conn = std::make_unique<UpstreamConnection>(ioc_, origin.tls ? &tls_ : nullptr, origin);
+  tcp::resolver resolver(ioc_);
+  auto [rec, endpoints] = co_await resolver.async_resolve(origin.host, origin.port, kTuple);
+  if (rec) {
+    co_return absl::UnavailableError(
+        absl::StrCat("resolve ", origin.host, ": ", rec.message(), " (EAI_AGAIN)"));
+  }
+  conn->tcp().expires_after(options_.connect_timeout);
+  auto [cec, endpoint] = co_await conn->tcp().async_connect(endpoints, kTuple);
+  if (cec) {
+    const char* code = cec == beast::error::timeout             ? "ETIMEDOUT"
+                       : cec == asio::error::connection_refused ? "ECONNREFUSED"
+                                                                : "ECONNRESET";
+    co_return absl::UnavailableError(
+        absl::StrCat("connect ", origin.key(), ": ", cec.message(), " (", code, ")"));
+  }
+  conn->tcp().socket().set_option(tcp::no_delay(true));
+  if (origin.tls) {
+    auto& ssl = conn->ssl();
+    if (!SSL_ctrl(ssl.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                  const_cast<char*>(origin.host.c_str()))) {
+      co_return absl::UnavailableError(absl::StrCat("TLS SNI for ", origin.host, " failed"));
+    }
+    ssl.set_verify_mode(asio::ssl::verify_peer);
+    ssl.set_verify_callback(asio::ssl::host_name_verification(origin.host));
+    conn->tcp().expires_after(options_.connect_timeout);
+    auto [hec] = co_await ssl.async_handshake(asio::ssl::stream_base::client, kTuple);
+    if (hec) {
+      co_return absl::UnavailableError(
+          absl::StrCat("TLS handshake with ", origin.key(), ": ", hec.message()));
+    }
+  }
+  conn->tcp().expires_never();
+  co_return conn;
+}
+
+void UpstreamPool::Return(std::unique_ptr<UpstreamConnection> connection) {
+  if (!connection || !connection->tcp().socket().is_open()) return;
+  connection->tcp().expires_never();
+  connection->idle_since = std::chrono::steady_clock::now();
+  auto& idle = idle_[connection->origin().key()];
+  if (idle.size() >= options_.max_idle_per_origin) return;
+  idle.push_back(std::move(connection));
+}
+
+size_t UpstreamPool::idle_count() const {
+  size_t n = 0;
+  for (const auto& [key, idle] : idle_) n += idle.size();
+  return n;
+}
+
+absl::StatusOr<std::unique_ptr<asio::ssl::context>> MakeClientTlsContext(
+    const std::string& extra_ca_file) {
+  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+  boost::system::error_code ec;
+  ctx->set_default_verify_paths(ec);
+  if (ec) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot load the system CA store: ", ec.message()));
+  }
+  if (!extra_ca_file.empty()) {
+    ctx->load_verify_file(extra_ca_file, ec);
+    if (ec) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot load CA file ", extra_ca_file, ": ", ec.message()));
+    }
+  }
+  ctx->set_verify_mode(asio::ssl::verify_peer);
+  return ctx;
+}
+
+}  // namespace maxpool::proxy
