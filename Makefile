@@ -22,6 +22,7 @@ bench: deps
 	cmake --preset release
 	cmake --build --preset release -j $(JOBS)
 	build/release/bench/selection_bench
+	bench/overhead/run.sh
 
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i
