@@ -14,7 +14,7 @@ packages=(
   libspdlog-dev libfmt-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   # test and operations tools
-  prometheus redis-server wrk tmux nginx-light curl
+  prometheus redis-server wrk tmux nginx-light curl nodejs openssl python3
 )
 
 missing=()

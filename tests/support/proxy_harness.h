@@ -109,6 +109,10 @@ class ProxyHarness {
     return response.ok() ? *response : fake::HttpResponse{};
   }
 
+  // The proxy's options, to change before Start(): e.g. default_upstream = upstream().base_url(),
+  // which exists only once the constructor has started the fake.
+  proxy::ProxyOptions& proxy_options() { return options_.proxy; }
+
   fake::FakeUpstream& upstream() { return *upstream_; }
   pool::Pool& pool() { return *pool_; }
   proxy::ProxyServer& proxy() { return *proxy_; }
