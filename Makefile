@@ -1,6 +1,7 @@
-# Quick start: `make test` installs what is missing, builds with the sanitizers and runs every test.
+# Quick start: `make demo` runs maxpool on a simulated pool; `make test` installs what is missing,
+# builds with the sanitizers and runs every test.
 # `make bench` builds optimised and runs the benchmarks in bench/.
-.PHONY: all deps build test bench format clean
+.PHONY: all deps build test demo bench format clean
 
 JOBS ?= $(shell nproc)
 
@@ -17,6 +18,12 @@ build: deps build/dev/build.ninja
 
 test: build
 	ctest --preset dev -j $(JOBS)
+
+# maxpool in front of a simulated pool of four accounts, with generated traffic. DEMO_ARGS=
+# "--requests 0" serves until Ctrl-C instead (point curl or Claude Code at the printed address).
+DEMO_ARGS ?= --requests 60 --concurrency 4
+demo: build
+	build/dev/src/app/maxpool demo $(DEMO_ARGS)
 
 bench: deps
 	cmake --preset release
