@@ -1,0 +1,194 @@
+#include "fake/api_handler.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "core/absl_view.h"
+#include "fake/message_builder.h"
+#include "fake/str_cat.h"
+#include "fake/wire_errors.h"
+
+namespace maxpool::fake {
+namespace {
+
+namespace http = boost::beast::http;
+
+constexpr std::string_view kOAuthBeta = "oauth-2025-04-20";
+
+std::string_view View(boost::beast::string_view s) { return std::string_view(s.data(), s.size()); }
+
+bool HasBeta(const HttpRequest& request, std::string_view flag) {
+  auto range = request.equal_range("anthropic-beta");
+  for (auto it = range.first; it != range.second; ++it) {
+    for (absl::string_view part : absl::StrSplit(core::AbslView(View(it->value())), ',')) {
+      if (absl::StripAsciiWhitespace(part) == core::AbslView(flag)) return true;
+    }
+  }
+  return false;
+}
+
+std::string BearerToken(const HttpRequest& request) {
+  auto it = request.find(http::field::authorization);
+  if (it == request.end()) return {};
+  const absl::string_view value = absl::StripAsciiWhitespace(core::AbslView(View(it->value())));
+  if (value.size() < 7 || !absl::EqualsIgnoreCase(value.substr(0, 7), "bearer ")) return {};
+  return std::string(absl::StripAsciiWhitespace(value.substr(7)));
+}
+
+std::string FixedJson() {
+  MessageRequest request;
+  request.model = "claude-fixed";
+  request.input_tokens = 8;
+  Answer answer;
+  answer.text = "Hello from the fixed fake upstream.";
+  answer.output_tokens = 9;
+  return MessageJson(request, answer, "msg_01FixedFakeUpstreamAnswer");
+}
+
+std::string FixedSse() {
+  MessageRequest request;
+  request.model = "claude-fixed";
+  request.input_tokens = 8;
+  Answer answer;
+  answer.text = "Hello from the fixed fake upstream.";
+  answer.output_tokens = 9;
+  StreamShape shape;
+  shape.text_events = 2;
+  return std::string(
+      BuildMessageStream(request, answer, "msg_01FixedFakeUpstreamAnswer", shape).wire());
+}
+
+}  // namespace
+
+ApiHandler::ApiHandler(const FakeOptions& options, FakeState& state)
+    : options_(options), state_(state), fixed_json_(FixedJson()), fixed_sse_(FixedSse()) {}
+
+Plan ApiHandler::ErrorPlan(int status, std::string_view message) {
+  return ErrorPlanFor(status, message, NewRequestId());
+}
+
+Plan ApiHandler::Handle(const HttpRequest& request) const {
+  const std::string_view target = View(request.target());
+  const std::string_view path = target.substr(0, target.find('?'));
+  const bool is_post = request.method() == http::verb::post;
+  const bool is_get = request.method() == http::verb::get;
+
+  if (options_.fixed_responses && is_post && path == "/v1/messages") {
+    Plan plan = NewPlan(200, NewRequestId());
+    plan.action = PlanAction::kFixed;
+    plan.fixed_stream = LooksStreaming(request.body());
+    plan.fixed_body = plan.fixed_stream ? fixed_sse_ : fixed_json_;
+    return plan;
+  }
+
+  std::string request_id = NewRequestId();
+  RecordedRequest record;
+  if (options_.record_requests) {
+    record.method = std::string(View(request.method_string()));
+    record.target = std::string(target);
+    for (const auto& field : request) {
+      record.headers.emplace_back(std::string(View(field.name_string())),
+                                  std::string(View(field.value())));
+    }
+    if (options_.record_bodies) record.body = request.body();
+  }
+  auto finish = [&](Plan plan, std::string credential = {}, std::string behaviour = {}) {
+    if (options_.record_requests) {
+      record.credential = std::move(credential);
+      record.behaviour = std::move(behaviour);
+      state_.Record(std::move(record));
+    }
+    return plan;
+  };
+
+  if (path == "/v1/oauth/token") {
+    // Stub until the OAuth fake lands: an OAuth-style 400 echoing what was sent.
+    Plan plan = NewPlan(400, request_id);
+    plan.body = Cat(R"({"error":"invalid_request","error_description":)",
+                    JsonString("the fake upstream does not implement OAuth yet"), R"(,"echo":)",
+                    JsonString(request.body()), "}");
+    return finish(std::move(plan));
+  }
+  const bool messages = path == "/v1/messages" || path == "/v1/messages/count_tokens";
+  const bool models = path == "/v1/models" || absl::StartsWith(core::AbslView(path), "/v1/models/");
+  if (!messages && !models) {
+    return finish(ErrorPlanFor(404, "Not Found", request_id));
+  }
+  if ((messages && !is_post) || (models && !is_get)) {
+    return finish(
+        ErrorPlanFor(405, Cat("Method Not Allowed: ", View(request.method_string()), " ", path),
+                     request_id, "invalid_request_error"));
+  }
+
+  // Authentication (§8.2): x-api-key for API keys; Bearer for OAuth tokens and API keys.
+  std::string api_key;
+  if (auto it = request.find("x-api-key"); it != request.end()) {
+    api_key = std::string(View(it->value()));
+  }
+  const std::string bearer = BearerToken(request);
+  std::string credential;
+  std::optional<AccountType> type;
+  if (!api_key.empty()) {
+    type = state_.Lookup(api_key);
+    if (type == AccountType::kApiKey) {
+      credential = api_key;
+    } else {
+      type.reset();
+    }
+  }
+  if (!type && !bearer.empty()) {
+    type = state_.Lookup(bearer);
+    if (type) credential = bearer;
+  }
+  if (!type && options_.accept_unknown_credentials && (!api_key.empty() || !bearer.empty())) {
+    FakeAccountSpec spec;
+    spec.credential = api_key.empty() ? bearer : api_key;
+    spec.type = api_key.empty() && absl::StartsWith(bearer, "sk-ant-oat") ? AccountType::kOAuth
+                                                                          : AccountType::kApiKey;
+    if (state_.AddAccount(spec).ok()) {
+      type = spec.type;
+      credential = spec.credential;
+    }
+  }
+  if (!type) {
+    const std::string_view message = !api_key.empty()  ? "invalid x-api-key"
+                                     : !bearer.empty() ? "Invalid bearer token"
+                                                       : "x-api-key header is required";
+    return finish(ErrorPlanFor(401, message, request_id));
+  }
+  if (*type == AccountType::kOAuth && !HasBeta(request, kOAuthBeta)) {
+    return finish(ErrorPlanFor(401, "OAuth authentication is currently not supported.", request_id),
+                  credential);
+  }
+  if (options_.require_anthropic_version && request.find("anthropic-version") == request.end()) {
+    return finish(ErrorPlanFor(400, "anthropic-version: header is required", request_id),
+                  credential);
+  }
+
+  if (models) {
+    // Listing models neither spends quota nor consumes the script.
+    absl::StatusOr<std::string> body =
+        path == "/v1/models" ? ModelsPageJson(target)
+                             : ModelJson(path.substr(std::string_view("/v1/models/").size()));
+    if (!body.ok()) {
+      const bool not_found = absl::IsNotFound(body.status());
+      return finish(ErrorPlanFor(not_found ? 404 : 400,
+                                 not_found ? std::string("Model not found")
+                                           : std::string(body.status().message()),
+                                 request_id),
+                    credential);
+    }
+    Plan plan = NewPlan(200, request_id);
+    plan.body = *std::move(body);
+    return finish(std::move(plan), credential);
+  }
+
+  std::string behaviour;
+  Plan plan = HandleMessages(request, credential, path, std::move(request_id), behaviour);
+  return finish(std::move(plan), credential, std::move(behaviour));
+}
+
+}  // namespace maxpool::fake

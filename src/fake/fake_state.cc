@@ -1,0 +1,136 @@
+#include "fake/fake_state.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "core/absl_view.h"
+
+namespace maxpool::fake {
+
+std::optional<std::string> RecordedRequest::Header(std::string_view name) const {
+  for (const auto& [n, v] : headers) {
+    if (absl::EqualsIgnoreCase(core::AbslView(n), core::AbslView(name))) return v;
+  }
+  return std::nullopt;
+}
+
+FakeState::FakeState(const core::Clock& clock, size_t max_recorded)
+    : clock_(clock), max_recorded_(max_recorded) {}
+
+absl::Status FakeState::AddAccount(FakeAccountSpec spec) {
+  if (spec.credential.empty()) return absl::InvalidArgumentError("account: empty credential");
+  const absl::Time now = clock_.Now();
+  std::string credential = spec.credential;
+  std::deque<Behaviour> script(spec.script.begin(), spec.script.end());
+  Behaviour default_behaviour = spec.default_behaviour;
+  absl::MutexLock lock(&mu_);
+  accounts_.insert_or_assign(
+      credential, Entry{FakeAccount(std::move(spec), now), std::move(script), default_behaviour});
+  stats_.try_emplace(credential);
+  return absl::OkStatus();
+}
+
+absl::Status FakeState::Script(std::string_view credential, std::vector<Behaviour> behaviours,
+                               ScriptMode mode) {
+  absl::MutexLock lock(&mu_);
+  auto it = accounts_.find(core::AbslView(credential));
+  if (it == accounts_.end()) return absl::NotFoundError("unknown credential");
+  if (mode == ScriptMode::kReplace) it->second.script.clear();
+  for (Behaviour& b : behaviours) it->second.script.push_back(std::move(b));
+  return absl::OkStatus();
+}
+
+absl::Status FakeState::SetDefault(std::string_view credential, Behaviour behaviour) {
+  absl::MutexLock lock(&mu_);
+  auto it = accounts_.find(core::AbslView(credential));
+  if (it == accounts_.end()) return absl::NotFoundError("unknown credential");
+  it->second.default_behaviour = std::move(behaviour);
+  return absl::OkStatus();
+}
+
+std::optional<AccountType> FakeState::Lookup(std::string_view credential) const {
+  absl::MutexLock lock(&mu_);
+  auto it = accounts_.find(core::AbslView(credential));
+  if (it == accounts_.end()) return std::nullopt;
+  return it->second.account.type();
+}
+
+std::optional<FakeState::Admission> FakeState::Admit(std::string_view credential) {
+  const absl::Time now = clock_.Now();
+  absl::MutexLock lock(&mu_);
+  auto it = accounts_.find(core::AbslView(credential));
+  if (it == accounts_.end()) return std::nullopt;
+  Entry& entry = it->second;
+  CredentialStats& stats = stats_[std::string(credential)];
+  ++stats.requests;
+  ++stats.in_flight;
+  entry.account.Roll(now);
+  Admission admission;
+  admission.type = entry.account.type();
+  if (!entry.script.empty()) {
+    admission.behaviour = std::move(entry.script.front());
+    entry.script.pop_front();
+  } else {
+    admission.behaviour = entry.default_behaviour;
+  }
+  admission.exhausted = entry.account.Exhausted();
+  admission.quota = entry.account.Snapshot();
+  return admission;
+}
+
+QuotaSnapshot FakeState::Spend(std::string_view credential, int64_t input_tokens,
+                               int64_t output_tokens) {
+  absl::MutexLock lock(&mu_);
+  auto it = accounts_.find(core::AbslView(credential));
+  if (it == accounts_.end()) return QuotaSnapshot{};
+  it->second.account.Spend(input_tokens, output_tokens);
+  return it->second.account.Snapshot();
+}
+
+void FakeState::Finish(std::string_view credential, const Finished& finished) {
+  absl::MutexLock lock(&mu_);
+  CredentialStats& stats = stats_[std::string(credential)];
+  --stats.in_flight;
+  if (finished.complete) {
+    stats.input_tokens += finished.input_tokens;
+    stats.output_tokens += finished.output_tokens;
+    if (finished.stream) ++stats.streams_completed;
+  }
+}
+
+void FakeState::Record(RecordedRequest request) {
+  if (max_recorded_ == 0) return;
+  absl::MutexLock lock(&mu_);
+  if (requests_.size() >= max_recorded_) requests_.pop_front();
+  requests_.push_back(std::move(request));
+}
+
+std::vector<RecordedRequest> FakeState::Requests() const {
+  absl::MutexLock lock(&mu_);
+  return std::vector<RecordedRequest>(requests_.begin(), requests_.end());
+}
+
+size_t FakeState::ClearRequests() {
+  absl::MutexLock lock(&mu_);
+  const size_t n = requests_.size();
+  requests_.clear();
+  return n;
+}
+
+std::map<std::string, CredentialStats> FakeState::Stats() const {
+  absl::MutexLock lock(&mu_);
+  return stats_;
+}
+
+boost::json::object FakeState::AccountsJson() const {
+  absl::MutexLock lock(&mu_);
+  boost::json::object out;
+  for (const auto& [credential, entry] : accounts_) {
+    boost::json::object obj = entry.account.ToJson();
+    obj["script_remaining"] = entry.script.size();
+    obj["default"] = BehaviourToJson(entry.default_behaviour);
+    out[credential] = std::move(obj);
+  }
+  return out;
+}
+
+}  // namespace maxpool::fake
