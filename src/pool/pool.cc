@@ -19,6 +19,9 @@ namespace {
 constexpr absl::Duration kMinPoll = absl::Milliseconds(100);
 // Sleep a little past the oracle's instant, so the block it named has ended when we look again.
 constexpr absl::Duration kOracleSlack = absl::Milliseconds(5);
+// How long an admission may stay untaken before the next head is admitted anyway (the admitted
+// request's client left before it could TryAcquire()).
+constexpr absl::Duration kAdmissionHandoff = absl::Seconds(1);
 
 }  // namespace
 
@@ -148,6 +151,7 @@ std::optional<Grant> Pool::TryAcquire(const core::RequestInfo& request, core::Ro
   std::optional<Grant> grant;
   {
     absl::MutexLock lock(&mu_);
+    if (carried_admission) admission_untaken_until_.reset();
     std::optional<core::Lease> lease = router_.Acquire(request, route);
     if (lease) {
       const Credential* credential = CredentialOf(lease->account);
@@ -210,7 +214,7 @@ int Pool::MaxAttempts() const {
 // --- Holds ------------------------------------------------------------------------------------
 
 asio::awaitable<HoldResult> Pool::Hold(const core::RequestInfo& request, core::RouteState& route,
-                                       absl::Time deadline) {
+                                       absl::Time deadline, std::function<void()> on_registered) {
   const asio::any_io_executor executor = co_await asio::this_coro::executor;
   auto waker = std::make_shared<HoldWaker>(executor);
   HoldResult result;
@@ -236,6 +240,7 @@ asio::awaitable<HoldResult> Pool::Hold(const core::RequestInfo& request, core::R
   if (!id) co_return result;
 
   TicketGuard guard(*this, *id, route);
+  if (on_registered) on_registered();
   const asio::cancellation_state cancel = co_await asio::this_coro::cancellation_state;
   for (;;) {
     absl::Duration sleep;
@@ -254,12 +259,16 @@ asio::awaitable<HoldResult> Pool::Hold(const core::RequestInfo& request, core::R
 
       // §5.3 tick: a route is available AND the ticket is admitted (§5.5).
       std::optional<absl::Time> ramp_at;
-      if (router_.HasAvailableRoute(request, route)) {
+      if (admission_untaken_until_ && *admission_untaken_until_ <= now) {
+        admission_untaken_until_.reset();
+      }
+      if (!admission_untaken_until_ && router_.HasAvailableRoute(request, route)) {
         const HoldQueue::AdmitResult admit =
             queue_.TryAdmit(*id, now, router_.breaker().InAdmissionRamp(now));
         if (admit.admission == HoldQueue::Admission::kAdmitted) {
           route.has_ticket = false;
           route.admitted = true;
+          admission_untaken_until_ = now + kAdmissionHandoff;
           SyncQueueWaiting();
           result.outcome = HoldOutcome::kAdmitted;
           result.plan = core::RetryPlan{true, absl::ZeroDuration(), core::RetryCause::kAvailable};
@@ -278,13 +287,15 @@ asio::awaitable<HoldResult> Pool::Hold(const core::RequestInfo& request, core::R
       }
 
       // Sleep until the earliest of: the deadline, the next jittered poll, the instant the oracle
-      // names (only when blocked; a waiter behind the head waits for the head to leave), and the
-      // ramp's next admission slot. Events wake it sooner (WakeWaiters).
+      // names (only when blocked; a waiter behind the head waits for the head to leave), the
+      // ramp's next admission slot, and the end of an untaken admission's handoff. Events wake it
+      // sooner (WakeWaiters; TryAcquire() wakes the head once an admission is taken).
       absl::Time wake_at = std::min(deadline, now + JitteredPoll());
       if (!result.plan.available && result.plan.retry_after) {
         wake_at = std::min(wake_at, now + *result.plan.retry_after + kOracleSlack);
       }
       if (ramp_at) wake_at = std::min(wake_at, *ramp_at);
+      if (admission_untaken_until_) wake_at = std::min(wake_at, *admission_untaken_until_);
       sleep = std::max(absl::ZeroDuration(), wake_at - now);
     }
     // The wait is bound to this coroutine's cancellation slot: a client that leaves ends it at

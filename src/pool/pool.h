@@ -13,6 +13,7 @@
 // destroyed when their io_context is (destroy the io_context first).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <random>
@@ -103,8 +104,12 @@ class Pool {
   // REQUIRES: the calling coroutine runs on a strand or a single-threaded io_context (its timer
   // is woken by posting to that executor); `request` and `route` outlive the call.
   // Cancellation: terminal cancellation of the coroutine ends the wait with kCancelled.
+  // `on_registered`, when given, is called on the caller's executor once the ticket is queued and
+  // before the first wait, so the caller commits a heartbeat stream only for a request that is
+  // really held (§5.1: register, then start the heartbeat; a full queue is refused before it).
   boost::asio::awaitable<HoldResult> Hold(const core::RequestInfo& request, core::RouteState& route,
-                                          absl::Time deadline);
+                                          absl::Time deadline,
+                                          std::function<void()> on_registered = nullptr);
   // Wakes every waiter now to re-evaluate (called internally on release, enable, add, breaker
   // close). Any thread; the waiters run on their own executors.
   void WakeWaiters();
@@ -136,6 +141,10 @@ class Pool {
   std::vector<std::pair<core::AccountId, Credential>> credentials_ ABSL_GUARDED_BY(mu_);
   HoldQueue queue_ ABSL_GUARDED_BY(mu_);
   std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
+  // Set when a waiter is admitted, cleared when it calls TryAcquire(): until then no other
+  // waiter is admitted, or waiters woken together (a release wakes them all, a reset's timer
+  // fires for each) would take the same free slot and the loser would fall to the tail.
+  std::optional<absl::Time> admission_untaken_until_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace maxpool::pool

@@ -1,5 +1,9 @@
 #include "proxy/client_writer.h"
 
+#include <unistd.h>
+
+#include <string>
+
 #include "boost/asio/as_tuple.hpp"
 #include "boost/asio/bind_cancellation_slot.hpp"
 #include "boost/asio/buffer.hpp"
@@ -16,6 +20,12 @@ namespace asio = boost::asio;
 namespace http = boost::beast::http;
 
 namespace {
+// Every response names the process that served it (spec §4.8 `x-maxpool-worker`).
+const std::string& WorkerPid() {
+  static const std::string pid = std::to_string(::getpid());
+  return pid;
+}
+
 // Writes are never cancelled from outside (a half-written chunk would corrupt the stream); the
 // write timeout bounds them instead.
 auto Uncancellable() {
@@ -28,6 +38,7 @@ asio::awaitable<bool> ClientWriter::Begin(unsigned status, const http::fields& h
   if (dead_) co_return false;
   http::response<http::empty_body> res{static_cast<http::status>(status), version_};
   for (const auto& field : headers) res.insert(field.name_string(), field.value());
+  res.set("x-maxpool-worker", WorkerPid());
   res.keep_alive(keep_alive_);
   res.chunked(true);
   http::response_serializer<http::empty_body> serializer{res};
@@ -73,6 +84,7 @@ asio::awaitable<bool> ClientWriter::Respond(unsigned status, const http::fields&
   if (dead_) co_return false;
   http::response<http::string_body> res{static_cast<http::status>(status), version_};
   for (const auto& field : headers) res.insert(field.name_string(), field.value());
+  res.set("x-maxpool-worker", WorkerPid());
   res.keep_alive(keep_alive_);
   res.body() = std::move(body);
   res.prepare_payload();

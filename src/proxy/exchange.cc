@@ -164,8 +164,10 @@ asio::awaitable<ExchangeSummary> Exchange::Run() {
       hops = 0;
       continue;
     }
-    co_await Fail(action.reply, env_.pool.NextRetry(info_, core::RouteState{}), false,
-                  &result.failure);
+    // The plan is computed outside the co_await: GCC 12 miscompiles a temporary with a
+    // destructor (here the RouteState) in a co_await expression (ASan: bad-free).
+    const core::RetryPlan plan = env_.pool.NextRetry(info_, core::RouteState{});
+    co_await Fail(action.reply, plan, false, &result.failure);
     co_return summary_;
   }
 }
@@ -215,8 +217,8 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
   const ProxyOptions& opt = env_.options;
   http::request<http::span_body<const char>> req{
       request_.method(), conn.origin().path_prefix + std::string(View(request_.target())), 11};
-  BuildUpstreamHeaders(request_.base(), grant.credential, /*strip_beta=*/false, conn.origin().host,
-                       req.base());
+  BuildUpstreamHeaders(request_.base(), grant.credential, /*strip_beta=*/false,
+                       conn.origin().authority(), req.base());
   req.body() = {request_.body().data(), request_.body().size()};
   req.keep_alive(true);
   req.prepare_payload();
@@ -284,7 +286,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     response.body().data = buffer.data();
     response.body().size = buffer.size();
     conn.tcp().expires_after(timeout);
-    auto [ec, n] = co_await http::async_read(stream, conn.buffer(), parser, kTuple);
+    auto [ec, n] = co_await http::async_read_some(stream, conn.buffer(), parser, kTuple);
     conn.tcp().expires_never();
     if (ec == http::error::need_buffer) ec = {};
     co_return std::pair{buffer.size() - response.body().size, ec};
@@ -463,15 +465,24 @@ asio::awaitable<bool> Exchange::HoldOrFail(core::HoldCause cause, core::Fallback
   }
   if (!queue_started_at_) queue_started_at_ = now;
   summary_.held = true;
-  if (info_.streaming && !writer_.started()) {
-    if (!co_await writer_.BeginEventStream() || !co_await writer_.Chunk(kPingEvent)) {
-      summary_.client_gone = true;
-      co_return false;
-    }
-  }
   route_.excluded.clear();
   std::variant<pool::HoldResult, std::monostate> waited;
-  if (writer_.event_stream()) {
+  if (info_.streaming && !writer_.started()) {
+    // The heartbeat stream is committed once the ticket is queued (§5.1 steps 5 and 7), so a
+    // request refused by a full queue still gets a plain 429.
+    asio::steady_timer queued(co_await asio::this_coro::executor);
+    queued.expires_at(asio::steady_timer::time_point::max());
+    auto commit_then_heartbeats = [&]() -> asio::awaitable<void> {
+      co_await queued.async_wait(kTuple);
+      auto state = co_await asio::this_coro::cancellation_state;
+      if (state.cancelled() != asio::cancellation_type::none) co_return;  // the hold ended first
+      if (!co_await writer_.BeginEventStream() || !co_await writer_.Chunk(kPingEvent)) co_return;
+      co_await Heartbeats();
+    };
+    auto on_queued = [&queued] { queued.expires_at(asio::steady_timer::time_point::min()); };
+    waited = co_await (env_.pool.Hold(info_, route_, decision.deadline, on_queued) ||
+                       commit_then_heartbeats());
+  } else if (writer_.event_stream()) {
     waited = co_await (env_.pool.Hold(info_, route_, decision.deadline) || Heartbeats());
   } else {
     waited = co_await (env_.pool.Hold(info_, route_, decision.deadline) || WatchClientGone());
@@ -488,8 +499,13 @@ asio::awaitable<bool> Exchange::HoldOrFail(core::HoldCause cause, core::Fallback
       summary_.client_gone = true;
       co_return false;
     case pool::HoldOutcome::kQueueFull:
-      co_await SendError(429, "rate_limit_error",
-                         "maxpool: the hold queue is full; try again shortly.", 5);
+      if (writer_.started()) {
+        co_await SendError(429, "rate_limit_error",
+                           "maxpool: the hold queue is full; try again shortly.", 5);
+      } else {
+        // Not held and nothing sent: the caller's own answer (§5.6).
+        co_await Fail(reply, held.plan, held.plan.retry_after.has_value(), failure);
+      }
       co_return false;
     case pool::HoldOutcome::kExpired:
     case pool::HoldOutcome::kNotRecovering:
@@ -603,7 +619,7 @@ asio::awaitable<void> Exchange::RelayOAuthToken() {
   UpstreamConnection& c = **conn;
   http::request<http::span_body<const char>> req{
       request_.method(), origin->path_prefix + std::string(View(request_.target())), 11};
-  req.set(http::field::host, origin->host);
+  req.set(http::field::host, origin->authority());
   auto copy = [&](http::field field, std::string_view fallback) {
     const std::string_view value = View(request_[field]);
     req.set(field, value.empty() ? fallback : value);

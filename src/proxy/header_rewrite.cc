@@ -58,8 +58,10 @@ void BuildUpstreamHeaders(const http::fields& client, const pool::Credential& cr
     const std::string name = Lower(field.name_string());
     if (IsHopByHop(name) || (!connection.empty() && ListedIn(connection, name))) continue;
     if (name.starts_with("x-maxpool-") || name.starts_with("x-teamclaude-")) continue;
+    // `expect`: the body is already buffered; forwarded, it would make the upstream send an
+    // interim 100 Continue that would be taken for its answer.
     if (name == "x-api-key" || name == "authorization" || name == "content-length" ||
-        name == "accept-encoding") {
+        name == "accept-encoding" || name == "expect") {
       continue;
     }
     if (name == "anthropic-beta" && strip_beta) continue;
@@ -69,8 +71,14 @@ void BuildUpstreamHeaders(const http::fields& client, const pool::Credential& cr
   switch (credential.kind) {
     case pool::CredentialKind::kOAuthBearer: {
       out.set(http::field::authorization, "Bearer " + credential.secret);
-      const std::string beta = MergeBeta(out["anthropic-beta"]);
-      out.set("anthropic-beta", beta);
+      // Several anthropic-beta lines are one comma-separated list (RFC 9110 §5.3): keep them all.
+      std::string client_betas;
+      const auto [first, last] = out.equal_range("anthropic-beta");
+      for (auto line = first; line != last; ++line) {
+        if (!client_betas.empty()) client_betas += ",";
+        client_betas.append(line->value().data(), line->value().size());
+      }
+      out.set("anthropic-beta", MergeBeta(client_betas));
       break;
     }
     case pool::CredentialKind::kApiKey:

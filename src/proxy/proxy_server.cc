@@ -3,12 +3,15 @@
 #include <openssl/crypto.h>
 
 #include <chrono>
+#include <memory>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "boost/asio/as_tuple.hpp"
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/detached.hpp"
 #include "boost/asio/executor_work_guard.hpp"
+#include "boost/asio/steady_timer.hpp"
 #include "boost/asio/use_awaitable.hpp"
 #include "boost/asio/write.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
@@ -40,6 +43,13 @@ asio::awaitable<void> SendSimpleError(beast::tcp_stream& stream, unsigned versio
   http::fields headers;
   headers.set(http::field::content_type, "application/json");
   co_await writer.Respond(status, headers, ErrorJson(type, message));
+}
+
+std::string BodyLimitMessage(size_t limit) {
+  if (limit % (size_t{1} << 20) == 0) {
+    return absl::StrCat("Request body exceeds the ", limit >> 20, " MiB limit.");
+  }
+  return absl::StrCat("Request body exceeds the ", limit, "-byte limit.");
 }
 
 }  // namespace
@@ -74,15 +84,37 @@ asio::awaitable<void> ProxyServer::Session(ProxyServer* self, Worker* worker_ptr
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(o.max_header_bytes));
     parser.body_limit(o.max_body_bytes);
-    stream.expires_after(first ? o.header_timeout : o.idle_keepalive);
+    // The header deadline cancels the read rather than closing the socket (as a tcp_stream
+    // expiry would), so a client that started a request can still be told 408. The handler may
+    // run after the read completed; `armed` makes it a no-op then.
+    struct HeaderDeadline {
+      bool armed = true;
+      bool fired = false;
+    };
+    auto deadline = std::make_shared<HeaderDeadline>();
+    asio::steady_timer header_timer(stream.get_executor());
+    header_timer.expires_after(first ? o.header_timeout : o.idle_keepalive);
+    header_timer.async_wait([deadline, &stream](boost::system::error_code ec) {
+      if (ec || !deadline->armed) return;
+      deadline->fired = true;
+      boost::system::error_code ignored;
+      stream.socket().cancel(ignored);
+    });
     first = false;
     auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+    deadline->armed = false;
+    header_timer.cancel();
     if (hec == http::error::header_limit) {
       co_await SendSimpleError(stream, 11, 431, "request_too_large",
                                "Request headers are too large.");
       break;
     }
-    if (hec == beast::error::timeout) {
+    if (hec == http::error::body_limit) {  // a Content-Length above the limit
+      co_await SendSimpleError(stream, 11, 413, "request_too_large",
+                               BodyLimitMessage(o.max_body_bytes));
+      break;
+    }
+    if (hec && deadline->fired) {
       if (buffer.size() > 0) {
         co_await SendSimpleError(stream, 11, 408, "timeout_error",
                                  "The request headers did not arrive in time.");
@@ -109,9 +141,8 @@ asio::awaitable<void> ProxyServer::Session(ProxyServer* self, Worker* worker_ptr
     auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kTuple);
     stream.expires_never();
     if (bec == http::error::body_limit) {
-      co_await SendSimpleError(
-          stream, version, 413, "request_too_large",
-          absl::StrCat("Request body exceeds the ", o.max_body_bytes >> 20, " MiB limit."));
+      co_await SendSimpleError(stream, version, 413, "request_too_large",
+                               BodyLimitMessage(o.max_body_bytes));
       break;
     }
     if (bec) {

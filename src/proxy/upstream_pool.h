@@ -32,6 +32,8 @@ struct Origin {
   std::string port;
   std::string path_prefix;
   std::string key() const { return (tls ? "https://" : "http://") + host + ":" + port; }
+  // The Host header value: the port only when it is not the scheme's default (RFC 9110 §7.2).
+  std::string authority() const { return port == (tls ? "443" : "80") ? host : host + ":" + port; }
 };
 
 // Parses "https://api.anthropic.com" or "http://127.0.0.1:8080/prefix". INVALID_ARGUMENT for a
