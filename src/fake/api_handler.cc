@@ -130,37 +130,43 @@ Plan ApiHandler::Handle(const HttpRequest& request) const {
   }
   const std::string bearer = BearerToken(request);
   std::string credential;
-  std::optional<AccountType> type;
+  // A plain value and a flag rather than std::optional: GCC 12 at -O3 warns, falsely, that the
+  // optional may be read uninitialized, and warnings are errors.
+  AccountType type = AccountType::kApiKey;
+  bool known = false;
   if (!api_key.empty()) {
-    type = state_.Lookup(api_key);
-    if (type == AccountType::kApiKey) {
+    if (std::optional<AccountType> found = state_.Lookup(api_key);
+        found && *found == AccountType::kApiKey) {
+      type = *found;
+      known = true;
       credential = api_key;
-    } else {
-      type.reset();
     }
   }
-  if (!type && !bearer.empty()) {
-    type = state_.Lookup(bearer);
-    if (type) credential = bearer;
+  if (!known && !bearer.empty()) {
+    if (std::optional<AccountType> found = state_.Lookup(bearer)) {
+      type = *found;
+      known = true;
+      credential = bearer;
+    }
   }
-  if (!type && options_.accept_unknown_credentials && (!api_key.empty() || !bearer.empty())) {
+  if (!known && options_.accept_unknown_credentials && (!api_key.empty() || !bearer.empty())) {
     FakeAccountSpec spec;
     spec.credential = api_key.empty() ? bearer : api_key;
     spec.type = api_key.empty() && absl::StartsWith(bearer, "sk-ant-oat") ? AccountType::kOAuth
                                                                           : AccountType::kApiKey;
     if (state_.AddAccount(spec).ok()) {
       type = spec.type;
+      known = true;
       credential = spec.credential;
     }
   }
-  if (!type) {
+  if (!known) {
     const std::string_view message = !api_key.empty()  ? "invalid x-api-key"
                                      : !bearer.empty() ? "Invalid bearer token"
                                                        : "x-api-key header is required";
     return finish(ErrorPlanFor(401, message, request_id));
   }
-  // value_or, not *: GCC 12 at -O3 warns (falsely) that the optional may be uninitialized.
-  if (type.value_or(AccountType::kApiKey) == AccountType::kOAuth && !HasBeta(request, kOAuthBeta)) {
+  if (type == AccountType::kOAuth && !HasBeta(request, kOAuthBeta)) {
     return finish(ErrorPlanFor(401, "OAuth authentication is currently not supported.", request_id),
                   credential);
   }
