@@ -101,6 +101,8 @@ int RunDemo(const DemoArgs& args, std::ostream& out, std::ostream& err) {
     }
     core::AccountSettings settings;
     settings.name = d.name;
+    // Per-token billing: a fallback behind the flat-rate subscriptions (lower priority wins).
+    if (d.type == fake::AccountType::kApiKey) settings.priority = 1;
     settings.type = d.type == fake::AccountType::kOAuth ? core::AccountType::kOAuth
                                                         : core::AccountType::kApiKey;
     pool::Credential credential;
@@ -136,7 +138,8 @@ int RunDemo(const DemoArgs& args, std::ostream& out, std::ostream& err) {
            "is lost\n"
         << "  fresh          subscription, 30% of its week used, resets in 6.5 days\n"
         << "  weekly-reserve subscription, 90% of its week used: kept in reserve\n"
-        << "  api-key        API key billed per token\n"
+        << "  api-key        API key billed per token, priority 1: used only when no subscription "
+           "can serve\n"
         << "try it: curl -N http://127.0.0.1:" << port
         << "/v1/messages -H 'content-type: application/json' -H 'anthropic-version: 2023-06-01' "
            "-d '{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"stream\":true,"
@@ -171,12 +174,13 @@ int RunDemo(const DemoArgs& args, std::ostream& out, std::ostream& err) {
       });
     }
     for (std::thread& t : clients) t.join();
+    // Stop first (the observer takes out_mu on the workers, and Stop() joins them), then report.
+    (*server)->Stop();
     std::lock_guard<std::mutex> lock(out_mu);
     out << "\nsummary after " << args.requests << " requests:";
     PrintSummary(pool, out);
     out << "the near-reset account served first: its weekly quota is lost in 2h if unused; the "
            "reserve account is kept for when the others run out.\n";
-    (*server)->Stop();
     (*upstream)->Stop();
     return 0;
   }

@@ -254,8 +254,7 @@ RetryPlan Router::NextRetry(const RequestInfo& request, const RouteState& route)
     // Deliberate deviation from the reference (§13 item 17), which holds only signed-thinking
     // newcomers and answers the rest 429 at once: holding them keeps "no 429 while capacity
     // remains", and the queue's own caps (§5.5) still push back.
-    const bool fairness_blocked = claude &&
-                                  Compatible(a, request) && !admission_paused_ &&
+    const bool fairness_blocked = claude && Compatible(a, request) && !admission_paused_ &&
                                   !breaker_.Blocking(now) && queue_waiting_ > 0 &&
                                   !route.has_ticket && !route.admitted;
     if (!fairness_blocked && !Matches(a, request, route, now)) continue;

@@ -1,9 +1,8 @@
 // The proxy relays a JSON and a streamed answer from the account it chose (spec §4.8).
 
-#include "support/proxy_harness.h"
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "support/proxy_harness.h"
 
 namespace maxpool {
 namespace {

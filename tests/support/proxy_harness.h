@@ -103,8 +103,8 @@ class ProxyHarness {
     auto client = Client();
     fake::ClientHeaders headers = JsonHeaders();
     for (auto& h : extra) headers.push_back(std::move(h));
-    auto response = client->Request("POST", "/v1/messages", headers,
-                                     body.empty() ? MessageBody(stream) : body);
+    auto response =
+        client->Request("POST", "/v1/messages", headers, body.empty() ? MessageBody(stream) : body);
     EXPECT_TRUE(response.ok()) << response.status();
     return response.ok() ? *response : fake::HttpResponse{};
   }
