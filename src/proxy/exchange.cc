@@ -363,6 +363,37 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     result.kind = AttemptResult::Kind::kDone;
     co_return result;
   }
+  if (!writer_.started() && !event_stream && response.has_content_length() &&
+      parser.content_length().value_or(0) <= opt.max_error_body_bytes * 16) {
+    // A small JSON answer of known length (a Message is a few KiB): read it, then send header
+    // and body in one write, with its length. Streams and large bodies are relayed as they come.
+    std::string body;
+    body.reserve(static_cast<size_t>(parser.content_length().value_or(0)));
+    boost::system::error_code body_ec;
+    while (!parser.is_done()) {
+      auto [n, ec] = co_await read_some(opt.body_timeout);
+      body.append(buffer.data(), n);
+      if (ec) {
+        body_ec = ec;
+        break;
+      }
+    }
+    if (body_ec) {
+      // Nothing reached the client yet: an ordinary network failure, eligible for failover.
+      co_return network_failure(body_ec);
+    }
+    http::fields out;
+    CopyResponseHeaders(response.base(), out);
+    out.set("x-maxpool-account", grant.lease.account_name);
+    writer_.CountBodyBytes(body.size());
+    const bool delivered = co_await writer_.Respond(status, out, std::move(body));
+    if (!parser.keep_alive()) close_upstream();
+    env_.pool.Release(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
+    summary_.status = status;
+    summary_.client_gone = !delivered;
+    result.kind = AttemptResult::Kind::kDone;
+    co_return result;
+  }
   if (!writer_.started()) {
     http::fields out;
     CopyResponseHeaders(response.base(), out);
