@@ -25,6 +25,7 @@
 #include "gtest/gtest.h"
 #include "pool/pool.h"
 #include "support/fake_clock.h"
+#include "support/pool_waiter.h"
 #include "support/router_harness.h"
 #include "support/status_matchers.h"
 
@@ -32,15 +33,22 @@ namespace maxpool::pool {
 namespace {
 
 namespace asio = boost::asio;
+using ::maxpool::testing::AcquireNow;
+using ::maxpool::testing::Enqueue;
+using ::maxpool::testing::FailWith429;
 using ::maxpool::testing::FakeClock;
+using ::maxpool::testing::HoldThenAcquire;
 using ::maxpool::testing::IsOk;
 using ::maxpool::testing::OAuthAccount;
+using ::maxpool::testing::Rethrow;
+using ::maxpool::testing::RunBriefly;
+using ::maxpool::testing::RunUntil;
 using ::maxpool::testing::SmallRequest;
+using ::maxpool::testing::Spawn;
+using ::maxpool::testing::Succeed;
+using ::maxpool::testing::Token;
+using ::maxpool::testing::Waiter;
 using Steady = std::chrono::steady_clock;
-
-Credential Token(std::string secret) {
-  return Credential{CredentialKind::kOAuthBearer, std::move(secret), "https://api.anthropic.com"};
-}
 
 // One account "A" that serves one request at a time, and a poll so long that only events wake
 // waiters during a test.
@@ -50,67 +58,6 @@ PoolOptions OneSlotOptions() {
   options.queue.poll = absl::Hours(1);
   options.jitter_seed = 7;
   return options;
-}
-
-// One held request: holds, and once admitted acquires at once (as the exchange does).
-struct Waiter {
-  core::RequestInfo request = SmallRequest();
-  core::RouteState route;
-  std::optional<HoldResult> result;
-  std::optional<Grant> grant;
-  absl::Time finished_at;  // on the pool's clock
-};
-
-asio::awaitable<void> HoldThenAcquire(Pool& pool, Waiter& waiter, absl::Time deadline) {
-  waiter.result = co_await pool.Hold(waiter.request, waiter.route, deadline);
-  waiter.finished_at = pool.clock().Now();
-  if (waiter.result->outcome == HoldOutcome::kAdmitted) {
-    waiter.grant = pool.TryAcquire(waiter.request, waiter.route);
-  }
-}
-
-void Rethrow(std::exception_ptr e) {
-  if (e) std::rethrow_exception(e);
-}
-
-void Spawn(asio::io_context& io, Pool& pool, Waiter& waiter, absl::Time deadline) {
-  asio::co_spawn(io, HoldThenAcquire(pool, waiter, deadline), Rethrow);
-}
-
-// Runs `io` on this thread until `done` holds or `timeout` of real time passes.
-bool RunUntil(asio::io_context& io, const std::function<bool()>& done,
-              Steady::duration timeout = std::chrono::seconds(2)) {
-  const Steady::time_point end = Steady::now() + timeout;
-  while (!done()) {
-    if (Steady::now() >= end) return false;
-    if (io.stopped()) io.restart();
-    io.run_one_for(std::chrono::milliseconds(5));
-  }
-  return true;
-}
-
-// Lets queued handlers run for a short while (to show that nothing happens).
-void RunBriefly(asio::io_context& io) {
-  if (io.stopped()) io.restart();
-  io.run_for(std::chrono::milliseconds(20));
-}
-
-// Spawns `waiter` and runs until its ticket is queued (so registration order is FIFO order).
-void Enqueue(asio::io_context& io, Pool& pool, Waiter& waiter, absl::Time deadline) {
-  const int before = pool.waiting();
-  Spawn(io, pool, waiter, deadline);
-  ASSERT_TRUE(RunUntil(io, [&] { return pool.waiting() == before + 1; }));
-}
-
-Grant AcquireNow(Pool& pool) {
-  core::RouteState route;
-  std::optional<Grant> grant = pool.TryAcquire(SmallRequest(), route);
-  EXPECT_TRUE(grant.has_value());
-  return grant.value_or(Grant{});
-}
-
-void Succeed(Pool& pool, const Grant& grant) {
-  pool.Release(grant.lease, {core::ReleaseKind::kSuccess, 200, ""});
 }
 
 // --- HoldQueue alone
@@ -489,25 +436,6 @@ TEST(PoolHold, NewcomerDoesNotOvertakeWaiters) {
   EXPECT_EQ(waiter.result->outcome, HoldOutcome::kAdmitted);
   EXPECT_FALSE(waiter.route.admitted) << "the admission is consumed by the acquire";
   Succeed(pool, *waiter.grant);
-}
-
-constexpr std::string_view kRateLimitedBody =
-    R"({"type":"error","error":{"type":"rate_limit_error","message":"Rate limited"}})";
-
-// Fails one attempt of `request` with an unexplained 429 (§4.2), through the pool.
-void FailWith429(Pool& pool, const core::RequestInfo& request, core::RouteState& route,
-                 const FakeClock& clock) {
-  std::optional<Grant> grant = pool.TryAcquire(request, route);
-  ASSERT_TRUE(grant.has_value());
-  core::FlatHeaders headers;
-  pool.Observe(grant->lease, 429, headers);
-  core::UpstreamContext context{core::AccountType::kOAuth, core::Provider::kAnthropic,
-                                request.family, request.model};
-  core::ResponseVerdict verdict =
-      core::ClassifyResponse(429, headers, kRateLimitedBody, context, clock.Now());
-  core::AttemptContext attempt;
-  attempt.status = 429;
-  pool.OnFailure(grant->lease, request, route, verdict, attempt);
 }
 
 // §4.6: for 5 s after the breaker closes, queued requests are admitted at most one per 250 ms.

@@ -16,6 +16,7 @@
 #include "core/response_classifier.h"
 #include "gtest/gtest.h"
 #include "support/fake_clock.h"
+#include "support/pool_waiter.h"
 #include "support/router_harness.h"
 #include "support/status_matchers.h"
 
@@ -23,16 +24,17 @@ namespace maxpool::pool {
 namespace {
 
 namespace asio = boost::asio;
+using ::maxpool::testing::FailWith429;
 using ::maxpool::testing::FakeClock;
 using ::maxpool::testing::IsOk;
 using ::maxpool::testing::OAuthAccount;
+using ::maxpool::testing::RunUntil;
 using ::maxpool::testing::SmallRequest;
+using ::maxpool::testing::Spawn;
 using ::maxpool::testing::StatusIs;
+using ::maxpool::testing::Token;
+using ::maxpool::testing::Waiter;
 using Steady = std::chrono::steady_clock;
-
-Credential Token(std::string secret) {
-  return Credential{CredentialKind::kOAuthBearer, std::move(secret), "https://api.anthropic.com"};
-}
 
 // Options whose poll is long enough that only an event can wake a waiter during a test.
 PoolOptions EventOnlyOptions() {
@@ -40,39 +42,6 @@ PoolOptions EventOnlyOptions() {
   options.queue.poll = absl::Hours(1);
   options.jitter_seed = 1;
   return options;
-}
-
-// One held request: holds, and once admitted acquires at once (as the exchange does).
-struct Waiter {
-  core::RequestInfo request = SmallRequest();
-  core::RouteState route;
-  std::optional<HoldResult> result;
-  std::optional<Grant> grant;
-};
-
-asio::awaitable<void> HoldThenAcquire(Pool& pool, Waiter& waiter, absl::Time deadline) {
-  waiter.result = co_await pool.Hold(waiter.request, waiter.route, deadline);
-  if (waiter.result->outcome == HoldOutcome::kAdmitted) {
-    waiter.grant = pool.TryAcquire(waiter.request, waiter.route);
-  }
-}
-
-void Spawn(asio::io_context& io, Pool& pool, Waiter& waiter, absl::Time deadline) {
-  asio::co_spawn(io, HoldThenAcquire(pool, waiter, deadline), [](std::exception_ptr e) {
-    if (e) std::rethrow_exception(e);
-  });
-}
-
-// Runs `io` on this thread until `done` holds or `timeout` of real time passes.
-bool RunUntil(asio::io_context& io, const std::function<bool()>& done,
-              Steady::duration timeout = std::chrono::seconds(2)) {
-  const Steady::time_point end = Steady::now() + timeout;
-  while (!done()) {
-    if (Steady::now() >= end) return false;
-    if (io.stopped()) io.restart();
-    io.run_one_for(std::chrono::milliseconds(5));
-  }
-  return true;
 }
 
 TEST(Pool, FingerprintIsFirstEightHexOfSha256) {
@@ -193,25 +162,6 @@ TEST(Pool, OnFailureWakesAWaiter) {
   EXPECT_EQ(waiter.result->outcome, HoldOutcome::kAdmitted);
   ASSERT_TRUE(waiter.grant.has_value());
   EXPECT_NE(waiter.grant->lease.account_name, busy->lease.account_name);
-}
-
-constexpr std::string_view kRateLimitedBody =
-    R"({"type":"error","error":{"type":"rate_limit_error","message":"Rate limited"}})";
-
-// Fails one attempt of `request` with an unexplained 429 (§4.2), through the pool.
-void FailWith429(Pool& pool, const core::RequestInfo& request, core::RouteState& route,
-                 const FakeClock& clock) {
-  std::optional<Grant> grant = pool.TryAcquire(request, route);
-  ASSERT_TRUE(grant.has_value());
-  core::FlatHeaders headers;
-  pool.Observe(grant->lease, 429, headers);
-  core::UpstreamContext context{core::AccountType::kOAuth, core::Provider::kAnthropic,
-                                request.family, request.model};
-  core::ResponseVerdict verdict =
-      core::ClassifyResponse(429, headers, kRateLimitedBody, context, clock.Now());
-  core::AttemptContext attempt;
-  attempt.status = 429;
-  pool.OnFailure(grant->lease, request, route, verdict, attempt);
 }
 
 // §4.6: the probe's answer closes the breaker in Observe(); held requests wake at once instead of
