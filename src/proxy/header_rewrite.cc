@@ -8,16 +8,21 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "boost/beast/core/string.hpp"
 #include "core/absl_view.h"
 
 namespace maxpool::proxy {
 namespace http = boost::beast::http;
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
+// Case-insensitive helpers that do not allocate: they run for every header of every request.
+bool IEquals(std::string_view a, std::string_view b) {
+  return boost::beast::iequals(boost::beast::string_view(a.data(), a.size()),
+                               boost::beast::string_view(b.data(), b.size()));
+}
+
+bool IStartsWith(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && IEquals(s.substr(0, prefix.size()), prefix);
 }
 
 bool ListedIn(std::string_view connection_value, std::string_view lower_name) {
@@ -44,27 +49,29 @@ std::string MergeBeta(std::string_view existing) {
 
 }  // namespace
 
-bool IsHopByHop(std::string_view lower_name) {
+bool IsHopByHop(std::string_view name) {
   static constexpr std::array<std::string_view, 9> kHopByHop = {
       "host",    "connection", "keep-alive",          "transfer-encoding", "te",
       "trailer", "upgrade",    "proxy-authorization", "proxy-authenticate"};
-  return std::find(kHopByHop.begin(), kHopByHop.end(), lower_name) != kHopByHop.end();
+  return std::any_of(kHopByHop.begin(), kHopByHop.end(),
+                     [&](std::string_view hop) { return IEquals(hop, name); });
 }
 
 void BuildUpstreamHeaders(const http::fields& client, const pool::Credential& credential,
                           bool strip_beta, std::string_view upstream_host, http::fields& out) {
   const std::string_view connection = client[http::field::connection];
   for (const auto& field : client) {
-    const std::string name = Lower(field.name_string());
+    const std::string_view name(field.name_string().data(), field.name_string().size());
     if (IsHopByHop(name) || (!connection.empty() && ListedIn(connection, name))) continue;
-    if (name.starts_with("x-maxpool-") || name.starts_with("x-teamclaude-")) continue;
+    if (IStartsWith(name, "x-maxpool-") || IStartsWith(name, "x-teamclaude-")) continue;
     // `expect`: the body is already buffered; forwarded, it would make the upstream send an
     // interim 100 Continue that would be taken for its answer.
-    if (name == "x-api-key" || name == "authorization" || name == "content-length" ||
-        name == "accept-encoding" || name == "expect") {
+    if (IEquals(name, "x-api-key") || IEquals(name, "authorization") ||
+        IEquals(name, "content-length") || IEquals(name, "accept-encoding") ||
+        IEquals(name, "expect")) {
       continue;
     }
-    if (name == "anthropic-beta" && strip_beta) continue;
+    if (strip_beta && IEquals(name, "anthropic-beta")) continue;
     out.insert(field.name_string(), field.value());
   }
   out.set(http::field::host, upstream_host);
@@ -92,8 +99,10 @@ void BuildUpstreamHeaders(const http::fields& client, const pool::Credential& cr
 
 void CopyResponseHeaders(const http::fields& upstream, http::fields& out) {
   for (const auto& field : upstream) {
-    const std::string name = Lower(field.name_string());
-    if (IsHopByHop(name) || name == "content-encoding" || name == "content-length") continue;
+    const std::string_view name(field.name_string().data(), field.name_string().size());
+    if (IsHopByHop(name) || IEquals(name, "content-encoding") || IEquals(name, "content-length")) {
+      continue;
+    }
     out.insert(field.name_string(), field.value());
   }
 }

@@ -30,7 +30,7 @@ void BuildUpstreamHeaders(const boost::beast::http::fields& client,
 void CopyResponseHeaders(const boost::beast::http::fields& upstream,
                          boost::beast::http::fields& out);
 
-// True for headers that must never cross the proxy (hop-by-hop, RFC 9110 §7.6.1).
-bool IsHopByHop(std::string_view lower_name);
+// True for headers that must never cross the proxy (hop-by-hop, RFC 9110 §7.6.1). Any case.
+bool IsHopByHop(std::string_view name);
 
 }  // namespace maxpool::proxy
