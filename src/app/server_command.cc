@@ -1,9 +1,9 @@
 #include "app/server_command.h"
 
 #include <csignal>
-#include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "app/batched_line_writer.h"
 #include "app/pool_from_config.h"
 #include "app/request_log.h"
 #include "boost/asio/io_context.hpp"
@@ -32,10 +32,9 @@ int RunServer(const ServerArgs& args, std::ostream& out, std::ostream& err) {
         << "; add one with `maxpool login` (subscription) or `maxpool login --api` (API key)\n";
     return 1;
   }
-  std::mutex log_mu;
+  BatchedLineWriter activity(err, std::chrono::milliseconds(100));
   auto observer = [&](const proxy::RequestLogLine& line) {
-    std::lock_guard<std::mutex> lock(log_mu);
-    err << FormatRequestLine(line) << std::endl;
+    activity.Append(FormatRequestLine(line));
   };
   absl::StatusOr<std::unique_ptr<proxy::ProxyServer>> server =
       proxy::ProxyServer::Start(*pool, ProxyOptionsOf(config), observer);

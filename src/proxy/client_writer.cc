@@ -34,10 +34,10 @@ auto Uncancellable() {
 }
 }  // namespace
 
-asio::awaitable<bool> ClientWriter::Begin(unsigned status, const http::fields& headers) {
+asio::awaitable<bool> ClientWriter::Begin(unsigned status, http::fields headers) {
   if (dead_) co_return false;
-  http::response<http::empty_body> res{static_cast<http::status>(status), version_};
-  for (const auto& field : headers) res.insert(field.name_string(), field.value());
+  http::response<http::empty_body> res{static_cast<http::status>(status), version_,
+                                       http::empty_body::value_type{}, std::move(headers)};
   res.set("x-maxpool-worker", WorkerPid());
   res.keep_alive(keep_alive_);
   res.chunked(true);
@@ -56,7 +56,7 @@ asio::awaitable<bool> ClientWriter::BeginEventStream() {
   headers.set(http::field::cache_control, "no-cache");
   headers.set("x-accel-buffering", "no");
   event_stream_ = true;
-  co_return co_await Begin(200, headers);
+  co_return co_await Begin(200, std::move(headers));
 }
 
 asio::awaitable<bool> ClientWriter::Chunk(std::string_view data) {
@@ -79,14 +79,13 @@ asio::awaitable<bool> ClientWriter::Finish() {
   co_return !dead_;
 }
 
-asio::awaitable<bool> ClientWriter::Respond(unsigned status, const http::fields& headers,
+asio::awaitable<bool> ClientWriter::Respond(unsigned status, http::fields headers,
                                             std::string body) {
   if (dead_) co_return false;
-  http::response<http::string_body> res{static_cast<http::status>(status), version_};
-  for (const auto& field : headers) res.insert(field.name_string(), field.value());
+  http::response<http::string_body> res{static_cast<http::status>(status), version_,
+                                        std::move(body), std::move(headers)};
   res.set("x-maxpool-worker", WorkerPid());
   res.keep_alive(keep_alive_);
-  res.body() = std::move(body);
   res.prepare_payload();
   stream_.expires_after(write_timeout_);
   auto [ec, n] = co_await http::async_write(stream_, res, Uncancellable());

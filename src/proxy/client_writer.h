@@ -26,13 +26,13 @@ class ClientWriter {
         keep_alive_(keep_alive) {}
 
   // Starts a chunked response. REQUIRES: !started().
-  boost::asio::awaitable<bool> Begin(unsigned status, const boost::beast::http::fields& headers);
+  boost::asio::awaitable<bool> Begin(unsigned status, boost::beast::http::fields headers);
   // Starts `200 text/event-stream` for heartbeats and in-band errors (spec §5.4).
   boost::asio::awaitable<bool> BeginEventStream();
   boost::asio::awaitable<bool> Chunk(std::string_view data);
   boost::asio::awaitable<bool> Finish();
   // A complete response with a body and content-length. REQUIRES: !started().
-  boost::asio::awaitable<bool> Respond(unsigned status, const boost::beast::http::fields& headers,
+  boost::asio::awaitable<bool> Respond(unsigned status, boost::beast::http::fields headers,
                                        std::string body);
 
   bool started() const { return started_; }

@@ -178,7 +178,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::Attempt(const pool::Grant& gr
   const std::string& base =
       grant.credential.upstream.empty() ? env_.options.default_upstream : grant.credential.upstream;
   AttemptResult result;
-  absl::StatusOr<Origin> origin = ParseOrigin(base);
+  absl::StatusOr<const Origin*> origin = env_.upstreams.OriginFor(base);
   if (!origin.ok()) {
     result.verdict.failure = core::FailureClass::kUpstream5xx;
     result.context.transport_error = std::string(origin.status().message());
@@ -186,7 +186,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::Attempt(const pool::Grant& gr
   }
   for (int tries = 0; tries < 2; ++tries) {
     absl::StatusOr<std::unique_ptr<UpstreamConnection>> conn =
-        co_await env_.upstreams.Acquire(*origin);
+        co_await env_.upstreams.Acquire(**origin);
     if (!conn.ok()) {
       result.context.transport_error = std::string(conn.status().message());
       result.verdict.failure = core::ClassifyTransportError(result.context.transport_error);
@@ -245,6 +245,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
   // Response headers, racing the client leaving and (for streams) the heartbeat grace (§5.4).
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(boost::none);
+  parser.eager(true);  // one read relays every event already buffered, not one chunk per read
   auto read_header = [&]() -> asio::awaitable<boost::system::error_code> {
     auto [ec, n] = co_await http::async_read_header(stream, conn.buffer(), parser, kTuple);
     co_return ec;
@@ -291,21 +292,31 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
   FieldsSource response_headers(response.base());
   env_.pool.Observe(grant.lease, static_cast<int>(status), response_headers);
 
-  // Uninitialised on purpose: zeroing 16 KiB per attempt was the largest single cost of a small
-  // request (callgrind of bench/overhead).
-  const size_t buffer_size = opt.relay_buffer_bytes;
-  std::unique_ptr<char[]> buffer_storage(new char[buffer_size]);
-  const std::span<char> buffer(buffer_storage.get(), buffer_size);
-  // Reads the next piece of the body into `buffer`; returns bytes read and the error, if any.
-  auto read_some = [&](std::chrono::milliseconds timeout)
+  // Relay buffers are recycled per worker and uninitialised on purpose: allocating or zeroing
+  // 16 KiB per attempt was the largest single cost of a small request (perf of bench/overhead).
+  std::optional<RelayBuffers::Handle> relay;
+  std::span<char> buffer;
+  auto ensure_buffer = [&] {
+    if (!relay) {
+      relay.emplace(env_.buffers.Take());
+      buffer = relay->span();
+    }
+  };
+  // Reads the next piece of the body into `into`; returns bytes read and the error, if any.
+  auto read_into = [&](std::span<char> into, std::chrono::milliseconds timeout)
       -> asio::awaitable<std::pair<size_t, boost::system::error_code>> {
-    response.body().data = buffer.data();
-    response.body().size = buffer.size();
+    response.body().data = into.data();
+    response.body().size = into.size();
     conn.tcp().expires_after(timeout);
     auto [ec, n] = co_await http::async_read_some(stream, conn.buffer(), parser, kTuple);
     conn.tcp().expires_never();
     if (ec == http::error::need_buffer) ec = {};
-    co_return std::pair{buffer.size() - response.body().size, ec};
+    co_return std::pair{into.size() - response.body().size, ec};
+  };
+  // Reads the next piece of the body into the relay buffer.
+  auto read_some = [&](std::chrono::milliseconds timeout) {
+    ensure_buffer();
+    return read_into(buffer, timeout);
   };
 
   core::UpstreamContext context{
@@ -367,16 +378,14 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
       parser.content_length().value_or(0) <= opt.max_error_body_bytes * 16) {
     // A small JSON answer of known length (a Message is a few KiB): read it, then send header
     // and body in one write, with its length. Streams and large bodies are relayed as they come.
-    std::string body;
-    body.reserve(static_cast<size_t>(parser.content_length().value_or(0)));
+    std::string body(static_cast<size_t>(parser.content_length().value_or(0)), '\0');
+    size_t filled = 0;
     boost::system::error_code body_ec;
-    while (!parser.is_done()) {
-      auto [n, ec] = co_await read_some(opt.body_timeout);
-      body.append(buffer.data(), n);
-      if (ec) {
-        body_ec = ec;
-        break;
-      }
+    while (!parser.is_done() && !body_ec) {
+      auto [n, ec] = co_await read_into(std::span<char>(body.data() + filled, body.size() - filled),
+                                        opt.body_timeout);
+      filled += n;
+      body_ec = ec;
     }
     if (body_ec) {
       // Nothing reached the client yet: an ordinary network failure, eligible for failover.
@@ -386,7 +395,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     CopyResponseHeaders(response.base(), out);
     out.set("x-maxpool-account", grant.lease.account_name);
     writer_.CountBodyBytes(body.size());
-    const bool delivered = co_await writer_.Respond(status, out, std::move(body));
+    const bool delivered = co_await writer_.Respond(status, std::move(out), std::move(body));
     if (!parser.keep_alive()) close_upstream();
     env_.pool.Release(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
     summary_.status = status;
@@ -398,7 +407,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     http::fields out;
     CopyResponseHeaders(response.base(), out);
     out.set("x-maxpool-account", grant.lease.account_name);
-    if (!co_await writer_.Begin(status, out)) {
+    if (!co_await writer_.Begin(status, std::move(out))) {
       close_upstream();
       result.kind = AttemptResult::Kind::kClientGone;
       co_return result;
@@ -646,7 +655,7 @@ asio::awaitable<void> Exchange::SendError(unsigned status, std::string_view type
   http::fields headers;
   headers.set(http::field::content_type, "application/json");
   if (retry_after) headers.set(http::field::retry_after, std::to_string(*retry_after));
-  co_await writer_.Respond(status, headers, ErrorJson(type, message));
+  co_await writer_.Respond(status, std::move(headers), ErrorJson(type, message));
 }
 
 asio::awaitable<void> Exchange::RelayOAuthToken() {
@@ -696,7 +705,7 @@ asio::awaitable<void> Exchange::RelayOAuthToken() {
   http::fields out;
   CopyResponseHeaders(res.base(), out);
   summary_.status = res.result_int();
-  co_await writer_.Respond(res.result_int(), out, std::move(res.body()));
+  co_await writer_.Respond(res.result_int(), std::move(out), std::move(res.body()));
 }
 
 }  // namespace maxpool::proxy

@@ -19,16 +19,18 @@
 #include "pool/pool.h"
 #include "proxy/client_writer.h"
 #include "proxy/proxy_options.h"
+#include "proxy/relay_buffers.h"
 #include "proxy/upstream_pool.h"
 
 namespace maxpool::proxy {
 
 // Everything an exchange needs from its worker: shared (pool, options) and per-thread
-// (upstream connections).
+// (upstream connections, relay buffers).
 struct ExchangeEnv {
   pool::Pool& pool;
   const ProxyOptions& options;
   UpstreamPool& upstreams;
+  RelayBuffers& buffers;
 };
 
 // How the request ended, for the access log and metrics.

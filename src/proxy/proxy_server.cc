@@ -56,8 +56,12 @@ std::string BodyLimitMessage(size_t limit) {
 
 struct ProxyServer::Worker {
   Worker(asio::ssl::context& tls, const ProxyOptions& options)
-      : work(ioc.get_executor()),
+      : buffers(options.relay_buffer_bytes, /*max_cached=*/64),
+        work(ioc.get_executor()),
         upstreams(ioc, tls, UpstreamPoolOptions{options.connect_timeout}) {}
+  // Declared first so that it outlives the io_context: destroying the io_context destroys
+  // suspended exchanges, which hand their buffers back.
+  RelayBuffers buffers;
   asio::io_context ioc{1};
   asio::executor_work_guard<asio::io_context::executor_type> work;
   UpstreamPool upstreams;
@@ -166,8 +170,8 @@ asio::awaitable<void> ProxyServer::Session(ProxyServer* self, Worker* worker_ptr
       }
     }
     const auto started = std::chrono::steady_clock::now();
-    Exchange exchange(ExchangeEnv{self->pool_, o, worker.upstreams}, stream, request,
-                      request.keep_alive());
+    Exchange exchange(ExchangeEnv{self->pool_, o, worker.upstreams, worker.buffers}, stream,
+                      request, request.keep_alive());
     const ExchangeSummary summary = co_await exchange.Run();
     if (self->observer_) {
       RequestLogLine line;

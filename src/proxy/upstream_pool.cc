@@ -69,6 +69,8 @@ absl::StatusOr<Origin> ParseOrigin(std::string_view base_url) {
 UpstreamConnection::UpstreamConnection(asio::io_context& ioc, asio::ssl::context* tls,
                                        Origin origin)
     : origin_(std::move(origin)) {
+  // Room for a response head and a small body in one read (the default first read is 512 bytes).
+  buffer_.reserve(8192);
   if (tls != nullptr) {
     ssl_ = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ioc, *tls);
   } else {
@@ -130,6 +132,13 @@ asio::awaitable<absl::StatusOr<std::unique_ptr<UpstreamConnection>>> UpstreamPoo
   }
   conn->tcp().expires_never();
   co_return conn;
+}
+
+absl::StatusOr<const Origin*> UpstreamPool::OriginFor(const std::string& base_url) {
+  if (auto it = origins_.find(base_url); it != origins_.end()) return &it->second;
+  absl::StatusOr<Origin> origin = ParseOrigin(base_url);
+  if (!origin.ok()) return origin.status();
+  return &origins_.emplace(base_url, *std::move(origin)).first->second;
 }
 
 void UpstreamPool::Return(std::unique_ptr<UpstreamConnection> connection) {

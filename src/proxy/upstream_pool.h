@@ -15,6 +15,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "boost/asio/awaitable.hpp"
 #include "boost/asio/io_context.hpp"
@@ -78,6 +79,10 @@ class UpstreamPool {
   boost::asio::awaitable<absl::StatusOr<std::unique_ptr<UpstreamConnection>>> Acquire(
       const Origin& origin);
 
+  // ParseOrigin(base_url), remembered per base URL: the hot path parses each URL once. The
+  // pointer stays valid for the pool's life.
+  absl::StatusOr<const Origin*> OriginFor(const std::string& base_url);
+
   // Hands back a connection whose last response was read completely with keep-alive.
   void Return(std::unique_ptr<UpstreamConnection> connection);
 
@@ -88,6 +93,7 @@ class UpstreamPool {
   boost::asio::ssl::context& tls_;
   UpstreamPoolOptions options_;
   absl::flat_hash_map<std::string, std::deque<std::unique_ptr<UpstreamConnection>>> idle_;
+  absl::node_hash_map<std::string, Origin> origins_;  // stable addresses
 };
 
 // A TLS client context that verifies peers against the system store and, if given, one more
