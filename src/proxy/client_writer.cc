@@ -2,22 +2,22 @@
 
 #include <unistd.h>
 
+#include <array>
+#include <charconv>
 #include <string>
 
 #include "boost/asio/as_tuple.hpp"
 #include "boost/asio/bind_cancellation_slot.hpp"
-#include "boost/asio/buffer.hpp"
 #include "boost/asio/use_awaitable.hpp"
 #include "boost/asio/write.hpp"
-#include "boost/beast/http/chunk_encode.hpp"
-#include "boost/beast/http/empty_body.hpp"
-#include "boost/beast/http/string_body.hpp"
-#include "boost/beast/http/write.hpp"
-#include "proxy/error_body.h"
+#include "boost/beast/core/buffers_suffix.hpp"
+#include "boost/beast/http/message.hpp"
+#include "boost/beast/http/rfc7230.hpp"
 
 namespace maxpool::proxy {
 namespace asio = boost::asio;
-namespace http = boost::beast::http;
+namespace beast = boost::beast;
+namespace http = beast::http;
 
 namespace {
 // Every response names the process that served it (spec §4.8 `x-maxpool-worker`).
@@ -32,22 +32,75 @@ auto Uncancellable() {
   return asio::bind_cancellation_slot(asio::cancellation_slot(),
                                       asio::as_tuple(asio::use_awaitable));
 }
+
+constexpr std::string_view kCrlf = "\r\n";
+constexpr std::string_view kLastChunk = "0\r\n\r\n";
+
+asio::const_buffer Buffer(std::string_view s) { return asio::const_buffer(s.data(), s.size()); }
 }  // namespace
 
-asio::awaitable<bool> ClientWriter::Begin(unsigned status, http::fields headers) {
+std::string ClientWriter::Head(unsigned status, http::fields& headers, bool chunked,
+                               size_t content_length) const {
+  headers.set("x-maxpool-worker", WorkerPid());
+  headers.erase(http::field::transfer_encoding);
+  headers.erase(http::field::content_length);
+  headers.erase(http::field::connection);
+  if (version_ >= 11) {
+    if (!keep_alive_) headers.set(http::field::connection, "close");
+  } else if (keep_alive_) {
+    headers.set(http::field::connection, "keep-alive");
+  }
+  if (chunked) {
+    headers.set(http::field::transfer_encoding, "chunked");
+  } else {
+    headers.set(http::field::content_length, std::to_string(content_length));
+  }
+  const std::string_view reason = http::obsolete_reason(static_cast<http::status>(status));
+  std::string head;
+  head.reserve(1024);
+  head.append(version_ >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ");
+  head.append(std::to_string(status));
+  head.push_back(' ');
+  head.append(reason.data(), reason.size());
+  head.append(kCrlf);
+  for (const auto& field : headers) {
+    head.append(field.name_string().data(), field.name_string().size());
+    head.append(": ");
+    head.append(field.value().data(), field.value().size());
+    head.append(kCrlf);
+  }
+  head.append(kCrlf);
+  return head;
+}
+
+asio::awaitable<bool> ClientWriter::WriteAll(std::span<const asio::const_buffer> buffers) {
   if (dead_) co_return false;
-  http::response<http::empty_body> res{static_cast<http::status>(status), version_,
-                                       http::empty_body::value_type{}, std::move(headers)};
-  res.set("x-maxpool-worker", WorkerPid());
-  res.keep_alive(keep_alive_);
-  res.chunked(true);
-  http::response_serializer<http::empty_body> serializer{res};
+  const size_t total = asio::buffer_size(buffers);
+  auto& socket = stream_.socket();
+  boost::system::error_code ec;
+  if (!socket.non_blocking()) socket.non_blocking(true, ec);
+  size_t written = ec ? 0 : socket.write_some(buffers, ec);
+  if (!ec && written == total) co_return true;
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+    dead_ = true;
+    co_return false;
+  }
+  // The socket's buffer is full: the rest goes asynchronously, bounded by the timeout.
+  beast::buffers_suffix<std::span<const asio::const_buffer>> rest(buffers);
+  rest.consume(written);
   stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await http::async_write_header(stream_, serializer, Uncancellable());
+  auto [wec, n] = co_await asio::async_write(stream_, rest, Uncancellable());
   stream_.expires_never();
-  started_ = true;
-  if (ec) dead_ = true;
+  if (wec) dead_ = true;
   co_return !dead_;
+}
+
+asio::awaitable<bool> ClientWriter::Begin(unsigned status, http::fields headers, bool flush) {
+  if (dead_) co_return false;
+  pending_head_ = Head(status, headers, /*chunked=*/true, 0);
+  started_ = true;
+  if (!flush) co_return true;
+  co_return co_await Flush();
 }
 
 asio::awaitable<bool> ClientWriter::BeginEventStream() {
@@ -59,41 +112,54 @@ asio::awaitable<bool> ClientWriter::BeginEventStream() {
   co_return co_await Begin(200, std::move(headers));
 }
 
-asio::awaitable<bool> ClientWriter::Chunk(std::string_view data) {
-  if (dead_ || data.empty()) co_return !dead_;
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] =
-      co_await asio::async_write(stream_, http::make_chunk(asio::buffer(data)), Uncancellable());
-  stream_.expires_never();
-  if (ec) dead_ = true;
-  co_return !dead_;
+asio::awaitable<bool> ClientWriter::Flush() {
+  if (dead_) co_return false;
+  if (pending_head_.empty()) co_return true;
+  const std::string head = std::move(pending_head_);
+  pending_head_.clear();
+  const asio::const_buffer buffers[] = {Buffer(head)};
+  co_return co_await WriteAll(buffers);
+}
+
+asio::awaitable<bool> ClientWriter::Chunk(std::string_view data, bool last) {
+  if (dead_) co_return false;
+  if (finished_) co_return true;
+  std::array<char, 20> size_line{};
+  const auto [end, ec] = std::to_chars(size_line.data(), size_line.data() + 16, data.size(), 16);
+  char* p = end;
+  *p++ = '\r';
+  *p++ = '\n';
+  const std::string head = std::move(pending_head_);
+  pending_head_.clear();
+  std::array<asio::const_buffer, 5> buffers;
+  size_t count = 0;
+  if (!head.empty()) buffers[count++] = Buffer(head);
+  if (!data.empty()) {
+    buffers[count++] =
+        asio::const_buffer(size_line.data(), static_cast<size_t>(p - size_line.data()));
+    buffers[count++] = Buffer(data);
+    buffers[count++] = Buffer(kCrlf);
+  }
+  if (last) buffers[count++] = Buffer(kLastChunk);
+  if (last) finished_ = true;
+  if (count == 0) co_return true;
+  co_return co_await WriteAll(std::span<const asio::const_buffer>(buffers.data(), count));
 }
 
 asio::awaitable<bool> ClientWriter::Finish() {
-  if (dead_ || finished_) co_return !dead_;
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), Uncancellable());
-  stream_.expires_never();
-  finished_ = true;
-  if (ec) dead_ = true;
-  co_return !dead_;
+  if (dead_) co_return false;
+  if (finished_) co_return true;
+  co_return co_await Chunk({}, /*last=*/true);
 }
 
 asio::awaitable<bool> ClientWriter::Respond(unsigned status, http::fields headers,
                                             std::string body) {
   if (dead_) co_return false;
-  http::response<http::string_body> res{static_cast<http::status>(status), version_,
-                                        std::move(body), std::move(headers)};
-  res.set("x-maxpool-worker", WorkerPid());
-  res.keep_alive(keep_alive_);
-  res.prepare_payload();
-  stream_.expires_after(write_timeout_);
-  auto [ec, n] = co_await http::async_write(stream_, res, Uncancellable());
-  stream_.expires_never();
+  const std::string head = Head(status, headers, /*chunked=*/false, body.size());
   started_ = true;
   finished_ = true;
-  if (ec) dead_ = true;
-  co_return !dead_;
+  const asio::const_buffer buffers[] = {Buffer(head), Buffer(body)};
+  co_return co_await WriteAll(buffers);
 }
 
 }  // namespace maxpool::proxy

@@ -4,12 +4,19 @@
 // headers, then chunks, then the last chunk; or a complete small response. Every write is bounded
 // by the client write timeout, so a half-open client cannot pin a stream (spec §14 item 41).
 // A failed write marks the writer dead; later writes return false at once (§14 item 46).
+//
+// Few syscalls per response: a write is first tried at once on the non-blocking socket, and only
+// what the socket does not take is written asynchronously under the timeout. The head of a
+// chunked response may be held back (Begin(..., flush=false)) and leaves with the first chunk;
+// a chunk may carry the last-chunk marker with it (Chunk(data, /*last=*/true)).
 
 #include <chrono>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "boost/asio/awaitable.hpp"
+#include "boost/asio/buffer.hpp"
 #include "boost/beast/core/tcp_stream.hpp"
 #include "boost/beast/http/fields.hpp"
 #include "boost/beast/http/status.hpp"
@@ -25,11 +32,16 @@ class ClientWriter {
         version_(version),
         keep_alive_(keep_alive) {}
 
-  // Starts a chunked response. REQUIRES: !started().
-  boost::asio::awaitable<bool> Begin(unsigned status, boost::beast::http::fields headers);
+  // Starts a chunked response. With `flush` false the head waits for the first Chunk() or
+  // Flush() and leaves in the same write. REQUIRES: !started().
+  boost::asio::awaitable<bool> Begin(unsigned status, boost::beast::http::fields headers,
+                                     bool flush = true);
   // Starts `200 text/event-stream` for heartbeats and in-band errors (spec §5.4).
   boost::asio::awaitable<bool> BeginEventStream();
-  boost::asio::awaitable<bool> Chunk(std::string_view data);
+  // Sends a held-back head now, if any.
+  boost::asio::awaitable<bool> Flush();
+  // One chunk (with the held-back head, if any); `last` also ends the response.
+  boost::asio::awaitable<bool> Chunk(std::string_view data, bool last = false);
   boost::asio::awaitable<bool> Finish();
   // A complete response with a body and content-length. REQUIRES: !started().
   boost::asio::awaitable<bool> Respond(unsigned status, boost::beast::http::fields headers,
@@ -45,6 +57,12 @@ class ClientWriter {
   void CountBodyBytes(size_t n) { body_bytes_ += n; }
 
  private:
+  // Writes every byte of `buffers` (at most a handful), trying the socket at once first.
+  boost::asio::awaitable<bool> WriteAll(std::span<const boost::asio::const_buffer> buffers);
+  // The status line and header block of a response, with its framing fields set.
+  std::string Head(unsigned status, boost::beast::http::fields& headers, bool chunked,
+                   size_t content_length) const;
+
   boost::beast::tcp_stream& stream_;
   std::chrono::milliseconds write_timeout_;
   unsigned version_;
@@ -54,6 +72,7 @@ class ClientWriter {
   bool finished_ = false;
   bool dead_ = false;
   uint64_t body_bytes_ = 0;
+  std::string pending_head_;  // a chunked head not yet written
 };
 
 }  // namespace maxpool::proxy

@@ -245,7 +245,6 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
   // Response headers, racing the client leaving and (for streams) the heartbeat grace (§5.4).
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(boost::none);
-  parser.eager(true);  // one read relays every event already buffered, not one chunk per read
   auto read_header = [&]() -> asio::awaitable<boost::system::error_code> {
     auto [ec, n] = co_await http::async_read_header(stream, conn.buffer(), parser, kTuple);
     co_return ec;
@@ -311,6 +310,20 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     auto [ec, n] = co_await http::async_read_some(stream, conn.buffer(), parser, kTuple);
     conn.tcp().expires_never();
     if (ec == http::error::need_buffer) ec = {};
+    // One read parses one chunk; every further chunk already received goes out in the same
+    // client write. (Not the parser's eager mode: it would wait on the socket for the next
+    // chunk's header before returning what it has, delaying each event until the next.)
+    while (!ec && !parser.is_done() && conn.buffer().size() > 0 && response.body().size > 0) {
+      boost::system::error_code put_ec;
+      const size_t used = parser.put(conn.buffer().data(), put_ec);
+      conn.buffer().consume(used);
+      if (put_ec == http::error::need_more || put_ec == http::error::need_buffer) break;
+      if (put_ec) {
+        ec = put_ec;
+        break;
+      }
+      if (used == 0) break;
+    }
     co_return std::pair{into.size() - response.body().size, ec};
   };
   // Reads the next piece of the body into the relay buffer.
@@ -407,7 +420,10 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     http::fields out;
     CopyResponseHeaders(response.base(), out);
     out.set("x-maxpool-account", grant.lease.account_name);
-    if (!co_await writer_.Begin(status, std::move(out))) {
+    // The head leaves with the first body bytes when they came with it (one write, not two);
+    // otherwise at once, so the client sees the status while the model thinks.
+    const bool body_waiting = conn.buffer().size() > 0;
+    if (!co_await writer_.Begin(status, std::move(out), /*flush=*/!body_waiting)) {
       close_upstream();
       result.kind = AttemptResult::Kind::kClientGone;
       co_return result;
@@ -428,7 +444,8 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
         json_body.append(piece);
       }
       writer_.CountBodyBytes(n);
-      if (!co_await writer_.Chunk(piece)) {
+      // The last piece carries the end of the response in the same write.
+      if (!co_await writer_.Chunk(piece, /*last=*/parser.is_done() && !ec)) {
         close_upstream();
         result.kind = AttemptResult::Kind::kClientGone;
         co_return result;
