@@ -16,27 +16,7 @@ namespace {
 
 namespace http = boost::beast::http;
 
-constexpr std::string_view kOAuthBeta = "oauth-2025-04-20";
-
 std::string_view View(boost::beast::string_view s) { return std::string_view(s.data(), s.size()); }
-
-bool HasBeta(const HttpRequest& request, std::string_view flag) {
-  auto range = request.equal_range("anthropic-beta");
-  for (auto it = range.first; it != range.second; ++it) {
-    for (absl::string_view part : absl::StrSplit(core::AbslView(View(it->value())), ',')) {
-      if (absl::StripAsciiWhitespace(part) == core::AbslView(flag)) return true;
-    }
-  }
-  return false;
-}
-
-std::string BearerToken(const HttpRequest& request) {
-  auto it = request.find(http::field::authorization);
-  if (it == request.end()) return {};
-  const absl::string_view value = absl::StripAsciiWhitespace(core::AbslView(View(it->value())));
-  if (value.size() < 7 || !absl::EqualsIgnoreCase(value.substr(0, 7), "bearer ")) return {};
-  return std::string(absl::StripAsciiWhitespace(value.substr(7)));
-}
 
 std::string FixedJson() {
   MessageRequest request;
@@ -64,7 +44,11 @@ std::string FixedSse() {
 }  // namespace
 
 ApiHandler::ApiHandler(const FakeOptions& options, FakeState& state)
-    : options_(options), state_(state), fixed_json_(FixedJson()), fixed_sse_(FixedSse()) {}
+    : options_(options),
+      state_(state),
+      oauth_(options_, state),
+      fixed_json_(FixedJson()),
+      fixed_sse_(FixedSse()) {}
 
 Plan ApiHandler::ErrorPlan(int status, std::string_view message) {
   return ErrorPlanFor(status, message, NewRequestId());
@@ -104,13 +88,11 @@ Plan ApiHandler::Handle(const HttpRequest& request) const {
     return plan;
   };
 
-  if (path == "/v1/oauth/token") {
-    // Stub until the OAuth fake lands: an OAuth-style 400 echoing what was sent.
-    Plan plan = NewPlan(400, request_id);
-    plan.body = Cat(R"({"error":"invalid_request","error_description":)",
-                    JsonString("the fake upstream does not implement OAuth yet"), R"(,"echo":)",
-                    JsonString(request.body()), "}");
-    return finish(std::move(plan));
+  if (OAuthApi::Matches(path)) {
+    std::string credential;
+    std::string behaviour;
+    Plan plan = oauth_.Handle(request, path, request_id, credential, behaviour);
+    return finish(std::move(plan), std::move(credential), std::move(behaviour));
   }
   const bool messages = path == "/v1/messages" || path == "/v1/messages/count_tokens";
   const bool models = path == "/v1/models" || absl::StartsWith(core::AbslView(path), "/v1/models/");
@@ -134,6 +116,7 @@ Plan ApiHandler::Handle(const HttpRequest& request) const {
   // optional may be read uninitialized, and warnings are errors.
   AccountType type = AccountType::kApiKey;
   bool known = false;
+  TokenStatus token_status = TokenStatus::kValid;
   if (!api_key.empty()) {
     if (std::optional<AccountType> found = state_.Lookup(api_key);
         found && *found == AccountType::kApiKey) {
@@ -143,10 +126,12 @@ Plan ApiHandler::Handle(const HttpRequest& request) const {
     }
   }
   if (!known && !bearer.empty()) {
-    if (std::optional<AccountType> found = state_.Lookup(bearer)) {
-      type = *found;
+    FakeState::BearerResolution found = state_.ResolveBearer(bearer);
+    if (found.status != TokenStatus::kUnknown) {
+      type = found.type;
       known = true;
-      credential = bearer;
+      credential = std::move(found.credential);
+      token_status = found.status;
     }
   }
   if (!known && options_.accept_unknown_credentials && (!api_key.empty() || !bearer.empty())) {
@@ -169,6 +154,12 @@ Plan ApiHandler::Handle(const HttpRequest& request) const {
   if (type == AccountType::kOAuth && !HasBeta(request, kOAuthBeta)) {
     return finish(ErrorPlanFor(401, "OAuth authentication is currently not supported.", request_id),
                   credential);
+  }
+  if (token_status == TokenStatus::kExpired) {
+    return finish(ErrorPlanFor(401, kOAuthExpiredMessage, request_id), credential);
+  }
+  if (token_status == TokenStatus::kRevoked) {
+    return finish(ErrorPlanFor(403, kOAuthRevokedMessage, request_id), credential);
   }
   if (options_.require_anthropic_version && request.find("anthropic-version") == request.end()) {
     return finish(ErrorPlanFor(400, "anthropic-version: header is required", request_id),

@@ -7,6 +7,7 @@
 #include "boost/json/parse.hpp"
 #include "boost/json/serialize.hpp"
 #include "core/absl_view.h"
+#include "fake/oauth_control.h"
 #include "fake/wire_errors.h"
 
 namespace maxpool::fake {
@@ -14,24 +15,9 @@ namespace {
 
 namespace http = boost::beast::http;
 
-Plan JsonPlan(int status, const boost::json::object& body) {
-  Plan plan;
-  plan.status = status;
-  plan.headers.emplace_back("request-id", NewRequestId());
-  plan.body = boost::json::serialize(body);
-  return plan;
-}
-
-Plan ErrorPlan(int status, std::string_view message) {
-  boost::json::object body;
-  body["error"] = boost::json::string_view(message.data(), message.size());
-  return JsonPlan(status, body);
-}
-
-Plan FromStatus(const absl::Status& status) {
-  if (status.ok()) return JsonPlan(200, {{"ok", true}});
-  return ErrorPlan(absl::IsNotFound(status) ? 404 : 400, core::StdView(status.message()));
-}
+Plan JsonPlan(int status, const boost::json::object& body) { return ControlJson(status, body); }
+Plan ErrorPlan(int status, std::string_view message) { return ControlError(status, message); }
+Plan FromStatus(const absl::Status& status) { return ControlStatus(status); }
 
 // Reads {"credential": "..."} out of a parsed control body.
 std::string CredentialOf(const boost::json::object& body) {
@@ -41,6 +27,25 @@ std::string CredentialOf(const boost::json::object& body) {
 }
 
 }  // namespace
+
+Plan ControlJson(int status, const boost::json::object& body) {
+  Plan plan;
+  plan.status = status;
+  plan.headers.emplace_back("request-id", NewRequestId());
+  plan.body = boost::json::serialize(body);
+  return plan;
+}
+
+Plan ControlError(int status, std::string_view message) {
+  boost::json::object body;
+  body["error"] = boost::json::string_view(message.data(), message.size());
+  return ControlJson(status, body);
+}
+
+Plan ControlStatus(const absl::Status& status) {
+  if (status.ok()) return ControlJson(200, {{"ok", true}});
+  return ControlError(absl::IsNotFound(status) ? 404 : 400, core::StdView(status.message()));
+}
 
 bool ControlApi::Matches(std::string_view target) {
   return target.substr(0, 7) == "/_fake/" || target == "/_fake";
@@ -79,6 +84,9 @@ Plan ControlApi::Handle(const HttpRequest& request) const {
   };
 
   if (path == "/_fake/health") return JsonPlan(200, {{"ok", true}});
+  if (path == "/_fake/oauth" || absl::StartsWith(core::AbslView(path), "/_fake/oauth/")) {
+    return HandleOAuthControl(state_, request, path);
+  }
   if (path == "/_fake/accounts") {
     if (method == http::verb::get) return JsonPlan(200, state_.AccountsJson());
     if (method != http::verb::post) return ErrorPlan(405, "use GET or POST");

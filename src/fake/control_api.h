@@ -13,6 +13,18 @@
 //   GET    /_fake/stats     {"stats":{credential:{requests,streams_completed,in_flight,
 //                                                 input_tokens,output_tokens,tokens_served}}}
 //   GET    /_fake/health    {"ok":true}
+// OAuth (oauth_control.h has the field lists):
+//   GET    /_fake/oauth          {"accounts":{credential:{access_token,refresh_token,expires_at,
+//                                  expired,token_calls,refresh_calls,rotations,rejected,…}},
+//                                  "token_calls":N,"presented":[{refresh_token,accepted,
+//                                  credential,fault,at}…],"script":[…],"default":{…}}
+//   POST   /_fake/oauth/accounts {"credential":…, OAuth spec fields (oauth_spec.h)} or an array:
+//                                 changes an existing account's OAuth settings
+//   POST   /_fake/oauth/codes    {"credential","code_challenge","state"?,"redirect_uri"?}
+//                                 -> {"code":…}
+//   POST   /_fake/oauth/script   {"faults":[token fault…], "replace":false} (oauth_faults.h)
+//   POST   /_fake/oauth/default  {"fault":token fault}
+//   POST   /_fake/oauth/expire   {"credential":…}: its access tokens expire now
 // Success is 200 with a JSON object; a bad body is 400, an unknown credential or path 404, a wrong
 // method 405, each with {"error":"…"}. Thread-safe.
 
@@ -38,6 +50,12 @@ class ControlApi {
  private:
   FakeState& state_;
 };
+
+// Control answers: a JSON body; {"error":message}; {"ok":true} or the status's error (404 for
+// NotFound, else 400).
+Plan ControlJson(int status, const boost::json::object& body);
+Plan ControlError(int status, std::string_view message);
+Plan ControlStatus(const absl::Status& status);
 
 boost::json::object RecordedRequestToJson(const RecordedRequest& request);
 boost::json::object StatsToJson(const CredentialStats& stats);

@@ -121,6 +121,17 @@ absl::StatusOr<FakeAccountSpec> ParseAccountSpec(const boost::json::value& json,
       if (auto s = need_count(); !s.ok()) return s;
       if (*number < 1) return FieldError(key, "must be >= 1");
       spec.window = absl::Seconds(*number);
+    } else if (key == "scoped_7d") {
+      if (!value.is_object()) return FieldError(key, "expected {\"Model\":fraction}");
+      for (const auto& [model, fraction] : value.as_object()) {
+        const std::optional<double> f = AsNumber(fraction);
+        if (!f || *f < 0 || model.empty()) {
+          return FieldError(key, "expected {\"Model\":fraction >= 0}");
+        }
+        spec.scoped_7d[std::string(model.data(), model.size())] = *f;
+      }
+    } else if (std::optional<absl::Status> oauth = ParseOAuthSpecField(key, value, spec.oauth)) {
+      if (!oauth->ok()) return *oauth;
     } else if (key == "script") {
       auto script = ParseBehaviours(value);
       if (!script.ok()) return script.status();
@@ -150,7 +161,10 @@ FakeAccount::FakeAccount(FakeAccountSpec spec, absl::Time now) : spec_(std::move
 
 void FakeAccount::Roll(absl::Time now) {
   if (RollForward(*spec_.reset_5h, k5h, now)) spec_.utilization_5h = 0;
-  if (RollForward(*spec_.reset_7d, k7d, now)) spec_.utilization_7d = 0;
+  if (RollForward(*spec_.reset_7d, k7d, now)) {
+    spec_.utilization_7d = 0;
+    for (auto& [model, utilization] : spec_.scoped_7d) utilization = 0;
+  }
   if (RollForward(api_reset_, spec_.window, now)) {
     requests_remaining_ = spec_.requests_limit;
     tokens_remaining_ = spec_.tokens_limit;
@@ -191,6 +205,7 @@ QuotaSnapshot FakeAccount::Snapshot() const {
   s.utilization_7d = spec_.utilization_7d;
   s.reset_5h = *spec_.reset_5h;
   s.reset_7d = *spec_.reset_7d;
+  s.scoped_7d = spec_.scoped_7d;
   s.requests_limit = spec_.requests_limit;
   s.requests_remaining = requests_remaining_;
   s.tokens_limit = spec_.tokens_limit;
@@ -213,6 +228,11 @@ boost::json::object FakeAccount::ToJson() const {
     obj["utilization_7d"] = spec_.utilization_7d;
     obj["reset_5h"] = absl::ToUnixSeconds(*spec_.reset_5h);
     obj["reset_7d"] = absl::ToUnixSeconds(*spec_.reset_7d);
+    if (!spec_.scoped_7d.empty()) {
+      boost::json::object scoped;
+      for (const auto& [model, utilization] : spec_.scoped_7d) scoped[model] = utilization;
+      obj["scoped_7d"] = std::move(scoped);
+    }
   } else {
     obj["requests_limit"] = spec_.requests_limit;
     obj["requests_remaining"] = requests_remaining_;

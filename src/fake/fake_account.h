@@ -8,6 +8,7 @@
 // Not thread-safe: FakeState owns the accounts and serialises access.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@
 #include "boost/json/object.hpp"
 #include "boost/json/value.hpp"
 #include "fake/behaviour.h"
+#include "fake/oauth_spec.h"
 
 namespace maxpool::fake {
 
@@ -33,8 +35,11 @@ std::string_view AccountTypeName(AccountType type);  // "oauth" / "apikey"
 //    "increment_5h":0.01, "increment_7d":0.001,
 //    "requests_limit":1000, "requests_remaining":…, "tokens_limit":100000,
 //    "tokens_remaining":…, "input_tokens_limit":80000, "output_tokens_limit":20000,
-//    "window_s":60,
-//    "script":[behaviour…], "default":behaviour}
+//    "window_s":60, "scoped_7d":{"Fable":0.32} (per-model weekly fractions, reset with the 7d
+//    window; reported only by GET /api/oauth/usage),
+//    "script":[behaviour…], "default":behaviour,
+//    OAuth fields: "refresh_token", "expires_in", "expires_at", "uuid", "email", "display_name",
+//    "organization", "organization_uuid", "tier", "scope", "revoke_old_access" (oauth_spec.h)}
 struct FakeAccountSpec {
   std::string credential;  // the x-api-key value or the Bearer token
   AccountType type = AccountType::kOAuth;
@@ -46,6 +51,10 @@ struct FakeAccountSpec {
   std::optional<absl::Time> reset_7d;  // default: now + 7d
   double increment_5h = 0.01;          // added per served request
   double increment_7d = 0.001;
+  // OAuth: per-model weekly fractions keyed by the model's display name ("Fable"), reset with 7d.
+  std::map<std::string, double> scoped_7d;
+  // OAuth: token endpoint, identity and token lifetimes (oauth_spec.h).
+  OAuthAccountSpec oauth;
   // API key: limits per window (default one minute); remaining defaults to the limit.
   int64_t requests_limit = 1000;
   std::optional<int64_t> requests_remaining;
@@ -69,6 +78,7 @@ struct QuotaSnapshot {
   AccountType type = AccountType::kOAuth;
   double utilization_5h = 0, utilization_7d = 0;
   absl::Time reset_5h, reset_7d;
+  std::map<std::string, double> scoped_7d;
   int64_t requests_limit = 0, requests_remaining = 0;
   int64_t tokens_limit = 0, tokens_remaining = 0;
   int64_t input_tokens_limit = 0, input_tokens_remaining = 0;

@@ -23,6 +23,11 @@ absl::Status FakeState::AddAccount(FakeAccountSpec spec) {
   std::deque<Behaviour> script(spec.script.begin(), spec.script.end());
   Behaviour default_behaviour = spec.default_behaviour;
   absl::MutexLock lock(&mu_);
+  if (spec.type == AccountType::kOAuth) {
+    oauth_.Register(credential, spec.name, spec.oauth, now);
+  } else {
+    oauth_.Forget(credential);
+  }
   accounts_.insert_or_assign(
       credential, Entry{FakeAccount(std::move(spec), now), std::move(script), default_behaviour});
   stats_.try_emplace(credential);
@@ -95,6 +100,98 @@ void FakeState::Finish(std::string_view credential, const Finished& finished) {
     stats.output_tokens += finished.output_tokens;
     if (finished.stream) ++stats.streams_completed;
   }
+}
+
+FakeState::BearerResolution FakeState::ResolveBearer(std::string_view token) const {
+  const absl::Time now = clock_.Now();
+  absl::MutexLock lock(&mu_);
+  BearerResolution out;
+  OAuthRegistry::Resolution r = oauth_.Resolve(token, now);
+  if (r.status != TokenStatus::kUnknown) {
+    out.status = r.status;
+    out.credential = std::move(r.credential);
+    return out;
+  }
+  auto it = accounts_.find(core::AbslView(token));
+  if (it == accounts_.end()) return out;
+  out.status = TokenStatus::kValid;
+  out.credential = std::string(token);
+  out.type = it->second.account.type();
+  return out;
+}
+
+TokenOutcome FakeState::ExchangeToken(const TokenRequest& request) {
+  const absl::Time now = clock_.Now();
+  absl::MutexLock lock(&mu_);
+  return oauth_.Exchange(request, now);
+}
+
+absl::StatusOr<std::string> FakeState::MintAuthCode(std::string_view credential,
+                                                    std::string_view code_challenge,
+                                                    std::string_view state,
+                                                    std::string_view redirect_uri) {
+  const absl::Time now = clock_.Now();
+  absl::MutexLock lock(&mu_);
+  return oauth_.MintCode(credential, code_challenge, state, redirect_uri, now);
+}
+
+absl::Status FakeState::UpdateOAuth(std::string_view credential, const OAuthAccountSpec& update) {
+  const absl::Time now = clock_.Now();
+  absl::MutexLock lock(&mu_);
+  return oauth_.Update(credential, update, now);
+}
+
+absl::Status FakeState::ExpireAccessTokens(std::string_view credential) {
+  const absl::Time now = clock_.Now();
+  absl::MutexLock lock(&mu_);
+  return oauth_.Expire(credential, now);
+}
+
+void FakeState::ScriptTokenFaults(std::vector<TokenFault> faults, ScriptMode mode) {
+  absl::MutexLock lock(&mu_);
+  oauth_.Script(std::move(faults), mode == ScriptMode::kReplace);
+}
+
+void FakeState::SetDefaultTokenFault(TokenFault fault) {
+  absl::MutexLock lock(&mu_);
+  oauth_.SetDefault(std::move(fault));
+}
+
+std::optional<FakeState::OAuthResource> FakeState::ReadOAuthResource(std::string_view credential,
+                                                                     OAuthRegistry::Call call) {
+  const absl::Time now = clock_.Now();
+  absl::MutexLock lock(&mu_);
+  auto it = accounts_.find(core::AbslView(credential));
+  if (it == accounts_.end() || it->second.account.type() != AccountType::kOAuth) {
+    return std::nullopt;
+  }
+  std::optional<OAuthIdentity> identity = oauth_.Identity(credential);
+  if (!identity) return std::nullopt;
+  oauth_.CountCall(credential, call);
+  it->second.account.Roll(now);
+  return OAuthResource{*std::move(identity), it->second.account.Snapshot()};
+}
+
+std::optional<OAuthAccountView> FakeState::OAuthAccount(std::string_view credential) const {
+  const absl::Time now = clock_.Now();
+  absl::MutexLock lock(&mu_);
+  return oauth_.Account(credential, now);
+}
+
+int64_t FakeState::TokenCalls() const {
+  absl::MutexLock lock(&mu_);
+  return oauth_.token_calls();
+}
+
+std::vector<PresentedRefresh> FakeState::PresentedRefreshTokens() const {
+  absl::MutexLock lock(&mu_);
+  return oauth_.Presented();
+}
+
+boost::json::object FakeState::OAuthJson() const {
+  const absl::Time now = clock_.Now();
+  absl::MutexLock lock(&mu_);
+  return oauth_.ToJson(now);
 }
 
 void FakeState::Record(RecordedRequest request) {

@@ -1,8 +1,11 @@
 #pragma once
 
 // The fake upstream's live state: accounts keyed by credential, their behaviour scripts and
-// defaults, the requests it has received, and per-credential counters. Thread-safe: every method
-// takes one short lock; nothing is held across I/O.
+// defaults, the requests it has received, and per-credential counters; and the OAuth server state
+// (oauth_registry.h): the tokens each subscription account has been issued, the token-endpoint
+// fault script, OAuth counters. An account's credential stays its identity: a Bearer token issued
+// by a rotation resolves to it (ResolveBearer) and its requests count under it. Thread-safe: every
+// method takes one short lock; nothing is held across I/O.
 
 #include <cstdint>
 #include <deque>
@@ -21,6 +24,8 @@
 #include "core/clock.h"
 #include "fake/behaviour.h"
 #include "fake/fake_account.h"
+#include "fake/oauth_faults.h"
+#include "fake/oauth_registry.h"
 
 namespace maxpool::fake {
 
@@ -91,6 +96,42 @@ class FakeState {
   };
   void Finish(std::string_view credential, const Finished& finished);
 
+  // --- OAuth (oauth_registry.h) ---------------------------------------------------------------
+  struct BearerResolution {
+    TokenStatus status = TokenStatus::kUnknown;
+    std::string credential;  // the account's identity
+    AccountType type = AccountType::kOAuth;
+  };
+  // The account a Bearer token belongs to: any access token ever issued to an OAuth account
+  // (valid, expired or revoked, per the clock), or an API key sent as a Bearer (kValid).
+  BearerResolution ResolveBearer(std::string_view token) const;
+  // One POST /v1/oauth/token request (the fault script is consumed).
+  TokenOutcome ExchangeToken(const TokenRequest& request);
+  // Errors: NotFound for an unknown OAuth account, InvalidArgument for an empty challenge.
+  [[nodiscard]] absl::StatusOr<std::string> MintAuthCode(std::string_view credential,
+                                                         std::string_view code_challenge,
+                                                         std::string_view state = {},
+                                                         std::string_view redirect_uri = {});
+  // Changes the OAuth fields `update` sets (OAuthRegistry::Update). Error: NotFound.
+  [[nodiscard]] absl::Status UpdateOAuth(std::string_view credential,
+                                         const OAuthAccountSpec& update);
+  // Every access token of the account expires now. Error: NotFound.
+  [[nodiscard]] absl::Status ExpireAccessTokens(std::string_view credential);
+  void ScriptTokenFaults(std::vector<TokenFault> faults, ScriptMode mode = ScriptMode::kAppend);
+  void SetDefaultTokenFault(TokenFault fault);
+  // For GET /api/oauth/profile and /usage: counts the call, and returns the account's identity and
+  // its quota with the windows rolled to now. nullopt for an unknown or non-OAuth credential.
+  struct OAuthResource {
+    OAuthIdentity identity;
+    QuotaSnapshot quota;
+  };
+  std::optional<OAuthResource> ReadOAuthResource(std::string_view credential,
+                                                 OAuthRegistry::Call call);
+  std::optional<OAuthAccountView> OAuthAccount(std::string_view credential) const;
+  int64_t TokenCalls() const;
+  std::vector<PresentedRefresh> PresentedRefreshTokens() const;
+  boost::json::object OAuthJson() const;  // GET /_fake/oauth
+
   void Record(RecordedRequest request);
   std::vector<RecordedRequest> Requests() const;
   size_t ClearRequests();  // returns how many were dropped
@@ -109,6 +150,7 @@ class FakeState {
   absl::flat_hash_map<std::string, Entry> accounts_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, CredentialStats> stats_ ABSL_GUARDED_BY(mu_);
   std::deque<RecordedRequest> requests_ ABSL_GUARDED_BY(mu_);
+  OAuthRegistry oauth_ ABSL_GUARDED_BY(mu_);
 };
 
 // Finishes an admitted request exactly once: explicitly with Complete() when the last bytes of a

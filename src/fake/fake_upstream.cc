@@ -198,12 +198,56 @@ absl::Status FakeUpstream::SetDefault(std::string_view credential, Behaviour beh
 }
 
 absl::Status FakeUpstream::ApplyScenario(std::string_view json) {
-  absl::StatusOr<std::vector<FakeAccountSpec>> specs = ParseScenario(json, impl_->state.Now());
-  if (!specs.ok()) return specs.status();
-  for (FakeAccountSpec& spec : *specs) {
+  absl::StatusOr<Scenario> scenario = ParseScenarioDocument(json, impl_->state.Now());
+  if (!scenario.ok()) return scenario.status();
+  return ApplyScenario(*std::move(scenario));
+}
+
+absl::Status FakeUpstream::ApplyScenario(Scenario scenario) {
+  for (FakeAccountSpec& spec : scenario.accounts) {
     if (absl::Status s = impl_->state.AddAccount(std::move(spec)); !s.ok()) return s;
   }
+  if (!scenario.token_script.empty()) {
+    impl_->state.ScriptTokenFaults(std::move(scenario.token_script));
+  }
+  if (scenario.token_default) impl_->state.SetDefaultTokenFault(*scenario.token_default);
   return absl::OkStatus();
+}
+
+std::string FakeUpstream::token_url() const { return Cat(base_url(), "/v1/oauth/token"); }
+
+absl::StatusOr<std::string> FakeUpstream::MintAuthCode(std::string_view credential,
+                                                       std::string_view code_challenge,
+                                                       std::string_view state,
+                                                       std::string_view redirect_uri) {
+  return impl_->state.MintAuthCode(credential, code_challenge, state, redirect_uri);
+}
+
+absl::Status FakeUpstream::UpdateOAuth(std::string_view credential,
+                                       const OAuthAccountSpec& update) {
+  return impl_->state.UpdateOAuth(credential, update);
+}
+
+absl::Status FakeUpstream::ExpireAccessTokens(std::string_view credential) {
+  return impl_->state.ExpireAccessTokens(credential);
+}
+
+void FakeUpstream::ScriptTokenFaults(std::vector<TokenFault> faults, ScriptMode mode) {
+  impl_->state.ScriptTokenFaults(std::move(faults), mode);
+}
+
+void FakeUpstream::SetDefaultTokenFault(TokenFault fault) {
+  impl_->state.SetDefaultTokenFault(std::move(fault));
+}
+
+std::optional<OAuthAccountView> FakeUpstream::OAuthAccount(std::string_view credential) const {
+  return impl_->state.OAuthAccount(credential);
+}
+
+int64_t FakeUpstream::TokenCalls() const { return impl_->state.TokenCalls(); }
+
+std::vector<PresentedRefresh> FakeUpstream::PresentedRefreshTokens() const {
+  return impl_->state.PresentedRefreshTokens();
 }
 
 std::vector<RecordedRequest> FakeUpstream::Requests() const { return impl_->state.Requests(); }

@@ -41,16 +41,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (cli->scenario_file) {
-    auto specs = maxpool::fake::LoadScenarioFile(*cli->scenario_file, absl::Now());
-    if (!specs.ok()) {
-      std::fprintf(stderr, "%s\n", std::string(specs.status().message()).c_str());
+    auto scenario = maxpool::fake::LoadScenarioDocument(*cli->scenario_file, absl::Now());
+    if (!scenario.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(scenario.status().message()).c_str());
       return 2;
     }
-    for (auto& spec : *specs) {
-      if (auto s = (*server)->AddAccount(std::move(spec)); !s.ok()) {
-        std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
-        return 2;
-      }
+    if (auto s = (*server)->ApplyScenario(*std::move(scenario)); !s.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
+      return 2;
     }
   }
   std::printf("listening on %s\n", (*server)->base_url().c_str());

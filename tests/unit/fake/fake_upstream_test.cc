@@ -326,7 +326,8 @@ TEST(FakeUpstreamTest, UnknownPathsAndMethods) {
   EXPECT_EQ(r->status, 405);
 }
 
-TEST(FakeUpstreamTest, OAuthTokenEndpointIsAStub) {
+// The token endpoint itself is covered by oauth_*_test.cc; its OAuth-style errors echo the body.
+TEST(FakeUpstreamTest, OAuthTokenEndpointErrorsEchoTheRequest) {
   auto fake = FakeWithAccounts();
   auto client = ConnectTo(*fake);
   auto r = client->Request("POST", "/v1/oauth/token", {{"content-type", "application/json"}},
@@ -334,6 +335,7 @@ TEST(FakeUpstreamTest, OAuthTokenEndpointIsAStub) {
   ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->status, 400);
   const boost::json::value body = Json(r->body);
+  EXPECT_EQ(body.at("error").as_string(), "invalid_request");
   EXPECT_EQ(body.at("echo").as_string(), R"({"grant_type":"refresh_token"})");
 }
 
