@@ -1,0 +1,309 @@
+#include "credentials/token_refresher.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "boost/asio/as_tuple.hpp"
+#include "boost/asio/co_spawn.hpp"
+#include "boost/asio/detached.hpp"
+#include "boost/asio/post.hpp"
+#include "boost/asio/steady_timer.hpp"
+#include "boost/asio/this_coro.hpp"
+#include "boost/asio/use_awaitable.hpp"
+#include "credentials/oauth_constants.h"
+#include "credentials/oauth_http.h"
+
+namespace maxpool::credentials {
+namespace asio = boost::asio;
+
+namespace {
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+FreshToken FreshWith(FreshToken::Kind kind, const std::string& access_token) {
+  FreshToken fresh;
+  fresh.kind = kind;
+  fresh.access_token = access_token;
+  return fresh;
+}
+}  // namespace
+
+// One request waiting for a refresh, on its own executor. Woken by setting the timer's expiry in
+// the past: that ends a pending wait, and a wait that has not started yet returns at once.
+struct TokenRefresher::Waiter {
+  explicit Waiter(const asio::any_io_executor& executor) : timer(executor) {
+    timer.expires_at(asio::steady_timer::time_point::max());
+  }
+  asio::steady_timer timer;
+};
+
+struct TokenRefresher::Flight {
+  std::vector<std::shared_ptr<Waiter>> waiters;  // guarded by the refresher's mu_
+  bool done = false;                             // guarded by mu_
+  FreshToken result;                             // set before done
+};
+
+absl::StatusOr<std::unique_ptr<TokenRefresher>> TokenRefresher::Create(const core::Clock& clock,
+                                                                       RefresherOptions options,
+                                                                       PersistTokens persist,
+                                                                       OnRotated on_rotated) {
+  if (options.token_url.empty()) options.token_url = std::string(kOAuthDefaultTokenUrl);
+  if (options.client_id.empty()) options.client_id = std::string(kOAuthClientId);
+  absl::StatusOr<std::unique_ptr<asio::ssl::context>> tls =
+      MakeVerifyingTlsContext(options.extra_ca_file);
+  if (!tls.ok()) return tls.status();
+  return std::unique_ptr<TokenRefresher>(new TokenRefresher(
+      clock, std::move(options), std::move(persist), std::move(on_rotated), std::move(*tls)));
+}
+
+TokenRefresher::TokenRefresher(const core::Clock& clock, RefresherOptions options,
+                               PersistTokens persist, OnRotated on_rotated,
+                               std::unique_ptr<asio::ssl::context> tls)
+    : clock_(clock),
+      options_(std::move(options)),
+      persist_(std::move(persist)),
+      on_rotated_(std::move(on_rotated)),
+      tls_(std::move(tls)),
+      work_(ioc_.get_executor()),
+      thread_([this] { ioc_.run(); }) {}
+
+TokenRefresher::~TokenRefresher() {
+  work_.reset();
+  ioc_.stop();
+  thread_.join();
+}
+
+bool TokenRefresher::Expired(const TokenSet& tokens, absl::Time now) const {
+  return tokens.expires_at_ms > 0 && now >= absl::FromUnixMillis(tokens.expires_at_ms);
+}
+
+void TokenRefresher::Track(const std::string& account, const TokenSet& tokens) {
+  absl::MutexLock lock(&mu_);
+  auto [it, added] = entries_.try_emplace(account);
+  Entry& entry = it->second;
+  if (!added) {
+    if (tokens.access_token == entry.tokens.access_token &&
+        tokens.refresh_token == entry.tokens.refresh_token) {
+      return;
+    }
+    // Never trade a fresher pair for an older copy (spec §1.4, §14).
+    if (tokens.expires_at_ms != 0 && entry.tokens.expires_at_ms != 0 &&
+        tokens.expires_at_ms < entry.tokens.expires_at_ms) {
+      return;
+    }
+  }
+  const bool new_refresh_token = tokens.refresh_token != entry.tokens.refresh_token;
+  entry.tokens = tokens;
+  if (new_refresh_token) {
+    entry.dead = false;
+    entry.spent = false;
+    entry.failures = 0;
+    entry.cooldown_until.reset();
+  }
+}
+
+void TokenRefresher::Forget(const std::string& account) {
+  absl::MutexLock lock(&mu_);
+  entries_.erase(account);
+}
+
+std::optional<TokenSet> TokenRefresher::Current(const std::string& account) const {
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(account);
+  if (it == entries_.end()) return std::nullopt;
+  return it->second.tokens;
+}
+
+bool TokenRefresher::IsDead(const std::string& account) const {
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(account);
+  return it != entries_.end() && it->second.dead;
+}
+
+int64_t TokenRefresher::refresh_calls() const {
+  absl::MutexLock lock(&mu_);
+  return refresh_calls_;
+}
+
+asio::awaitable<FreshToken> TokenRefresher::EnsureFresh(
+    std::string account, std::optional<std::string> rejected_access_token) {
+  const asio::any_io_executor executor = co_await asio::this_coro::executor;
+  std::shared_ptr<Waiter> waiter;
+  std::shared_ptr<Flight> flight;
+  std::string refresh_token;  // set when this call starts the refresh
+  bool forced = false;
+  FreshToken immediate;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = entries_.find(account);
+    if (it != entries_.end()) {
+      Entry& entry = it->second;
+      const absl::Time now = clock_.Now();
+      forced =
+          rejected_access_token.has_value() && *rejected_access_token == entry.tokens.access_token;
+      const bool expired = Expired(entry.tokens, now);
+      const bool expiring = entry.tokens.expires_at_ms > 0 &&
+                            now + options_.lead >= absl::FromUnixMillis(entry.tokens.expires_at_ms);
+      const bool usable = !forced && !expired;
+      if (rejected_access_token.has_value() && !forced) {
+        // Another request already replaced the refused token.
+        immediate = FreshWith(FreshToken::Kind::kFresh, entry.tokens.access_token);
+      } else if (!forced && !expiring) {
+        immediate = FreshWith(FreshToken::Kind::kFresh, entry.tokens.access_token);
+      } else if (entry.flight) {
+        flight = entry.flight;  // join the refresh in progress
+      } else if (entry.dead || entry.spent ||
+                 (entry.cooldown_until.has_value() && now < *entry.cooldown_until)) {
+        immediate = usable ? FreshWith(FreshToken::Kind::kFresh, entry.tokens.access_token)
+                           : entry.last_failure;
+      } else {
+        flight = std::make_shared<Flight>();
+        entry.flight = flight;
+        refresh_token = entry.tokens.refresh_token;
+      }
+      if (flight) {
+        waiter = std::make_shared<Waiter>(executor);
+        flight->waiters.push_back(waiter);
+      }
+    }
+  }
+  if (!flight) co_return immediate;
+  if (!refresh_token.empty()) {
+    asio::co_spawn(ioc_, Run(this, account, flight, std::move(refresh_token)), asio::detached);
+  }
+  auto [ec] = co_await waiter->timer.async_wait(kTuple);
+  (void)ec;
+  FreshToken result;
+  {
+    absl::MutexLock lock(&mu_);
+    std::erase(flight->waiters, waiter);
+    if (!flight->done) {
+      result.kind = FreshToken::Kind::kFailed;
+      result.reason = "cancelled";
+    } else {
+      result = flight->result;
+      auto it = entries_.find(account);
+      if (result.kind == FreshToken::Kind::kFailed && it != entries_.end() && !forced &&
+          !Expired(it->second.tokens, clock_.Now())) {
+        // The refresh failed, but the current token still works: keep serving (spec §7.3).
+        result = FreshWith(FreshToken::Kind::kFresh, it->second.tokens.access_token);
+      }
+    }
+  }
+  co_return result;
+}
+
+asio::awaitable<void> TokenRefresher::Run(TokenRefresher* self, std::string account,
+                                          std::shared_ptr<Flight> flight,
+                                          std::string refresh_token) {
+  const RefresherOptions& opt = self->options_;
+  FreshToken result;
+  result.kind = FreshToken::Kind::kFailed;
+  std::optional<TokenSet> rotated;
+  for (size_t attempt = 0;; ++attempt) {
+    HttpCall call;
+    call.method = HttpMethod::kPost;
+    call.url = opt.token_url;
+    call.body = RefreshRequestBody(refresh_token, opt.client_id);
+    call.timeout = opt.attempt_timeout;
+    call.headers.push_back({"Content-Type", "application/json"});
+    {
+      absl::MutexLock lock(&self->mu_);
+      ++self->refresh_calls_;
+    }
+    HttpOutcome outcome = co_await SendJson(*self->tls_, std::move(call));
+    std::optional<int> status;
+    std::string body;
+    if (outcome.ok()) {
+      status = outcome.response->status;
+      body = std::move(outcome.response->body);
+      if (*status >= 200 && *status < 300) {
+        absl::StatusOr<TokenSet> parsed =
+            ParseTokenResponse(body, self->clock_.Now(), refresh_token);
+        if (parsed.ok()) {
+          rotated = *std::move(parsed);
+          break;
+        }
+      }
+    }
+    const RefreshFailureKind kind = ClassifyRefreshFailure(status, outcome.request_sent, body);
+    if (MayRetryWithinRefresh(kind, status) && attempt < opt.retry_delays.size()) {
+      asio::steady_timer pause(co_await asio::this_coro::executor);
+      pause.expires_after(opt.retry_delays[attempt]);
+      co_await pause.async_wait(kTuple);
+      continue;
+    }
+    result.failure = kind;
+    result.status = status;
+    result.reason = kind == RefreshFailureKind::kDead ? std::string("token_refresh_failed")
+                                                      : RefreshFailureReason(status);
+    break;
+  }
+
+  if (rotated) {
+    result.kind = FreshToken::Kind::kRefreshed;
+    result.access_token = rotated->access_token;
+    // Durable before anyone uses the new access token (spec §1.7).
+    if (self->persist_) result.persist_error = self->persist_(account, refresh_token, *rotated);
+    {
+      absl::MutexLock lock(&self->mu_);
+      auto it = self->entries_.find(account);
+      if (it != self->entries_.end() && it->second.tokens.refresh_token == refresh_token) {
+        Entry& entry = it->second;
+        entry.tokens = *rotated;
+        entry.failures = 0;
+        entry.cooldown_until.reset();
+        entry.spent = false;
+      }
+    }
+    if (self->on_rotated_) self->on_rotated_(account, *rotated);
+  } else {
+    absl::MutexLock lock(&self->mu_);
+    auto it = self->entries_.find(account);
+    if (it != self->entries_.end() && it->second.tokens.refresh_token == refresh_token) {
+      Entry& entry = it->second;
+      const absl::Time now = self->clock_.Now();
+      switch (result.failure) {
+        case RefreshFailureKind::kDead:
+          entry.dead = true;
+          break;
+        case RefreshFailureKind::kAmbiguousAfterSend:
+          entry.spent = true;  // never send this refresh token again
+          result.reason = "token_refresh_unknown_outcome";
+          entry.cooldown_until = now + kRefreshNetworkCooldown;
+          break;
+        case RefreshFailureKind::kNetworkBeforeSend:
+          entry.cooldown_until = now + kRefreshNetworkCooldown;
+          break;
+        case RefreshFailureKind::kRetryableStatus: {
+          entry.failures = std::min(entry.failures + 1, 10);
+          const absl::Duration backoff =
+              std::min(opt.max_backoff, absl::Seconds(1) * (int64_t{1} << entry.failures));
+          entry.cooldown_until = now + backoff;
+          break;
+        }
+      }
+      entry.last_failure = result;
+    }
+  }
+  self->Finish(account, flight, std::move(result));
+}
+
+void TokenRefresher::Finish(const std::string& account, const std::shared_ptr<Flight>& flight,
+                            FreshToken result) {
+  std::vector<std::shared_ptr<Waiter>> waiters;
+  {
+    absl::MutexLock lock(&mu_);
+    flight->result = std::move(result);
+    flight->done = true;
+    waiters = flight->waiters;
+    auto it = entries_.find(account);
+    if (it != entries_.end() && it->second.flight == flight) it->second.flight.reset();
+  }
+  for (const std::shared_ptr<Waiter>& waiter : waiters) {
+    asio::post(waiter->timer.get_executor(),
+               [waiter] { waiter->timer.expires_at(asio::steady_timer::time_point::min()); });
+  }
+}
+
+}  // namespace maxpool::credentials

@@ -1,0 +1,139 @@
+#pragma once
+
+// Keeps the OAuth accounts' access tokens fresh (spec §7.3, §7.4, §1.7): a proactive refresh when
+// less than 5 minutes remain, a forced one after an upstream 401, single-flight per account
+// (every concurrent request waits for the one refresh), and persist-before-use: the rotated
+// tokens are handed to `persist` (an atomic 0600 config write) and only then to the waiting
+// requests and to `on_rotated`.
+//
+// Failures follow the taxonomy of oauth_messages.h: a network error before the request was sent
+// cools the account for 5 s; 429/5xx back off exponentially; invalid_grant and other 4xx latch the
+// account dead until new credentials arrive (Track()); a refresh that failed after it was sent is
+// never re-sent with the same refresh token (the account keeps serving its current access token
+// until it expires, then needs new credentials). While a refresh fails, a still-valid access token
+// keeps being served.
+//
+// Threading: refreshes run on the refresher's own thread (token calls and the blocking persist
+// never run on a proxy worker). Every public method may be called from any thread; EnsureFresh()
+// suspends only the calling coroutine and resumes it on its own executor. The lock is never held
+// across I/O.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "boost/asio/awaitable.hpp"
+#include "boost/asio/executor_work_guard.hpp"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/ssl/context.hpp"
+#include "core/clock.h"
+#include "credentials/oauth_messages.h"
+
+namespace maxpool::credentials {
+
+struct RefresherOptions {
+  std::string token_url;      // default: kOAuthDefaultTokenUrl
+  std::string client_id;      // default: kOAuthClientId
+  std::string extra_ca_file;  // trusted on top of the system store
+  absl::Duration lead = absl::Minutes(5);
+  std::chrono::milliseconds attempt_timeout{30000};
+  // Pauses before the 2nd and 3rd attempt of one refresh (spec §7.3: 500 ms, 1000 ms).
+  std::vector<std::chrono::milliseconds> retry_delays = {std::chrono::milliseconds(500),
+                                                         std::chrono::milliseconds(1000)};
+  absl::Duration max_backoff = absl::Minutes(5);
+};
+
+// Writes the rotated tokens durably; called on the refresher thread before anyone uses them. An
+// error is logged by the caller of the refresher (via the outcome) but does not fail the refresh:
+// the server has already rotated the token, so the new pair is the only one that works.
+using PersistTokens = std::function<absl::Status(
+    const std::string& account, const std::string& old_refresh_token, const TokenSet& tokens)>;
+// Called after a successful persist, before the waiters resume (e.g. to update the pool).
+using OnRotated = std::function<void(const std::string& account, const TokenSet& tokens)>;
+
+struct FreshToken {
+  enum class Kind {
+    kUntracked,  // not an account this refresher manages: use the credential you have
+    kFresh,      // `access_token` is valid (no refresh was needed, or another request did it)
+    kRefreshed,  // a refresh just rotated the tokens; `access_token` is the new one
+    kFailed,     // no usable token: see `failure`, `status`, `reason`
+  };
+  Kind kind = Kind::kUntracked;
+  std::string access_token;
+  RefreshFailureKind failure = RefreshFailureKind::kNetworkBeforeSend;
+  std::optional<int> status;
+  std::string reason;  // "token_refresh_network", "token_refresh_429", "token_refresh_failed", …
+  absl::Status persist_error;  // set when the rotated tokens could not be written
+};
+
+class TokenRefresher {
+ public:
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<TokenRefresher>> Create(
+      const core::Clock& clock, RefresherOptions options, PersistTokens persist,
+      OnRotated on_rotated);
+  ~TokenRefresher();
+  TokenRefresher(const TokenRefresher&) = delete;
+  TokenRefresher& operator=(const TokenRefresher&) = delete;
+
+  // Starts or replaces the tokens of `account`. New tokens (a different refresh token) clear a
+  // dead or spent latch and any cooldown. A staler pair (earlier expiry than the one held) is
+  // ignored, so a fresher in-memory token is never replaced by an older copy.
+  void Track(const std::string& account, const TokenSet& tokens);
+  void Forget(const std::string& account);
+
+  // A usable access token for `account`. `rejected_access_token` is the token an upstream 401
+  // refused: the refresh is forced unless the account already holds a different token.
+  // Cancellation of the caller ends the wait with kFailed (the refresh itself carries on).
+  boost::asio::awaitable<FreshToken> EnsureFresh(std::string account,
+                                                 std::optional<std::string> rejected_access_token);
+
+  std::optional<TokenSet> Current(const std::string& account) const;
+  bool IsDead(const std::string& account) const;
+  int64_t refresh_calls() const;  // token-endpoint requests sent, for tests and metrics
+
+ private:
+  struct Waiter;
+  struct Flight;
+  struct Entry {
+    TokenSet tokens;
+    bool dead = false;   // refresh token rejected: needs new credentials
+    bool spent = false;  // a refresh with this token may have reached the server
+    int failures = 0;    // consecutive retryable-status failures (backoff exponent)
+    std::optional<absl::Time> cooldown_until;
+    FreshToken last_failure;
+    std::shared_ptr<Flight> flight;  // the refresh in progress, if any
+  };
+
+  TokenRefresher(const core::Clock& clock, RefresherOptions options, PersistTokens persist,
+                 OnRotated on_rotated, std::unique_ptr<boost::asio::ssl::context> tls);
+  static boost::asio::awaitable<void> Run(TokenRefresher* self, std::string account,
+                                          std::shared_ptr<Flight> flight,
+                                          std::string refresh_token);
+  void Finish(const std::string& account, const std::shared_ptr<Flight>& flight, FreshToken result);
+  bool Expired(const TokenSet& tokens, absl::Time now) const;
+
+  const core::Clock& clock_;
+  const RefresherOptions options_;
+  const PersistTokens persist_;
+  const OnRotated on_rotated_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  int64_t refresh_calls_ ABSL_GUARDED_BY(mu_) = 0;
+  boost::asio::io_context ioc_{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::thread thread_;  // last: runs ioc_ once everything else is built
+};
+
+}  // namespace maxpool::credentials
