@@ -13,6 +13,7 @@
 // and says whether to fail over, hold or answer. NextRetry() tells when capacity returns.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -116,6 +117,14 @@ struct FailureAction {
   FallbackReply reply = FallbackReply::kRelayUpstream;  // when neither happens
 };
 
+// How a token refresh failed (spec §7.3), for OnRefreshFailure().
+enum class RefreshFailure {
+  kNetwork,          // transport error before the request was sent: safe to retry later
+  kAmbiguous,        // sent, then timed out or reset: the token may be spent; never re-sent
+  kRetryableStatus,  // 429 or 5xx from the token endpoint
+  kDead,             // invalid_grant or another 4xx: the account needs login
+};
+
 // What the exchange knows about the attempt when it fails.
 struct AttemptContext {
   int status = 0;               // upstream HTTP status; 0 for transport errors
@@ -138,6 +147,12 @@ class Router {
   absl::Status RemoveAccount(std::string_view name);
   // Enables or disables; disabling the preferred account reverts routing to automatic (§1.3).
   absl::Status SetEnabled(std::string_view name, bool enabled);
+  // Hot-sync (router_settings.cc): applies `change` to a copy of the account's settings and
+  // installs it. A rename needs a non-empty unused name (INVALID_ARGUMENT / ALREADY_EXISTS, nothing
+  // changed); a manual preference follows a rename, and reverts to automatic when the account is
+  // disabled or becomes a provider. NOT_FOUND when unknown. In-flight leases are unaffected.
+  absl::Status UpdateAccountSettings(std::string_view name,
+                                     const std::function<void(AccountSettings&)>& change);
 
   Account* FindAccount(std::string_view name);
   Account* FindAccount(AccountId id);
@@ -175,6 +190,19 @@ class Router {
   // excludes the account for this request, and says what to do next.
   FailureAction OnFailure(const Lease& lease, const RequestInfo& request, RouteState& route,
                           const ResponseVerdict& verdict, const AttemptContext& attempt);
+
+  // A token refresh before an attempt failed (spec §7.3): a network error before the request was
+  // sent cools the account for the network cooldown without counting a failure; a 429/5xx from
+  // the token endpoint backs off exponentially; a rejected refresh token (invalid_grant and other
+  // 4xx) latches refresh_dead and marks the account kError (needs login; other accounts carry
+  // on). Releases the lease (it never reached the upstream), excludes the account for this
+  // request, and says what to do next, as OnFailure() does.
+  FailureAction OnRefreshFailure(const Lease& lease, const RequestInfo& request, RouteState& route,
+                                 RefreshFailure failure, int status, const AttemptContext& attempt);
+
+  // New credentials for an account (login, import, hot-sync): clears refresh_dead and a kError
+  // status, so the account routes again (spec §7.6).
+  void CredentialsRenewed(std::string_view name);
 
   // The retry oracle (§2.8).
   RetryPlan NextRetry(const RequestInfo& request, const RouteState& route);

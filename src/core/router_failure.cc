@@ -370,3 +370,54 @@ FailureAction Router::OnFailure(const Lease& lease, const RequestInfo& request, 
 }
 
 }  // namespace maxpool::core
+
+namespace maxpool::core {
+
+FailureAction Router::OnRefreshFailure(const Lease& lease, const RequestInfo& request,
+                                       RouteState& route, RefreshFailure failure, int status,
+                                       const AttemptContext& attempt) {
+  const absl::Time now = clock_.Now();
+  Account* account = FindAccount(lease.account);
+  route.excluded.insert(lease.account);
+  Release(lease, {ReleaseKind::kAbandoned, 0, ""});
+  if (account == nullptr) {
+    return AfterExclusion(request, route, attempt, HoldCause::kQuota, FallbackReply::kNoAccount429,
+                          true);
+  }
+  AccountState& st = account->state;
+  switch (failure) {
+    case RefreshFailure::kNetwork:
+    case RefreshFailure::kAmbiguous:
+      NetworkCooldown(*account, "token_refresh_network", now);
+      return AfterExclusion(request, route, attempt, HoldCause::kNetwork,
+                            FallbackReply::kConnectionUnavailable, false);
+    case RefreshFailure::kRetryableStatus:
+      ExponentialCooldown(*account, absl::StrCat("token_refresh_", status), status, now);
+      return AfterExclusion(request, route, attempt, HoldCause::kCapacity,
+                            FallbackReply::kNoAccount429, false);
+    case RefreshFailure::kDead:
+      st.status = AccountStatus::kError;
+      st.refresh_dead = true;
+      st.last_status = status != 0 ? status : 401;
+      st.last_error = "token_refresh_failed";
+      st.last_error_at = now;
+      st.cooldown_until.reset();
+      return AfterExclusion(request, route, attempt, HoldCause::kQuota,
+                            FallbackReply::kAuthentication401, true);
+  }
+  return AfterExclusion(request, route, attempt, HoldCause::kQuota, FallbackReply::kNoAccount429,
+                        true);
+}
+
+void Router::CredentialsRenewed(std::string_view name) {
+  Account* account = FindAccount(name);
+  if (account == nullptr) return;
+  AccountState& st = account->state;
+  st.refresh_dead = false;
+  if (st.status == AccountStatus::kError) st.status = AccountStatus::kActive;
+  st.cooldown_until.reset();
+  st.consecutive_failures = 0;
+  st.last_error.clear();
+}
+
+}  // namespace maxpool::core

@@ -105,17 +105,78 @@ absl::Status Pool::SetEnabled(std::string_view name, bool enabled) {
 }
 
 absl::Status Pool::UpdateCredential(std::string_view name, Credential credential) {
-  absl::MutexLock lock(&mu_);
-  const std::optional<core::AccountId> id = router_.IdOf(name);
-  if (!id) return absl::NotFoundError("no account named " + std::string(name));
-  for (auto& [account, stored] : credentials_) {
-    if (account == *id) {
-      stored = std::move(credential);
-      return absl::OkStatus();
+  {
+    absl::MutexLock lock(&mu_);
+    const std::optional<core::AccountId> id = router_.IdOf(name);
+    if (!id) return absl::NotFoundError("no account named " + std::string(name));
+    bool found = false;
+    for (auto& [account, stored] : credentials_) {
+      if (account == *id) {
+        if (stored.secret != credential.secret) router_.CredentialsRenewed(name);
+        stored = std::move(credential);
+        found = true;
+        break;
+      }
+    }
+    if (!found) credentials_.emplace_back(*id, std::move(credential));
+  }
+  WakeWaiters();
+  return absl::OkStatus();
+}
+
+absl::Status Pool::UpdateSecret(std::string_view name, std::string secret) {
+  {
+    absl::MutexLock lock(&mu_);
+    const std::optional<core::AccountId> id = router_.IdOf(name);
+    if (!id) return absl::NotFoundError("no account named " + std::string(name));
+    for (auto& [account, stored] : credentials_) {
+      if (account != *id) continue;
+      if (stored.secret != secret) router_.CredentialsRenewed(name);
+      stored.secret = std::move(secret);
+      break;
     }
   }
-  credentials_.emplace_back(*id, std::move(credential));
+  WakeWaiters();
   return absl::OkStatus();
+}
+
+boost::asio::awaitable<credentials::FreshToken> Pool::FreshToken(
+    const Grant& grant, std::optional<std::string> rejected_access_token) {
+  if (refresher_ == nullptr || grant.credential.kind != CredentialKind::kOAuthBearer) {
+    co_return credentials::FreshToken{};
+  }
+  co_return co_await refresher_->EnsureFresh(grant.lease.account_name,
+                                             std::move(rejected_access_token));
+}
+
+core::FailureAction Pool::OnRefreshFailure(const core::Lease& lease,
+                                           const core::RequestInfo& request,
+                                           core::RouteState& route,
+                                           const credentials::FreshToken& failure,
+                                           const core::AttemptContext& attempt) {
+  core::RefreshFailure kind = core::RefreshFailure::kNetwork;
+  switch (failure.failure) {
+    case credentials::RefreshFailureKind::kNetworkBeforeSend:
+      kind = core::RefreshFailure::kNetwork;
+      break;
+    case credentials::RefreshFailureKind::kAmbiguousAfterSend:
+      kind = core::RefreshFailure::kAmbiguous;
+      break;
+    case credentials::RefreshFailureKind::kRetryableStatus:
+      kind = core::RefreshFailure::kRetryableStatus;
+      break;
+    case credentials::RefreshFailureKind::kDead:
+      kind = core::RefreshFailure::kDead;
+      break;
+  }
+  core::FailureAction action;
+  {
+    absl::MutexLock lock(&mu_);
+    action =
+        router_.OnRefreshFailure(lease, request, route, kind, failure.status.value_or(0), attempt);
+  }
+  WakeWaiters();
+  return action;
 }
 
 absl::Status Pool::SetPreferred(std::string_view name) {

@@ -31,6 +31,7 @@
 #include "core/clock.h"
 #include "core/hold_policy.h"
 #include "core/router.h"
+#include "credentials/token_refresher.h"
 #include "pool/credential.h"
 #include "pool/hold_queue.h"
 
@@ -65,7 +66,15 @@ class Pool {
                              bool added_while_running = false);
   absl::Status RemoveAccount(std::string_view name);
   absl::Status SetEnabled(std::string_view name, bool enabled);
+  // New credentials (refresh, login, hot-sync): a changed secret also revives an account that
+  // was marked dead or cooling down after a refresh failure (spec §7.6), and wakes waiters.
   absl::Status UpdateCredential(std::string_view name, Credential credential);
+  // Replaces only the secret of an account's credential (a refreshed access token), as
+  // UpdateCredential() does.
+  absl::Status UpdateSecret(std::string_view name, std::string secret);
+  // The OAuth refresher this pool's OAuth accounts use; null (the default) means their tokens
+  // are used as they are. Must outlive the pool's requests.
+  void SetTokenRefresher(credentials::TokenRefresher* refresher) { refresher_ = refresher; }
   absl::Status SetPreferred(std::string_view name);
   void SetAutomatic();
   // A pending restart pauses admission (§9.3): nothing matches, and held requests wake and end
@@ -87,6 +96,17 @@ class Pool {
   core::FailureAction OnFailure(const core::Lease& lease, const core::RequestInfo& request,
                                 core::RouteState& route, const core::ResponseVerdict& verdict,
                                 const core::AttemptContext& attempt);
+  // A usable access token for an OAuth grant before it is sent (spec §7.3): refreshed when it
+  // expires within 5 minutes, or forced when `rejected_access_token` is the token an upstream 401
+  // refused. kUntracked without a refresher or for other accounts: send the grant's credential.
+  boost::asio::awaitable<credentials::FreshToken> FreshToken(
+      const Grant& grant, std::optional<std::string> rejected_access_token);
+  // A failed refresh (FreshToken() kFailed): cooldown or needs-login per the taxonomy, the lease
+  // released, and what to do next. Wakes waiters like OnFailure().
+  core::FailureAction OnRefreshFailure(const core::Lease& lease, const core::RequestInfo& request,
+                                       core::RouteState& route,
+                                       const credentials::FreshToken& failure,
+                                       const core::AttemptContext& attempt);
   core::RetryPlan NextRetry(const core::RequestInfo& request, const core::RouteState& route);
   core::UnavailabilityCensus Census(const core::RequestInfo& request);
   int MaxAttempts() const;  // max(1, retry.maxAttemptsPerRequest || number of accounts)
@@ -123,6 +143,16 @@ class Pool {
   const core::Clock& clock() const { return clock_; }
   const PoolOptions& options() const { return options_; }
 
+  // --- Hot-sync (spec §1.4; pool_sync.cc) -------------------------------------------------------
+  // Changes an account's settings in place under the pool lock (priority, cap, profiles,
+  // provider, enabled, or a rename to an unused name); new requests see them, in-flight ones keep
+  // their lease. Wakes waiters. Errors: NotFound, and as core::Router::UpdateAccountSettings().
+  absl::Status UpdateAccountSettings(std::string_view name,
+                                     const std::function<void(core::AccountSettings&)>& change);
+  // Every account's name and credential, in pool order. SECRETS: for the hot-sync diff only;
+  // never log them or expose them to the control plane.
+  std::vector<std::pair<std::string, Credential>> Credentials() const;
+
  private:
   class TicketGuard;
 
@@ -136,6 +166,7 @@ class Pool {
 
   const core::Clock& clock_;
   const PoolOptions options_;
+  credentials::TokenRefresher* refresher_ = nullptr;
   mutable absl::Mutex mu_;
   core::Router router_ ABSL_GUARDED_BY(mu_);
   std::vector<std::pair<core::AccountId, Credential>> credentials_ ABSL_GUARDED_BY(mu_);

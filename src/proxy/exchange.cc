@@ -135,6 +135,36 @@ asio::awaitable<ExchangeSummary> Exchange::Run() {
     ++summary_.attempts;
     summary_.account = grant->lease.account_name;
     last_account_ = grant->lease.account_name;
+    // OAuth: a fresh token first (spec §7.3); after a 401 the refused one is replaced.
+    {
+      std::optional<std::string> rejected = std::move(rejected_token_);
+      rejected_token_.reset();
+      auto freshen = env_.pool.FreshToken(*grant, std::move(rejected));
+      const credentials::FreshToken fresh = co_await std::move(freshen);
+      if (fresh.kind == credentials::FreshToken::Kind::kFailed) {
+        if (fresh.reason == "cancelled") {  // the client left while the refresh ran
+          env_.pool.Release(grant->lease, {core::ReleaseKind::kAbandoned, 0, ""});
+          summary_.client_gone = true;
+          co_return summary_;
+        }
+        core::AttemptContext refresh_context;
+        refresh_context.can_retry = can_retry;
+        refresh_context.hops_left = hops < max_attempts;
+        refresh_context.bytes_sent = writer_.body_bytes() > 0;
+        const core::FailureAction action =
+            env_.pool.OnRefreshFailure(grant->lease, info_, route_, fresh, refresh_context);
+        if (action.failover) continue;
+        if (action.hold) {
+          if (!co_await HoldOrFail(*action.hold, action.reply, nullptr)) co_return summary_;
+          hops = 0;
+          continue;
+        }
+        const core::RetryPlan plan = env_.pool.NextRetry(info_, core::RouteState{});
+        co_await Fail(action.reply, plan, false, nullptr);
+        co_return summary_;
+      }
+      if (!fresh.access_token.empty()) grant->credential.secret = fresh.access_token;
+    }
     AttemptResult result = co_await Attempt(*grant);
     if (result.kind == AttemptResult::Kind::kDone) co_return summary_;
     if (result.kind == AttemptResult::Kind::kClientGone) {
@@ -156,8 +186,9 @@ asio::awaitable<ExchangeSummary> Exchange::Run() {
     const core::FailureAction action =
         env_.pool.OnFailure(grant->lease, info_, route_, result.verdict, context);
     if (action.refresh_and_retry) {
-      // Retried once on the same account; the credential layer refreshes the token first.
+      // Retried once on the same account, with the refused token replaced first.
       route_.pinned_account = grant->lease.account_name;
+      rejected_token_ = grant->credential.secret;
       continue;
     }
     if (action.failover) continue;

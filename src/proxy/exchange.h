@@ -83,6 +83,7 @@ class Exchange {
   std::optional<absl::Time> queue_started_at_;
   std::optional<absl::Time> network_soak_deadline_;
   std::string last_transport_error_;
+  std::optional<std::string> rejected_token_;  // the access token a 401 refused, to replace
   std::string last_account_;
 };
 

@@ -1,0 +1,204 @@
+// OAuth refresh on the request path (spec §7.3, §7.4, §1.7): the real proxy and pool with a
+// TokenRefresher, against the fake upstream's token endpoint.
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "credentials/token_refresher.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "support/eventually.h"
+#include "support/proxy_harness.h"
+#include "support/tcp_relay.h"
+
+namespace maxpool {
+namespace {
+
+using testing::ProxyHarness;
+
+// Records what the refresher persisted, in order.
+struct PersistLog {
+  std::mutex mu;
+  std::vector<std::pair<std::string, credentials::TokenSet>> writes;
+  size_t size() {
+    std::lock_guard<std::mutex> lock(mu);
+    return writes.size();
+  }
+};
+
+class OAuthRefreshTest : public ::testing::Test {
+ protected:
+  // An OAuth account at the fake and in the pool, tracked by the refresher with `expires_in`
+  // left on its access token.
+  std::string AddOAuth(const std::string& name, const std::string& refresh_token,
+                       absl::Duration expires_in, double priority = 0) {
+    fake::FakeAccountSpec spec;
+    spec.type = fake::AccountType::kOAuth;
+    spec.oauth.refresh_token = refresh_token;
+    spec.oauth.expires_at = absl::Now() + expires_in;
+    const std::string credential = h_.AddAccount(name, spec, priority);
+    credentials::TokenSet tokens;
+    tokens.access_token = credential;
+    tokens.refresh_token = refresh_token;
+    tokens.expires_at_ms = absl::ToUnixMillis(absl::Now() + expires_in);
+    tracked_.emplace_back(name, tokens);
+    return credential;
+  }
+
+  void Start(const std::string& token_url) {
+    credentials::RefresherOptions options;
+    options.token_url = token_url;
+    options.retry_delays = {std::chrono::milliseconds(50), std::chrono::milliseconds(100)};
+    auto refresher = credentials::TokenRefresher::Create(
+        clock_, options,
+        [this](const std::string& account, const std::string&, const credentials::TokenSet& t) {
+          std::lock_guard<std::mutex> lock(persisted_.mu);
+          persisted_.writes.emplace_back(account, t);
+          return absl::OkStatus();
+        },
+        [this](const std::string& account, const credentials::TokenSet& t) {
+          EXPECT_TRUE(h_.pool().UpdateSecret(account, t.access_token).ok());
+        });
+    ASSERT_TRUE(refresher.ok()) << refresher.status();
+    refresher_ = std::move(*refresher);
+    for (const auto& [name, tokens] : tracked_) refresher_->Track(name, tokens);
+    h_.pool().SetTokenRefresher(refresher_.get());
+    h_.Start();
+  }
+
+  core::Account AccountNamed(const std::string& name) {
+    for (core::Account& a : h_.pool().Snapshot()) {
+      if (a.settings.name == name) return a;
+    }
+    ADD_FAILURE() << "no account " << name;
+    return {};
+  }
+
+  // What reached /v1/messages (the fake also records its token endpoint's requests).
+  std::vector<fake::RecordedRequest> MessagesRequests() {
+    std::vector<fake::RecordedRequest> out;
+    for (fake::RecordedRequest& r : h_.upstream().Requests()) {
+      if (r.target.starts_with("/v1/messages")) out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  void TearDown() override { h_.proxy().Stop(); }
+
+  core::SystemClock clock_;
+  ProxyHarness h_;
+  std::vector<std::pair<std::string, credentials::TokenSet>> tracked_;
+  PersistLog persisted_;
+  std::unique_ptr<credentials::TokenRefresher> refresher_;
+};
+
+TEST_F(OAuthRefreshTest, SixtyFourConcurrentRequestsShareOneRefreshAndAllSucceed) {
+  const std::string credential = AddOAuth("a", "sk-ant-ort01-a-0", absl::Minutes(1));
+  Start(h_.upstream().token_url());
+
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 64; ++i) {
+    clients.emplace_back([&] {
+      const fake::HttpResponse response = h_.Post(/*stream=*/false);
+      if (response.status == 200) ++ok;
+    });
+  }
+  for (std::thread& t : clients) t.join();
+
+  EXPECT_EQ(ok.load(), 64);
+  EXPECT_EQ(h_.upstream().TokenCalls(), 1);
+  EXPECT_EQ(refresher_->refresh_calls(), 1);
+  ASSERT_EQ(persisted_.size(), 1u);
+  const std::optional<fake::OAuthAccountView> view = h_.upstream().OAuthAccount(credential);
+  ASSERT_TRUE(view.has_value());
+  EXPECT_EQ(persisted_.writes[0].second.refresh_token, view->refresh_token);
+  EXPECT_EQ(persisted_.writes[0].second.access_token, view->access_token);
+  // Persist-before-use: every request went upstream with the rotated token, none with the old.
+  int messages = 0;
+  for (const fake::RecordedRequest& r : MessagesRequests()) {
+    EXPECT_EQ(r.Header("authorization"), "Bearer " + view->access_token);
+    ++messages;
+  }
+  EXPECT_EQ(messages, 64);
+}
+
+TEST_F(OAuthRefreshTest, InvalidGrantMarksTheAccountDeadAndTrafficContinuesElsewhere) {
+  // The fake never issued this refresh token: the token endpoint answers invalid_grant.
+  AddOAuth("dead", "sk-ant-ort01-never-issued", absl::Seconds(-1));
+  AddOAuth("alive", "sk-ant-ort01-alive-0", absl::Hours(1), /*priority=*/1);
+  ASSERT_TRUE(h_.upstream()
+                  .UpdateOAuth("sk-ant-oat01-test-dead",
+                               [] {
+                                 fake::OAuthAccountSpec s;
+                                 s.refresh_token = "sk-ant-ort01-dead-real";
+                                 return s;
+                               }())
+                  .ok());
+  Start(h_.upstream().token_url());
+
+  for (int i = 0; i < 6; ++i) {
+    const fake::HttpResponse response = h_.Post(/*stream=*/i % 2 == 0);
+    EXPECT_EQ(response.status, 200) << response.body;
+    EXPECT_EQ(response.Header("x-maxpool-account"), "alive");
+  }
+  EXPECT_TRUE(refresher_->IsDead("dead"));
+  const core::Account dead = AccountNamed("dead");
+  EXPECT_TRUE(dead.state.refresh_dead);
+  EXPECT_EQ(dead.state.status, core::AccountStatus::kError);
+  EXPECT_EQ(dead.state.last_error, "token_refresh_failed");
+  EXPECT_EQ(h_.upstream().TokenCalls(), 1);  // latched: never retried
+}
+
+TEST_F(OAuthRefreshTest, TokenEndpointOutageFailsOverWithoutKillingTheAccountThenRecovers) {
+  const std::string credential = AddOAuth("a", "sk-ant-ort01-a-0", absl::Seconds(-1));
+  AddOAuth("b", "sk-ant-ort01-b-0", absl::Hours(1), /*priority=*/1);
+  testing::TcpRelay token_endpoint(h_.upstream().port());  // off: connections are refused
+  Start(absl::StrCat("http://127.0.0.1:", token_endpoint.port(), "/v1/oauth/token"));
+
+  for (int i = 0; i < 4; ++i) {
+    const fake::HttpResponse response = h_.Post(/*stream=*/false);
+    EXPECT_EQ(response.status, 200) << response.body;
+    EXPECT_EQ(response.Header("x-maxpool-account"), "b");
+  }
+  EXPECT_FALSE(refresher_->IsDead("a"));
+  EXPECT_FALSE(AccountNamed("a").state.refresh_dead);
+  EXPECT_NE(AccountNamed("a").state.status, core::AccountStatus::kError);
+  EXPECT_EQ(h_.upstream().TokenCalls(), 0);
+
+  // The endpoint comes back: after the network cooldown, "a" (preferred) refreshes and serves.
+  token_endpoint.On();
+  EXPECT_TRUE(testing::Eventually(
+      [&] { return h_.Post(/*stream=*/false).Header("x-maxpool-account") == "a"; },
+      std::chrono::seconds(20)));
+  EXPECT_EQ(h_.upstream().TokenCalls(), 1);
+  ASSERT_EQ(persisted_.size(), 1u);
+  EXPECT_EQ(persisted_.writes[0].second.access_token,
+            h_.upstream().OAuthAccount(credential)->access_token);
+}
+
+TEST_F(OAuthRefreshTest, AnUpstream401RefreshesOnceAndRetriesOnTheSameAccount) {
+  const std::string credential = AddOAuth("a", "sk-ant-ort01-a-0", absl::Hours(1));
+  AddOAuth("b", "sk-ant-ort01-b-0", absl::Hours(1), /*priority=*/1);
+  Start(h_.upstream().token_url());
+  // The fake expires the token early (e.g. revoked server-side); maxpool still thinks it valid.
+  ASSERT_TRUE(h_.upstream().ExpireAccessTokens(credential).ok());
+
+  const fake::HttpResponse response = h_.Post(/*stream=*/true);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.Header("x-maxpool-account"), "a");
+  EXPECT_THAT(response.body, ::testing::HasSubstr("message_stop"));
+  EXPECT_EQ(h_.upstream().TokenCalls(), 1);
+  const std::vector<fake::RecordedRequest> sent = MessagesRequests();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0].Header("authorization"), "Bearer " + credential);
+  EXPECT_EQ(sent[1].Header("authorization"),
+            "Bearer " + h_.upstream().OAuthAccount(credential)->access_token);
+}
+
+}  // namespace
+}  // namespace maxpool
