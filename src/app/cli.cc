@@ -1,6 +1,9 @@
 #include "app/cli.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
@@ -8,7 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "app/config_command.h"
 #include "app/demo_command.h"
+#include "app/login_command.h"
 #include "app/server_command.h"
+#include "core/absl_view.h"
 
 namespace maxpool::app {
 
@@ -23,7 +28,10 @@ commands:
   config check   load and validate the config file; print its path, its accounts and any
                  warnings; exit 2 with one error line when it is invalid (never writes it)
   config path    print the config file's path
-  help           show this help (also --help, -h)
+  login          add a Claude subscription: sign in with a browser (`maxpool login --help`);
+                 --api adds a Console API key read from stdin instead
+  import         add the subscription Claude Code is logged in with (--from PATH)
+  help           show this help (also --help, -h); `help login` and `help import` for those
 
 options:
   --config PATH  use this config file instead of $MAXPOOL_CONFIG, $TEAMCLAUDE_CONFIG or
@@ -31,15 +39,87 @@ options:
 )";
 }
 
+namespace {
+
+// Options that take a value (also as --opt=value).
+bool TakesValue(std::string_view arg) {
+  return arg == "--port" || arg == "--requests" || arg == "--concurrency" || arg == "--config" ||
+         arg == "--name" || arg == "--from";
+}
+
+// The command a `--help` anywhere on the line asks about: the first word that is not an option
+// or an option's value.
+std::string HelpTopic(const std::vector<std::string>& args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (TakesValue(args[i])) {
+      ++i;
+      continue;
+    }
+    if (!absl::StartsWith(args[i], "-")) return args[i];
+  }
+  return "";
+}
+
+// Which commands accept each command-specific option.
+absl::Status CheckOptionsApply(const Invocation& invocation,
+                               const std::vector<std::string>& options) {
+  using Command = Invocation::Command;
+  const Command command = invocation.command;
+  for (const std::string& option : options) {
+    bool applies = true;
+    std::string_view where;
+    if (option == "--port") {
+      applies = command == Command::kServer || command == Command::kDemo;
+      where = "`maxpool server` and `maxpool demo`";
+    } else if (option == "--requests" || option == "--concurrency") {
+      applies = command == Command::kDemo;
+      where = "`maxpool demo`";
+    } else if (option == "--api" || option == "--oauth" || option == "--no-browser" ||
+               option == "--manual" || option == "--key-stdin") {
+      applies = command == Command::kLogin;
+      where = "`maxpool login`";
+    } else if (option == "--name") {
+      applies = command == Command::kLogin || command == Command::kImport;
+      where = "`maxpool login` and `maxpool import`";
+    } else if (option == "--from") {
+      applies = command == Command::kImport;
+      where = "`maxpool import`";
+    }
+    if (!applies) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(option, " only applies to ", core::AbslView(where)));
+    }
+  }
+  if (invocation.login_api && (invocation.manual || !invocation.open_browser)) {
+    return absl::InvalidArgumentError(
+        "--api reads a key from stdin; --manual and --no-browser are for the browser sign-in");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& args) {
   Invocation invocation;
   std::vector<std::string> words;
+  std::vector<std::string> options;  // command-specific options seen, checked at the end
+  bool api = false, oauth = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--help" || arg == "-h") {
       Invocation help;
       help.command = Invocation::Command::kHelp;
+      help.help_topic = HelpTopic(args);
       return help;
+    }
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--key" || absl::StartsWith(arg, "--key=") || arg == "--api-key" ||
+        absl::StartsWith(arg, "--api-key=")) {
+      return absl::InvalidArgumentError(
+          "refusing a key on the command line (other users see it in `ps`, and it stays in "
+          "your shell history); pipe it on stdin instead: maxpool login --api < key.txt");
     }
     if (arg == "--port" || arg == "--requests" || arg == "--concurrency") {
       int value = 0;
@@ -47,6 +127,7 @@ absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& args
         return absl::InvalidArgumentError(absl::StrCat(arg, " needs a non-negative number"));
       }
       ++i;
+      options.push_back(arg);
       if (arg == "--port") {
         if (value > 65535) return absl::InvalidArgumentError("--port must be at most 65535");
         invocation.port = value;
@@ -57,51 +138,82 @@ absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& args
       }
       continue;
     }
-    if (arg == "--config") {
-      if (i + 1 >= args.size() || args[i + 1].empty()) {
-        return absl::InvalidArgumentError("--config needs a path");
+    if (arg == "--api" || arg == "--oauth" || arg == "--no-browser" || arg == "--manual" ||
+        arg == "--key-stdin") {
+      options.push_back(arg);
+      if (arg == "--api" || arg == "--key-stdin") api = true;
+      if (arg == "--oauth") oauth = true;
+      if (arg == "--no-browser") invocation.open_browser = false;
+      if (arg == "--manual") invocation.manual = true;
+      continue;
+    }
+    // Value options: --opt VALUE or --opt=VALUE.
+    std::optional<std::string> option_name, value;
+    for (std::string_view name : {"--config", "--name", "--from"}) {
+      if (arg == name) {
+        option_name = std::string(name);
+        if (i + 1 < args.size()) value = args[++i];
+      } else if (absl::StartsWith(arg, absl::StrCat(core::AbslView(name), "="))) {
+        option_name = std::string(name);
+        value = arg.substr(name.size() + 1);
       }
-      invocation.config_path = args[++i];
-    } else if (absl::StartsWith(arg, "--config=")) {
-      std::string value = arg.substr(sizeof("--config=") - 1);
-      if (value.empty()) return absl::InvalidArgumentError("--config needs a path");
-      invocation.config_path = std::move(value);
+    }
+    if (option_name.has_value()) {
+      if (!value.has_value() || value->empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            *option_name, *option_name == "--name" ? " needs a name" : " needs a path"));
+      }
+      if (*option_name == "--config") {
+        invocation.config_path = *std::move(value);
+      } else if (*option_name == "--name") {
+        options.push_back(*option_name);
+        invocation.name = *std::move(value);
+      } else {
+        options.push_back(*option_name);
+        invocation.from = *std::move(value);
+      }
     } else if (absl::StartsWith(arg, "-")) {
       return absl::InvalidArgumentError(absl::StrCat("unknown option ", arg));
     } else {
       words.push_back(arg);
     }
   }
+  if (api && oauth) return absl::InvalidArgumentError("choose one of --api and --oauth");
+  invocation.login_api = api;
   if (words.empty()) return absl::InvalidArgumentError("no command given");
-  if (words.size() == 1 && words[0] == "help") {
+  if (words.size() <= 2 && words[0] == "help") {
     invocation.command = Invocation::Command::kHelp;
-    return invocation;
-  }
-  if (words.size() == 1 && words[0] == "server") {
+    if (words.size() == 2) invocation.help_topic = words[1];
+  } else if (words.size() == 1 && words[0] == "server") {
     invocation.command = Invocation::Command::kServer;
-    return invocation;
-  }
-  if (words.size() == 1 && words[0] == "demo") {
+  } else if (words.size() == 1 && words[0] == "demo") {
     invocation.command = Invocation::Command::kDemo;
-    return invocation;
-  }
-  if (words[0] == "config" && words.size() == 2) {
-    if (words[1] == "check") {
-      invocation.command = Invocation::Command::kConfigCheck;
-      return invocation;
+  } else if (words.size() == 1 && words[0] == "login") {
+    invocation.command = Invocation::Command::kLogin;
+  } else if (words.size() == 1 && words[0] == "import") {
+    invocation.command = Invocation::Command::kImport;
+  } else if (words[0] == "config" && words.size() == 2 &&
+             (words[1] == "check" || words[1] == "path")) {
+    invocation.command =
+        words[1] == "check" ? Invocation::Command::kConfigCheck : Invocation::Command::kConfigPath;
+  } else {
+    std::string command;
+    for (const std::string& word : words) {
+      absl::StrAppend(&command, command.empty() ? "" : " ", word);
     }
-    if (words[1] == "path") {
-      invocation.command = Invocation::Command::kConfigPath;
-      return invocation;
-    }
+    return absl::InvalidArgumentError(absl::StrCat("unknown command \"", command, "\""));
   }
-  std::string command;
-  for (const std::string& word : words) absl::StrAppend(&command, command.empty() ? "" : " ", word);
-  return absl::InvalidArgumentError(absl::StrCat("unknown command \"", command, "\""));
+  if (absl::Status status = CheckOptionsApply(invocation, options); !status.ok()) return status;
+  return invocation;
 }
 
 int Run(const std::vector<std::string>& args, const config::EnvLookup& env, std::ostream& out,
         std::ostream& err) {
+  return Run(args, env, STDIN_FILENO, out, err);
+}
+
+int Run(const std::vector<std::string>& args, const config::EnvLookup& env, int in_fd,
+        std::ostream& out, std::ostream& err) {
   absl::StatusOr<Invocation> invocation = ParseCommandLine(args);
   if (!invocation.ok()) {
     err << "maxpool: " << invocation.status().message() << "\n\n" << UsageText();
@@ -111,8 +223,20 @@ int Run(const std::vector<std::string>& args, const config::EnvLookup& env, std:
       invocation->config_path.value_or(config::ResolveConfigPath(env));
   switch (invocation->command) {
     case Invocation::Command::kHelp:
-      out << UsageText();
+      if (invocation->help_topic == "login") {
+        out << LoginUsageText();
+      } else if (invocation->help_topic == "import") {
+        out << ImportUsageText();
+      } else {
+        out << UsageText();
+      }
       return kExitOk;
+    case Invocation::Command::kLogin:
+      return RunLogin(LoginArgs{path, invocation->login_api, invocation->name,
+                                invocation->open_browser, invocation->manual},
+                      env, in_fd, out, err);
+    case Invocation::Command::kImport:
+      return RunImport(ImportArgs{path, invocation->from, invocation->name}, env, out, err);
     case Invocation::Command::kConfigPath:
       out << path.string() << "\n";
       return kExitOk;

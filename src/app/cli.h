@@ -16,28 +16,42 @@ namespace maxpool::app {
 
 // Process exit codes.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitUsage = 2;  // bad command line, or `config check` found errors
+inline constexpr int kExitFailure = 1;  // the command ran and failed (login, import)
+inline constexpr int kExitUsage = 2;    // bad command line, or `config check` found errors
 
 struct Invocation {
-  enum class Command { kHelp, kConfigCheck, kConfigPath, kServer, kDemo };
+  enum class Command { kHelp, kConfigCheck, kConfigPath, kServer, kDemo, kLogin, kImport };
   Command command = Command::kHelp;
+  // kHelp: the command whose help to show ("login", "import"); empty for the general usage.
+  std::string help_topic;
   std::optional<int> port;   // --port N (server, demo)
   int demo_requests = 60;    // --requests N (demo; 0 = no generated traffic)
   int demo_concurrency = 4;  // --concurrency N (demo)
   // --config PATH (or --config=PATH): overrides the path resolution of spec §0.2.
   std::optional<std::filesystem::path> config_path;
+  // login: --api (else --oauth, the default), --no-browser, --manual; login and import: --name.
+  bool login_api = false;
+  bool open_browser = true;
+  bool manual = false;
+  std::optional<std::string> name;
+  std::optional<std::filesystem::path> from;  // import: --from PATH
 };
 
 // Parses the arguments after argv[0]. Error: InvalidArgument with a one-line reason (unknown
-// command or option, missing option value, no command).
+// command or option, missing option value, an option the command does not take, no command).
+// `--key VALUE` is refused: a key on the command line leaks into `ps` and shell history.
 [[nodiscard]] absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& args);
 
 // The usage text (ends with a newline).
 std::string UsageText();
 
-// Parses and runs the command; writes results to `out` and diagnostics to `err`. Returns the
-// process exit code: kExitOk, or kExitUsage for a bad command line (usage on `err`) or an
-// invalid config.
+// Parses and runs the command; writes results to `out` and diagnostics to `err`; `login` reads
+// pasted codes and API keys from the file descriptor `in_fd`. Returns the process exit code:
+// kExitOk; kExitFailure when login or import failed; kExitUsage for a bad command line (usage on
+// `err`) or an invalid config (config check).
+int Run(const std::vector<std::string>& args, const config::EnvLookup& env, int in_fd,
+        std::ostream& out, std::ostream& err);
+// The same with standard input (file descriptor 0).
 int Run(const std::vector<std::string>& args, const config::EnvLookup& env, std::ostream& out,
         std::ostream& err);
 
