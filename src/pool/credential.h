@@ -19,7 +19,8 @@ struct Credential {
   std::string upstream;  // base URL, e.g. "https://api.anthropic.com"; never with a trailing /
 };
 
-// First 8 hex characters of SHA-256(secret): safe to log, stable across restarts.
+// First 8 hex characters of SHA-256(secret): safe to log, stable across restarts
+// (credentials::Fingerprint, the one implementation).
 std::string Fingerprint(const std::string& secret);
 
 }  // namespace maxpool::pool
