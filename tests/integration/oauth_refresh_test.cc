@@ -181,6 +181,33 @@ TEST_F(OAuthRefreshTest, TokenEndpointOutageFailsOverWithoutKillingTheAccountThe
             h_.upstream().OAuthAccount(credential)->access_token);
 }
 
+TEST_F(OAuthRefreshTest, ARefreshLostAfterItWasSentIsNeverSentAgain) {
+  AddOAuth("a", "sk-ant-ort01-a-0", absl::Seconds(-1));
+  AddOAuth("b", "sk-ant-ort01-b-0", absl::Hours(1), /*priority=*/1);
+  // The token endpoint rotates the token, then the connection resets: the answer is lost.
+  h_.upstream().ScriptTokenFaults({fake::TokenFault::Of(fake::TokenFaultKind::kReset,
+                                                        /*consume=*/true)});
+  Start(h_.upstream().token_url());
+
+  EXPECT_EQ(h_.Post(/*stream=*/false).Header("x-maxpool-account"), "b");
+  EXPECT_EQ(h_.upstream().TokenCalls(), 1);
+  // Past the network cooldown "a" is tried again, but its refresh token may be spent: it is not
+  // sent a second time, and the request fails over again.
+  std::this_thread::sleep_for(std::chrono::milliseconds(5500));
+  for (int i = 0; i < 3; ++i) {
+    const fake::HttpResponse response = h_.Post(/*stream=*/false);
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.Header("x-maxpool-account"), "b");
+  }
+  EXPECT_EQ(h_.upstream().TokenCalls(), 1);
+  int presented = 0;
+  for (const fake::PresentedRefresh& p : h_.upstream().PresentedRefreshTokens()) {
+    if (p.refresh_token == "sk-ant-ort01-a-0") ++presented;
+  }
+  EXPECT_EQ(presented, 1);
+  EXPECT_FALSE(AccountNamed("a").state.refresh_dead);  // not proven dead: it needs new tokens
+}
+
 TEST_F(OAuthRefreshTest, AnUpstream401RefreshesOnceAndRetriesOnTheSameAccount) {
   const std::string credential = AddOAuth("a", "sk-ant-ort01-a-0", absl::Hours(1));
   AddOAuth("b", "sk-ant-ort01-b-0", absl::Hours(1), /*priority=*/1);
