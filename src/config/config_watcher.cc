@@ -172,11 +172,14 @@ void ConfigWatcher::Run() {
   const auto debounce = options_.debounce;
   const auto poll_interval = std::max(options_.poll_interval, std::chrono::milliseconds(1));
   Clock::time_point next_tick = Clock::now() + poll_interval;
-  std::optional<Clock::time_point> quiet_until;  // debounce: read when the events pause...
-  Clock::time_point burst_deadline;              // ...or at the latest then
+  // Debounce: read when the events pause (quiet_until) or at the latest at burst_deadline.
+  // A flag and plain values, not std::optional: GCC 12 at -O3 warns maybe-uninitialized on it.
+  bool debouncing = false;
+  Clock::time_point quiet_until{};
+  Clock::time_point burst_deadline{};
   while (!stop_) {
     Clock::time_point deadline = next_tick;
-    if (quiet_until) deadline = std::min({deadline, *quiet_until, burst_deadline});
+    if (debouncing) deadline = std::min({deadline, quiet_until, burst_deadline});
     struct pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
     const int ready = ::poll(fds, 2, TimeoutMs(Clock::now(), deadline));
     if (ready < 0 && errno != EINTR) {
@@ -196,19 +199,20 @@ void ConfigWatcher::Run() {
         inotify_active_ = false;
       } else if (DrainInotify()) {
         const Clock::time_point now = Clock::now();
-        if (!quiet_until) burst_deadline = now + 10 * debounce;
+        if (!debouncing) burst_deadline = now + 10 * debounce;
+        debouncing = true;
         quiet_until = now + debounce;
       }
     }
     if (reload_.exchange(false)) {
-      quiet_until.reset();
+      debouncing = false;
       Check(/*force=*/true);
       next_tick = Clock::now() + poll_interval;
       continue;
     }
     const Clock::time_point now = Clock::now();
-    if (quiet_until && (now >= *quiet_until || now >= burst_deadline)) {
-      quiet_until.reset();
+    if (debouncing && (now >= quiet_until || now >= burst_deadline)) {
+      debouncing = false;
       Check(/*force=*/false);
     }
     if (now >= next_tick) {
