@@ -28,10 +28,10 @@ size_t TokenEnd(std::string_view text, size_t from) {
 
 // JSON field names whose string values are secrets (compared case-insensitively).
 constexpr std::string_view kSecretFields[] = {
-    "access_token", "accesstoken",   "refresh_token", "refreshtoken", "api_key",
-    "apikey",       "auth_token",    "authtoken",     "id_token",     "client_secret",
-    "code_verifier", "codeverifier", "code",          "password",     "token",
-    "secret",
+    "access_token", "accesstoken",   "refresh_token", "refreshtoken",
+    "api_key",      "apikey",        "auth_token",    "authtoken",
+    "id_token",     "client_secret", "code_verifier", "codeverifier",
+    "code",         "password",      "token",         "secret",
 };
 
 bool IsSecretField(std::string_view name) {
@@ -42,8 +42,8 @@ bool IsSecretField(std::string_view name) {
 }
 
 // Header names whose value is a credential, as "name:" (case-insensitive).
-constexpr std::string_view kSecretHeaders[] = {"x-api-key:", "authorization:",
-                                               "proxy-authorization:"};
+constexpr std::string_view kSecretHeaders[] = {
+    "x-api-key:", "authorization:", "proxy-authorization:"};
 
 }  // namespace
 
@@ -81,8 +81,7 @@ std::string Redact(std::string_view text) {
       const std::string_view token = text.substr(i, end - i);
       size_t kind_end = token.find('-', 7);
       kind_end = kind_end == std::string_view::npos ? 7 : kind_end + 1;
-      absl::StrAppend(&out, core::AbslView(token.substr(0, kind_end)), "…",
-                      MaskSecret(token));
+      absl::StrAppend(&out, core::AbslView(token.substr(0, kind_end)), "…", MaskSecret(token));
       i = end;
       continue;
     }

@@ -103,9 +103,9 @@ TEST(RefreshCrashE2E, AfterSigkillTheRestartedServerUsesTheRotatedTokenAndNeverT
   EXPECT_FALSE(absl::StrContains(oauth_state, "\"accepted\":false")) << oauth_state;
   // No token the fake ever issued or saw appears in the server's output (both runs).
   // The activity log is written in batches: wait for the restarted server's refresh line.
-  EXPECT_TRUE(Eventually(
-      [&] { return absl::StrContains(ReadFile(server_log), "token refreshed"); }))
-      << ReadFile(server_log);
+  EXPECT_TRUE(Eventually([&] {
+    return absl::StrContains(ReadFile(server_log), "token refreshed");
+  })) << ReadFile(server_log);
   const std::string log = ReadFile(server_log);
   int tokens_checked = 0;
   for (size_t at = oauth_state.find("sk-ant-"); at != std::string::npos;
