@@ -135,8 +135,9 @@ asio::awaitable<ExchangeSummary> Exchange::Run() {
     ++summary_.attempts;
     summary_.account = grant->lease.account_name;
     last_account_ = grant->lease.account_name;
-    // OAuth: a fresh token first (spec §7.3); after a 401 the refused one is replaced.
-    {
+    // OAuth: a fresh token first (spec §7.3); after a 401 the refused one is replaced. Other
+    // credentials skip this (no coroutine frame per request for API keys).
+    if (grant->credential.kind == pool::CredentialKind::kOAuthBearer) {
       std::optional<std::string> rejected = std::move(rejected_token_);
       rejected_token_.reset();
       auto freshen = env_.pool.FreshToken(*grant, std::move(rejected));
