@@ -19,14 +19,14 @@ namespace {
 v1::Config WithDefaultNames(const v1::Config& config) {
   v1::Config out = config;
   for (int i = 0; i < out.accounts_size(); ++i) {
-    v1::Account* account = out.mutable_accounts(i);
+    v1::AccountConfig* account = out.mutable_accounts(i);
     if (!account->has_name()) account->set_name(absl::StrCat("account-", i + 1));
   }
   return out;
 }
 
 // `shell` (a config without accounts) with just `entry`.
-v1::Config WithOnly(const v1::Config& shell, const v1::Account& entry) {
+v1::Config WithOnly(const v1::Config& shell, const v1::AccountConfig& entry) {
   v1::Config one = shell;
   *one.add_accounts() = entry;
   return one;
@@ -72,7 +72,7 @@ HotSync::HotSync(HotSyncOptions options, pool::Pool& pool, OAuthWiring* oauth,
   for (const std::string& warning : options_.startup_warnings) {
     reported_.insert(absl::StrCat("config: ", warning));
   }
-  for (const v1::Account& entry : named.accounts()) {
+  for (const v1::AccountConfig& entry : named.accounts()) {
     if (!config::HasCredential(entry) || in_pool.count(entry.name()) == 0) continue;
     Record& record = records_[entry.name()];
     record.uuid = entry.account_uuid();
@@ -199,7 +199,7 @@ void HotSync::ApplyLocked(const v1::Config& raw, const std::vector<std::string>&
       const std::string& key = pass == 0 ? running[r].uuid : running[r].name;
       if (key.empty()) continue;
       for (int i = 0; i < disk.accounts_size(); ++i) {
-        const v1::Account& entry = disk.accounts(i);
+        const v1::AccountConfig& entry = disk.accounts(i);
         if (dropped[static_cast<size_t>(i)] || added[static_cast<size_t>(i)] ||
             entry.type() != running[r].type) {
           continue;
@@ -276,7 +276,7 @@ std::vector<config::RunningAccount> HotSync::RunningAccounts(std::vector<core::A
 }
 
 void HotSync::Reconcile(const core::Account& before, const config::AccountUpdate* update,
-                        const v1::Account& entry, const v1::Config& shell,
+                        const v1::AccountConfig& entry, const v1::Config& shell,
                         std::vector<std::string>& notes) {
   std::string name = before.settings.name;
   auto record_it = records_.find(name);
@@ -312,7 +312,7 @@ void HotSync::Reconcile(const core::Account& before, const config::AccountUpdate
 
   // An entry without its credential keeps the running one (the plan never adopts it), but its
   // other fields still apply: map it with a placeholder secret, never used.
-  v1::Account mapped = entry;
+  v1::AccountConfig mapped = entry;
   if (!config::HasCredential(mapped)) {
     if (mapped.type() == "oauth") mapped.set_access_token("unused");
     if (mapped.type() == "apikey" || mapped.type() == "provider") mapped.set_api_key("unused");
@@ -415,7 +415,7 @@ void HotSync::Reconcile(const core::Account& before, const config::AccountUpdate
   }
 }
 
-void HotSync::Add(const v1::Account& entry, const v1::Config& shell,
+void HotSync::Add(const v1::AccountConfig& entry, const v1::Config& shell,
                   std::vector<std::string>& notes) {
   const std::string& name = entry.name();
   for (const core::Account& account : pool_.Snapshot()) {
@@ -510,7 +510,7 @@ void HotSync::RetryLoop() {
 
 bool HotSync::RetryWanted() const { return stop_ || !pending_removals_.empty(); }
 
-void HotSync::Track(const v1::Account& entry, const v1::Config& shell) {
+void HotSync::Track(const v1::AccountConfig& entry, const v1::Config& shell) {
   if (oauth_ != nullptr) oauth_->TrackAccounts(WithOnly(shell, entry));
 }
 

@@ -109,16 +109,17 @@ class HotSync {
   // Applies the changes of one running account matched to `entry` (`update` is null when the
   // diff found none; profile, provider and credential routing changes are still checked).
   void Reconcile(const core::Account& before, const config::AccountUpdate* update,
-                 const v1::Account& entry, const v1::Config& shell, std::vector<std::string>& notes)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Add(const v1::Account& entry, const v1::Config& shell, std::vector<std::string>& notes)
+                 const v1::AccountConfig& entry, const v1::Config& shell,
+                 std::vector<std::string>& notes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Add(const v1::AccountConfig& entry, const v1::Config& shell, std::vector<std::string>& notes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void StartRemoval(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Removes `name` if it is idle; true when it has left the pool.
   bool TryRemove(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RetryLoop();
   bool RetryWanted() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Track(const v1::Account& entry, const v1::Config& shell) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Track(const v1::AccountConfig& entry, const v1::Config& shell)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Emit(const std::string& line) const;
 
   const HotSyncOptions options_;

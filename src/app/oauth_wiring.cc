@@ -48,7 +48,7 @@ absl::StatusOr<std::unique_ptr<OAuthWiring>> OAuthWiring::Create(const core::Clo
 
 void OAuthWiring::TrackAccounts(const v1::Config& config) {
   for (int i = 0; i < config.accounts_size(); ++i) {
-    const v1::Account& account = config.accounts(i);
+    const v1::AccountConfig& account = config.accounts(i);
     if (account.type() != "oauth" || account.access_token().empty() ||
         account.refresh_token().empty()) {
       continue;

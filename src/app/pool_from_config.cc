@@ -11,7 +11,7 @@ std::vector<PoolAccount> PoolAccountsOf(const v1::Config& config) {
   std::vector<core::AccountSettings> settings = config::AccountSettingsOf(config);
   std::vector<PoolAccount> out;
   size_t next = 0;
-  for (const v1::Account& a : config.accounts()) {
+  for (const v1::AccountConfig& a : config.accounts()) {
     if (!config::HasCredential(a)) continue;
     PoolAccount account;
     account.settings = std::move(settings[next++]);

@@ -8,7 +8,7 @@
 namespace maxpool::config {
 namespace {
 
-std::optional<double> ValidCap(const v1::Account& account) {
+std::optional<double> ValidCap(const v1::AccountConfig& account) {
   if (account.has_cap_utilization() && account.cap_utilization() > 0 &&
       account.cap_utilization() < 1) {
     return account.cap_utilization();
@@ -25,7 +25,7 @@ std::vector<bool> FindDuplicates(const v1::Config& disk,
   std::map<std::string, int> kept_by_name;
   std::vector<DuplicateDiskAccount> found;
   for (int i = count - 1; i >= 0; --i) {
-    const v1::Account& account = disk.accounts(i);
+    const v1::AccountConfig& account = disk.accounts(i);
     auto by_uuid = account.account_uuid().empty() ? kept_by_uuid.end()
                                                   : kept_by_uuid.find(account.account_uuid());
     auto by_name = account.name().empty() ? kept_by_name.end() : kept_by_name.find(account.name());
@@ -44,7 +44,7 @@ std::vector<bool> FindDuplicates(const v1::Config& disk,
   return dropped;
 }
 
-void PlanCredentials(const RunningAccount& running, const v1::Account& disk,
+void PlanCredentials(const RunningAccount& running, const v1::AccountConfig& disk,
                      AccountUpdate& update) {
   if (disk.type() == "oauth") {
     if (disk.access_token() == running.access_token &&
@@ -70,7 +70,7 @@ void PlanCredentials(const RunningAccount& running, const v1::Account& disk,
 }
 
 AccountUpdate PlanUpdate(const RunningAccount& running, size_t running_index,
-                         const v1::Account& disk, int disk_index, bool matched_by_uuid) {
+                         const v1::AccountConfig& disk, int disk_index, bool matched_by_uuid) {
   AccountUpdate update;
   update.running_index = running_index;
   update.disk_index = disk_index;
@@ -113,7 +113,7 @@ AccountSyncPlan PlanAccountSync(std::span<const RunningAccount> running, const v
   auto match_pass = [&](bool by_uuid) {
     for (int i = 0; i < count; ++i) {
       if (dropped[static_cast<size_t>(i)] || matches.count(i) > 0) continue;
-      const v1::Account& account = disk.accounts(i);
+      const v1::AccountConfig& account = disk.accounts(i);
       const std::string& key = by_uuid ? account.account_uuid() : account.name();
       if (key.empty()) continue;
       for (size_t r = 0; r < running.size(); ++r) {
@@ -130,7 +130,7 @@ AccountSyncPlan PlanAccountSync(std::span<const RunningAccount> running, const v
 
   for (int i = 0; i < count; ++i) {
     if (dropped[static_cast<size_t>(i)]) continue;
-    const v1::Account& account = disk.accounts(i);
+    const v1::AccountConfig& account = disk.accounts(i);
     const bool has_credential = HasCredential(account);
     if (!has_credential) plan.skipped_without_credential.push_back(i);
     auto match = matches.find(i);

@@ -28,7 +28,7 @@ bool NameTaken(const v1::Config& config, const std::string& name, int except) {
 }
 
 // "account-N" / "api-N" for the entry at `index`, N counting up from index + 1 until unique.
-std::string DefaultName(const v1::Config& config, const v1::Account& account, int index) {
+std::string DefaultName(const v1::Config& config, const v1::AccountConfig& account, int index) {
   if (!account.email().empty() && !NameTaken(config, account.email(), index)) {
     return account.email();
   }
@@ -40,7 +40,7 @@ std::string DefaultName(const v1::Config& config, const v1::Account& account, in
 }
 
 // The credential group, replaced as a whole by an upsert.
-void ClearCredentialGroup(v1::Account& account) {
+void ClearCredentialGroup(v1::AccountConfig& account) {
   account.clear_type();
   account.clear_provider();
   account.clear_access_token();
@@ -52,7 +52,7 @@ void ClearCredentialGroup(v1::Account& account) {
 
 // `old` with every field `update` sets taken from `update` (repeated and message fields replaced,
 // not merged) and the credential group replaced as a whole.
-v1::Account MergeForUpsert(v1::Account old, const v1::Account& update) {
+v1::AccountConfig MergeForUpsert(v1::AccountConfig old, const v1::AccountConfig& update) {
   ClearCredentialGroup(old);
   std::vector<const google::protobuf::FieldDescriptor*> set_fields;
   update.GetReflection()->ListFields(update, &set_fields);
@@ -80,11 +80,11 @@ std::optional<int> FindAccount(const v1::Config& config, std::string_view uuid,
   return std::nullopt;
 }
 
-absl::StatusOr<UpsertResult> UpsertAccount(v1::Config& config, v1::Account account) {
+absl::StatusOr<UpsertResult> UpsertAccount(v1::Config& config, v1::AccountConfig account) {
   const std::string lookup_name = !account.name().empty() ? account.name() : account.email();
   const std::optional<int> found = FindAccount(config, account.account_uuid(), lookup_name);
   const int index = found.value_or(config.accounts_size());
-  v1::Account result =
+  v1::AccountConfig result =
       found.has_value() ? MergeForUpsert(config.accounts(*found), account) : std::move(account);
   if (result.name().empty()) {
     result.set_name(DefaultName(config, result, index));
@@ -107,7 +107,7 @@ int DedupeAccounts(v1::Config& config) {
   std::set<std::string> kept_names;
   int removed = 0;
   for (int i = count - 1; i >= 0; --i) {
-    const v1::Account& account = config.accounts(i);
+    const v1::AccountConfig& account = config.accounts(i);
     bool duplicate = false;
     if (!account.account_uuid().empty()) {
       duplicate = !seen_uuids.insert(account.account_uuid()).second;
@@ -122,7 +122,7 @@ int DedupeAccounts(v1::Config& config) {
     }
   }
   if (removed == 0) return 0;
-  google::protobuf::RepeatedPtrField<v1::Account> kept;
+  google::protobuf::RepeatedPtrField<v1::AccountConfig> kept;
   for (int i = 0; i < count; ++i) {
     if (keep[static_cast<size_t>(i)]) *kept.Add() = std::move(*config.mutable_accounts(i));
   }
@@ -134,7 +134,7 @@ RotationResult ApplyRotatedTokens(v1::Config& config, const AccountLocator& loca
                                   std::string_view old_refresh_token, const RotatedTokens& tokens) {
   const std::optional<int> index = FindAccount(config, locator.uuid, locator.name);
   if (!index.has_value()) return RotationResult::kAccountGone;
-  v1::Account& account = *config.mutable_accounts(*index);
+  v1::AccountConfig& account = *config.mutable_accounts(*index);
   const std::string& on_disk = account.refresh_token();
   if (on_disk != old_refresh_token && on_disk != tokens.refresh_token) {
     return RotationResult::kSupersededOnDisk;

@@ -41,7 +41,7 @@ struct UpsertResult {
 // among account and provider names.
 // Error: AlreadyExists when the resulting name is used by another account or provider entry
 // (the config is then unchanged).
-absl::StatusOr<UpsertResult> UpsertAccount(v1::Config& config, v1::Account account);
+absl::StatusOr<UpsertResult> UpsertAccount(v1::Config& config, v1::AccountConfig account);
 
 // `maxpool accounts` de-duplication (spec §1.5): walks the entries from last to first; the first
 // time an account_uuid is seen its entry is kept (the most recently added wins) and older entries

@@ -257,7 +257,7 @@ void ValidateAccounts(v1::Config& config, Validator& v) {
     }
   };
   for (int i = 0; i < config.accounts_size(); ++i) {
-    v1::Account& a = *config.mutable_accounts(i);
+    v1::AccountConfig& a = *config.mutable_accounts(i);
     const std::string p = absl::StrCat("accounts[", i, "]");
     if (!a.has_type()) {
       v.Fail(p + ".type", R"(is required: one of "oauth", "apikey", "provider")");
@@ -315,8 +315,8 @@ void ValidateRouting(v1::Config& config, Validator& v) {
     return;
   }
   // Spec §6.7: only an existing, enabled, non-provider account can be preferred.
-  const v1::Account* found = nullptr;
-  for (const v1::Account& a : config.accounts()) {
+  const v1::AccountConfig* found = nullptr;
+  for (const v1::AccountConfig& a : config.accounts()) {
     if (a.has_name() && a.name() == routing.preferred_account()) found = &a;
   }
   std::string problem;
@@ -368,7 +368,7 @@ void ValidateListeners(const v1::Config& config, Validator& v) {
 
 }  // namespace
 
-bool HasCredential(const v1::Account& account) {
+bool HasCredential(const v1::AccountConfig& account) {
   if (account.type() == "oauth") return !account.access_token().empty();
   if (account.type() == "apikey") return !account.api_key().empty();
   if (account.type() == "provider") {

@@ -26,6 +26,6 @@ namespace maxpool::config {
 
 // Whether the account carries the credential its type needs (spec §1.1): oauth accessToken,
 // apikey apiKey, provider authToken or apiKey. Accounts without one are skipped at startup.
-bool HasCredential(const v1::Account& account);
+bool HasCredential(const v1::AccountConfig& account);
 
 }  // namespace maxpool::config

@@ -136,7 +136,7 @@ core::RetrySettings RetrySettingsOf(const v1::Config& config) {
 std::vector<core::AccountSettings> AccountSettingsOf(const v1::Config& config) {
   std::vector<core::AccountSettings> out;
   for (int i = 0; i < config.accounts_size(); ++i) {
-    const v1::Account& a = config.accounts(i);
+    const v1::AccountConfig& a = config.accounts(i);
     if (!HasCredential(a)) continue;  // spec §1.1: dropped at startup
     core::AccountSettings settings;
     settings.name = a.has_name() ? a.name() : absl::StrCat("account-", i + 1);

@@ -221,7 +221,7 @@ absl::StatusOr<SavedAccount> SaveLoggedInAccount(config::ConfigStore& store,
   if (name.has_value() && Trimmed(*name).empty()) {
     return absl::InvalidArgumentError("the account name is empty");
   }
-  v1::Account entry;
+  v1::AccountConfig entry;
   entry.set_type("oauth");
   entry.set_access_token(account.tokens.access_token);
   if (!account.tokens.refresh_token.empty()) {
@@ -295,14 +295,14 @@ absl::StatusOr<SavedAccount> SaveApiKeyAccount(config::ConfigStore& store, std::
   SavedAccount saved;
   absl::StatusOr<config::LoadedConfig> written = store.Update(
       [&](v1::Config& config) -> absl::Status {
-        v1::Account entry;
+        v1::AccountConfig entry;
         entry.set_type("apikey");
         entry.set_api_key(*checked);
         entry.set_source("login");
         if (name.has_value()) {
           entry.set_name(std::string(Trimmed(*name)));
         } else {
-          for (const v1::Account& existing : config.accounts()) {
+          for (const v1::AccountConfig& existing : config.accounts()) {
             if (existing.type() == "apikey" && existing.api_key() == *checked &&
                 !existing.name().empty()) {
               entry.set_name(existing.name());

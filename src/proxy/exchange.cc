@@ -120,6 +120,10 @@ asio::awaitable<ExchangeSummary> Exchange::Run() {
                          env_.pool.options().retry.max_retry_buffer_bytes;
   int hops = 0;
   while (true) {
+    if (Aborted()) {  // e.g. admitted from a hold just as the drain deadline passed
+      co_await EndAborted();
+      co_return summary_;
+    }
     std::optional<pool::Grant> grant = env_.pool.TryAcquire(info_, route_);
     route_.pinned_account.clear();
     if (!grant) {
@@ -142,6 +146,11 @@ asio::awaitable<ExchangeSummary> Exchange::Run() {
       rejected_token_.reset();
       auto freshen = env_.pool.FreshToken(*grant, std::move(rejected));
       const credentials::FreshToken fresh = co_await std::move(freshen);
+      if (Aborted()) {
+        env_.pool.Release(grant->lease, {core::ReleaseKind::kAbandoned, 0, ""});
+        co_await EndAborted();
+        co_return summary_;
+      }
       if (fresh.kind == credentials::FreshToken::Kind::kFailed) {
         if (fresh.reason == "cancelled") {  // the client left while the refresh ran
           env_.pool.Release(grant->lease, {core::ReleaseKind::kAbandoned, 0, ""});
@@ -168,6 +177,11 @@ asio::awaitable<ExchangeSummary> Exchange::Run() {
     }
     AttemptResult result = co_await Attempt(*grant);
     if (result.kind == AttemptResult::Kind::kDone) co_return summary_;
+    if (Aborted()) {  // no failover, no hold: the answer so far ends with the drain's
+      env_.pool.Release(grant->lease, {core::ReleaseKind::kAbandoned, 0, ""});
+      co_await EndAborted();
+      co_return summary_;
+    }
     if (result.kind == AttemptResult::Kind::kClientGone) {
       env_.pool.Release(grant->lease, {core::ReleaseKind::kAbandoned, 0, ""});
       summary_.client_gone = true;
@@ -217,6 +231,10 @@ asio::awaitable<Exchange::AttemptResult> Exchange::Attempt(const pool::Grant& gr
     co_return result;
   }
   for (int tries = 0; tries < 2; ++tries) {
+    if (Aborted()) {
+      result.kind = AttemptResult::Kind::kFailed;
+      co_return result;
+    }
     absl::StatusOr<std::unique_ptr<UpstreamConnection>> conn =
         co_await env_.upstreams.Acquire(**origin);
     if (!conn.ok()) {
@@ -270,6 +288,10 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     return result;
   };
 
+  if (Aborted()) {  // a wait starts only while not aborted: the abort may have come between two
+    result.kind = AttemptResult::Kind::kFailed;
+    co_return result;
+  }
   conn.tcp().expires_after(opt.ttfb);
   auto [wec, written] = co_await http::async_write(stream, req, kTuple);
   if (wec) co_return network_failure(wec);
@@ -300,7 +322,9 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
   // A plain JSON request needs no heartbeat branch: one coroutine fewer per attempt.
   boost::system::error_code header_ec;
   bool client_gone = false;
-  if (!info_.streaming && !writer_.started()) {
+  if (Aborted()) {
+    header_ec = asio::error::operation_aborted;
+  } else if (!info_.streaming && !writer_.started()) {
     auto raced = co_await (read_header() || WatchClientGone());
     client_gone = raced.index() != 0;
     if (!client_gone) header_ec = std::get<0>(raced);
@@ -336,6 +360,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
   // Reads the next piece of the body into `into`; returns bytes read and the error, if any.
   auto read_into = [&](std::span<char> into, std::chrono::milliseconds timeout)
       -> asio::awaitable<std::pair<size_t, boost::system::error_code>> {
+    if (aborted_) co_return std::pair{size_t{0}, make_error_code(asio::error::operation_aborted)};
     response.body().data = into.data();
     response.body().size = into.size();
     conn.tcp().expires_after(timeout);
@@ -380,6 +405,11 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
       if (ec) break;
     }
     if (!parser.is_done()) close_upstream();
+    if (aborted_) {
+      close_upstream();
+      result.kind = AttemptResult::Kind::kFailed;
+      co_return result;
+    }
     result.verdict = core::ClassifyResponse(static_cast<int>(status), response_headers,
                                             failure.body, context, env_.pool.clock().Now());
     result.context.status = static_cast<int>(status);
@@ -410,6 +440,11 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     while (!parser.is_done()) {
       auto [n, ec] = co_await read_some(opt.body_timeout);
       if (ec) break;
+    }
+    if (aborted_) {
+      close_upstream();
+      result.kind = AttemptResult::Kind::kFailed;
+      co_return result;
     }
     co_await writer_.Chunk(ErrorEvent(
         "api_error", "The upstream sent a non-streaming response to a streaming request; retry."));
@@ -483,7 +518,8 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
         co_return result;
       }
     }
-    if (ec) {
+    // (A plain member read per piece: the abort handler runs on this thread.)
+    if (ec || (aborted_ && !parser.is_done())) {
       upstream_broke = true;
       break_ec = ec;
       break;
@@ -493,6 +529,20 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     // Never end a broken stream cleanly (§4.8, §14 item 45): the client sees an error event.
     close_upstream();
     summary_.truncated = true;
+    if (aborted_) {
+      // The drain deadline: the stream ends with the shutdown's error; a plain body is cut short
+      // and its connection closes (keep-alive is off). Not the account's fault.
+      summary_.aborted = true;
+      if (event_stream || writer_.event_stream()) {
+        std::string frame = tracker.AtEventBoundary() ? std::string() : std::string("\n\n");
+        frame += ErrorEvent("overloaded_error", kShutdownMessage);
+        co_await writer_.Chunk(frame);
+        co_await writer_.Finish();
+      }
+      env_.pool.Release(grant.lease, {core::ReleaseKind::kAbandoned, 0, ""});
+      result.kind = AttemptResult::Kind::kDone;
+      co_return result;
+    }
     if (event_stream || writer_.event_stream()) {
       std::string frame = tracker.AtEventBoundary() ? std::string() : std::string("\n\n");
       frame += ErrorEvent("api_error",
@@ -568,6 +618,10 @@ asio::awaitable<bool> Exchange::HoldOrFail(core::HoldCause cause, core::Fallback
         plan, recovering, failure);
     co_return false;
   }
+  if (Aborted()) {
+    co_await EndAborted();
+    co_return false;
+  }
   if (!queue_started_at_) queue_started_at_ = now;
   summary_.held = true;
   route_.excluded.clear();
@@ -591,6 +645,10 @@ asio::awaitable<bool> Exchange::HoldOrFail(core::HoldCause cause, core::Fallback
     waited = co_await (env_.pool.Hold(info_, route_, decision.deadline) || Heartbeats());
   } else {
     waited = co_await (env_.pool.Hold(info_, route_, decision.deadline) || WatchClientGone());
+  }
+  if (Aborted()) {  // the cancellation ended the hold (or it ended just before)
+    co_await EndAborted();
+    co_return false;
   }
   if (waited.index() != 0) {
     summary_.client_gone = true;
@@ -707,6 +765,21 @@ asio::awaitable<void> Exchange::SendError(unsigned status, std::string_view type
   co_await writer_.Respond(status, std::move(headers), ErrorJson(type, message));
 }
 
+asio::awaitable<void> Exchange::EndAborted() {
+  summary_.aborted = true;
+  writer_.set_keep_alive(false);
+  if (writer_.dead()) {
+    summary_.client_gone = true;
+    co_return;
+  }
+  if (writer_.started()) {  // a committed SSE stream (heartbeats): it ends with an error event
+    co_await SendError(200, "overloaded_error", std::string(kShutdownMessage), std::nullopt);
+    co_return;
+  }
+  co_await SendError(503, "overloaded_error", std::string(kDrainingMessage),
+                     kDrainingRetryAfterSeconds);
+}
+
 asio::awaitable<void> Exchange::RelayOAuthToken() {
   // Relayed untouched to the default upstream with no account credential (spec §7.5).
   summary_.account = "(oauth relay)";
@@ -718,7 +791,11 @@ asio::awaitable<void> Exchange::RelayOAuthToken() {
   absl::StatusOr<std::unique_ptr<UpstreamConnection>> conn =
       co_await env_.upstreams.Acquire(*origin);
   if (!conn.ok()) {
-    co_await SendError(502, "proxy_error", "Upstream unreachable", std::nullopt);
+    if (Aborted()) {
+      co_await EndAborted();
+    } else {
+      co_await SendError(502, "proxy_error", "Upstream unreachable", std::nullopt);
+    }
     co_return;
   }
   UpstreamConnection& c = **conn;
@@ -748,7 +825,11 @@ asio::awaitable<void> Exchange::RelayOAuthToken() {
       std::tie(ec, std::ignore) = co_await http::async_read(c.tcp(), c.buffer(), res, kTuple);
   }
   if (ec) {
-    co_await SendError(502, "proxy_error", "Upstream unreachable", std::nullopt);
+    if (Aborted()) {
+      co_await EndAborted();
+    } else {
+      co_await SendError(502, "proxy_error", "Upstream unreachable", std::nullopt);
+    }
     co_return;
   }
   http::fields out;

@@ -6,6 +6,11 @@
 // and end a broken stream with an SSE error instead of a clean end.
 //
 // Runs as a coroutine on the client connection's executor. Not shared between requests.
+//
+// Drain (ProxyServer::AbortInFlight): Abort() then terminal cancellation of the coroutine ends
+// the wait in progress; the exchange then answers on its own terms (an SSE error event, or the
+// draining 503), releases its lease and tries nothing more. The coroutine must not throw on a
+// co_await after cancellation (this_coro::throw_if_cancelled(false) in its caller).
 
 #include <optional>
 #include <string>
@@ -18,6 +23,7 @@
 #include "core/router.h"
 #include "pool/pool.h"
 #include "proxy/client_writer.h"
+#include "proxy/drain.h"
 #include "proxy/proxy_options.h"
 #include "proxy/relay_buffers.h"
 #include "proxy/upstream_pool.h"
@@ -31,6 +37,7 @@ struct ExchangeEnv {
   const ProxyOptions& options;
   UpstreamPool& upstreams;
   RelayBuffers& buffers;
+  const DrainState& drain;
 };
 
 // How the request ended, for the access log and metrics.
@@ -41,6 +48,7 @@ struct ExchangeSummary {
   bool held = false;
   bool truncated = false;
   bool client_gone = false;
+  bool aborted = false;  // ended by the drain deadline
 };
 
 class Exchange {
@@ -54,6 +62,17 @@ class Exchange {
 
   // Whether the connection may serve another request.
   bool keep_alive() const { return writer_.keep_alive() && writer_.finished(); }
+
+  // A drain started: the response ends its connection (`connection: close` unless its head is
+  // already out; the connection closes after it either way). On the exchange's executor.
+  void EndConnection() { writer_.set_keep_alive(false); }
+  // The drain deadline: from now on the exchange starts no new wait and tries nothing more. The
+  // caller then cancels the coroutine (terminal) to end the wait in progress. On the exchange's
+  // executor.
+  void Abort() {
+    aborted_ = true;
+    writer_.set_keep_alive(false);
+  }
 
  private:
   struct UpstreamFailure;  // a failed attempt's status, headers and body, for relaying
@@ -72,6 +91,11 @@ class Exchange {
   boost::asio::awaitable<void> Heartbeats();
   boost::asio::awaitable<void> WatchClientGone();
   boost::asio::awaitable<void> RelayOAuthToken();
+  // Aborted by this worker, or by the server (seen before this worker got to it).
+  bool Aborted() const { return aborted_ || env_.drain.aborted.load(std::memory_order_relaxed); }
+  // The answer of an aborted exchange: an SSE error event on a committed stream, else the
+  // draining 503. The caller has released its lease.
+  boost::asio::awaitable<void> EndAborted();
 
   ExchangeEnv env_;
   boost::beast::tcp_stream& client_;
@@ -85,6 +109,7 @@ class Exchange {
   std::string last_transport_error_;
   std::optional<std::string> rejected_token_;  // the access token a 401 refused, to replace
   std::string last_account_;
+  bool aborted_ = false;
 };
 
 }  // namespace maxpool::proxy

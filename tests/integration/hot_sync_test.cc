@@ -50,8 +50,8 @@ std::string ApiKeyCredential(const std::string& name) {
   return absl::StrCat("sk-ant-api03-test-", name);
 }
 
-v1::Account OAuthEntry(const std::string& name, double priority = 0) {
-  v1::Account a;
+v1::AccountConfig OAuthEntry(const std::string& name, double priority = 0) {
+  v1::AccountConfig a;
   a.set_name(name);
   a.set_type("oauth");
   a.set_access_token(OAuthCredential(name));
@@ -59,16 +59,16 @@ v1::Account OAuthEntry(const std::string& name, double priority = 0) {
   return a;
 }
 
-v1::Account ApiKeyEntry(const std::string& name, const std::string& key) {
-  v1::Account a;
+v1::AccountConfig ApiKeyEntry(const std::string& name, const std::string& key) {
+  v1::AccountConfig a;
   a.set_name(name);
   a.set_type("apikey");
   a.set_api_key(key);
   return a;
 }
 
-v1::Account* Find(v1::Config& config, const std::string& name) {
-  for (v1::Account& a : *config.mutable_accounts()) {
+v1::AccountConfig* Find(v1::Config& config, const std::string& name) {
+  for (v1::AccountConfig& a : *config.mutable_accounts()) {
     if (a.name() == name) return &a;
   }
   return nullptr;
@@ -132,12 +132,12 @@ class HotSyncTest : public ::testing::Test {
   }
 
   // Writes the first config: the fake as the upstream, and `accounts`.
-  void WriteInitial(const std::vector<v1::Account>& accounts,
+  void WriteInitial(const std::vector<v1::AccountConfig>& accounts,
                     const std::function<void(v1::Config&)>& extra = nullptr) {
     Edit([&](v1::Config& config) {
       config.clear_accounts();
       config.set_upstream(h().upstream().base_url());
-      for (const v1::Account& a : accounts) *config.add_accounts() = a;
+      for (const v1::AccountConfig& a : accounts) *config.add_accounts() = a;
       if (extra) extra(config);
     });
   }
@@ -352,7 +352,7 @@ TEST_F(HotSyncTest, StalerTokenOnDiskIsNotAdopted) {
   spec.oauth.expires_in = absl::Hours(1);
   const std::string original = h().AddAccount("A", spec);
   const int64_t soon_ms = absl::ToUnixMillis(absl::Now() + absl::Minutes(1));  // within the lead
-  v1::Account entry = OAuthEntry("A");
+  v1::AccountConfig entry = OAuthEntry("A");
   entry.set_refresh_token("sk-ant-ort01-test-A-1");
   entry.set_expires_at(soon_ms);
   ASSERT_NO_FATAL_FAILURE(WriteInitial({entry}, [&](v1::Config& config) {
@@ -378,7 +378,7 @@ TEST_F(HotSyncTest, StalerTokenOnDiskIsNotAdopted) {
 
   // Another writer puts the old pair back.
   Edit([&](v1::Config& config) {
-    v1::Account* a = Find(config, "A");
+    v1::AccountConfig* a = Find(config, "A");
     a->set_access_token(original);
     a->set_refresh_token("sk-ant-ort01-test-A-1");
     a->set_expires_at(soon_ms);
@@ -515,10 +515,10 @@ TEST_F(HotSyncTest, DuplicatesAndReappearingAccounts) {
 
   // B twice: the later entry (priority 3) wins.
   v1::Config dup = base;
-  v1::Account later = ApiKeyEntry("B", key_b);
+  v1::AccountConfig later = ApiKeyEntry("B", key_b);
   later.set_priority(3);
   *dup.add_accounts() = later;
-  v1::Account keyless;  // skipped, reported once
+  v1::AccountConfig keyless;  // skipped, reported once
   keyless.set_name("E");
   keyless.set_type("apikey");
   *dup.add_accounts() = keyless;

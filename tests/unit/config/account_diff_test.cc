@@ -27,9 +27,9 @@ RunningAccount RunningOAuth(const std::string& name, const std::string& uuid,
   return r;
 }
 
-v1::Account DiskOAuth(const std::string& name, const std::string& uuid, const std::string& refresh,
-                      int64_t expires_at) {
-  v1::Account a;
+v1::AccountConfig DiskOAuth(const std::string& name, const std::string& uuid,
+                            const std::string& refresh, int64_t expires_at) {
+  v1::AccountConfig a;
   if (!name.empty()) a.set_name(name);
   a.set_type("oauth");
   if (!uuid.empty()) a.set_account_uuid(uuid);
@@ -43,7 +43,7 @@ v1::Account DiskOAuth(const std::string& name, const std::string& uuid, const st
 v1::Config DiskOf(const std::vector<RunningAccount>& running) {
   v1::Config config;
   for (const RunningAccount& r : running) {
-    v1::Account& a = *config.add_accounts();
+    v1::AccountConfig& a = *config.add_accounts();
     a.set_name(r.name);
     a.set_type(r.type);
     if (!r.uuid.empty()) a.set_account_uuid(r.uuid);
@@ -210,7 +210,7 @@ TEST(PlanAccountSync, MatchesByNameWhenTheRunningAccountHasNoUuid) {
 TEST(PlanAccountSync, DuplicateDiskEntriesKeepTheLastOne) {
   const std::vector<RunningAccount> running = {RunningOAuth("a", "U1", "r1", 1000)};
   v1::Config disk;
-  v1::Account older = DiskOAuth("a-old", "U1", "r0", 500);
+  v1::AccountConfig older = DiskOAuth("a-old", "U1", "r0", 500);
   older.set_enabled(false);
   *disk.add_accounts() = older;
   *disk.add_accounts() = DiskOAuth("a", "U1", "r1", 1000);
@@ -233,7 +233,7 @@ TEST(PlanAccountSync, EntriesWithoutCredentialAreNeverAddedOrAdopted) {
   v1::Config disk = DiskOf(running);
   disk.mutable_accounts(0)->clear_access_token();
   disk.mutable_accounts(0)->set_expires_at(9000);
-  v1::Account empty_key;
+  v1::AccountConfig empty_key;
   empty_key.set_name("k");
   empty_key.set_type("apikey");
   *disk.add_accounts() = empty_key;
@@ -247,7 +247,7 @@ TEST(PlanAccountSync, EntriesWithoutCredentialAreNeverAddedOrAdopted) {
 TEST(PlanAccountSync, ATypeChangeIsARemovalPlusAnAddition) {
   const std::vector<RunningAccount> running = {RunningOAuth("a", "U1", "r1", 1000)};
   v1::Config disk;
-  v1::Account key;
+  v1::AccountConfig key;
   key.set_name("a");
   key.set_type("apikey");
   key.set_api_key("sk-1");

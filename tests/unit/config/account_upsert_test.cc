@@ -21,8 +21,9 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-v1::Account OAuth(const std::string& name, const std::string& uuid, const std::string& refresh) {
-  v1::Account a;
+v1::AccountConfig OAuth(const std::string& name, const std::string& uuid,
+                        const std::string& refresh) {
+  v1::AccountConfig a;
   if (!name.empty()) a.set_name(name);
   a.set_type("oauth");
   if (!uuid.empty()) a.set_account_uuid(uuid);
@@ -34,7 +35,7 @@ v1::Account OAuth(const std::string& name, const std::string& uuid, const std::s
 
 std::vector<std::string> Names(const v1::Config& config) {
   std::vector<std::string> names;
-  for (const v1::Account& a : config.accounts()) names.push_back(a.name());
+  for (const v1::AccountConfig& a : config.accounts()) names.push_back(a.name());
   return names;
 }
 
@@ -57,7 +58,7 @@ TEST(FindAccount, PrefersTheUuidOverTheName) {
 // its cap, priority or profiles, or rename it.
 TEST(UpsertAccount, ReLoginKeepsTheSettingsTheLoginDoesNotSet) {
   v1::Config config;
-  v1::Account existing = OAuth("work", "U1", "r-old");
+  v1::AccountConfig existing = OAuth("work", "U1", "r-old");
   existing.set_enabled(false);
   existing.set_cap_utilization(0.5);
   existing.set_priority(3);
@@ -66,7 +67,7 @@ TEST(UpsertAccount, ReLoginKeepsTheSettingsTheLoginDoesNotSet) {
   *config.add_accounts() = existing;
   *config.add_accounts() = OAuth("other", "U2", "r-other");
 
-  v1::Account login = OAuth("", "U1", "r-new");
+  v1::AccountConfig login = OAuth("", "U1", "r-new");
   login.set_email("bob@example.com");
   login.set_source("login");
   login.set_expires_at(2000);
@@ -75,7 +76,7 @@ TEST(UpsertAccount, ReLoginKeepsTheSettingsTheLoginDoesNotSet) {
   EXPECT_EQ(result->index, 0);
   EXPECT_FALSE(result->added);
   ASSERT_EQ(config.accounts_size(), 2);
-  const v1::Account& a = config.accounts(0);
+  const v1::AccountConfig& a = config.accounts(0);
   EXPECT_EQ(a.name(), "work");
   EXPECT_TRUE(a.has_enabled());
   EXPECT_FALSE(a.enabled());
@@ -92,12 +93,12 @@ TEST(UpsertAccount, ReLoginKeepsTheSettingsTheLoginDoesNotSet) {
 
 TEST(UpsertAccount, SetFieldsOfTheNewEntryWin) {
   v1::Config config;
-  v1::Account existing = OAuth("work", "U1", "r-old");
+  v1::AccountConfig existing = OAuth("work", "U1", "r-old");
   existing.set_enabled(false);
   existing.add_profiles("claude");
   existing.add_profiles("all");
   *config.add_accounts() = existing;
-  v1::Account update = OAuth("renamed", "U1", "r-new");
+  v1::AccountConfig update = OAuth("renamed", "U1", "r-new");
   update.set_enabled(true);
   update.add_profiles("all");
   ASSERT_THAT(UpsertAccount(config, update), IsOk());
@@ -110,12 +111,12 @@ TEST(UpsertAccount, SetFieldsOfTheNewEntryWin) {
 TEST(UpsertAccount, CredentialsAreReplacedWholesale) {
   v1::Config config;
   *config.add_accounts() = OAuth("work", "U1", "r-old");
-  v1::Account import;
+  v1::AccountConfig import;
   import.set_type("oauth");
   import.set_account_uuid("U1");
   import.set_access_token("imported");
   ASSERT_THAT(UpsertAccount(config, import), IsOk());
-  const v1::Account& a = config.accounts(0);
+  const v1::AccountConfig& a = config.accounts(0);
   EXPECT_EQ(a.access_token(), "imported");
   EXPECT_FALSE(a.has_refresh_token());
   EXPECT_FALSE(a.has_expires_at());
@@ -124,7 +125,7 @@ TEST(UpsertAccount, CredentialsAreReplacedWholesale) {
 TEST(UpsertAccount, FindsAnEntryWithoutUuidByItsEmailName) {
   v1::Config config;
   *config.add_accounts() = OAuth("bob@example.com", "", "r-old");
-  v1::Account login = OAuth("", "U1", "r-new");
+  v1::AccountConfig login = OAuth("", "U1", "r-new");
   login.set_email("bob@example.com");
   auto result = UpsertAccount(config, login);
   ASSERT_THAT(result, IsOk());
@@ -139,7 +140,7 @@ TEST(UpsertAccount, AppendsWithDefaultNames) {
   *config.add_accounts() = OAuth("account-2", "U0", "r0");
   config.add_providers()->set_name("api-4");
 
-  v1::Account with_email = OAuth("", "U1", "r1");
+  v1::AccountConfig with_email = OAuth("", "U1", "r1");
   with_email.set_email("carol@example.com");
   auto first = UpsertAccount(config, with_email);
   ASSERT_THAT(first, IsOk());
@@ -148,7 +149,7 @@ TEST(UpsertAccount, AppendsWithDefaultNames) {
 
   auto second = UpsertAccount(config, OAuth("", "U2", "r2"));  // index 2 -> "account-3"
   ASSERT_THAT(second, IsOk());
-  v1::Account key;
+  v1::AccountConfig key;
   key.set_type("apikey");
   key.set_api_key("sk-1");
   auto third = UpsertAccount(config, key);  // index 3 -> "api-5" (api-4 is a provider)

@@ -244,7 +244,7 @@ TEST(ConfigStore, ConcurrentUpdatesFromEightThreadsAllPersist) {
     threads.emplace_back([&store, i] {
       auto result = store->Update(
           [i](v1::Config& config) {
-            v1::Account* account = config.add_accounts();
+            v1::AccountConfig* account = config.add_accounts();
             account->set_name(absl::StrCat("thread-", i));
             account->set_type("apikey");
             account->set_api_key(absl::StrCat("key-", i));
@@ -261,7 +261,7 @@ TEST(ConfigStore, ConcurrentUpdatesFromEightThreadsAllPersist) {
   EXPECT_EQ(loaded->generation, 7 + 8);
   for (int i = 0; i < 8; ++i) {
     bool found = false;
-    for (const v1::Account& account : loaded->config.accounts()) {
+    for (const v1::AccountConfig& account : loaded->config.accounts()) {
       found = found || account.name() == absl::StrCat("thread-", i);
     }
     EXPECT_TRUE(found) << i;

@@ -183,7 +183,7 @@ TEST(EncodeJson, MatchesAccountsByNameNotIndex) {
   v1::Config config;
   ASSERT_THAT(DecodeJson(original, config, nullptr), IsOk());
   config.mutable_accounts()->DeleteSubrange(0, 1);
-  v1::Account* added = config.add_accounts();
+  v1::AccountConfig* added = config.add_accounts();
   added->set_name("c");
   const boost::json::object out = EncodeJson(config, &original);
   ASSERT_EQ(out.at("accounts").as_array().size(), 2u);

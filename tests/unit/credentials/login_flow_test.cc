@@ -464,7 +464,7 @@ TEST_F(SaveTest, LoginAddsThenUpdatesByUuid) {
   EXPECT_EQ(saved->name, "ada@example.com");
   v1::Config config = Load();
   ASSERT_EQ(config.accounts_size(), 1);
-  const v1::Account& a = config.accounts(0);
+  const v1::AccountConfig& a = config.accounts(0);
   EXPECT_EQ(a.type(), "oauth");
   EXPECT_EQ(a.access_token(), kAccess);
   EXPECT_EQ(a.refresh_token(), kRefresh);
