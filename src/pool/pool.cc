@@ -2,12 +2,17 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <utility>
 
 #include "boost/asio/as_tuple.hpp"
 #include "boost/asio/cancellation_state.hpp"
 #include "boost/asio/this_coro.hpp"
 #include "boost/asio/use_awaitable.hpp"
+#include "core/failure_class.h"
+#include "credentials/oauth_messages.h"
+#include "credentials/redact.h"
+#include "pool/pool_outbox.h"
 
 namespace maxpool::pool {
 
@@ -22,6 +27,29 @@ constexpr absl::Duration kOracleSlack = absl::Milliseconds(5);
 // How long an admission may stay untaken before the next head is admitted anyway (the admitted
 // request's client left before it could TryAcquire()).
 constexpr absl::Duration kAdmissionHandoff = absl::Seconds(1);
+// Requests that joined one failed refresh report their failures within this time of each other.
+constexpr absl::Duration kRefreshFailureMerge = absl::Seconds(1);
+
+FailoverNext NextOf(const core::FailureAction& action) {
+  if (action.failover) return FailoverNext::kRetry;
+  if (action.hold) return FailoverNext::kHold;
+  return FailoverNext::kFail;
+}
+
+// The failure class a refresh failure counts as (for Failover events).
+core::FailureClass ClassOfRefreshFailure(const credentials::FreshToken& failure) {
+  switch (failure.failure) {
+    case credentials::RefreshFailureKind::kNetworkBeforeSend:
+    case credentials::RefreshFailureKind::kAmbiguousAfterSend:
+      return core::FailureClass::kNetwork;
+    case credentials::RefreshFailureKind::kRetryableStatus:
+      return failure.status.value_or(0) == 429 ? core::FailureClass::kRateLimited
+                                               : core::FailureClass::kUpstream5xx;
+    case credentials::RefreshFailureKind::kDead:
+      return core::FailureClass::kAuthDead;
+  }
+  return core::FailureClass::kNetwork;
+}
 
 }  // namespace
 
@@ -30,21 +58,29 @@ constexpr absl::Duration kAdmissionHandoff = absl::Seconds(1);
 // woken so admission moves on at once.
 class Pool::TicketGuard {
  public:
-  TicketGuard(Pool& pool, uint64_t id, core::RouteState& route)
-      : pool_(pool), id_(id), route_(route) {}
+  TicketGuard(Pool& pool, uint64_t id, core::RouteState& route, absl::Time registered_at)
+      : pool_(pool), id_(id), route_(route), registered_at_(registered_at) {}
   TicketGuard(const TicketGuard&) = delete;
   TicketGuard& operator=(const TicketGuard&) = delete;
 
+  // How the wait ended, for HoldEnded. Default: kCancelled (the frame was destroyed).
+  void set_outcome(HoldOutcome outcome) { outcome_ = outcome; }
+
   ~TicketGuard() {
     bool wake_head = false;
+    Outbox outbox(pool_);
     {
       absl::MutexLock lock(&pool_.mu_);
+      const absl::Time now = pool_.clock_.Now();
       bool was_head = false;
-      if (pool_.queue_.Remove(id_, pool_.clock_.Now(), &was_head)) {
+      if (pool_.queue_.Remove(id_, now, &was_head)) {
         pool_.SyncQueueWaiting();
         wake_head = was_head;
       }
+      outbox.events().push_back(HoldEnded{id_, outcome_, now - registered_at_});
+      outbox.Seal();
     }
+    outbox.Flush();
     route_.has_ticket = false;
     if (wake_head) pool_.WakeHead();
   }
@@ -53,11 +89,14 @@ class Pool::TicketGuard {
   Pool& pool_;
   const uint64_t id_;
   core::RouteState& route_;
+  const absl::Time registered_at_;
+  HoldOutcome outcome_ = HoldOutcome::kCancelled;
 };
 
 Pool::Pool(const core::Clock& clock, PoolOptions options)
     : clock_(clock),
       options_(std::move(options)),
+      events_(clock, options_.events),
       router_(clock, options_.scheduler),
       queue_(options_.queue),
       rng_(options_.jitter_seed ? *options_.jitter_seed : std::random_device{}()) {}
@@ -69,25 +108,38 @@ Pool::~Pool() = default;
 core::AccountId Pool::AddAccount(core::AccountSettings settings, Credential credential,
                                  bool added_while_running) {
   core::AccountId id;
+  Outbox outbox(*this);
   {
     absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_.Now();
+    SweepDue(now, outbox.events());
     id = router_.AddAccount(std::move(settings), added_while_running);
     credentials_.emplace_back(id, std::move(credential));
+    Track(id, now, "added", outbox.events());
+    outbox.Seal();
   }
+  outbox.Flush();
   WakeWaiters();
   return id;
 }
 
 absl::Status Pool::RemoveAccount(std::string_view name) {
   absl::Status status;
+  Outbox outbox(*this);
   {
     absl::MutexLock lock(&mu_);
+    SweepDue(clock_.Now(), outbox.events());
     const std::optional<core::AccountId> id = router_.IdOf(name);
     status = router_.RemoveAccount(name);
     if (status.ok() && id) {
       std::erase_if(credentials_, [&](const auto& entry) { return entry.first == *id; });
+      states_.Remove(*id, outbox.events());
+      refreshed_.erase(*id);
+      refresh_failures_.erase(*id);
     }
+    outbox.Seal();
   }
+  outbox.Flush();
   // Waiters whose last route this was end now (kNotRecovering) instead of at their next poll.
   if (status.ok()) WakeWaiters();
   return status;
@@ -95,20 +147,32 @@ absl::Status Pool::RemoveAccount(std::string_view name) {
 
 absl::Status Pool::SetEnabled(std::string_view name, bool enabled) {
   absl::Status status;
+  Outbox outbox(*this);
   {
     absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_.Now();
+    SweepDue(now, outbox.events());
     status = router_.SetEnabled(name, enabled);
+    if (const std::optional<core::AccountId> id = router_.IdOf(name); status.ok() && id) {
+      Track(*id, now, enabled ? "enabled" : "disabled", outbox.events());
+    }
+    outbox.Seal();
   }
+  outbox.Flush();
   // Enabling returns capacity; disabling may leave waiters without a route (§15 scenario 38).
   if (status.ok()) WakeWaiters();
   return status;
 }
 
 absl::Status Pool::UpdateCredential(std::string_view name, Credential credential) {
+  Outbox outbox(*this);
   {
     absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_.Now();
     const std::optional<core::AccountId> id = router_.IdOf(name);
     if (!id) return absl::NotFoundError("no account named " + std::string(name));
+    SweepDue(now, outbox.events());
+    refresh_failures_.erase(*id);
     bool found = false;
     for (auto& [account, stored] : credentials_) {
       if (account == *id) {
@@ -119,23 +183,35 @@ absl::Status Pool::UpdateCredential(std::string_view name, Credential credential
       }
     }
     if (!found) credentials_.emplace_back(*id, std::move(credential));
+    Track(*id, now, "credentials_renewed", outbox.events());
+    outbox.Seal();
   }
+  outbox.Flush();
   WakeWaiters();
   return absl::OkStatus();
 }
 
 absl::Status Pool::UpdateSecret(std::string_view name, std::string secret) {
+  Outbox outbox(*this);
   {
     absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_.Now();
     const std::optional<core::AccountId> id = router_.IdOf(name);
     if (!id) return absl::NotFoundError("no account named " + std::string(name));
+    SweepDue(now, outbox.events());
     for (auto& [account, stored] : credentials_) {
       if (account != *id) continue;
-      if (stored.secret != secret) router_.CredentialsRenewed(name);
+      if (stored.secret != secret) {
+        router_.CredentialsRenewed(name);
+        refresh_failures_.erase(*id);
+      }
       stored.secret = std::move(secret);
       break;
     }
+    Track(*id, now, "credentials_renewed", outbox.events());
+    outbox.Seal();
   }
+  outbox.Flush();
   WakeWaiters();
   return absl::OkStatus();
 }
@@ -145,8 +221,32 @@ boost::asio::awaitable<credentials::FreshToken> Pool::FreshToken(
   if (refresher_ == nullptr || grant.credential.kind != CredentialKind::kOAuthBearer) {
     co_return credentials::FreshToken{};
   }
-  co_return co_await refresher_->EnsureFresh(grant.lease.account_name,
-                                             std::move(rejected_access_token));
+  auto ensure = refresher_->EnsureFresh(grant.lease.account_name, std::move(rejected_access_token));
+  credentials::FreshToken fresh = co_await std::move(ensure);
+  if (fresh.kind == credentials::FreshToken::Kind::kRefreshed) NoteRefreshed(grant.lease, fresh);
+  co_return fresh;
+}
+
+void Pool::NoteRefreshed(const core::Lease& lease, const credentials::FreshToken& fresh) {
+  const size_t token = std::hash<std::string>{}(fresh.access_token);
+  Outbox outbox(*this);
+  {
+    absl::MutexLock lock(&mu_);
+    auto [it, inserted] = refreshed_.try_emplace(lease.account, token);
+    if (!inserted && it->second == token) return;  // another request already reported it
+    it->second = token;
+    refresh_failures_.erase(lease.account);
+    RefreshFinished event;
+    event.account = lease.account_name;
+    event.ok = true;
+    if (!fresh.persist_error.ok()) {
+      event.error = credentials::Redact("persisting the rotated tokens failed: " +
+                                        std::string(fresh.persist_error.message()));
+    }
+    outbox.events().push_back(std::move(event));
+    outbox.Seal();
+  }
+  outbox.Flush();
 }
 
 core::FailureAction Pool::OnRefreshFailure(const core::Lease& lease,
@@ -170,11 +270,31 @@ core::FailureAction Pool::OnRefreshFailure(const core::Lease& lease,
       break;
   }
   core::FailureAction action;
+  Outbox outbox(*this);
   {
     absl::MutexLock lock(&mu_);
-    action =
-        router_.OnRefreshFailure(lease, request, route, kind, failure.status.value_or(0), attempt);
+    const absl::Time now = clock_.Now();
+    SweepDue(now, outbox.events());
+    const int status = failure.status.value_or(0);
+    action = router_.OnRefreshFailure(lease, request, route, kind, status, attempt);
+    Track(lease.account, now, "token_refresh_failed", outbox.events());
+    outbox.events().push_back(Failover{
+        lease.account_name, std::string(core::FailureClassName(ClassOfRefreshFailure(failure))),
+        status, NextOf(action)});
+    // One report for the requests that shared one failed refresh (they fail together).
+    const std::string reason = credentials::Redact(
+        failure.reason + " (" + std::string(credentials::RefreshFailureKindName(failure.failure)) +
+        ")");
+    auto [it, inserted] = refresh_failures_.try_emplace(lease.account);
+    RefreshFailureNote& note = it->second;
+    if (inserted || note.reason != reason || note.status != status ||
+        now - note.at >= kRefreshFailureMerge) {
+      outbox.events().push_back(RefreshFinished{lease.account_name, false, status, reason});
+    }
+    note = RefreshFailureNote{reason, status, now};
+    outbox.Seal();
   }
+  outbox.Flush();
   WakeWaiters();
   return action;
 }
@@ -210,35 +330,51 @@ void Pool::SetAdmissionPaused(bool paused) {
 std::optional<Grant> Pool::TryAcquire(const core::RequestInfo& request, core::RouteState& route) {
   const bool carried_admission = route.admitted;
   std::optional<Grant> grant;
+  Outbox outbox(*this);
   {
     absl::MutexLock lock(&mu_);
+    SweepDue(clock_.Now(), outbox.events());
     if (carried_admission) admission_untaken_until_.reset();
     std::optional<core::Lease> lease = router_.Acquire(request, route);
     if (lease) {
       const Credential* credential = CredentialOf(lease->account);
       grant = Grant{std::move(*lease), credential != nullptr ? *credential : Credential{}};
     }
+    outbox.Seal();
   }
+  outbox.Flush();
   if (carried_admission) WakeHead();
   return grant;
 }
 
 void Pool::Observe(const core::Lease& lease, int status, const core::HeaderSource& headers) {
   bool breaker_closed = false;
+  Outbox outbox(*this);
   {
     absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_.Now();
+    SweepDue(now, outbox.events());
     const bool was_open = router_.breaker().open();
     router_.ObserveResponse(lease, status, headers);
     breaker_closed = was_open && !router_.breaker().open();
+    Track(lease.account, now, "response_headers", outbox.events());
+    outbox.Seal();
   }
+  outbox.Flush();
   if (breaker_closed) WakeWaiters();
 }
 
 void Pool::Release(const core::Lease& lease, const core::ReleaseOutcome& outcome) {
+  Outbox outbox(*this);
   {
     absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_.Now();
+    SweepDue(now, outbox.events());
     router_.Release(lease, outcome);
+    Track(lease.account, now, "released", outbox.events());
+    outbox.Seal();
   }
+  outbox.Flush();
   WakeWaiters();
 }
 
@@ -246,10 +382,27 @@ core::FailureAction Pool::OnFailure(const core::Lease& lease, const core::Reques
                                     core::RouteState& route, const core::ResponseVerdict& verdict,
                                     const core::AttemptContext& attempt) {
   core::FailureAction action;
+  Outbox outbox(*this);
   {
     absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_.Now();
+    SweepDue(now, outbox.events());
+    const bool was_open = router_.breaker().open();
     action = router_.OnFailure(lease, request, route, verdict, attempt);
+    const std::string_view failure_class = core::FailureClassName(verdict.failure);
+    Track(lease.account, now, failure_class, outbox.events());
+    // Opening the shared breaker lifts other accounts' benches for the same 429/529 (§4.2).
+    if (!was_open && router_.breaker().open()) {
+      states_.UpdateAll(router_, now, "breaker_opened", outbox.events());
+    }
+    if (verdict.failure != core::FailureClass::kNone &&
+        verdict.failure != core::FailureClass::kClientError && !action.refresh_and_retry) {
+      outbox.events().push_back(
+          Failover{lease.account_name, std::string(failure_class), attempt.status, NextOf(action)});
+    }
+    outbox.Seal();
   }
+  outbox.Flush();
   // The lease is released (capacity may return) and the breaker may have closed.
   WakeWaiters();
   return action;
@@ -281,26 +434,36 @@ asio::awaitable<HoldResult> Pool::Hold(const core::RequestInfo& request, core::R
   HoldResult result;
   std::optional<uint64_t> id;
   bool reaped = false;
+  absl::Time registered_at;
   {
-    absl::MutexLock lock(&mu_);
-    route.admitted = false;  // §5.5: registering clears a previous admission
-    id = queue_.Register(static_cast<int64_t>(request.body_bytes), request.session_key, deadline,
-                         waker, clock_.Now(), &reaped);
-    if (id) {
-      route.has_ticket = true;
-    } else {
-      result.outcome = HoldOutcome::kQueueFull;
-      // When capacity returns for a request that gets past the FIFO gate: the retry-after hint.
-      core::RouteState past_gate = route;
-      past_gate.has_ticket = true;
-      result.plan = router_.NextRetry(request, past_gate);
+    Outbox outbox(*this);
+    {
+      absl::MutexLock lock(&mu_);
+      registered_at = clock_.Now();
+      route.admitted = false;  // §5.5: registering clears a previous admission
+      id = queue_.Register(static_cast<int64_t>(request.body_bytes), request.session_key, deadline,
+                           waker, registered_at, &reaped);
+      if (id) {
+        route.has_ticket = true;
+        outbox.events().push_back(HoldStarted{*id, request.streaming, queue_.size()});
+      } else {
+        outbox.events().push_back(HoldEnded{0, HoldOutcome::kQueueFull, absl::ZeroDuration()});
+        result.outcome = HoldOutcome::kQueueFull;
+        // When capacity returns for a request that gets past the FIFO gate: the retry-after
+        // hint.
+        core::RouteState past_gate = route;
+        past_gate.has_ticket = true;
+        result.plan = router_.NextRetry(request, past_gate);
+      }
+      SyncQueueWaiting();
+      outbox.Seal();
     }
-    SyncQueueWaiting();
+    outbox.Flush();
   }
   if (reaped) WakeHead();
   if (!id) co_return result;
 
-  TicketGuard guard(*this, *id, route);
+  TicketGuard guard(*this, *id, route, registered_at);
   if (on_registered) on_registered();
   const asio::cancellation_state cancel = co_await asio::this_coro::cancellation_state;
   for (;;) {
@@ -365,6 +528,7 @@ asio::awaitable<HoldResult> Pool::Hold(const core::RequestInfo& request, core::R
     auto [ec] = co_await waker->timer().async_wait(asio::as_tuple(asio::use_awaitable));
     (void)ec;  // expiry, wake or cancellation: the next evaluation decides
   }
+  guard.set_outcome(result.outcome);
   co_return result;
 }
 
@@ -399,6 +563,16 @@ const Credential* Pool::CredentialOf(core::AccountId id) const {
 }
 
 void Pool::SyncQueueWaiting() { router_.SetQueueWaiting(queue_.size()); }
+
+void Pool::SweepDue(absl::Time now, std::vector<PoolEventBody>& out) {
+  if (states_.Due(now)) states_.UpdateAll(router_, now, "block_ended", out);
+}
+
+void Pool::Track(core::AccountId id, absl::Time now, std::string_view cause,
+                 std::vector<PoolEventBody>& out) {
+  const core::Account* account = router_.FindAccount(id);
+  if (account != nullptr) states_.Update(id, *account, router_.settings(), now, cause, out);
+}
 
 void Pool::WakeHead() {
   std::shared_ptr<HoldWaker> waker;

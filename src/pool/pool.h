@@ -11,6 +11,14 @@
 //
 // Lifecycle: the Pool must outlive every Hold() coroutine, including coroutines that are only
 // destroyed when their io_context is (destroy the io_context first).
+//
+// Events (pool_event.h): the pool publishes on events() what its own mutations do: Failover,
+// AccountStateChanged (each mutation re-derives the state of the account(s) it touched, see
+// account_state.h; a change that only time made, such as a cooldown ending, is published at the
+// next mutation after it, with reason "block_ended"), RefreshFinished, HoldStarted and
+// HoldEnded. Events are made under the lock and published just after it is released, in the
+// order of the critical sections that made them (an ordered hand-off through publish_mu_), so a
+// subscriber sees one account's changes in the order they happened.
 
 #include <cstdint>
 #include <functional>
@@ -23,6 +31,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -32,12 +41,22 @@
 #include "core/hold_policy.h"
 #include "core/router.h"
 #include "credentials/token_refresher.h"
+#include "pool/account_state_tracker.h"
 #include "pool/credential.h"
+#include "pool/event_bus.h"
 #include "pool/hold_queue.h"
+#include "pool/pool_event.h"
 
 namespace maxpool::pool {
 
 // What the exchange needs to send one attempt: the lease plus a snapshot of the credential.
+// One session-affinity binding (spec §6.4): the session's home account and where it is now.
+struct SessionView {
+  std::string session_id;
+  std::string home;
+  std::string current;
+};
+
 struct Grant {
   core::Lease lease;
   Credential credential;
@@ -49,6 +68,8 @@ struct PoolOptions {
   core::RetrySettings retry;
   // Seed of the ±20 % poll jitter of held requests (§5.3). Default: from std::random_device.
   std::optional<uint64_t> jitter_seed;
+  // The event bus's central queue (events()).
+  EventBusOptions events;
 };
 
 class Pool {
@@ -77,6 +98,14 @@ class Pool {
   void SetTokenRefresher(credentials::TokenRefresher* refresher) { refresher_ = refresher; }
   absl::Status SetPreferred(std::string_view name);
   void SetAutomatic();
+  // --- Routing policy and sessions (control plane; pool_routing.cc) ---------------------------
+  core::RoutingPolicy RoutingPolicy() const;
+  core::SchedulerSettings SchedulerSettings() const;
+  // Applies `change` to a copy of the scheduler settings and installs it; new requests see it.
+  // Wakes waiters.
+  void UpdateSchedulerSettings(const std::function<void(core::SchedulerSettings&)>& change);
+  // Every session binding, sorted by session id.
+  std::vector<SessionView> Sessions() const;
   // A pending restart pauses admission (§9.3): nothing matches, and held requests wake and end
   // with kNotRecovering instead of holding up the restart.
   void SetAdmissionPaused(bool paused);
@@ -92,17 +121,23 @@ class Pool {
   void Observe(const core::Lease& lease, int status, const core::HeaderSource& headers);
   // Wakes waiters (capacity returned).
   void Release(const core::Lease& lease, const core::ReleaseOutcome& outcome);
-  // Releases the lease too, so it wakes waiters like Release().
+  // Releases the lease too, so it wakes waiters like Release(). Publishes a Failover unless the
+  // class is none or client_error or the action is the refresh-and-retry of a first 401.
   core::FailureAction OnFailure(const core::Lease& lease, const core::RequestInfo& request,
                                 core::RouteState& route, const core::ResponseVerdict& verdict,
                                 const core::AttemptContext& attempt);
   // A usable access token for an OAuth grant before it is sent (spec §7.3): refreshed when it
   // expires within 5 minutes, or forced when `rejected_access_token` is the token an upstream 401
   // refused. kUntracked without a refresher or for other accounts: send the grant's credential.
+  // A kRefreshed result publishes RefreshFinished{ok} once per rotated token (requests that
+  // waited for the same refresh share one event). Failures are published by OnRefreshFailure().
+  // REQUIRES: `grant` outlives the call.
   boost::asio::awaitable<credentials::FreshToken> FreshToken(
       const Grant& grant, std::optional<std::string> rejected_access_token);
   // A failed refresh (FreshToken() kFailed): cooldown or needs-login per the taxonomy, the lease
-  // released, and what to do next. Wakes waiters like OnFailure().
+  // released, and what to do next. Wakes waiters like OnFailure(). Publishes a Failover and a
+  // RefreshFinished{failed}; the latter once for requests that failed together (the same failure
+  // of one account within 1 s on the pool's clock).
   core::FailureAction OnRefreshFailure(const core::Lease& lease, const core::RequestInfo& request,
                                        core::RouteState& route,
                                        const credentials::FreshToken& failure,
@@ -127,6 +162,8 @@ class Pool {
   // `on_registered`, when given, is called on the caller's executor once the ticket is queued and
   // before the first wait, so the caller commits a heartbeat stream only for a request that is
   // really held (§5.1: register, then start the heartbeat; a full queue is refused before it).
+  // Events: HoldStarted once registered, HoldEnded however the wait ends (destruction included:
+  // kCancelled); a full queue publishes only HoldEnded{hold_id 0, kQueueFull}.
   boost::asio::awaitable<HoldResult> Hold(const core::RequestInfo& request, core::RouteState& route,
                                           absl::Time deadline,
                                           std::function<void()> on_registered = nullptr);
@@ -143,6 +180,11 @@ class Pool {
   const core::Clock& clock() const { return clock_; }
   const PoolOptions& options() const { return options_; }
 
+  // --- Events -----------------------------------------------------------------------------------
+  // The pool's event bus: subscribe here; the app publishes RequestFinished and DrainProgress
+  // here. Lives as long as the pool.
+  EventBus& events() { return events_; }
+
   // --- Hot-sync (spec §1.4; pool_sync.cc) -------------------------------------------------------
   // Changes an account's settings in place under the pool lock (priority, cap, profiles,
   // provider, enabled, or a rename to an unused name); new requests see them, in-flight ones keep
@@ -155,6 +197,7 @@ class Pool {
 
  private:
   class TicketGuard;
+  class Outbox;
 
   const Credential* CredentialOf(core::AccountId id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Keeps the router's FIFO gate in step with the queue (§5.5).
@@ -163,11 +206,35 @@ class Pool {
   void WakeHead() ABSL_LOCKS_EXCLUDED(mu_);
   // The next poll interval: queue.poll (at least 100 ms) x U(0.8, 1.2) (§5.3).
   absl::Duration JitteredPoll() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Reports the state changes that time alone made since they were last looked at (reason
+  // "block_ended"). Every mutation calls it first.
+  void SweepDue(absl::Time now, std::vector<PoolEventBody>& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Re-derives account `id`'s state after a mutation (account_state_tracker.h).
+  void Track(core::AccountId id, absl::Time now, std::string_view cause,
+             std::vector<PoolEventBody>& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // RefreshFinished{ok} for a rotated token not reported yet.
+  void NoteRefreshed(const core::Lease& lease, const credentials::FreshToken& fresh)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   const core::Clock& clock_;
   const PoolOptions options_;
+  // Destroyed after every member below: nothing publishes once the pool is being destroyed.
+  EventBus events_;
   credentials::TokenRefresher* refresher_ = nullptr;
   mutable absl::Mutex mu_;
+  // Taken under mu_ by a thread with events to publish and released once they are published:
+  // the publishing order is the order of the critical sections (Outbox in pool.cc).
+  absl::Mutex publish_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  AccountStateTracker states_ ABSL_GUARDED_BY(mu_);
+  // Refresh reporting: the last rotated token reported per account (its std::hash), and the last
+  // refresh failure reported per account (requests that failed together report it once).
+  struct RefreshFailureNote {
+    std::string reason;
+    int status = 0;
+    absl::Time at;
+  };
+  absl::flat_hash_map<core::AccountId, size_t> refreshed_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<core::AccountId, RefreshFailureNote> refresh_failures_ ABSL_GUARDED_BY(mu_);
   core::Router router_ ABSL_GUARDED_BY(mu_);
   std::vector<std::pair<core::AccountId, Credential>> credentials_ ABSL_GUARDED_BY(mu_);
   HoldQueue queue_ ABSL_GUARDED_BY(mu_);

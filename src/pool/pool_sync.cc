@@ -6,16 +6,25 @@
 #include <vector>
 
 #include "pool/pool.h"
+#include "pool/pool_outbox.h"
 
 namespace maxpool::pool {
 
 absl::Status Pool::UpdateAccountSettings(
     std::string_view name, const std::function<void(core::AccountSettings&)>& change) {
   absl::Status status;
+  Outbox outbox(*this);
   {
     absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_.Now();
+    SweepDue(now, outbox.events());
+    const std::optional<core::AccountId> id = router_.IdOf(name);
     status = router_.UpdateAccountSettings(name, change);
+    // Enabled, cap or provider changes can change the derived state; a rename only the name.
+    if (status.ok() && id) Track(*id, now, "settings_changed", outbox.events());
+    outbox.Seal();
   }
+  outbox.Flush();
   // A lower priority, a raised cap or a re-enabled account can give held requests a route; a
   // disabled one can take their last one away.
   if (status.ok()) WakeWaiters();

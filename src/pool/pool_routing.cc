@@ -1,0 +1,49 @@
+// Pool: the routing policy and session views of the control plane (RoutingService).
+
+#include <algorithm>
+
+#include "pool/pool.h"
+#include "pool/pool_outbox.h"
+
+namespace maxpool::pool {
+
+core::RoutingPolicy Pool::RoutingPolicy() const {
+  absl::MutexLock lock(&mu_);
+  return router_.policy();
+}
+
+core::SchedulerSettings Pool::SchedulerSettings() const {
+  absl::MutexLock lock(&mu_);
+  return router_.settings();
+}
+
+void Pool::UpdateSchedulerSettings(const std::function<void(core::SchedulerSettings&)>& change) {
+  Outbox outbox(*this);
+  {
+    absl::MutexLock lock(&mu_);
+    core::SchedulerSettings settings = router_.settings();
+    change(settings);
+    router_.set_settings(std::move(settings));
+    // Thresholds decide which accounts are benched or exhausted.
+    states_.UpdateAll(router_, clock_.Now(), "settings_changed", outbox.events());
+    outbox.Seal();
+  }
+  outbox.Flush();
+  WakeWaiters();
+}
+
+std::vector<SessionView> Pool::Sessions() const {
+  std::vector<SessionView> out;
+  {
+    absl::MutexLock lock(&mu_);
+    out.reserve(router_.sessions().size());
+    for (const auto& [key, binding] : router_.sessions().bindings()) {
+      out.push_back(SessionView{key, binding.home, binding.current});
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const SessionView& a, const SessionView& b) { return a.session_id < b.session_id; });
+  return out;
+}
+
+}  // namespace maxpool::pool
