@@ -3,15 +3,20 @@
 #include <openssl/crypto.h>
 
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "boost/asio/as_tuple.hpp"
+#include "boost/asio/bind_cancellation_slot.hpp"
+#include "boost/asio/cancellation_signal.hpp"
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/detached.hpp"
 #include "boost/asio/executor_work_guard.hpp"
+#include "boost/asio/post.hpp"
 #include "boost/asio/steady_timer.hpp"
+#include "boost/asio/this_coro.hpp"
 #include "boost/asio/use_awaitable.hpp"
 #include "boost/asio/write.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
@@ -45,6 +50,16 @@ asio::awaitable<void> SendSimpleError(beast::tcp_stream& stream, unsigned versio
   co_await writer.Respond(status, headers, ErrorJson(type, message));
 }
 
+// The answer to a request that arrives after the drain's accept grace.
+asio::awaitable<void> SendDraining(beast::tcp_stream& stream, unsigned version,
+                                   std::chrono::milliseconds write_timeout) {
+  ClientWriter writer(stream, write_timeout, version, /*keep_alive=*/false);
+  http::fields headers;
+  headers.set(http::field::content_type, "application/json");
+  headers.set(http::field::retry_after, std::to_string(kDrainingRetryAfterSeconds));
+  co_await writer.Respond(503, std::move(headers), ErrorJson("overloaded_error", kDrainingMessage));
+}
+
 std::string BodyLimitMessage(size_t limit) {
   if (limit % (size_t{1} << 20) == 0) {
     return absl::StrCat("Request body exceeds the ", limit >> 20, " MiB limit.");
@@ -54,14 +69,64 @@ std::string BodyLimitMessage(size_t limit) {
 
 }  // namespace
 
+// One client connection as a drain or an abort reaches it: touched only on its worker's thread.
+// Owned by the session's completion handler, so that the cancellation signal bound to the
+// session outlives the whole coroutine (asio reads the signal's state until its very end).
+struct ProxyServer::Conn {
+  beast::tcp_stream* stream = nullptr;
+  Exchange* exchange = nullptr;     // the request being served, if any
+  bool idle = false;                // waiting for the next request of a kept-alive connection
+  bool closed_by_drain = false;     // that wait was cancelled by a drain
+  asio::cancellation_signal abort;  // bound to the session: ends the exchange's current wait
+  Conn* prev = nullptr;
+  Conn* next = nullptr;
+};
+
 struct ProxyServer::Worker {
   Worker(asio::ssl::context& tls, const ProxyOptions& options)
       : buffers(options.relay_buffer_bytes, /*max_cached=*/64),
         work(ioc.get_executor()),
         upstreams(ioc, tls, UpstreamPoolOptions{options.connect_timeout}) {}
-  // Declared first so that it outlives the io_context: destroying the io_context destroys
-  // suspended exchanges, which hand their buffers back.
+
+  void Link(Conn* conn) {
+    conn->next = conns;
+    if (conns != nullptr) conns->prev = conn;
+    conns = conn;
+  }
+  void Unlink(Conn* conn) {
+    if (conn->prev != nullptr) conn->prev->next = conn->next;
+    if (conn->next != nullptr) conn->next->prev = conn->prev;
+    if (conns == conn) conns = conn->next;
+    conn->prev = conn->next = nullptr;
+  }
+  // A drain started: idle kept-alive connections close now (their sessions see closed_by_drain);
+  // the responses being prepared end their connection.
+  void OnDrain() {
+    for (Conn* c = conns; c != nullptr; c = c->next) {
+      if (c->exchange != nullptr) c->exchange->EndConnection();
+      if (c->idle && !c->closed_by_drain) {
+        c->closed_by_drain = true;
+        boost::system::error_code ignored;
+        c->stream->socket().cancel(ignored);
+      }
+    }
+  }
+  // The drain deadline: every running exchange stops waiting and answers.
+  void OnAbort() {
+    for (Conn* c = conns; c != nullptr;) {
+      Conn* next = c->next;  // (taken first: nothing below may unlink `c`, but cheap to be safe)
+      if (c->exchange != nullptr) {
+        c->exchange->Abort();
+        c->abort.emit(asio::cancellation_type::terminal);
+      }
+      c = next;
+    }
+  }
+
+  // Declared first so that they outlive the io_context: destroying the io_context destroys
+  // suspended exchanges, which hand their buffers back and unlink their connections.
   RelayBuffers buffers;
+  Conn* conns = nullptr;  // this worker's connections (intrusive list)
   asio::io_context ioc{1};
   asio::executor_work_guard<asio::io_context::executor_type> work;
   UpstreamPool upstreams;
@@ -70,11 +135,23 @@ struct ProxyServer::Worker {
 // One coroutine per connection (STYLE §4): read a request with limits, authenticate, run the
 // exchange, loop while keep-alive. A free function so that its arguments live in the coroutine
 // frame (a capturing lambda coroutine would dangle once the lambda object is gone).
-asio::awaitable<void> ProxyServer::Session(ProxyServer* self, Worker* worker_ptr,
+asio::awaitable<void> ProxyServer::Session(ProxyServer* self, Worker* worker_ptr, Conn* conn,
                                            tcp::socket socket) {
+  // An abort cancels the connection's wait in progress (conn->abort); the exchange then answers
+  // and ends on its own terms, so no later co_await may throw for that cancellation.
+  co_await asio::this_coro::throw_if_cancelled(false);
   Worker& worker = *worker_ptr;
   const ProxyOptions& o = self->options_;
   beast::tcp_stream stream(std::move(socket));
+  // On the worker's list for the session's life, so that a drain or an abort reaches it.
+  struct Linked {
+    Worker& worker;
+    Conn* conn;
+    ~Linked() { worker.Unlink(conn); }
+  };
+  conn->stream = &stream;
+  worker.Link(conn);
+  const Linked linked{worker, conn};
   boost::system::error_code peer_ec;
   const tcp::endpoint peer = stream.socket().remote_endpoint(peer_ec);
   const bool loopback =
@@ -85,6 +162,12 @@ asio::awaitable<void> ProxyServer::Session(ProxyServer* self, Worker* worker_ptr
   beast::flat_buffer buffer;
   bool first = true;
   while (true) {
+    // Draining: no next request on a kept-alive connection (unless it is already here). Checked
+    // on this thread right before the idle wait is marked, so a drain either sees the wait in
+    // OnDrain() or is seen here.
+    if (!first && buffer.size() == 0 && self->drain_.draining.load(std::memory_order_acquire)) {
+      break;
+    }
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(o.max_header_bytes));
     parser.body_limit(o.max_body_bytes);
@@ -95,19 +178,37 @@ asio::awaitable<void> ProxyServer::Session(ProxyServer* self, Worker* worker_ptr
       bool armed = true;
       bool fired = false;
     };
-    auto deadline = std::make_shared<HeaderDeadline>();
-    asio::steady_timer header_timer(stream.get_executor());
-    header_timer.expires_after(first ? o.header_timeout : o.idle_keepalive);
-    header_timer.async_wait([deadline, &stream](boost::system::error_code ec) {
-      if (ec || !deadline->armed) return;
-      deadline->fired = true;
-      boost::system::error_code ignored;
-      stream.socket().cancel(ignored);
-    });
+    std::shared_ptr<HeaderDeadline> deadline;
+    boost::system::error_code hec;
+    std::chrono::milliseconds wait = first ? o.header_timeout : o.idle_keepalive;
+    bool idle = !first && buffer.size() == 0;
     first = false;
-    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kTuple);
-    deadline->armed = false;
-    header_timer.cancel();
+    while (true) {
+      deadline = std::make_shared<HeaderDeadline>();
+      asio::steady_timer header_timer(stream.get_executor());
+      header_timer.expires_after(wait);
+      header_timer.async_wait([deadline, &stream](boost::system::error_code ec) {
+        if (ec || !deadline->armed) return;
+        deadline->fired = true;
+        boost::system::error_code ignored;
+        stream.socket().cancel(ignored);
+      });
+      conn->idle = idle;
+      auto [ec, hn] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+      conn->idle = false;
+      deadline->armed = false;
+      header_timer.cancel();
+      hec = ec;
+      if (!conn->closed_by_drain) break;
+      // A drain cancelled the idle wait. If a request was already arriving, it is read and
+      // answered (served in the accept grace, else the 503); otherwise the connection closes.
+      conn->closed_by_drain = false;
+      if (ec != asio::error::operation_aborted || deadline->fired) break;
+      boost::system::error_code available_ec;
+      if (buffer.size() == 0 && stream.socket().available(available_ec) == 0) break;
+      wait = o.header_timeout;
+      idle = false;
+    }
     if (hec == http::error::header_limit) {
       co_await SendSimpleError(stream, 11, 431, "request_too_large",
                                "Request headers are too large.");
@@ -156,11 +257,18 @@ asio::awaitable<void> ProxyServer::Session(ProxyServer* self, Worker* worker_ptr
       }
       break;
     }
+    if (self->drain_.Refusing()) {  // past the drain's accept grace
+      co_await SendDraining(stream, version, o.client_write_timeout);
+      break;
+    }
     const http::request<http::string_body>& request = parser.get();
+    // From the drain's start every response ends its connection.
+    const bool keep_alive =
+        request.keep_alive() && !self->drain_.draining.load(std::memory_order_acquire);
     if (!loopback && !o.api_key.empty()) {
       const auto key = request["x-api-key"];
       if (!ConstantTimeEquals(std::string_view(key.data(), key.size()), o.api_key)) {
-        ClientWriter writer(stream, o.client_write_timeout, version, request.keep_alive());
+        ClientWriter writer(stream, o.client_write_timeout, version, keep_alive);
         http::fields headers;
         headers.set(http::field::content_type, "application/json");
         co_await writer.Respond(401, headers,
@@ -170,9 +278,25 @@ asio::awaitable<void> ProxyServer::Session(ProxyServer* self, Worker* worker_ptr
       }
     }
     const auto started = std::chrono::steady_clock::now();
-    Exchange exchange(ExchangeEnv{self->pool_, o, worker.upstreams, worker.buffers}, stream,
-                      request, request.keep_alive());
-    const ExchangeSummary summary = co_await exchange.Run();
+    Exchange exchange(ExchangeEnv{self->pool_, o, worker.upstreams, worker.buffers, self->drain_},
+                      stream, request, keep_alive);
+    // Counted in flight and reachable by OnDrain()/OnAbort() while it runs (also when the
+    // io_context is destroyed with the exchange suspended).
+    struct Serving {
+      std::atomic<int>& in_flight;
+      Conn* conn;
+      ~Serving() {
+        conn->exchange = nullptr;
+        in_flight.fetch_sub(1, std::memory_order_acq_rel);
+      }
+    };
+    ExchangeSummary summary;
+    {
+      self->in_flight_.fetch_add(1, std::memory_order_relaxed);
+      conn->exchange = &exchange;
+      const Serving serving{self->in_flight_, conn};
+      summary = co_await exchange.Run();
+    }
     if (self->observer_) {
       RequestLogLine line;
       line.method = std::string(request.method_string());
@@ -185,6 +309,7 @@ asio::awaitable<void> ProxyServer::Session(ProxyServer* self, Worker* worker_ptr
       line.held = summary.held;
       line.truncated = summary.truncated;
       line.client_gone = summary.client_gone;
+      line.aborted = summary.aborted;
       self->observer_(line);
     }
     if (!exchange.keep_alive()) break;
@@ -202,7 +327,12 @@ asio::awaitable<void> ProxyServer::AcceptLoop(ProxyServer* self) {
       if (aec == asio::error::operation_aborted || self->stopped_) co_return;
       continue;
     }
-    asio::co_spawn(worker.ioc, Session(self, &worker, std::move(socket)), asio::detached);
+    // The handler owns the connection's record: see Conn.
+    auto conn = std::make_shared<Conn>();
+    Conn* raw = conn.get();
+    asio::co_spawn(worker.ioc, Session(self, &worker, raw, std::move(socket)),
+                   asio::bind_cancellation_slot(raw->abort.slot(),
+                                                [conn = std::move(conn)](std::exception_ptr) {}));
   }
 }
 
@@ -262,6 +392,39 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(pool::Pool& pool
     server->threads_.emplace_back([w] { w->ioc.run(); });
   }
   return server;
+}
+
+void ProxyServer::BeginDrain(std::chrono::milliseconds accept_grace) {
+  const DrainState::Clock::time_point now = DrainState::Clock::now();
+  std::lock_guard<std::mutex> lock(drain_mu_);
+  if (drain_.draining.load(std::memory_order_relaxed)) return;  // the first grace stands
+  StartDrainLocked(now + accept_grace);
+}
+
+void ProxyServer::AbortInFlight() {
+  const DrainState::Clock::time_point now = DrainState::Clock::now();
+  std::lock_guard<std::mutex> lock(drain_mu_);
+  if (drain_.aborted.load(std::memory_order_relaxed)) return;
+  if (!drain_.draining.load(std::memory_order_relaxed)) {
+    StartDrainLocked(now);
+  } else if (drain_.refuse_from.load(std::memory_order_relaxed) > now.time_since_epoch().count()) {
+    drain_.refuse_from.store(now.time_since_epoch().count(), std::memory_order_relaxed);
+  }
+  // Set before the posts: an exchange that starts a wait first sees it (Exchange::Aborted()).
+  drain_.aborted.store(true, std::memory_order_seq_cst);
+  for (auto& worker : workers_) {
+    Worker* w = worker.get();
+    asio::post(w->ioc, [w] { w->OnAbort(); });
+  }
+}
+
+void ProxyServer::StartDrainLocked(DrainState::Clock::time_point refuse_from) {
+  drain_.refuse_from.store(refuse_from.time_since_epoch().count(), std::memory_order_relaxed);
+  drain_.draining.store(true, std::memory_order_seq_cst);
+  for (auto& worker : workers_) {
+    Worker* w = worker.get();
+    asio::post(w->ioc, [w] { w->OnDrain(); });
+  }
 }
 
 void ProxyServer::Stop() {

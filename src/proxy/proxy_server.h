@@ -4,10 +4,19 @@
 // one coroutine that reads a request with limits, authenticates non-loopback clients, and runs an
 // Exchange. Work is spread over `threads` workers, each with its own io_context and upstream
 // connection pool, so no socket is ever touched by two threads.
+//
+// Graceful drain (ARCHITECTURE "Drain", spec §9): BeginDrain() refuses new requests after an
+// accept grace and closes idle connections; AbortInFlight() is the deadline for the rest. Each
+// worker keeps an intrusive list of its connections (linked once per connection) so that both
+// reach them on the worker's own thread.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -17,6 +26,7 @@
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/ssl/context.hpp"
 #include "pool/pool.h"
+#include "proxy/drain.h"
 #include "proxy/proxy_options.h"
 #include "proxy/upstream_pool.h"
 
@@ -33,6 +43,7 @@ struct RequestLogLine {
   bool held = false;
   bool truncated = false;
   bool client_gone = false;
+  bool aborted = false;  // ended by the drain deadline (AbortInFlight)
 };
 using RequestObserver = std::function<void(const RequestLogLine&)>;
 
@@ -48,17 +59,46 @@ class ProxyServer {
   // Stops accepting and closes every connection; in-flight exchanges end. Idempotent.
   void Stop();
 
+  // --- Graceful drain -------------------------------------------------------------------------
+  // Starts draining. For `accept_grace` new requests are still served (an endpoint removal takes
+  // a moment to reach every client); after it, every new request, on a new or a kept-alive
+  // connection, is answered at once with 503 overloaded_error, `retry-after: 1` and
+  // `connection: close`. Requests in flight carry on (streams flow, held requests wait and may
+  // still be served). From now on every response ends its connection, and idle kept-alive
+  // connections are closed at once (a request already arriving on one is still answered; a new
+  // connection yet to send its first request is left to the header timeout). The listener stays
+  // open, so late clients get the 503 rather than a refused connection. Any thread; idempotent (a
+  // second call keeps the first grace).
+  void BeginDrain(std::chrono::milliseconds accept_grace);
+  // The drain deadline: every running exchange ends now, on its worker. A response already
+  // committed as SSE gets a final `event: error` (overloaded_error) and its connection closes; one
+  // with nothing sent yet gets the 503 above; nothing is retried; leases are released. Starts the
+  // drain with no grace if BeginDrain() was not called, or ends a grace still running. Returns at
+  // once: the final answers are written by the workers (each under the client write timeout), so
+  // wait briefly for in_flight() to reach 0 before Stop(). Any thread; idempotent.
+  void AbortInFlight();
+  bool draining() const { return drain_.draining.load(std::memory_order_acquire); }
+  // Requests inside an exchange now (held ones included), across all workers.
+  int in_flight() const { return in_flight_.load(std::memory_order_acquire); }
+
  private:
   struct Worker;
-  static boost::asio::awaitable<void> Session(ProxyServer* self, Worker* worker,
+  struct Conn;
+  static boost::asio::awaitable<void> Session(ProxyServer* self, Worker* worker, Conn* conn,
                                               boost::asio::ip::tcp::socket socket);
   static boost::asio::awaitable<void> AcceptLoop(ProxyServer* self);
   ProxyServer(pool::Pool& pool, ProxyOptions options, RequestObserver observer);
+  // Sets the refusal instant and tells every worker. REQUIRES: drain_mu_ held, not draining.
+  void StartDrainLocked(DrainState::Clock::time_point refuse_from);
 
   pool::Pool& pool_;
   const ProxyOptions options_;
   RequestObserver observer_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
+  // Before the workers: sessions destroyed with their io_context still count themselves out.
+  DrainState drain_;
+  std::mutex drain_mu_;  // serialises BeginDrain() and AbortInFlight()
+  std::atomic<int> in_flight_{0};
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   std::vector<std::thread> threads_;
