@@ -1,7 +1,8 @@
 #pragma once
 
-// `maxpool server`: loads the config, builds the pool, starts the data plane and serves until
-// SIGINT or SIGTERM. One plain log line per finished request on stderr.
+// `maxpool server`: runs a ServerRuntime (data plane, control plane, hot-sync) until it has
+// drained: after LifecycleService.Drain, or the first SIGINT/SIGTERM (a second one stops at
+// once). One plain log line per finished request on stderr.
 
 #include <filesystem>
 #include <optional>
@@ -11,11 +12,12 @@ namespace maxpool::app {
 
 struct ServerArgs {
   std::filesystem::path config_path;
-  std::optional<int> port;  // overrides proxy.port
+  std::optional<int> port;          // overrides proxy.port
+  std::optional<int> control_port;  // overrides control.port
 };
 
-// Returns the exit code: 0 after a signal, 1 when the config, the accounts or the listener
-// prevent starting (one line on `err` that says what to do).
+// Returns the exit code: 0 after a drain, 1 when the config, the accounts or a listener prevent
+// starting (one line on `err` that says what to do), or when a second signal cut the drain.
 int RunServer(const ServerArgs& args, std::ostream& out, std::ostream& err);
 
 }  // namespace maxpool::app

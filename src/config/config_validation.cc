@@ -344,12 +344,17 @@ void ValidateListeners(const v1::Config& config, Validator& v) {
   const v1::ControlConfig& control = config.control();
   v.Port(control.has_port(), control.port(), "control.port");
   if (control.has_host() && control.host().empty()) v.Fail("control.host", "must not be empty");
-  if (control.has_host() && !IsLoopbackHost(control.host()) &&
-      (!control.has_token() || control.token().empty())) {
-    v.Fail("control.token",
-           "is required when control.host is not a loopback address (ARCHITECTURE.md)");
-  }
   const v1::TlsConfig& tls = control.tls();
+  if (control.has_host() && !IsLoopbackHost(control.host()) && control.token().empty() &&
+      tls.cert_file().empty()) {
+    v.Fail("control.token",
+           "control.token or control.tls is required when control.host is not a loopback "
+           "address: anyone who can reach it could change the pool's accounts");
+  }
+  if (control.has_read_only_token() && !control.read_only_token().empty() &&
+      control.read_only_token() == control.token()) {
+    v.Fail("control.readOnlyToken", "must differ from control.token");
+  }
   if (tls.has_cert_file() != tls.has_key_file()) {
     v.Fail("control.tls", "certFile and keyFile must be set together");
   }

@@ -231,8 +231,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadFile{"NonIntegerPort", R"({"proxy": {"port": 80.5}})", "proxy.port: must be an integer"},
         BadFile{"TopLevelArray", "[]", "the top level must be a JSON object"},
         BadFile{"RemoteControlWithoutToken", R"({"control": {"host": "0.0.0.0"}})",
-                "control.token: is required when control.host is not a loopback address "
-                "(ARCHITECTURE.md)"}),
+                "control.token: control.token or control.tls is required when control.host "
+                "is not a loopback address: anyone who can reach it could change the pool's "
+                "accounts"},
+        BadFile{"ReadOnlyTokenSameAsToken",
+                R"({"control": {"token": "t0k3n-abc", "readOnlyToken": "t0k3n-abc"}})",
+                "control.readOnlyToken: must differ from control.token"}),
     [](const ::testing::TestParamInfo<BadFile>& param_info) {
       return std::string(param_info.param.name);
     });

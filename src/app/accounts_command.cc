@@ -1,0 +1,262 @@
+#include "app/accounts_command.h"
+
+#include <map>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "app/cli.h"
+
+namespace maxpool::app {
+namespace {
+
+std::string Number(double value) { return absl::StrFormat("%g", value); }
+
+std::string CredentialKindName(v1::CredentialKind kind) {
+  switch (kind) {
+    case v1::CREDENTIAL_KIND_OAUTH_TOKENS:
+      return "oauth tokens";
+    case v1::CREDENTIAL_KIND_API_KEY:
+      return "api key";
+    case v1::CREDENTIAL_KIND_PROVIDER_KEY:
+      return "provider key";
+    default:
+      return "credential";
+  }
+}
+
+std::string ProviderName(v1::Provider provider) {
+  switch (provider) {
+    case v1::PROVIDER_ANTHROPIC:
+      return "anthropic";
+    case v1::PROVIDER_ZAI:
+      return "zai";
+    case v1::PROVIDER_KIMI:
+      return "kimi";
+    default:
+      return "unknown";
+  }
+}
+
+std::string WindowName(v1::QuotaWindowKind kind) {
+  switch (kind) {
+    case v1::QUOTA_WINDOW_KIND_FIVE_HOUR:
+      return "5h";
+    case v1::QUOTA_WINDOW_KIND_SEVEN_DAY:
+      return "7d";
+    case v1::QUOTA_WINDOW_KIND_TOKENS:
+      return "tokens/min";
+    case v1::QUOTA_WINDOW_KIND_REQUESTS:
+      return "requests/min";
+    case v1::QUOTA_WINDOW_KIND_PROVIDER_SESSION:
+      return "session";
+    case v1::QUOTA_WINDOW_KIND_PROVIDER_WEEK:
+      return "week";
+    default:
+      return "window";
+  }
+}
+
+std::string TierName(v1::WeeklyTier tier) {
+  switch (tier) {
+    case v1::WEEKLY_TIER_NORMAL:
+      return "normal";
+    case v1::WEEKLY_TIER_SOFT:
+      return "soft";
+    case v1::WEEKLY_TIER_RESERVE:
+      return "reserve";
+    case v1::WEEKLY_TIER_CRITICAL:
+      return "critical";
+    case v1::WEEKLY_TIER_EXHAUSTED:
+      return "exhausted";
+    default:
+      return "";
+  }
+}
+
+// "900ms" below a second, else "1.2s", else the compact form.
+std::string ShortDuration(absl::Duration duration) {
+  if (duration < absl::Seconds(1)) {
+    return absl::StrCat(absl::ToInt64Milliseconds(duration), "ms");
+  }
+  if (duration < absl::Minutes(1)) {
+    return absl::StrFormat("%.1fs", absl::ToDoubleSeconds(duration));
+  }
+  return CompactDuration(duration);
+}
+
+std::string CredentialText(const v1::CredentialInfo& credential, absl::Time now) {
+  std::vector<std::string> parts = {CredentialKindName(credential.kind())};
+  if (!credential.fingerprint().empty()) parts[0] += " " + credential.fingerprint();
+  if (credential.has_expire_time()) {
+    const absl::Time expiry = ToTime(credential.expire_time());
+    parts.push_back(expiry > now ? absl::StrCat("expires in ", CompactDuration(expiry - now))
+                                 : absl::StrCat("expired ", CompactDuration(now - expiry), " ago"));
+  }
+  if (credential.refresh_dead()) {
+    parts.push_back("refresh token refused: log in again");
+  } else if (credential.refreshable()) {
+    parts.push_back("refreshable");
+  }
+  return absl::StrJoin(parts, ", ");
+}
+
+std::string QuotaText(const v1::AccountSnapshot& snapshot, absl::Time now) {
+  std::vector<std::string> parts;
+  for (const v1::QuotaWindow& window : snapshot.quota()) {
+    std::string part = absl::StrCat(WindowName(window.kind()), " ", Percent(window.utilization()));
+    if (window.has_limit()) absl::StrAppend(&part, " of ", window.limit());
+    if (window.has_reset_time()) {
+      absl::StrAppend(&part, " (", ResetCountdown(ToTime(window.reset_time()), now), ")");
+    }
+    parts.push_back(std::move(part));
+  }
+  std::string text = parts.empty() ? "none reported yet" : absl::StrJoin(parts, "; ");
+  if (const std::string tier = TierName(snapshot.weekly_tier()); !tier.empty()) {
+    absl::StrAppend(&text, "; weekly tier ", tier);
+  }
+  return text;
+}
+
+std::string LoadText(const std::string& label, const v1::LoadWindow& load) {
+  std::string text =
+      absl::StrCat(label, " ", load.requests(), load.requests() == 1 ? " request" : " requests");
+  std::vector<std::string> details;
+  if (load.failed() > 0) details.push_back(absl::StrCat(load.failed(), " failed"));
+  if (load.has_average_duration()) {
+    details.push_back(absl::StrCat("avg ", ShortDuration(ToDuration(load.average_duration()))));
+  }
+  if (!details.empty()) absl::StrAppend(&text, " (", absl::StrJoin(details, ", "), ")");
+  return text;
+}
+
+std::string LastErrorText(const v1::AccountSnapshot& snapshot, absl::Time now) {
+  std::string text = snapshot.last_error();
+  if (snapshot.has_last_error_time()) {
+    const absl::Time at = ToTime(snapshot.last_error_time());
+    absl::StrAppend(&text, at < now ? absl::StrCat(", ", CompactDuration(now - at), " ago")
+                                    : std::string(", just now"));
+  }
+  if (snapshot.last_status() != 0) absl::StrAppend(&text, " (HTTP ", snapshot.last_status(), ")");
+  return text;
+}
+
+std::string Details(const v1::Account& account, const v1::AccountSnapshot* snapshot,
+                    absl::Time now) {
+  std::vector<std::vector<std::string>> lines;
+  if (!account.display_name().empty()) lines.push_back({"display name:", account.display_name()});
+  if (account.type() == v1::ACCOUNT_TYPE_PROVIDER) {
+    lines.push_back({"provider:", ProviderName(account.provider())});
+  }
+  lines.push_back({"email:", account.email().empty() ? "-" : account.email()});
+  lines.push_back({"organization:", account.organization().empty() ? "-" : account.organization()});
+  if (!account.upstream().empty()) lines.push_back({"upstream:", account.upstream()});
+  lines.push_back({"credential:", CredentialText(account.credential(), now)});
+  if (snapshot == nullptr) {
+    lines.push_back({"quota:", "-"});
+    lines.push_back({"load:", "-"});
+  } else {
+    lines.push_back({"quota:", QuotaText(*snapshot, now)});
+    lines.push_back({"load:", absl::StrCat(LoadText("15m", snapshot->load_15m()), "; ",
+                                           LoadText("1h", snapshot->load_1h()))});
+    if (!snapshot->last_error().empty()) {
+      lines.push_back({"last error:", LastErrorText(*snapshot, now)});
+    }
+  }
+  std::string out = absl::StrCat(AccountId(account.name()), "\n");
+  for (std::vector<std::string>& line : lines) line.insert(line.begin(), "");
+  absl::StrAppend(&out, FormatTable(lines));
+  return out;
+}
+
+}  // namespace
+
+std::string AccountsUsageText() {
+  return absl::StrCat(
+      R"(usage: maxpool accounts [-v] [--server HOST:PORT] [--token T] [--tls] [--ca FILE]
+
+Lists the running server's accounts in pool order: name, type, state, whether routing may use
+it, priority (lower is preferred), usage cap (the 5-hour utilization above which it is spared)
+and the fingerprint of its credential (never the secret).
+
+  -v, --verbose       also show each account's email and organization, when its credential
+                      expires, its quota windows with their resets, its load over the last 15
+                      minutes and hour, and its last error
+
+)",
+      ControlOptionsHelp());
+}
+
+std::string FormatAccounts(const std::vector<v1::Account>& accounts,
+                           const v1::PoolSnapshot* snapshot, absl::Time now) {
+  if (accounts.empty()) return "no accounts\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"NAME", "TYPE", "STATE", "ENABLED", "PRIORITY", "CAP", "CREDENTIAL"}};
+  for (const v1::Account& account : accounts) {
+    rows.push_back(
+        {AccountId(account.name()), TypeName(account.type()), StateName(account.state()),
+         account.enabled() ? "yes" : "no", Number(account.priority()),
+         account.has_usage_cap() ? Percent(account.usage_cap()) : "-",
+         account.credential().fingerprint().empty() ? "-" : account.credential().fingerprint()});
+  }
+  std::string out = FormatTable(rows);
+  if (snapshot == nullptr) return out;
+  std::map<std::string, const v1::AccountSnapshot*> by_name;
+  for (const v1::AccountSnapshot& entry : snapshot->accounts()) by_name[entry.account()] = &entry;
+  for (const v1::Account& account : accounts) {
+    const auto it = by_name.find(account.name());
+    absl::StrAppend(&out, "\n", Details(account, it == by_name.end() ? nullptr : it->second, now));
+  }
+  return out;
+}
+
+int RunAccounts(const ControlOptions& options, bool verbose, const config::EnvLookup& env,
+                std::ostream& out, std::ostream& err) {
+  absl::StatusOr<ControlTarget> target = ResolveControlTarget(options, env);
+  if (!target.ok()) {
+    err << "maxpool: " << target.status().message() << "\n";
+    return kExitFailure;
+  }
+  absl::StatusOr<std::unique_ptr<ControlClient>> client = ControlClient::Connect(*target);
+  if (!client.ok()) {
+    err << "maxpool: " << client.status().message() << "\n";
+    return kExitFailure;
+  }
+  std::vector<v1::Account> accounts;
+  v1::ListAccountsRequest request;
+  request.set_page_size(1000);
+  // A server that kept answering with a next page would otherwise keep us here for ever.
+  constexpr int kMaxPages = 1000;
+  for (int page = 0; page < kMaxPages; ++page) {
+    v1::ListAccountsResponse response;
+    const grpc::Status rpc =
+        (*client)->accounts().ListAccounts((*client)->NewContext().get(), request, &response);
+    if (!rpc.ok()) {
+      err << "maxpool: " << (*client)->ErrorLine(rpc) << "\n";
+      return kExitFailure;
+    }
+    for (v1::Account& account : *response.mutable_accounts()) {
+      accounts.push_back(std::move(account));
+    }
+    if (response.next_page_token().empty() || response.next_page_token() == request.page_token()) {
+      break;
+    }
+    request.set_page_token(response.next_page_token());
+  }
+  v1::PoolSnapshot snapshot;
+  absl::Time now = absl::Now();
+  if (verbose) {
+    const grpc::Status rpc = (*client)->telemetry().GetPoolSnapshot(
+        (*client)->NewContext().get(), v1::GetPoolSnapshotRequest(), &snapshot);
+    if (!rpc.ok()) {
+      err << "maxpool: " << (*client)->ErrorLine(rpc) << "\n";
+      return kExitFailure;
+    }
+    if (snapshot.has_time()) now = ToTime(snapshot.time());
+  }
+  out << FormatAccounts(accounts, verbose ? &snapshot : nullptr, now);
+  return kExitOk;
+}
+
+}  // namespace maxpool::app

@@ -1,0 +1,122 @@
+#pragma once
+
+// One running maxpool server, in-process: the pool built from the config file, the OAuth
+// refresher, the data plane, config hot-sync, and the gRPC control plane, wired together, with
+// the graceful drain of ARCHITECTURE.md "Drain". `maxpool server` runs one; tests run the same
+// wiring in-process.
+//
+// Drain: Drain() (the control plane's LifecycleService.Drain, or a signal through
+// RunServer) turns gRPC health NOT_SERVING at once, starts the data plane's drain with the accept
+// grace, and publishes DrainProgress events (at its start, every second, at its end). When
+// nothing is in flight any more (and the grace is over), or at the deadline, after the data plane
+// has ended the rest (streams get an SSE error event), the drain is done: WaitForDrained()
+// returns, and the caller stops the runtime and exits 0.
+//
+// Thread safety: every public method may be called from any thread.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "app/hot_sync.h"
+#include "app/oauth_wiring.h"
+#include "boost/asio/executor_work_guard.hpp"
+#include "boost/asio/io_context.hpp"
+#include "config/config_store.h"
+#include "control/control_auth.h"
+#include "control/control_server.h"
+#include "control/server_hooks.h"
+#include "core/clock.h"
+#include "credentials/login_flow.h"
+#include "pool/pool.h"
+#include "proxy/proxy_server.h"
+
+namespace maxpool::app {
+
+struct RuntimeOptions {
+  std::filesystem::path config_path;
+  std::optional<int> port;          // overrides proxy.port (0 = any free port)
+  std::optional<int> control_port;  // overrides control.port (0 = any free port)
+  // Operational lines (drain, hot-sync, refresh), one per call, already redacted.
+  std::function<void(const std::string&)> log;
+  // Each finished request (the activity log).
+  std::function<void(const proxy::RequestLogLine&)> on_request;
+  // Disables config file watching (tests that edit the file themselves). Default on.
+  bool hot_sync = true;
+};
+
+class ServerRuntime final : public control::ServerHooks {
+ public:
+  // Loads the config, builds and starts everything. Errors (one line that says what to do): the
+  // config's, "no accounts", a listener that cannot be bound, a refused control plane.
+  static absl::StatusOr<std::unique_ptr<ServerRuntime>> Start(RuntimeOptions options);
+  ~ServerRuntime() override;  // Stop()
+
+  ServerRuntime(const ServerRuntime&) = delete;
+  ServerRuntime& operator=(const ServerRuntime&) = delete;
+
+  uint16_t proxy_port() const { return proxy_->port(); }
+  // 0 when control.enabled is false.
+  uint16_t control_port() const { return control_ ? control_->port() : 0; }
+  pool::Pool& pool() { return *pool_; }
+  const std::vector<std::string>& warnings() const { return warnings_; }
+  const v1::Config& config() const { return config_; }
+
+  // Blocks until a drain has finished; false when `timeout` passed first.
+  bool WaitForDrained(absl::Duration timeout = absl::InfiniteDuration());
+  bool draining() const;
+  // Stops everything at once (streams are cut). Idempotent.
+  void Stop();
+
+  // control::ServerHooks.
+  control::ServerStatusView Status() override;
+  control::DrainStarted Drain(absl::Duration deadline, absl::Duration accept_grace) override;
+  absl::Duration DefaultDrainDeadline() override;
+  absl::Status ReloadConfig() override;
+  void ApplyConfig(const v1::Config& config) override;
+  absl::StatusOr<credentials::TokenSet> RefreshNow(const std::string& account) override;
+
+ private:
+  explicit ServerRuntime(RuntimeOptions options);
+  absl::Status Init();
+  void DrainLoop(absl::Time deadline, absl::Time accept_until);
+  void Log(const std::string& line) const;
+
+  const RuntimeOptions options_;
+  core::SystemClock clock_;
+  // Where control-plane calls wait for coroutines (RefreshNow). It outlives the refresher, which
+  // may release a waiter's timer here after the wait is over.
+  boost::asio::io_context waits_ioc_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> waits_work_{
+      waits_ioc_.get_executor()};
+  std::thread waits_thread_;
+  v1::Config config_;
+  std::vector<std::string> warnings_;
+  absl::Time start_time_;
+  std::unique_ptr<pool::Pool> pool_;
+  std::unique_ptr<config::ConfigStore> store_;
+  std::unique_ptr<OAuthWiring> oauth_;
+  std::unique_ptr<credentials::LoginFlow> login_flow_;
+  std::unique_ptr<proxy::ProxyServer> proxy_;
+  std::unique_ptr<HotSync> hot_sync_;
+  std::unique_ptr<control::ControlAuth> auth_;
+  std::unique_ptr<control::ControlServer> control_;
+
+  mutable absl::Mutex mu_;
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
+  bool drained_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time drain_deadline_ ABSL_GUARDED_BY(mu_);
+  std::thread drain_thread_;
+};
+
+}  // namespace maxpool::app

@@ -1,0 +1,150 @@
+#include "app/status_command.h"
+
+#include <initializer_list>
+#include <memory>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "app/cli.h"
+
+namespace maxpool::app {
+namespace {
+
+std::string ListenerText(const v1::Listener& listener) {
+  std::string kind;
+  switch (listener.kind()) {
+    case v1::LISTENER_KIND_DATA_PLANE:
+      kind = "data plane";
+      break;
+    case v1::LISTENER_KIND_CONTROL_PLANE:
+      kind = "control plane";
+      break;
+    case v1::LISTENER_KIND_ADMIN:
+      kind = "admin";
+      break;
+    default:
+      kind = "listener";
+      break;
+  }
+  return absl::StrCat(kind, " ", listener.address(), listener.tls() ? " (TLS)" : "");
+}
+
+// "42% (resets in 2h13m)" for the first window of `kinds`; "-" when there is none.
+std::string WindowCell(const v1::AccountSnapshot& account,
+                       std::initializer_list<v1::QuotaWindowKind> kinds, absl::Time now) {
+  for (v1::QuotaWindowKind kind : kinds) {
+    for (const v1::QuotaWindow& window : account.quota()) {
+      if (window.kind() != kind) continue;
+      std::string cell = Percent(window.utilization());
+      if (window.has_reset_time()) {
+        absl::StrAppend(&cell, " (", ResetCountdown(ToTime(window.reset_time()), now), ")");
+      }
+      return cell;
+    }
+  }
+  return "-";
+}
+
+std::string StateCell(const v1::AccountSnapshot& account, absl::Time now) {
+  std::string cell = StateName(account.state());
+  if (account.has_state_until()) {
+    const absl::Time until = ToTime(account.state_until());
+    if (until > now) absl::StrAppend(&cell, " for ", CompactDuration(until - now));
+  }
+  return cell;
+}
+
+}  // namespace
+
+std::string StatusUsageText() {
+  return absl::StrCat(R"(usage: maxpool status [--server HOST:PORT] [--token T] [--tls] [--ca FILE]
+
+Shows the running server: its version, uptime, config file, listeners, whether it is draining,
+the requests in flight and held, the routing mode, and one line per account with its state, the
+utilization of its 5-hour and 7-day windows (with the time to their reset) and its requests in
+flight. Exits 1 when the server cannot be reached or refuses the call.
+
+)",
+                      ControlOptionsHelp());
+}
+
+std::string FormatAccountTable(const v1::PoolSnapshot& snapshot, absl::Time now) {
+  if (snapshot.accounts().empty()) return "";
+  std::vector<std::vector<std::string>> rows = {{"NAME", "STATE", "5H", "7D", "IN FLIGHT"}};
+  for (const v1::AccountSnapshot& account : snapshot.accounts()) {
+    rows.push_back(
+        {AccountId(account.account()), StateCell(account, now),
+         WindowCell(account,
+                    {v1::QUOTA_WINDOW_KIND_FIVE_HOUR, v1::QUOTA_WINDOW_KIND_PROVIDER_SESSION}, now),
+         WindowCell(account, {v1::QUOTA_WINDOW_KIND_SEVEN_DAY, v1::QUOTA_WINDOW_KIND_PROVIDER_WEEK},
+                    now),
+         absl::StrCat(account.in_flight())});
+  }
+  return FormatTable(rows);
+}
+
+std::string FormatStatus(const v1::GetStatusResponse& status, const v1::PoolSnapshot& snapshot,
+                         absl::Time now) {
+  std::vector<std::vector<std::string>> lines;
+  lines.push_back({"version:", status.version().empty() ? "unknown" : status.version()});
+  lines.push_back({"uptime:", CompactDuration(ToDuration(status.uptime()))});
+  if (!status.config_path().empty()) lines.push_back({"config:", status.config_path()});
+  std::vector<std::string> listeners;
+  for (const v1::Listener& listener : status.listeners()) {
+    listeners.push_back(ListenerText(listener));
+  }
+  lines.push_back({"listeners:", listeners.empty() ? "none" : absl::StrJoin(listeners, ", ")});
+  std::string draining = "no";
+  if (status.draining()) {
+    draining = "yes";
+    if (status.has_drain_deadline()) {
+      const absl::Time deadline = ToTime(status.drain_deadline());
+      draining = deadline > now ? absl::StrCat("yes, deadline in ", CompactDuration(deadline - now))
+                                : "yes, deadline passed";
+    }
+  }
+  lines.push_back({"draining:", draining});
+  lines.push_back({"in flight:", absl::StrCat(status.in_flight())});
+  lines.push_back({"held:", absl::StrCat(status.held())});
+  lines.push_back(
+      {"routing:", snapshot.preferred_account().empty()
+                       ? "automatic"
+                       : absl::StrCat("preferred ", AccountId(snapshot.preferred_account()))});
+  lines.push_back({"accounts:", absl::StrCat(status.accounts())});
+  std::string out = FormatTable(lines);
+  const std::string table = FormatAccountTable(snapshot, now);
+  if (!table.empty()) absl::StrAppend(&out, "\n", table);
+  return out;
+}
+
+int RunStatus(const ControlOptions& options, const config::EnvLookup& env, std::ostream& out,
+              std::ostream& err) {
+  absl::StatusOr<ControlTarget> target = ResolveControlTarget(options, env);
+  if (!target.ok()) {
+    err << "maxpool: " << target.status().message() << "\n";
+    return kExitFailure;
+  }
+  absl::StatusOr<std::unique_ptr<ControlClient>> client = ControlClient::Connect(*target);
+  if (!client.ok()) {
+    err << "maxpool: " << client.status().message() << "\n";
+    return kExitFailure;
+  }
+  v1::GetStatusResponse status;
+  grpc::Status rpc = (*client)->lifecycle().GetStatus((*client)->NewContext().get(),
+                                                      v1::GetStatusRequest(), &status);
+  v1::PoolSnapshot snapshot;
+  if (rpc.ok()) {
+    rpc = (*client)->telemetry().GetPoolSnapshot((*client)->NewContext().get(),
+                                                 v1::GetPoolSnapshotRequest(), &snapshot);
+  }
+  if (!rpc.ok()) {
+    err << "maxpool: " << (*client)->ErrorLine(rpc) << "\n";
+    return kExitFailure;
+  }
+  const absl::Time now = snapshot.has_time() ? ToTime(snapshot.time()) : absl::Now();
+  out << FormatStatus(status, snapshot, now);
+  return kExitOk;
+}
+
+}  // namespace maxpool::app

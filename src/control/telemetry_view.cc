@@ -1,0 +1,226 @@
+#include "control/telemetry_view.h"
+
+#include <type_traits>
+
+#include "control/resource_name.h"
+#include "control/time_proto.h"
+#include "core/weekly.h"
+
+namespace maxpool::control {
+namespace {
+
+void AddWindow(v1::AccountSnapshot& out, v1::QuotaWindowKind kind, double utilization,
+               const std::optional<absl::Time>& reset) {
+  v1::QuotaWindow* window = out.add_quota();
+  window->set_kind(kind);
+  window->set_utilization(utilization);
+  if (reset) SetTimestamp(*reset, window->mutable_reset_time());
+}
+
+void AddLimitWindow(v1::AccountSnapshot& out, v1::QuotaWindowKind kind,
+                    const std::optional<int64_t>& limit, const std::optional<int64_t>& remaining,
+                    const std::optional<absl::Time>& reset) {
+  if (!limit || *limit <= 0) return;
+  const int64_t left = remaining.value_or(*limit);
+  v1::QuotaWindow* window = out.add_quota();
+  window->set_kind(kind);
+  window->set_utilization(1.0 - static_cast<double>(left) / static_cast<double>(*limit));
+  window->set_limit(*limit);
+  window->set_remaining(left);
+  if (reset) SetTimestamp(*reset, window->mutable_reset_time());
+}
+
+void SetLoad(const core::LoadSummary& summary, v1::LoadWindow* out) {
+  out->set_requests(summary.requests);
+  out->set_failed(summary.failed);
+  out->set_weight(summary.weight);
+  if (summary.avg_ms)
+    SetDuration(absl::Milliseconds(*summary.avg_ms), out->mutable_average_duration());
+}
+
+v1::WeeklyTier TierOf(core::WeeklyTier tier) {
+  switch (tier) {
+    case core::WeeklyTier::kNormal:
+      return v1::WEEKLY_TIER_NORMAL;
+    case core::WeeklyTier::kSoft:
+      return v1::WEEKLY_TIER_SOFT;
+    case core::WeeklyTier::kReserve:
+      return v1::WEEKLY_TIER_RESERVE;
+    case core::WeeklyTier::kCritical:
+      return v1::WEEKLY_TIER_CRITICAL;
+    case core::WeeklyTier::kExhausted:
+    case core::WeeklyTier::kCapped:
+      return v1::WEEKLY_TIER_EXHAUSTED;
+    case core::WeeklyTier::kUnknown:
+      break;
+  }
+  return v1::WEEKLY_TIER_UNSPECIFIED;
+}
+
+}  // namespace
+
+v1::AccountState ToProto(pool::AccountState state) {
+  switch (state) {
+    case pool::AccountState::kActive:
+      return v1::ACCOUNT_STATE_ACTIVE;
+    case pool::AccountState::kThrottled:
+      return v1::ACCOUNT_STATE_THROTTLED;
+    case pool::AccountState::kCooling:
+      return v1::ACCOUNT_STATE_COOLING;
+    case pool::AccountState::kExhausted:
+      return v1::ACCOUNT_STATE_EXHAUSTED;
+    case pool::AccountState::kNeedsLogin:
+      return v1::ACCOUNT_STATE_NEEDS_LOGIN;
+    case pool::AccountState::kBanned:
+      return v1::ACCOUNT_STATE_BANNED;
+    case pool::AccountState::kDisabled:
+      return v1::ACCOUNT_STATE_DISABLED;
+    case pool::AccountState::kNone:
+      break;
+  }
+  return v1::ACCOUNT_STATE_UNSPECIFIED;
+}
+
+v1::AccountType ToProto(core::AccountType type) {
+  switch (type) {
+    case core::AccountType::kOAuth:
+      return v1::ACCOUNT_TYPE_OAUTH;
+    case core::AccountType::kApiKey:
+      return v1::ACCOUNT_TYPE_API_KEY;
+    case core::AccountType::kProvider:
+      return v1::ACCOUNT_TYPE_PROVIDER;
+  }
+  return v1::ACCOUNT_TYPE_UNSPECIFIED;
+}
+
+v1::AccountSnapshot SnapshotOf(const core::Account& account,
+                               const core::SchedulerSettings& settings, absl::Time now) {
+  v1::AccountSnapshot out;
+  const core::AccountSettings& s = account.settings;
+  const core::AccountState& st = account.state;
+  out.set_account(AccountName(s.name));
+  out.set_type(ToProto(s.type));
+  const pool::AccountStateView state = pool::DescribeAccountState(account, settings, now);
+  out.set_state(ToProto(state.state));
+  if (state.until != absl::InfiniteFuture()) SetTimestamp(state.until, out.mutable_state_until());
+  const core::QuotaReading& q = st.quota;
+  if (q.unified_5h) {
+    AddWindow(out, v1::QUOTA_WINDOW_KIND_FIVE_HOUR, q.unified_5h_raw.value_or(*q.unified_5h),
+              q.unified_5h_reset);
+  }
+  if (q.unified_7d) {
+    AddWindow(out, v1::QUOTA_WINDOW_KIND_SEVEN_DAY, q.unified_7d_raw.value_or(*q.unified_7d),
+              q.unified_7d_reset);
+  }
+  AddLimitWindow(out, v1::QUOTA_WINDOW_KIND_TOKENS, q.tokens_limit, q.tokens_remaining,
+                 q.resets_at);
+  AddLimitWindow(out, v1::QUOTA_WINDOW_KIND_REQUESTS, q.requests_limit, q.requests_remaining,
+                 q.resets_at);
+  if (q.provider_ses) {
+    AddWindow(out, v1::QUOTA_WINDOW_KIND_PROVIDER_SESSION, *q.provider_ses, q.provider_ses_reset);
+  }
+  if (q.provider_wk) {
+    AddWindow(out, v1::QUOTA_WINDOW_KIND_PROVIDER_WEEK, *q.provider_wk, q.provider_wk_reset);
+  }
+  if (s.type == core::AccountType::kOAuth) {
+    out.set_weekly_tier(TierOf(core::RawWeeklyState(account, settings)));
+  }
+  out.set_in_flight(st.in_flight);
+  SetLoad(st.load.Summary(now, absl::Minutes(15)), out.mutable_load_15m());
+  SetLoad(st.load.Summary(now, absl::Hours(1)), out.mutable_load_1h());
+  out.set_last_error(st.last_error);
+  if (st.last_error_at) SetTimestamp(*st.last_error_at, out.mutable_last_error_time());
+  out.set_last_status(st.last_status);
+  out.set_enabled(s.enabled);
+  out.set_priority(s.priority);
+  return out;
+}
+
+bool FromProto(v1::EventKind kind, pool::EventKind* out) {
+  switch (kind) {
+    case v1::EVENT_KIND_REQUEST_FINISHED:
+      *out = pool::EventKind::kRequestFinished;
+      return true;
+    case v1::EVENT_KIND_FAILOVER:
+      *out = pool::EventKind::kFailover;
+      return true;
+    case v1::EVENT_KIND_ACCOUNT_STATE_CHANGED:
+      *out = pool::EventKind::kAccountStateChanged;
+      return true;
+    case v1::EVENT_KIND_REFRESH:
+      *out = pool::EventKind::kRefresh;
+      return true;
+    case v1::EVENT_KIND_HOLD_STARTED:
+      *out = pool::EventKind::kHoldStarted;
+      return true;
+    case v1::EVENT_KIND_HOLD_ENDED:
+      *out = pool::EventKind::kHoldEnded;
+      return true;
+    case v1::EVENT_KIND_DRAIN_PROGRESS:
+      *out = pool::EventKind::kDrainProgress;
+      return true;
+    default:
+      return false;
+  }
+}
+
+v1::Event EventOf(const pool::PoolEvent& event) {
+  v1::Event out;
+  out.set_sequence(event.sequence);
+  SetTimestamp(event.at, out.mutable_time());
+  std::visit(
+      [&out](const auto& body) {
+        using T = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<T, pool::RequestFinished>) {
+          v1::RequestFinished* e = out.mutable_request_finished();
+          if (!body.account.empty()) e->set_account(AccountName(body.account));
+          e->set_method(body.method);
+          e->set_path(body.target);
+          e->set_status(body.status);
+          SetDuration(body.duration, e->mutable_duration());
+          e->set_attempts(body.attempts);
+          e->set_held(body.held);
+          e->set_truncated(body.truncated);
+          e->set_client_gone(body.client_gone);
+        } else if constexpr (std::is_same_v<T, pool::Failover>) {
+          v1::Failover* e = out.mutable_failover();
+          e->set_account(AccountName(body.account));
+          e->set_failure_class(body.failure_class);
+          e->set_status(body.status);
+          e->set_next(std::string(pool::FailoverNextName(body.next)));
+        } else if constexpr (std::is_same_v<T, pool::AccountStateChanged>) {
+          v1::AccountStateChanged* e = out.mutable_account_state_changed();
+          e->set_account(AccountName(body.account));
+          e->set_previous(ToProto(body.previous));
+          e->set_current(ToProto(body.current));
+          e->set_reason(body.reason);
+        } else if constexpr (std::is_same_v<T, pool::RefreshFinished>) {
+          v1::RefreshFinished* e = out.mutable_refresh_finished();
+          e->set_account(AccountName(body.account));
+          e->set_ok(body.ok);
+          e->set_error(body.error);
+        } else if constexpr (std::is_same_v<T, pool::HoldStarted>) {
+          v1::HoldStarted* e = out.mutable_hold_started();
+          e->set_hold_id(body.hold_id);
+          e->set_streaming(body.streaming);
+          e->set_queue_depth(body.queue_depth);
+        } else if constexpr (std::is_same_v<T, pool::HoldEnded>) {
+          v1::HoldEnded* e = out.mutable_hold_ended();
+          e->set_hold_id(body.hold_id);
+          e->set_outcome(std::string(pool::HoldOutcomeName(body.outcome)));
+          SetDuration(body.waited, e->mutable_waited());
+        } else if constexpr (std::is_same_v<T, pool::DrainProgress>) {
+          v1::DrainProgress* e = out.mutable_drain_progress();
+          e->set_in_flight(body.in_flight);
+          e->set_held(body.held);
+          if (body.deadline != absl::InfiniteFuture()) {
+            SetTimestamp(body.deadline, e->mutable_deadline_time());
+          }
+          e->set_done(body.done);
+        }
+      },
+      event.body);
+  return out;
+}
+
+}  // namespace maxpool::control
