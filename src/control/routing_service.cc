@@ -174,15 +174,15 @@ grpc::Status RoutingService::UpdateRoutingPolicy(grpc::ServerContext* context,
           routing->clear_preferred_account();
         }
         if (mask.count("switch_threshold")) config.set_switch_threshold(next.switch_threshold());
-        v1::SchedulerConfig* scheduler = config.mutable_scheduler();
         if (mask.count("weekly_soft_threshold")) {
-          scheduler->set_weekly_soft_threshold(next.weekly_soft_threshold());
+          config.mutable_scheduler()->set_weekly_soft_threshold(next.weekly_soft_threshold());
         }
         if (mask.count("weekly_reserve_threshold")) {
-          scheduler->set_weekly_reserve_threshold(next.weekly_reserve_threshold());
+          config.mutable_scheduler()->set_weekly_reserve_threshold(next.weekly_reserve_threshold());
         }
         if (mask.count("weekly_critical_threshold")) {
-          scheduler->set_weekly_critical_threshold(next.weekly_critical_threshold());
+          config.mutable_scheduler()->set_weekly_critical_threshold(
+              next.weekly_critical_threshold());
         }
         return absl::OkStatus();
       },
