@@ -182,6 +182,11 @@ v1::Event EventOf(const pool::PoolEvent& event) {
           e->set_held(body.held);
           e->set_truncated(body.truncated);
           e->set_client_gone(body.client_gone);
+          if (body.input_tokens >= 0) e->set_input_tokens(body.input_tokens);
+          if (body.output_tokens >= 0) e->set_output_tokens(body.output_tokens);
+          if (body.upstream_ttfb >= absl::ZeroDuration()) {
+            SetDuration(body.upstream_ttfb, e->mutable_upstream_ttfb());
+          }
         } else if constexpr (std::is_same_v<T, pool::Failover>) {
           v1::Failover* e = out.mutable_failover();
           e->set_account(AccountName(body.account));

@@ -37,6 +37,11 @@ struct RequestFinished {
   // Token usage read from the SSE/JSON body; kUnknownTokens when not seen.
   int64_t input_tokens = -1;
   int64_t output_tokens = -1;
+  // From sending the last attempt upstream to its response headers; negative when none came.
+  absl::Duration upstream_ttfb = absl::Seconds(-1);
+  // The proxy's own time before the first upstream send (classification, routing, refresh);
+  // negative when the request was held first or never sent.
+  absl::Duration before_upstream = absl::Seconds(-1);
 };
 inline constexpr int64_t kUnknownTokens = -1;
 

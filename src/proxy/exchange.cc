@@ -108,6 +108,7 @@ Exchange::Exchange(ExchangeEnv env, beast::tcp_stream& client,
       writer_(client, env.options.client_write_timeout, request.version(), keep_alive) {}
 
 asio::awaitable<ExchangeSummary> Exchange::Run() {
+  run_started_ = std::chrono::steady_clock::now();
   const std::string_view target = View(request_.target());
   if (target.starts_with("/v1/oauth/token")) {
     co_await RelayOAuthToken();
@@ -292,6 +293,10 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     result.kind = AttemptResult::Kind::kFailed;
     co_return result;
   }
+  const auto sent_at = std::chrono::steady_clock::now();
+  if (summary_.before_upstream.count() < 0 && !summary_.held) {
+    summary_.before_upstream = sent_at - run_started_;
+  }
   conn.tcp().expires_after(opt.ttfb);
   auto [wec, written] = co_await http::async_write(stream, req, kTuple);
   if (wec) co_return network_failure(wec);
@@ -341,6 +346,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
   }
   if (header_ec) co_return network_failure(header_ec);
   conn.reused = false;  // a response arrived: later failures are real
+  summary_.upstream_ttfb = std::chrono::steady_clock::now() - sent_at;
 
   auto& response = parser.get();
   const unsigned status = response.result_int();
@@ -475,6 +481,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     CopyResponseHeaders(response.base(), out);
     out.set("x-maxpool-account", grant.lease.account_name);
     writer_.CountBodyBytes(body.size());
+    if (status == 200) SetUsage(UsageFromJson(body));
     const bool delivered = co_await writer_.Respond(status, std::move(out), std::move(body));
     if (!parser.keep_alive()) close_upstream();
     env_.pool.Release(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
@@ -524,6 +531,11 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
       break_ec = ec;
       break;
     }
+  }
+  if (event_stream) {
+    SetUsage(tracker.usage());  // a broken stream's tokens were spent too
+  } else if (status == 200 && !json_body.empty()) {
+    SetUsage(UsageFromJson(json_body));
   }
   if (upstream_broke) {
     // Never end a broken stream cleanly (§4.8, §14 item 45): the client sees an error event.

@@ -12,6 +12,7 @@
 // draining 503), releases its lease and tries nothing more. The coroutine must not throw on a
 // co_await after cancellation (this_coro::throw_if_cancelled(false) in its caller).
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -26,6 +27,7 @@
 #include "proxy/drain.h"
 #include "proxy/proxy_options.h"
 #include "proxy/relay_buffers.h"
+#include "proxy/sse_tracker.h"
 #include "proxy/upstream_pool.h"
 
 namespace maxpool::proxy {
@@ -49,6 +51,16 @@ struct ExchangeSummary {
   bool truncated = false;
   bool client_gone = false;
   bool aborted = false;  // ended by the drain deadline
+  // Token usage read from the relayed answer (SSE message_start/message_delta, or a JSON
+  // Message's `usage`); -1 when no answer was relayed.
+  int64_t input_tokens = -1;
+  int64_t output_tokens = -1;
+  // From sending the last attempt upstream to its response headers; -1 when none arrived.
+  std::chrono::nanoseconds upstream_ttfb{-1};
+  // From the start of the exchange to its first upstream send (classification, routing, token
+  // refresh): the proxy's own share before the upstream. -1 when the request was held first or
+  // never sent.
+  std::chrono::nanoseconds before_upstream{-1};
 };
 
 class Exchange {
@@ -103,7 +115,13 @@ class Exchange {
   ClientWriter writer_;
   core::RequestInfo info_;
   core::RouteState route_;
+  void SetUsage(const TokenUsage& usage) {
+    summary_.input_tokens = usage.input_tokens;
+    summary_.output_tokens = usage.output_tokens;
+  }
+
   ExchangeSummary summary_;
+  std::chrono::steady_clock::time_point run_started_;
   std::optional<absl::Time> queue_started_at_;
   std::optional<absl::Time> network_soak_deadline_;
   std::string last_transport_error_;

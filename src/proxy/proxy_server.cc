@@ -310,6 +310,15 @@ asio::awaitable<void> ProxyServer::Session(ProxyServer* self, Worker* worker_ptr
       line.truncated = summary.truncated;
       line.client_gone = summary.client_gone;
       line.aborted = summary.aborted;
+      line.input_tokens = summary.input_tokens;
+      line.output_tokens = summary.output_tokens;
+      using Seconds = std::chrono::duration<double>;
+      if (summary.upstream_ttfb.count() >= 0) {
+        line.upstream_ttfb_seconds = Seconds(summary.upstream_ttfb).count();
+      }
+      if (summary.before_upstream.count() >= 0) {
+        line.before_upstream_seconds = Seconds(summary.before_upstream).count();
+      }
       self->observer_(line);
     }
     if (!exchange.keep_alive()) break;

@@ -43,7 +43,11 @@ struct RequestLogLine {
   bool held = false;
   bool truncated = false;
   bool client_gone = false;
-  bool aborted = false;  // ended by the drain deadline (AbortInFlight)
+  bool aborted = false;       // ended by the drain deadline (AbortInFlight)
+  int64_t input_tokens = -1;  // -1: unknown (ExchangeSummary)
+  int64_t output_tokens = -1;
+  double upstream_ttfb_seconds = -1;    // -1: no upstream response
+  double before_upstream_seconds = -1;  // -1: held first, or never sent
 };
 using RequestObserver = std::function<void(const RequestLogLine&)>;
 

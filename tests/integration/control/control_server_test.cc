@@ -90,6 +90,7 @@ class ControlServerTest : public ::testing::Test {
     runtime_options.config_path = path_;
     runtime_options.port = 0;
     runtime_options.control_port = 0;
+    runtime_options.admin_port = 0;
     runtime_options.hot_sync = false;
     auto runtime = app::ServerRuntime::Start(runtime_options);
     ASSERT_TRUE(runtime.ok()) << runtime.status();
@@ -297,7 +298,7 @@ TEST_F(ControlServerTest, StatusSnapshotAndReload) {
   EXPECT_FALSE(status.version().empty());
   EXPECT_EQ(status.accounts(), 3);
   EXPECT_FALSE(status.draining());
-  EXPECT_EQ(status.listeners_size(), 2);
+  EXPECT_EQ(status.listeners_size(), 3);  // data plane, control plane, admin
   EXPECT_EQ(status.listeners(0).kind(), v1::LISTENER_KIND_DATA_PLANE);
   EXPECT_EQ(status.listeners(0).address(), absl::StrCat("127.0.0.1:", runtime_->proxy_port()));
   EXPECT_EQ(status.config_path(), path_.string());
@@ -420,6 +421,10 @@ TEST_F(ControlServerTest, WatchEventsStreamsRequestsFailoversAndStateChanges) {
       EXPECT_EQ(r.status(), 200);
       EXPECT_EQ(r.path(), "/v1/messages");
       EXPECT_EQ(r.account().rfind("accounts/k", 0), 0u);
+      // Usage read from the relayed SSE stream, and the upstream's time to first byte.
+      EXPECT_TRUE(r.has_input_tokens());
+      EXPECT_GT(r.output_tokens(), 0);
+      EXPECT_TRUE(r.has_upstream_ttfb());
       finished = true;
     }
     if (message.event().has_account_state_changed()) {
@@ -583,6 +588,7 @@ TEST(ControlServerTls, MutualTlsAdmitsOnlyClientsWithACertificate) {
     options.config_path = path;
     options.port = 0;
     options.control_port = 0;
+    options.admin_port = 0;
     options.hot_sync = false;
     auto runtime = app::ServerRuntime::Start(options);
     ASSERT_TRUE(runtime.ok()) << runtime.status();
