@@ -79,7 +79,7 @@ cat > "$work/maxpool.json" <<JSON
   "accounts": [{"name": "bench", "type": "apikey", "apiKey": "sk-ant-api03-bench"}]
 }
 JSON
-"$bin/src/app/maxpool" server --control-port 0 --config "$work/maxpool.json" > "$work/maxpool.log" 2>&1 &
+"$bin/src/app/maxpool" server --control-port 0 --admin-port 0 --config "$work/maxpool.json" > "$work/maxpool.log" 2>&1 &
 mp_pid=$!
 pids+=($mp_pid)
 wait_port "$up"; wait_port "$ngx"; wait_port "$mp"

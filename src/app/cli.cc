@@ -27,8 +27,8 @@ std::string UsageText() {
 
 commands:
   server         run the proxy for the accounts in the config file (--port N overrides
-                 proxy.port, --control-port N control.port; 0 = any free port); Ctrl-C drains
-                 it (a second Ctrl-C stops at once)
+                 proxy.port, --control-port N control.port, --admin-port N admin.port; 0 = any
+                 free port); Ctrl-C drains it (a second Ctrl-C stops at once)
   demo           run the proxy in front of a simulated pool of four accounts and send it
                  traffic (--requests N, 0 for none; --concurrency N; --port N)
   config check   load and validate the config file; print its path, its accounts and any
@@ -60,10 +60,10 @@ namespace {
 
 // Options that take a value (also as --opt=value).
 bool TakesValue(std::string_view arg) {
-  return arg == "--port" || arg == "--control-port" || arg == "--requests" ||
-         arg == "--concurrency" || arg == "--config" || arg == "--name" || arg == "--from" ||
-         arg == "--server" || arg == "--token" || arg == "--ca" || arg == "--deadline" ||
-         arg == "--accept-grace";
+  return arg == "--port" || arg == "--control-port" || arg == "--admin-port" ||
+         arg == "--requests" || arg == "--concurrency" || arg == "--config" || arg == "--name" ||
+         arg == "--from" || arg == "--server" || arg == "--token" || arg == "--ca" ||
+         arg == "--deadline" || arg == "--accept-grace";
 }
 
 bool IsControlCommand(Invocation::Command command) {
@@ -107,7 +107,7 @@ absl::Status CheckOptionsApply(const Invocation& invocation,
     if (option == "--port") {
       applies = command == Command::kServer || command == Command::kDemo;
       where = "`maxpool server` and `maxpool demo`";
-    } else if (option == "--control-port") {
+    } else if (option == "--control-port" || option == "--admin-port") {
       applies = command == Command::kServer;
       where = "`maxpool server`";
     } else if (option == "--requests" || option == "--concurrency") {
@@ -170,19 +170,25 @@ absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& args
           "refusing a key on the command line (other users see it in `ps`, and it stays in "
           "your shell history); pipe it on stdin instead: maxpool login --api < key.txt");
     }
-    if (arg == "--port" || arg == "--control-port" || arg == "--requests" ||
-        arg == "--concurrency") {
+    if (arg == "--port" || arg == "--control-port" || arg == "--admin-port" ||
+        arg == "--requests" || arg == "--concurrency") {
       int value = 0;
       if (i + 1 >= args.size() || !absl::SimpleAtoi(args[i + 1], &value) || value < 0) {
         return absl::InvalidArgumentError(absl::StrCat(arg, " needs a non-negative number"));
       }
       ++i;
       options.push_back(arg);
-      if (arg == "--port" || arg == "--control-port") {
+      if (arg == "--port" || arg == "--control-port" || arg == "--admin-port") {
         if (value > 65535) {
           return absl::InvalidArgumentError(absl::StrCat(arg, " must be at most 65535"));
         }
-        (arg == "--port" ? invocation.port : invocation.control_port) = value;
+        if (arg == "--port") {
+          invocation.port = value;
+        } else if (arg == "--control-port") {
+          invocation.control_port = value;
+        } else {
+          invocation.admin_port = value;
+        }
       } else if (arg == "--requests") {
         invocation.demo_requests = value;
       } else {
@@ -343,7 +349,9 @@ int Run(const std::vector<std::string>& args, const config::EnvLookup& env, int 
     case Invocation::Command::kConfigCheck:
       return RunConfigCheck(path, out, err);
     case Invocation::Command::kServer:
-      return RunServer(ServerArgs{path, invocation->port, invocation->control_port}, out, err);
+      return RunServer(
+          ServerArgs{path, invocation->port, invocation->control_port, invocation->admin_port}, out,
+          err);
     case Invocation::Command::kDemo:
       return RunDemo(
           DemoArgs{invocation->port, invocation->demo_requests, invocation->demo_concurrency}, out,

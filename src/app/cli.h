@@ -44,6 +44,7 @@ struct Invocation {
   std::string help_topic;
   std::optional<int> port;          // --port N (server, demo)
   std::optional<int> control_port;  // --control-port N (server)
+  std::optional<int> admin_port;    // --admin-port N (server)
   int demo_requests = 60;           // --requests N (demo; 0 = no generated traffic)
   int demo_concurrency = 4;         // --concurrency N (demo)
   // --config PATH (or --config=PATH): overrides the path resolution of spec §0.2.

@@ -18,6 +18,7 @@ int RunServer(const ServerArgs& args, std::ostream& out, std::ostream& err) {
   options.config_path = args.config_path;
   options.port = args.port;
   options.control_port = args.control_port;
+  options.admin_port = args.admin_port;
   options.log = [&activity](const std::string& line) { activity.Append(line); };
   options.on_request = [&activity](const proxy::RequestLogLine& line) {
     activity.Append(FormatRequestLine(line));
@@ -38,6 +39,8 @@ int RunServer(const ServerArgs& args, std::ostream& out, std::ostream& err) {
         << (config.control().has_host() ? config.control().host() : "127.0.0.1") << ":"
         << runtime.control_port() << " (gRPC)" << std::endl;
   }
+  out << "metrics on http://" << (config.admin().has_host() ? config.admin().host() : "127.0.0.1")
+      << ":" << runtime.admin_port() << "/metrics" << std::endl;
   out << "point Claude Code at it: export ANTHROPIC_BASE_URL=http://" << config.proxy().host()
       << ":" << runtime.proxy_port() << std::endl;
 

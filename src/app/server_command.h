@@ -14,6 +14,7 @@ struct ServerArgs {
   std::filesystem::path config_path;
   std::optional<int> port;          // overrides proxy.port
   std::optional<int> control_port;  // overrides control.port
+  std::optional<int> admin_port;    // overrides admin.port
 };
 
 // Returns the exit code: 0 after a drain, 1 when the config, the accounts or a listener prevent

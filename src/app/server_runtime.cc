@@ -90,6 +90,13 @@ absl::Status ServerRuntime::Init() {
     event.held = line.held;
     event.truncated = line.truncated || line.aborted;
     event.client_gone = line.client_gone;
+    event.input_tokens = line.input_tokens;
+    event.output_tokens = line.output_tokens;
+    if (line.upstream_ttfb_seconds >= 0)
+      event.upstream_ttfb = absl::Seconds(line.upstream_ttfb_seconds);
+    if (line.before_upstream_seconds >= 0) {
+      event.before_upstream = absl::Seconds(line.before_upstream_seconds);
+    }
     pool_->events().Publish(std::move(event));
   };
   absl::StatusOr<std::unique_ptr<proxy::ProxyServer>> proxy =
@@ -110,6 +117,24 @@ absl::Status ServerRuntime::Init() {
       Log(absl::StrCat("warning: config hot-sync is off: ", status.message()));
     }
   }
+
+  // Metrics subscribe before the control plane can change anything.
+  admin::MetricsOptions metrics_options;
+  metrics_options.version = MAXPOOL_VERSION;
+  metrics_options.draining = [this] { return draining(); };
+  metrics_ = std::make_unique<admin::Metrics>(*pool_, std::move(metrics_options));
+  event_metrics_ = std::make_unique<admin::EventMetrics>(pool_->events(), *metrics_);
+  event_metrics_->Start();
+  admin::AdminOptions admin_options;
+  if (config_.admin().has_host()) admin_options.host = config_.admin().host();
+  if (config_.admin().has_port())
+    admin_options.port = static_cast<uint16_t>(config_.admin().port());
+  if (options_.admin_port) admin_options.port = static_cast<uint16_t>(*options_.admin_port);
+  admin_options.draining = [this] { return draining(); };
+  absl::StatusOr<std::unique_ptr<admin::AdminServer>> admin =
+      admin::AdminServer::Start(*metrics_, std::move(admin_options));
+  if (!admin.ok()) return admin.status();
+  admin_ = std::move(*admin);
 
   const v1::ControlConfig& control = config_.control();
   if (!control.has_enabled() || control.enabled()) {
@@ -139,6 +164,9 @@ absl::Status ServerRuntime::Init() {
 ServerRuntime::~ServerRuntime() {
   Stop();
   // Everything that may still post to waits_ioc_ goes first.
+  admin_.reset();
+  event_metrics_.reset();
+  metrics_.reset();
   control_.reset();
   hot_sync_.reset();
   proxy_.reset();
@@ -160,6 +188,8 @@ void ServerRuntime::Stop() {
   if (control_) control_->Shutdown(absl::Milliseconds(500));
   if (hot_sync_) hot_sync_->Stop();
   if (proxy_) proxy_->Stop();
+  if (admin_) admin_->Stop();
+  if (event_metrics_) event_metrics_->Stop();
 }
 
 bool ServerRuntime::WaitForDrained(absl::Duration timeout) {
@@ -188,6 +218,11 @@ control::ServerStatusView ServerRuntime::Status() {
         MakeListener(v1::LISTENER_KIND_CONTROL_PLANE,
                      config_.control().has_host() ? config_.control().host() : "127.0.0.1",
                      control_->port(), control_->tls()));
+  }
+  if (admin_) {
+    view.listeners.push_back(MakeListener(
+        v1::LISTENER_KIND_ADMIN, config_.admin().has_host() ? config_.admin().host() : "127.0.0.1",
+        admin_->port(), false));
   }
   {
     absl::MutexLock lock(&mu_);

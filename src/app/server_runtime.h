@@ -2,15 +2,15 @@
 
 // One running maxpool server, in-process: the pool built from the config file, the OAuth
 // refresher, the data plane, config hot-sync, and the gRPC control plane, wired together, with
-// the graceful drain of ARCHITECTURE.md "Drain". `maxpool server` runs one; tests run the same
-// wiring in-process.
+// the admin listener (/metrics, /livez, /readyz) and the graceful drain of ARCHITECTURE.md
+// "Drain". `maxpool server` runs one; tests run the same wiring in-process.
 //
 // Drain: Drain() (the control plane's LifecycleService.Drain, or a signal through
-// RunServer) turns gRPC health NOT_SERVING at once, starts the data plane's drain with the accept
-// grace, and publishes DrainProgress events (at its start, every second, at its end). When
-// nothing is in flight any more (and the grace is over), or at the deadline, after the data plane
-// has ended the rest (streams get an SSE error event), the drain is done: WaitForDrained()
-// returns, and the caller stops the runtime and exits 0.
+// RunServer) turns gRPC health NOT_SERVING and /readyz 503 at once, starts the data plane's drain
+// with the accept grace, and publishes DrainProgress events (at its start, every second, at its
+// end). When nothing is in flight any more (and the grace is over), or at the deadline, after the
+// data plane has ended the rest (streams get an SSE error event), the drain is done:
+// WaitForDrained() returns, and the caller stops the runtime and exits 0.
 //
 // Thread safety: every public method may be called from any thread.
 
@@ -27,6 +27,9 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "admin/admin_server.h"
+#include "admin/event_metrics.h"
+#include "admin/metrics.h"
 #include "app/hot_sync.h"
 #include "app/oauth_wiring.h"
 #include "boost/asio/executor_work_guard.hpp"
@@ -46,6 +49,7 @@ struct RuntimeOptions {
   std::filesystem::path config_path;
   std::optional<int> port;          // overrides proxy.port (0 = any free port)
   std::optional<int> control_port;  // overrides control.port (0 = any free port)
+  std::optional<int> admin_port;    // overrides admin.port (0 = any free port)
   // Operational lines (drain, hot-sync, refresh), one per call, already redacted.
   std::function<void(const std::string&)> log;
   // Each finished request (the activity log).
@@ -67,6 +71,9 @@ class ServerRuntime final : public control::ServerHooks {
   uint16_t proxy_port() const { return proxy_->port(); }
   // 0 when control.enabled is false.
   uint16_t control_port() const { return control_ ? control_->port() : 0; }
+  uint16_t admin_port() const { return admin_->port(); }
+  // Waits until the metrics have seen every event published so far (tests).
+  bool FlushMetrics() { return event_metrics_->Flush(); }
   pool::Pool& pool() { return *pool_; }
   const std::vector<std::string>& warnings() const { return warnings_; }
   const v1::Config& config() const { return config_; }
@@ -110,6 +117,9 @@ class ServerRuntime final : public control::ServerHooks {
   std::unique_ptr<HotSync> hot_sync_;
   std::unique_ptr<control::ControlAuth> auth_;
   std::unique_ptr<control::ControlServer> control_;
+  std::unique_ptr<admin::Metrics> metrics_;
+  std::unique_ptr<admin::EventMetrics> event_metrics_;
+  std::unique_ptr<admin::AdminServer> admin_;
 
   mutable absl::Mutex mu_;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;

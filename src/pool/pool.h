@@ -106,6 +106,8 @@ class Pool {
   void UpdateSchedulerSettings(const std::function<void(core::SchedulerSettings&)>& change);
   // Every session binding, sorted by session id.
   std::vector<SessionView> Sessions() const;
+  // Whether the shared upstream-throttle breaker is open (spec §4.6).
+  bool BreakerOpen() const;
   // A pending restart pauses admission (§9.3): nothing matches, and held requests wake and end
   // with kNotRecovering instead of holding up the restart.
   void SetAdmissionPaused(bool paused);

@@ -32,6 +32,11 @@ void Pool::UpdateSchedulerSettings(const std::function<void(core::SchedulerSetti
   WakeWaiters();
 }
 
+bool Pool::BreakerOpen() const {
+  absl::MutexLock lock(&mu_);
+  return router_.breaker().open();
+}
+
 std::vector<SessionView> Pool::Sessions() const {
   std::vector<SessionView> out;
   {

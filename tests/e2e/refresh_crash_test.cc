@@ -73,8 +73,9 @@ TEST(RefreshCrashE2E, AfterSigkillTheRestartedServerUsesTheRotatedTokenAndNeverT
 
   std::string rotated_refresh;
   {
-    ChildProcess server({MAXPOOL_BIN, "server", "--control-port", "0", "--config", config},
-                        server_log);
+    ChildProcess server(
+        {MAXPOOL_BIN, "server", "--control-port", "0", "--admin-port", "0", "--config", config},
+        server_log);
     ASSERT_TRUE(WaitForPort(proxy_port)) << ReadFile(server_log);
     // The token expires within 5 minutes: this request refreshes it first.
     EXPECT_EQ(Curl(dir, request), "200") << ReadFile(server_log);
@@ -93,8 +94,9 @@ TEST(RefreshCrashE2E, AfterSigkillTheRestartedServerUsesTheRotatedTokenAndNeverT
   ASSERT_FALSE(Curl(dir, absl::StrCat("-X POST -d '{\"credential\":\"", kAccess, "\"}' ", base,
                                       "/_fake/oauth/expire"))
                    .empty());
-  ChildProcess server({MAXPOOL_BIN, "server", "--control-port", "0", "--config", config},
-                      server_log);
+  ChildProcess server(
+      {MAXPOOL_BIN, "server", "--control-port", "0", "--admin-port", "0", "--config", config},
+      server_log);
   ASSERT_TRUE(WaitForPort(proxy_port)) << ReadFile(server_log);
   EXPECT_EQ(Curl(dir, request), "200") << ReadFile(server_log);
 

@@ -66,7 +66,7 @@ cat > "$work/maxpool.json" <<JSON
  "accounts": [
    {"name": "a", "type": "oauth", "accessToken": "sk-ant-oat01-e2e-control-a"}]}
 JSON
-"$maxpool" server --port 0 --control-port 0 --config "$work/maxpool.json" \
+"$maxpool" server --port 0 --control-port 0 --admin-port 0 --config "$work/maxpool.json" \
   > "$out/maxpool.out" 2> "$out/maxpool.err" &
 server_pid=$!
 pids+=("$server_pid")

@@ -32,7 +32,7 @@ cat > "$work/maxpool.json" <<JSON
    {"name": "a", "type": "oauth", "accessToken": "sk-ant-oat01-e2e-a"},
    {"name": "b", "type": "oauth", "accessToken": "sk-ant-oat01-e2e-b"}]}
 JSON
-"$maxpool" server --port 0 --control-port 0 --config "$work/maxpool.json" > "$work/maxpool.out" 2> "$work/maxpool.err" &
+"$maxpool" server --port 0 --control-port 0 --admin-port 0 --config "$work/maxpool.json" > "$work/maxpool.out" 2> "$work/maxpool.err" &
 pids+=($!)
 for _ in $(seq 100); do grep -q "listening on" "$work/maxpool.out" && break; sleep 0.1; done
 maxpool_url=$(grep -o 'http://[0-9.:]*' "$work/maxpool.out" | head -1)

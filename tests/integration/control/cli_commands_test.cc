@@ -64,6 +64,7 @@ class CliCommandsTest : public ::testing::Test {
     options.config_path = config_path_;
     options.port = 0;
     options.control_port = 0;
+    options.admin_port = 0;
     options.hot_sync = false;
     absl::StatusOr<std::unique_ptr<app::ServerRuntime>> runtime =
         app::ServerRuntime::Start(std::move(options));
