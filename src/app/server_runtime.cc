@@ -42,6 +42,7 @@ absl::StatusOr<std::unique_ptr<ServerRuntime>> ServerRuntime::Start(RuntimeOptio
 
 void ServerRuntime::Log(const std::string& line) const {
   if (options_.log) options_.log(line);
+  if (event_log_) event_log_->Append(line);
 }
 
 absl::Status ServerRuntime::Init() {
@@ -51,6 +52,18 @@ absl::Status ServerRuntime::Init() {
   if (!loaded.ok()) return loaded.status();
   warnings_ = loaded->warnings;
   config_ = std::move(loaded->config);
+  if (!config_.has_event_log() || config_.event_log()) {
+    EventLogOptions log_options;
+    log_options.generations = EventLogGenerationsFromEnv();
+    std::filesystem::path log_path = options_.config_path;
+    log_path.replace_extension(".log");
+    absl::StatusOr<std::unique_ptr<EventLog>> event_log = EventLog::Open(log_path, log_options);
+    if (event_log.ok()) {
+      event_log_ = std::move(*event_log);
+    } else if (options_.log) {
+      options_.log(absl::StrCat("warning: the event log is off: ", event_log.status().message()));
+    }
+  }
   if (options_.port) config_.mutable_proxy()->set_port(*options_.port);
   if (options_.control_port) config_.mutable_control()->set_port(*options_.control_port);
 
@@ -171,6 +184,7 @@ ServerRuntime::~ServerRuntime() {
   hot_sync_.reset();
   proxy_.reset();
   oauth_.reset();
+  event_log_.reset();  // last of the loggers gone: writes what is left
   waits_work_.reset();
   waits_ioc_.stop();
   if (waits_thread_.joinable()) waits_thread_.join();

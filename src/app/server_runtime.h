@@ -30,6 +30,7 @@
 #include "admin/admin_server.h"
 #include "admin/event_metrics.h"
 #include "admin/metrics.h"
+#include "app/event_log.h"
 #include "app/hot_sync.h"
 #include "app/oauth_wiring.h"
 #include "boost/asio/executor_work_guard.hpp"
@@ -50,7 +51,9 @@ struct RuntimeOptions {
   std::optional<int> port;          // overrides proxy.port (0 = any free port)
   std::optional<int> control_port;  // overrides control.port (0 = any free port)
   std::optional<int> admin_port;    // overrides admin.port (0 = any free port)
-  // Operational lines (drain, hot-sync, refresh), one per call, already redacted.
+  // Operational lines (drain, hot-sync, refresh), one per call, already redacted. They also go
+  // to the persistent event log, `<config file without extension>.log` (spec §11.2), unless the
+  // config says `eventLog: false`.
   std::function<void(const std::string&)> log;
   // Each finished request (the activity log).
   std::function<void(const proxy::RequestLogLine&)> on_request;
@@ -120,6 +123,9 @@ class ServerRuntime final : public control::ServerHooks {
   std::unique_ptr<admin::Metrics> metrics_;
   std::unique_ptr<admin::EventMetrics> event_metrics_;
   std::unique_ptr<admin::AdminServer> admin_;
+  // The persistent event log next to the config file (spec §11.2); null when eventLog is false
+  // or the file cannot be opened.
+  std::unique_ptr<EventLog> event_log_;
 
   mutable absl::Mutex mu_;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;

@@ -542,6 +542,18 @@ TEST_F(ControlServerTest, DrainFinishesStreamsRefusesNewRequestsAndEnds) {
   EXPECT_TRUE(runtime_->WaitForDrained(absl::Seconds(30)));
   for (std::thread& t : streams) t.join();
   EXPECT_EQ(intact.load(), 2);
+  // The drain is in the persistent event log next to the config file (mode 0600, no secret).
+  const std::filesystem::path log = dir_.path() / "maxpool.log";
+  std::string logged;
+  EXPECT_TRUE(Eventually([&] {
+    std::ifstream in(log);
+    logged.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return logged.find("drain finished") != std::string::npos;
+  })) << logged;
+  EXPECT_NE(logged.find("draining: waiting up to 30s for 2 request(s)"), std::string::npos);
+  EXPECT_EQ(std::filesystem::status(log).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(logged.find(kToken), std::string::npos);
   watch_context->TryCancel();
   while (progress->Read(&message)) {
   }
