@@ -4,6 +4,7 @@
 
 #include "config/account_diff.h"
 #include "control/resource_name.h"
+#include "control/telemetry_view.h"
 #include "control/time_proto.h"
 #include "credentials/redact.h"
 #include "google/protobuf/util/time_util.h"
@@ -11,18 +12,6 @@
 
 namespace maxpool::control {
 namespace {
-
-v1::AccountType TypeOf(core::AccountType type) {
-  switch (type) {
-    case core::AccountType::kOAuth:
-      return v1::ACCOUNT_TYPE_OAUTH;
-    case core::AccountType::kApiKey:
-      return v1::ACCOUNT_TYPE_API_KEY;
-    case core::AccountType::kProvider:
-      return v1::ACCOUNT_TYPE_PROVIDER;
-  }
-  return v1::ACCOUNT_TYPE_UNSPECIFIED;
-}
 
 v1::AccountType TypeOf(std::string_view type) {
   if (type == "oauth") return v1::ACCOUNT_TYPE_OAUTH;
@@ -48,28 +37,6 @@ v1::Provider ProviderOf(const v1::AccountConfig& entry) {
   if (entry.provider() == "zai") return v1::PROVIDER_ZAI;
   if (entry.provider() == "kimi") return v1::PROVIDER_KIMI;
   return v1::PROVIDER_UNSPECIFIED;
-}
-
-v1::AccountState StateOf(pool::AccountState state) {
-  switch (state) {
-    case pool::AccountState::kNone:
-      return v1::ACCOUNT_STATE_UNSPECIFIED;
-    case pool::AccountState::kActive:
-      return v1::ACCOUNT_STATE_ACTIVE;
-    case pool::AccountState::kThrottled:
-      return v1::ACCOUNT_STATE_THROTTLED;
-    case pool::AccountState::kCooling:
-      return v1::ACCOUNT_STATE_COOLING;
-    case pool::AccountState::kExhausted:
-      return v1::ACCOUNT_STATE_EXHAUSTED;
-    case pool::AccountState::kNeedsLogin:
-      return v1::ACCOUNT_STATE_NEEDS_LOGIN;
-    case pool::AccountState::kBanned:
-      return v1::ACCOUNT_STATE_BANNED;
-    case pool::AccountState::kDisabled:
-      return v1::ACCOUNT_STATE_DISABLED;
-  }
-  return v1::ACCOUNT_STATE_UNSPECIFIED;
 }
 
 v1::CredentialKind KindOf(v1::AccountType type) {
@@ -101,14 +68,14 @@ v1::Account MakeAccountView(std::string_view id, const AccountParts& parts,
   const v1::AccountConfig* entry = parts.entry;
   if (parts.live != nullptr) {
     const core::AccountSettings& s = parts.live->settings;
-    out.set_type(TypeOf(s.type));
+    out.set_type(ToProto(s.type));
     out.set_provider(ProviderOf(s.provider));
     out.set_enabled(s.enabled);
     out.set_priority(s.priority);
     if (s.cap_utilization.has_value()) out.set_usage_cap(*s.cap_utilization);
     for (const std::string& profile : s.profiles) out.add_profiles(profile);
     const pool::AccountStateView state = pool::DescribeAccountState(*parts.live, settings, now);
-    out.set_state(StateOf(state.state));
+    out.set_state(ToProto(state.state));
     if (state.until != absl::InfiniteFuture()) SetTimestamp(state.until, out.mutable_state_until());
     out.set_state_reason(state.reason);
     out.set_in_flight(parts.live->state.in_flight);
