@@ -4,34 +4,48 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "app/batched_line_writer.h"
-#include "app/request_log.h"
+#include "app/process_log.h"
 #include "app/server_runtime.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/signal_set.hpp"
+#include "config/config_loader.h"
 
 namespace maxpool::app {
 
 int RunServer(const ServerArgs& args, std::ostream& out, std::ostream& err) {
-  BatchedLineWriter activity(err, std::chrono::milliseconds(100));
+  // The process log's format and level come from the config, before anything else is logged.
+  absl::StatusOr<config::LoadedConfig> loaded = config::LoadConfig(args.config_path);
+  if (!loaded.ok()) {
+    err << "maxpool: " << loaded.status().message() << "\n";
+    return 1;
+  }
+  absl::StatusOr<std::unique_ptr<ProcessLog>> process_log =
+      ProcessLog::Create(loaded->config.logging(), err);
+  if (!process_log.ok()) {
+    err << "maxpool: " << process_log.status().message() << "\n";
+    return 1;
+  }
+  ProcessLog& log = **process_log;
   RuntimeOptions options;
   options.config_path = args.config_path;
   options.port = args.port;
   options.control_port = args.control_port;
   options.admin_port = args.admin_port;
-  options.log = [&activity](const std::string& line) { activity.Append(line); };
-  options.on_request = [&activity](const proxy::RequestLogLine& line) {
-    activity.Append(FormatRequestLine(line));
-  };
+  options.log = [&log](const std::string& line) { log.Line(line); };
+  options.on_request = [&log](const proxy::RequestLogLine& line) { log.Request(line); };
   absl::StatusOr<std::unique_ptr<ServerRuntime>> started = ServerRuntime::Start(options);
   if (!started.ok()) {
     err << "maxpool: " << started.status().message() << "\n";
     return 1;
   }
   ServerRuntime& runtime = **started;
-  for (const std::string& warning : runtime.warnings())
-    err << "maxpool: warning: " << warning << "\n";
+  for (const std::string& warning : runtime.warnings()) log.Warn(warning);
   const v1::Config& config = runtime.config();
+  log.Info(absl::StrCat("listening: proxy ", config.proxy().host(), ":", runtime.proxy_port(), ", ",
+                        runtime.pool().Snapshot().size(), " account(s); control plane ",
+                        runtime.control_port() == 0 ? std::string("off")
+                                                    : absl::StrCat("port ", runtime.control_port()),
+                        "; metrics port ", runtime.admin_port()));
   out << "maxpool listening on http://" << config.proxy().host() << ":" << runtime.proxy_port()
       << " with " << runtime.pool().Snapshot().size() << " account(s)" << std::endl;
   if (runtime.control_port() != 0) {
