@@ -28,7 +28,9 @@ std::string UsageText() {
 commands:
   server         run the proxy for the accounts in the config file (--port N overrides
                  proxy.port, --control-port N control.port, --admin-port N admin.port; 0 = any
-                 free port); Ctrl-C drains it (a second Ctrl-C stops at once)
+                 free port); Ctrl-C drains it (a second Ctrl-C stops at once);
+                 --log-to DIR writes one file per request to DIR, prompts and answers in
+                 full (for debugging: delete the files after use)
   demo           run the proxy in front of a simulated pool of four accounts and send it
                  traffic (--requests N, 0 for none; --concurrency N; --port N)
   config check   load and validate the config file; print its path, its accounts and any
@@ -63,7 +65,7 @@ bool TakesValue(std::string_view arg) {
   return arg == "--port" || arg == "--control-port" || arg == "--admin-port" ||
          arg == "--requests" || arg == "--concurrency" || arg == "--config" || arg == "--name" ||
          arg == "--from" || arg == "--server" || arg == "--token" || arg == "--ca" ||
-         arg == "--deadline" || arg == "--accept-grace";
+         arg == "--deadline" || arg == "--accept-grace" || arg == "--log-to";
 }
 
 bool IsControlCommand(Invocation::Command command) {
@@ -107,7 +109,7 @@ absl::Status CheckOptionsApply(const Invocation& invocation,
     if (option == "--port") {
       applies = command == Command::kServer || command == Command::kDemo;
       where = "`maxpool server` and `maxpool demo`";
-    } else if (option == "--control-port" || option == "--admin-port") {
+    } else if (option == "--control-port" || option == "--admin-port" || option == "--log-to") {
       applies = command == Command::kServer;
       where = "`maxpool server`";
     } else if (option == "--requests" || option == "--concurrency") {
@@ -215,7 +217,7 @@ absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& args
     // Value options: --opt VALUE or --opt=VALUE.
     std::optional<std::string> option_name, value;
     for (std::string_view name : {"--config", "--name", "--from", "--server", "--token", "--ca",
-                                  "--deadline", "--accept-grace"}) {
+                                  "--deadline", "--accept-grace", "--log-to"}) {
       if (arg == name) {
         option_name = std::string(name);
         if (i + 1 < args.size()) value = args[++i];
@@ -245,6 +247,8 @@ absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& args
         invocation.token = *std::move(value);
       } else if (*option_name == "--ca") {
         invocation.ca_file = *std::move(value);
+      } else if (*option_name == "--log-to") {
+        invocation.log_dir = *std::move(value);
       } else {
         const bool grace = *option_name == "--accept-grace";
         absl::StatusOr<absl::Duration> duration =
@@ -349,9 +353,9 @@ int Run(const std::vector<std::string>& args, const config::EnvLookup& env, int 
     case Invocation::Command::kConfigCheck:
       return RunConfigCheck(path, out, err);
     case Invocation::Command::kServer:
-      return RunServer(
-          ServerArgs{path, invocation->port, invocation->control_port, invocation->admin_port}, out,
-          err);
+      return RunServer(ServerArgs{path, invocation->port, invocation->control_port,
+                                  invocation->admin_port, invocation->log_dir},
+                       out, err);
     case Invocation::Command::kDemo:
       return RunDemo(
           DemoArgs{invocation->port, invocation->demo_requests, invocation->demo_concurrency}, out,

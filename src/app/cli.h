@@ -47,6 +47,8 @@ struct Invocation {
   std::optional<int> admin_port;    // --admin-port N (server)
   int demo_requests = 60;           // --requests N (demo; 0 = no generated traffic)
   int demo_concurrency = 4;         // --concurrency N (demo)
+  // --log-to DIR (server): one file per request, bodies included (spec §11.1).
+  std::optional<std::filesystem::path> log_dir;
   // --config PATH (or --config=PATH): overrides the path resolution of spec §0.2.
   std::optional<std::filesystem::path> config_path;
   // login: --api (else --oauth, the default), --no-browser, --manual; login and import: --name.

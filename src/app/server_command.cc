@@ -31,6 +31,7 @@ int RunServer(const ServerArgs& args, std::ostream& out, std::ostream& err) {
   options.port = args.port;
   options.control_port = args.control_port;
   options.admin_port = args.admin_port;
+  options.log_dir = args.log_dir;
   options.log = [&log](const std::string& line) { log.Line(line); };
   options.on_request = [&log](const proxy::RequestLogLine& line) { log.Request(line); };
   absl::StatusOr<std::unique_ptr<ServerRuntime>> started = ServerRuntime::Start(options);

@@ -15,6 +15,8 @@ struct ServerArgs {
   std::optional<int> port;          // overrides proxy.port
   std::optional<int> control_port;  // overrides control.port
   std::optional<int> admin_port;    // overrides admin.port
+  // --log-to DIR: one file per request (spec §11.1); overrides the config's logDir.
+  std::optional<std::filesystem::path> log_dir;
 };
 
 // Returns the exit code: 0 after a drain, 1 when the config, the accounts or a listener prevent

@@ -112,8 +112,23 @@ absl::Status ServerRuntime::Init() {
     }
     pool_->events().Publish(std::move(event));
   };
+  proxy::ProxyOptions proxy_options = ProxyOptionsOf(config_);
+  std::optional<std::filesystem::path> log_dir = options_.log_dir;
+  if (!log_dir && config_.has_log_dir() && !config_.log_dir().empty()) log_dir = config_.log_dir();
+  if (log_dir) {
+    RequestFileLogOptions log_options;
+    log_options.dir = *log_dir;
+    log_options.log = [this](const std::string& line) { Log(line); };
+    absl::StatusOr<std::shared_ptr<RequestFileLog>> request_log =
+        RequestFileLog::Open(std::move(log_options));
+    if (!request_log.ok()) return request_log.status();
+    request_log_ = std::move(*request_log);
+    proxy_options.request_sink = request_log_;
+    Log(absl::StrCat("writing every request, bodies included, to ", log_dir->string(),
+                     "; delete these files when done"));
+  }
   absl::StatusOr<std::unique_ptr<proxy::ProxyServer>> proxy =
-      proxy::ProxyServer::Start(*pool_, ProxyOptionsOf(config_), observer);
+      proxy::ProxyServer::Start(*pool_, std::move(proxy_options), observer);
   if (!proxy.ok()) return proxy.status();
   proxy_ = std::move(*proxy);
 
@@ -183,6 +198,7 @@ ServerRuntime::~ServerRuntime() {
   control_.reset();
   hot_sync_.reset();
   proxy_.reset();
+  request_log_.reset();  // after the proxy: writes every finished request
   oauth_.reset();
   event_log_.reset();  // last of the loggers gone: writes what is left
   waits_work_.reset();

@@ -33,6 +33,7 @@
 #include "app/event_log.h"
 #include "app/hot_sync.h"
 #include "app/oauth_wiring.h"
+#include "app/request_file_log.h"
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
 #include "config/config_store.h"
@@ -57,6 +58,8 @@ struct RuntimeOptions {
   std::function<void(const std::string&)> log;
   // Each finished request (the activity log).
   std::function<void(const proxy::RequestLogLine&)> on_request;
+  // `--log-to DIR`: one file per request (spec §11.1); overrides the config's logDir.
+  std::optional<std::filesystem::path> log_dir;
   // Disables config file watching (tests that edit the file themselves). Default on.
   bool hot_sync = true;
 };
@@ -126,6 +129,9 @@ class ServerRuntime final : public control::ServerHooks {
   // The persistent event log next to the config file (spec §11.2); null when eventLog is false
   // or the file cannot be opened.
   std::unique_ptr<EventLog> event_log_;
+  // The per-request files of `--log-to` (spec §11.1); null when off. Shared with the proxy's
+  // options; released after the proxy, so every finished request is written.
+  std::shared_ptr<RequestFileLog> request_log_;
 
   mutable absl::Mutex mu_;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;

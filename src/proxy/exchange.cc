@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
 #include <span>
 #include <vector>
@@ -19,10 +20,12 @@
 #include "boost/beast/http/span_body.hpp"
 #include "boost/beast/http/write.hpp"
 #include "boost/json/parse.hpp"
+#include "core/absl_view.h"
 #include "core/hold_policy.h"
 #include "core/request_classifier.h"
 #include "core/response_classifier.h"
 #include "proxy/error_body.h"
+#include "proxy/exchange_capture.h"
 #include "proxy/header_rewrite.h"
 #include "proxy/sse_tracker.h"
 
@@ -85,6 +88,17 @@ std::string TransportCode(const boost::system::error_code& ec) {
   return ec.message();
 }
 
+// Why a hop failed, for the request log: `"a" rate-limited 30s`.
+std::string FailureNote(std::string_view account, const core::ResponseVerdict& verdict) {
+  std::string what(core::FailureClassName(verdict.failure));
+  std::replace(what.begin(), what.end(), '_', '-');
+  std::string note = absl::StrCat("\"", core::AbslView(account), "\" ", what);
+  if (verdict.retry_after > absl::ZeroDuration()) {
+    absl::StrAppend(&note, " ", absl::ToInt64Seconds(verdict.retry_after), "s");
+  }
+  return note;
+}
+
 }  // namespace
 
 struct Exchange::UpstreamFailure {
@@ -113,6 +127,10 @@ asio::awaitable<ExchangeSummary> Exchange::Run() {
   if (target.starts_with("/v1/oauth/token")) {
     co_await RelayOAuthToken();
     co_return summary_;
+  }
+  if (env_.options.request_sink != nullptr) {
+    capture_ = std::make_unique<ExchangeCapture>(*env_.options.request_sink,
+                                                 View(request_.method_string()));
   }
   FieldsSource headers(request_.base());
   info_ = core::ClassifyRequest(View(request_.method_string()), target, request_.body(), headers);
@@ -225,10 +243,14 @@ asio::awaitable<Exchange::AttemptResult> Exchange::Attempt(const pool::Grant& gr
   const std::string& base =
       grant.credential.upstream.empty() ? env_.options.default_upstream : grant.credential.upstream;
   AttemptResult result;
+  if (capture_) {
+    capture_->BeginHop(grant.lease.account_name, base + std::string(View(request_.target())));
+  }
   absl::StatusOr<const Origin*> origin = env_.upstreams.OriginFor(base);
   if (!origin.ok()) {
     result.verdict.failure = core::FailureClass::kUpstream5xx;
     result.context.transport_error = std::string(origin.status().message());
+    if (capture_) capture_->AddError(result.context.transport_error);
     co_return result;
   }
   for (int tries = 0; tries < 2; ++tries) {
@@ -241,6 +263,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::Attempt(const pool::Grant& gr
     if (!conn.ok()) {
       result.context.transport_error = std::string(conn.status().message());
       result.verdict.failure = core::ClassifyTransportError(result.context.transport_error);
+      if (capture_) capture_->AddError(result.context.transport_error);
       co_return result;
     }
     UpstreamConnection& c = **conn;
@@ -275,6 +298,12 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
   req.body() = {request_.body().data(), request_.body().size()};
   req.keep_alive(true);
   req.prepare_payload();
+  if (capture_) {
+    capture_->SetRequest(
+        absl::StrCat(conn.origin().tls ? "https://" : "http://", conn.origin().authority(),
+                     core::AbslView(View(req.target()))),
+        req.base());
+  }
 
   auto close_upstream = [&conn] {
     boost::system::error_code ignored;
@@ -286,6 +315,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
         conn.reused ? AttemptResult::Kind::kStaleConnection : AttemptResult::Kind::kFailed;
     result.verdict.failure = core::FailureClass::kNetwork;
     result.context.transport_error = TransportCode(ec);
+    if (capture_) capture_->AddError(result.context.transport_error);
     return result;
   };
 
@@ -350,6 +380,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
 
   auto& response = parser.get();
   const unsigned status = response.result_int();
+  if (capture_) capture_->SetResponse(status, response.base());
   FieldsSource response_headers(response.base());
   env_.pool.Observe(grant.lease, static_cast<int>(status), response_headers);
 
@@ -419,6 +450,12 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     result.verdict = core::ClassifyResponse(static_cast<int>(status), response_headers,
                                             failure.body, context, env_.pool.clock().Now());
     result.context.status = static_cast<int>(status);
+    if (capture_) {
+      capture_->AppendBody(failure.body, ExchangeRecord::BodyKind::kError);
+      if (result.verdict.failure != core::FailureClass::kNone) {
+        capture_->SetNote(FailureNote(grant.lease.account_name, result.verdict));
+      }
+    }
     if (result.verdict.failure != core::FailureClass::kNone) {
       result.kind = AttemptResult::Kind::kFailed;
       co_return result;
@@ -426,7 +463,9 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     // Relayed as is (e.g. 501): the body is already read.
     if (writer_.started()) {
       auto [type, message] = ErrorOf(failure.body, status);
-      co_await writer_.Chunk(ErrorEvent(type, message));
+      std::string event = ErrorEvent(type, message);
+      if (capture_) capture_->SetClientResponse(200, event);
+      co_await writer_.Chunk(event);
       co_await writer_.Finish();
     } else {
       http::fields out = failure.headers;
@@ -445,6 +484,9 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     // A JSON answer under an already committed SSE stream must not be written raw (§14 item 38).
     while (!parser.is_done()) {
       auto [n, ec] = co_await read_some(opt.body_timeout);
+      if (capture_) {
+        capture_->AppendBody(std::string_view(buffer.data(), n), ExchangeRecord::BodyKind::kBody);
+      }
       if (ec) break;
     }
     if (aborted_) {
@@ -452,8 +494,10 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
       result.kind = AttemptResult::Kind::kFailed;
       co_return result;
     }
-    co_await writer_.Chunk(ErrorEvent(
-        "api_error", "The upstream sent a non-streaming response to a streaming request; retry."));
+    std::string event = ErrorEvent(
+        "api_error", "The upstream sent a non-streaming response to a streaming request; retry.");
+    if (capture_) capture_->SetClientResponse(200, event);
+    co_await writer_.Chunk(event);
     co_await writer_.Finish();
     env_.pool.Release(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
     summary_.status = 200;
@@ -482,6 +526,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     out.set("x-maxpool-account", grant.lease.account_name);
     writer_.CountBodyBytes(body.size());
     if (status == 200) SetUsage(UsageFromJson(body));
+    if (capture_) capture_->AppendBody(body, ExchangeRecord::BodyKind::kBody);
     const bool delivered = co_await writer_.Respond(status, std::move(out), std::move(body));
     if (!parser.keep_alive()) close_upstream();
     env_.pool.Release(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
@@ -508,10 +553,14 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
   std::string json_body;  // non-streaming bodies, for usage (bounded)
   bool upstream_broke = false;
   boost::system::error_code break_ec;
+  const auto captured_kind =
+      event_stream ? ExchangeRecord::BodyKind::kStreamed : ExchangeRecord::BodyKind::kBody;
+  if (capture_) capture_->AppendBody({}, captured_kind);
   while (!parser.is_done()) {
     auto [n, ec] = co_await read_some(event_stream ? opt.stream_idle : opt.body_timeout);
     if (n > 0) {
       const std::string_view piece(buffer.data(), n);
+      if (capture_) capture_->AppendBody(piece, captured_kind);
       if (event_stream) {
         tracker.Feed(piece);
       } else if (json_body.size() + n <= opt.max_error_body_bytes * 16) {
@@ -541,6 +590,10 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     // Never end a broken stream cleanly (§4.8, §14 item 45): the client sees an error event.
     close_upstream();
     summary_.truncated = true;
+    if (capture_ && !aborted_) {
+      capture_->AddError(
+          absl::StrCat("the upstream stream broke before its end: ", TransportCode(break_ec)));
+    }
     if (aborted_) {
       // The drain deadline: the stream ends with the shutdown's error; a plain body is cut short
       // and its connection closes (keep-alive is off). Not the account's fault.
@@ -548,6 +601,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
       if (event_stream || writer_.event_stream()) {
         std::string frame = tracker.AtEventBoundary() ? std::string() : std::string("\n\n");
         frame += ErrorEvent("overloaded_error", kShutdownMessage);
+        if (capture_) capture_->SetClientResponse(200, frame);
         co_await writer_.Chunk(frame);
         co_await writer_.Finish();
       }
@@ -559,6 +613,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
       std::string frame = tracker.AtEventBoundary() ? std::string() : std::string("\n\n");
       frame += ErrorEvent("api_error",
                           "The upstream closed the stream before it was complete; please retry.");
+      if (capture_) capture_->SetClientResponse(200, frame);
       co_await writer_.Chunk(frame);
       co_await writer_.Finish();
     } else {
@@ -702,7 +757,9 @@ asio::awaitable<void> Exchange::Fail(core::FallbackReply reply, const core::Retr
         summary_.status = failure->status;
         if (writer_.started()) {
           auto [type, message] = ErrorOf(failure->body, failure->status);
-          co_await writer_.Chunk(ErrorEvent(type, message));
+          std::string event = ErrorEvent(type, message);
+          if (capture_) capture_->SetClientResponse(200, event);
+          co_await writer_.Chunk(event);
           co_await writer_.Finish();
         } else {
           http::fields out = failure->headers;
@@ -766,7 +823,9 @@ asio::awaitable<void> Exchange::SendError(unsigned status, std::string_view type
                                           std::string message, std::optional<int> retry_after) {
   if (writer_.started()) {
     summary_.status = 200;
-    co_await writer_.Chunk(ErrorEvent(type, message));
+    std::string event = ErrorEvent(type, message);
+    if (capture_) capture_->SetClientResponse(200, event);
+    co_await writer_.Chunk(event);
     co_await writer_.Finish();
     co_return;
   }
@@ -774,7 +833,9 @@ asio::awaitable<void> Exchange::SendError(unsigned status, std::string_view type
   http::fields headers;
   headers.set(http::field::content_type, "application/json");
   if (retry_after) headers.set(http::field::retry_after, std::to_string(*retry_after));
-  co_await writer_.Respond(status, std::move(headers), ErrorJson(type, message));
+  std::string body = ErrorJson(type, message);
+  if (capture_) capture_->SetClientResponse(status, body);
+  co_await writer_.Respond(status, std::move(headers), std::move(body));
 }
 
 asio::awaitable<void> Exchange::EndAborted() {
@@ -792,6 +853,15 @@ asio::awaitable<void> Exchange::EndAborted() {
                      kDrainingRetryAfterSeconds);
 }
 
+void Exchange::FinishCapture() {
+  if (summary_.aborted) capture_->AddError("ended by the drain deadline");
+  if (summary_.client_gone) capture_->AddError("the client went away");
+  capture_->Submit(summary_.account, summary_.attempts, View(request_.target()), request_.base(),
+                   request_.body());
+  capture_.reset();
+}
+
+// Not captured for the request log: its bodies are the client's own OAuth tokens.
 asio::awaitable<void> Exchange::RelayOAuthToken() {
   // Relayed untouched to the default upstream with no account credential (spec §7.5).
   summary_.account = "(oauth relay)";

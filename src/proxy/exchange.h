@@ -13,6 +13,7 @@
 // co_await after cancellation (this_coro::throw_if_cancelled(false) in its caller).
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -25,6 +26,7 @@
 #include "pool/pool.h"
 #include "proxy/client_writer.h"
 #include "proxy/drain.h"
+#include "proxy/exchange_capture.h"
 #include "proxy/proxy_options.h"
 #include "proxy/relay_buffers.h"
 #include "proxy/sse_tracker.h"
@@ -72,6 +74,12 @@ class Exchange {
   // Runs to completion. Never throws; on return the client has a complete response, or is gone.
   boost::asio::awaitable<ExchangeSummary> Run();
 
+  // With a request sink configured (ProxyOptions::request_sink), hands it this request's record.
+  // Call once, after Run(), while the request is still alive.
+  void SubmitCapture() {
+    if (capture_) FinishCapture();
+  }
+
   // Whether the connection may serve another request.
   bool keep_alive() const { return writer_.keep_alive() && writer_.finished(); }
 
@@ -108,6 +116,7 @@ class Exchange {
   // The answer of an aborted exchange: an SSE error event on a committed stream, else the
   // draining 503. The caller has released its lease.
   boost::asio::awaitable<void> EndAborted();
+  void FinishCapture();
 
   ExchangeEnv env_;
   boost::beast::tcp_stream& client_;
@@ -128,6 +137,8 @@ class Exchange {
   std::optional<std::string> rejected_token_;  // the access token a 401 refused, to replace
   std::string last_account_;
   bool aborted_ = false;
+  // Per-request log record (`--log-to`); null unless a request sink is configured.
+  std::unique_ptr<ExchangeCapture> capture_;
 };
 
 }  // namespace maxpool::proxy

@@ -6,9 +6,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace maxpool::proxy {
+
+class ExchangeSink;
 
 struct ProxyOptions {
   std::string host = "127.0.0.1";
@@ -33,6 +36,10 @@ struct ProxyOptions {
   std::chrono::milliseconds stream_grace{10000};
   std::chrono::milliseconds heartbeat{10000};
   std::chrono::milliseconds connect_timeout{10000};
+
+  // `--log-to DIR` (spec §11.1): every finished request's record goes here (proxy/
+  // exchange_capture.h). Null (the default): nothing is captured.
+  std::shared_ptr<ExchangeSink> request_sink;
 };
 
 }  // namespace maxpool::proxy

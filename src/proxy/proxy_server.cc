@@ -297,6 +297,7 @@ asio::awaitable<void> ProxyServer::Session(ProxyServer* self, Worker* worker_ptr
       const Serving serving{self->in_flight_, conn};
       summary = co_await exchange.Run();
     }
+    exchange.SubmitCapture();  // `--log-to`: a null check unless a request sink is configured
     if (self->observer_) {
       RequestLogLine line;
       line.method = std::string(request.method_string());

@@ -1,0 +1,48 @@
+// The command line of `maxpool server`: --log-to DIR (spec §11.1).
+
+#include <string>
+#include <vector>
+
+#include "app/cli.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace maxpool::app {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string ParseError(const std::vector<std::string>& args) {
+  absl::StatusOr<Invocation> invocation = ParseCommandLine(args);
+  if (invocation.ok()) return "(parsed)";
+  return std::string(invocation.status().message());
+}
+
+TEST(ServerCliTest, LogToTakesADirectory) {
+  absl::StatusOr<Invocation> invocation = ParseCommandLine({"server", "--log-to", "/tmp/req"});
+  ASSERT_TRUE(invocation.ok()) << invocation.status();
+  EXPECT_EQ(invocation->command, Invocation::Command::kServer);
+  EXPECT_EQ(invocation->log_dir, std::filesystem::path("/tmp/req"));
+
+  invocation = ParseCommandLine({"--log-to=logs", "server"});
+  ASSERT_TRUE(invocation.ok()) << invocation.status();
+  EXPECT_EQ(invocation->log_dir, std::filesystem::path("logs"));
+
+  invocation = ParseCommandLine({"server"});
+  ASSERT_TRUE(invocation.ok()) << invocation.status();
+  EXPECT_FALSE(invocation->log_dir.has_value());
+}
+
+TEST(ServerCliTest, LogToNeedsAValueAndOnlyAppliesToTheServer) {
+  EXPECT_EQ(ParseError({"server", "--log-to"}), "--log-to needs a path");
+  EXPECT_EQ(ParseError({"demo", "--log-to", "d"}), "--log-to only applies to `maxpool server`");
+  EXPECT_EQ(ParseError({"status", "--log-to", "d"}), "--log-to only applies to `maxpool server`");
+}
+
+TEST(ServerCliTest, UsageMentionsLogToAndItsWarning) {
+  EXPECT_THAT(UsageText(), HasSubstr("--log-to DIR"));
+  EXPECT_THAT(UsageText(), HasSubstr("delete the files after use"));
+}
+
+}  // namespace
+}  // namespace maxpool::app
