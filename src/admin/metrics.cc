@@ -10,6 +10,7 @@
 
 #include "absl/time/time.h"
 #include "core/account.h"
+#include "core/failure_class.h"
 #include "core/quota.h"
 #include "pool/account_state.h"
 #include "prometheus/client_metric.h"
@@ -278,6 +279,30 @@ Metrics::Metrics(pool::Pool& pool, MetricsOptions options)
   }
   hold_wait_.Add({}, DurationBuckets());
   proxy_overhead_.Add({}, OverheadBuckets());
+  for (const core::Account& account : pool_.Snapshot()) {
+    InitializeAccountSeries(account.settings.name, account.settings.type);
+  }
+}
+
+void Metrics::InitializeAccountSeries(const std::string& name, core::AccountType type) {
+  const std::string account = AccountLabel(name);
+  requests_.Add({{"account", account}, {"status_class", "2xx"}, {"outcome", "ok"}});
+  truncated_.Add({{"account", account}});
+  for (const char* kind : {"input", "output"}) tokens_.Add({{"account", account}, {"kind", kind}});
+  for (core::FailureClass failure :
+       {core::FailureClass::kQuotaRejected, core::FailureClass::kModelRejected,
+        core::FailureClass::kRateLimited, core::FailureClass::kRequestRefused,
+        core::FailureClass::kOverloaded, core::FailureClass::kUpstream5xx,
+        core::FailureClass::kAuthExpired, core::FailureClass::kAuthDead,
+        core::FailureClass::kBanned, core::FailureClass::kNetwork}) {
+    failovers_.Add(
+        {{"account", account}, {"reason", std::string(core::FailureClassName(failure))}});
+  }
+  if (type == core::AccountType::kOAuth) {
+    for (const char* result : {"ok", "failed"}) {
+      refreshes_.Add({{"account", account}, {"result", result}});
+    }
+  }
 }
 
 Metrics::~Metrics() = default;
@@ -292,6 +317,7 @@ void Metrics::Record(const pool::PoolEvent& event) {
           failovers_.Add({{"account", AccountLabel(body.account)}, {"reason", body.failure_class}})
               .Increment();
         } else if constexpr (std::is_same_v<T, pool::AccountStateChanged>) {
+          if (body.previous == pool::AccountState::kNone) InitializeAddedAccount(body.account);
           state_changes_
               .Add({{"account", AccountLabel(body.account)},
                     {"state", std::string(pool::AccountStateName(body.current))}})
@@ -339,6 +365,15 @@ void Metrics::RecordRequest(const pool::RequestFinished& request) {
   if (request.output_tokens >= 0) {
     tokens_.Add({{"account", account}, {"kind", "output"}})
         .Increment(static_cast<double>(request.output_tokens));
+  }
+}
+
+void Metrics::InitializeAddedAccount(const std::string& name) {
+  for (const core::Account& account : pool_.Snapshot()) {
+    if (account.settings.name == name) {
+      InitializeAccountSeries(name, account.settings.type);
+      return;
+    }
   }
 }
 

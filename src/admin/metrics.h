@@ -83,6 +83,11 @@ class Metrics {
   class PoolGauges;
 
   void RecordRequest(const pool::RequestFinished& request);
+  // Creates an account's counter series at 0 (the usual outcome, token kinds, truncations,
+  // failover reasons, and refresh results for OAuth), so that rate() and increase() see its first
+  // event: a series born at 1 hides that one.
+  void InitializeAccountSeries(const std::string& name, core::AccountType type);
+  void InitializeAddedAccount(const std::string& name);
 
   pool::Pool& pool_;
   const MetricsOptions options_;

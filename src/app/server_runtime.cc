@@ -68,6 +68,9 @@ absl::Status ServerRuntime::Init() {
   if (options_.control_port) config_.mutable_control()->set_port(*options_.control_port);
 
   pool_ = MakePool(clock_, config_);
+  // After the accounts of the file joined: their arrival is the "listening" line's count.
+  pool_event_log_ = std::make_unique<PoolEventLog>(
+      pool_->events(), [this](const std::string& line) { Log(line); });
   if (pool_->Snapshot().empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "no accounts in ", options_.config_path.string(),
@@ -200,6 +203,7 @@ ServerRuntime::~ServerRuntime() {
   proxy_.reset();
   request_log_.reset();  // after the proxy: writes every finished request
   oauth_.reset();
+  pool_event_log_.reset();
   event_log_.reset();  // last of the loggers gone: writes what is left
   waits_work_.reset();
   waits_ioc_.stop();

@@ -33,6 +33,7 @@
 #include "app/event_log.h"
 #include "app/hot_sync.h"
 #include "app/oauth_wiring.h"
+#include "app/pool_event_log.h"
 #include "app/request_file_log.h"
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
@@ -129,6 +130,8 @@ class ServerRuntime final : public control::ServerHooks {
   // The persistent event log next to the config file (spec §11.2); null when eventLog is false
   // or the file cannot be opened.
   std::unique_ptr<EventLog> event_log_;
+  // Account state changes, failovers, failed refreshes and holds, into Log().
+  std::unique_ptr<PoolEventLog> pool_event_log_;
   // The per-request files of `--log-to` (spec §11.1); null when off. Shared with the proxy's
   // options; released after the proxy, so every finished request is written.
   std::shared_ptr<RequestFileLog> request_log_;

@@ -341,6 +341,49 @@ TEST_F(MetricsTest, ApiKeyLimitWindows) {
 }
 
 // A removed account's gauges vanish with it (they are computed from the pool); its counters stay.
+// A counter series born at 1 hides its first event from rate() and increase(): an account's
+// counters exist at 0 from the moment it joins the pool, before any traffic.
+TEST_F(MetricsTest, AnAccountsCountersStartAtZeroWhenItJoins) {
+  pool_.AddAccount(OAuthAccount("sub"), Token("s"));
+  pool_.AddAccount(ApiKeyAccount("key"), Token("k"));
+  const std::string text = Scrape();
+  for (const char* account : {"sub", "key"}) {
+    const std::string label = absl::StrCat("account=\"", account, "\"");
+    EXPECT_EQ(Sample(text, absl::StrCat("maxpool_requests_total{", label,
+                                        ",outcome=\"ok\",status_class=\"2xx\"}")),
+              0)
+        << account;
+    EXPECT_EQ(Sample(text, absl::StrCat("maxpool_truncated_streams_total{", label, "}")), 0);
+    EXPECT_EQ(Sample(text, absl::StrCat("maxpool_tokens_total{", label, ",kind=\"input\"}")), 0);
+    EXPECT_EQ(Sample(text, absl::StrCat("maxpool_tokens_total{", label, ",kind=\"output\"}")), 0);
+    for (const char* reason : {"rate_limited", "auth_dead", "overloaded", "network"}) {
+      EXPECT_EQ(Sample(text, absl::StrCat("maxpool_failovers_total{", label, ",reason=\"", reason,
+                                          "\"}")),
+                0)
+          << account << " " << reason;
+    }
+  }
+  EXPECT_EQ(Sample(text, R"(maxpool_oauth_refreshes_total{account="sub",result="ok"})"), 0);
+  EXPECT_EQ(Sample(text, R"(maxpool_oauth_refreshes_total{account="sub",result="failed"})"), 0);
+  EXPECT_EQ(Sample(text, R"(maxpool_oauth_refreshes_total{account="key",result="ok"})"),
+            std::nullopt)
+      << "an API key is never refreshed";
+
+  Publish(Request("sub", 200, absl::Seconds(1)));
+  EXPECT_EQ(
+      Sample(Scrape(), R"(maxpool_requests_total{account="sub",outcome="ok",status_class="2xx"})"),
+      1);
+}
+
+// Accounts in the pool before the metrics exist get their series too.
+TEST(MetricsStartTest, AccountsAlreadyInThePoolStartAtZero) {
+  FakeClock clock;
+  pool::Pool pool(clock, pool::PoolOptions{});
+  pool.AddAccount(OAuthAccount("early"), Token("e"));
+  Metrics metrics(pool);
+  EXPECT_EQ(Sample(metrics.Serialize(), R"(maxpool_truncated_streams_total{account="early"})"), 0);
+}
+
 TEST_F(MetricsTest, ARemovedAccountLosesItsGaugesButKeepsItsCounters) {
   pool_.AddAccount(OAuthAccount("A"), Token("a"));
   pool_.AddAccount(OAuthAccount("B"), Token("b"));
