@@ -11,7 +11,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
   libssl-dev libabsl-dev libprotobuf-dev protobuf-compiler
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc
-  libspdlog-dev libfmt-dev prometheus-cpp-dev libjemalloc-dev
+  libspdlog-dev libfmt-dev prometheus-cpp-dev libjemalloc-dev libncurses-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   # test and operations tools
   prometheus redis-server wrk tmux nginx-light curl nodejs openssl python3

@@ -9,21 +9,28 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "app/account_edit_command.h"
 #include "app/accounts_command.h"
+#include "app/api_command.h"
+#include "app/command_help.h"
 #include "app/config_command.h"
 #include "app/control_client.h"
 #include "app/demo_command.h"
 #include "app/drain_command.h"
+#include "app/env_command.h"
+#include "app/local_config.h"
 #include "app/login_command.h"
 #include "app/routing_command.h"
+#include "app/run_command.h"
 #include "app/server_command.h"
 #include "app/status_command.h"
+#include "app/top_command.h"
 #include "core/absl_view.h"
 
 namespace maxpool::app {
 
 std::string UsageText() {
-  return R"(usage: maxpool <command> [--config PATH]
+  return R"text(usage: maxpool <command> [--config PATH]
 
 commands:
   server         run the proxy for the accounts in the config file (--port N overrides
@@ -39,6 +46,15 @@ commands:
   login          add a Claude subscription: sign in with a browser (`maxpool login --help`);
                  --api adds a Console API key read from stdin instead
   import         add the subscription Claude Code is logged in with (--from PATH)
+  remove NAME    delete an account from the config file (a running server follows)
+  rename NAME|N NEW
+                 rename an account (by name or number from 1); the preferred account follows
+  env            print  export ANTHROPIC_BASE_URL=...  for the proxy, for eval "$(maxpool env)"
+                 (--with-key adds ANTHROPIC_API_KEY, the proxy's client key)
+  run            run Claude Code (`claude`) through the proxy with a session of its own;
+                 arguments after -- go to claude
+  api PATH       debug helper: call <upstream>PATH with an account's credential (--account N,
+                 --method M, --data JSON); status and headers on stderr, body on stdout
   help           show this help (also --help, -h); `help COMMAND` for a command's own
 
 commands for a running server (through its control plane):
@@ -48,6 +64,7 @@ commands for a running server (through its control plane):
                  --accept-grace D; --wait follows the drain until the server is gone)
   routing        show the routing policy, or change it: routing auto | prefer NAME |
                  set KEY VALUE (`maxpool routing --help`)
+  top            full-screen live view of the pool (terminal UI)
 
 options:
   --config PATH  use this config file instead of $MAXPOOL_CONFIG, $TEAMCLAUDE_CONFIG or
@@ -55,7 +72,9 @@ options:
   --server HOST:PORT, --token T, --tls, --ca FILE
                  where the running server's control plane is and how to reach it (default:
                  the config file's control section; `maxpool status --help`)
-)";
+
+exit codes: 0 ok, 1 the command failed, 2 a bad command line (`run`: Claude Code's own)
+)text";
 }
 
 namespace {
@@ -65,13 +84,14 @@ bool TakesValue(std::string_view arg) {
   return arg == "--port" || arg == "--control-port" || arg == "--admin-port" ||
          arg == "--requests" || arg == "--concurrency" || arg == "--config" || arg == "--name" ||
          arg == "--from" || arg == "--server" || arg == "--token" || arg == "--ca" ||
-         arg == "--deadline" || arg == "--accept-grace" || arg == "--log-to";
+         arg == "--deadline" || arg == "--accept-grace" || arg == "--log-to" ||
+         arg == "--account" || arg == "--method" || arg == "--data";
 }
 
 bool IsControlCommand(Invocation::Command command) {
   using Command = Invocation::Command;
   return command == Command::kStatus || command == Command::kAccounts ||
-         command == Command::kDrain || command == Command::kRouting;
+         command == Command::kDrain || command == Command::kRouting || command == Command::kTop;
 }
 
 // What a value option's value is, for "--opt needs ...".
@@ -82,6 +102,9 @@ std::string ValueKind(std::string_view option) {
   if (option == "--deadline" || option == "--accept-grace") {
     return "a duration like 30s, 2m or 1h30m";
   }
+  if (option == "--account") return "an account name or number";
+  if (option == "--method") return "a method (GET, POST, PUT, PATCH or DELETE)";
+  if (option == "--data") return "a JSON body";
   return "a path";
 }
 
@@ -112,6 +135,9 @@ absl::Status CheckOptionsApply(const Invocation& invocation,
     } else if (option == "--control-port" || option == "--admin-port" || option == "--log-to") {
       applies = command == Command::kServer;
       where = "`maxpool server`";
+    } else if (option == "--no-tui") {
+      applies = command == Command::kServer || command == Command::kDemo;
+      where = "`maxpool server` and `maxpool demo`";
     } else if (option == "--requests" || option == "--concurrency") {
       applies = command == Command::kDemo;
       where = "`maxpool demo`";
@@ -128,13 +154,22 @@ absl::Status CheckOptionsApply(const Invocation& invocation,
     } else if (option == "--server" || option == "--token" || option == "--tls" ||
                option == "--ca") {
       applies = IsControlCommand(command);
-      where = "`maxpool status`, `accounts`, `drain` and `routing`";
+      where = "`maxpool status`, `accounts`, `drain`, `routing` and `top`";
     } else if (option == "-v" || option == "--verbose") {
       applies = command == Command::kAccounts;
       where = "`maxpool accounts`";
     } else if (option == "--deadline" || option == "--accept-grace" || option == "--wait") {
       applies = command == Command::kDrain;
       where = "`maxpool drain`";
+    } else if (option == "--with-key") {
+      applies = command == Command::kEnv;
+      where = "`maxpool env`";
+    } else if (option == "--account" || option == "--method" || option == "--data") {
+      applies = command == Command::kApi;
+      where = "`maxpool api`";
+    } else if (option == "--") {
+      applies = command == Command::kRun;
+      where = "`maxpool run`, which passes what follows it to claude";
     }
     if (!applies) {
       return absl::InvalidArgumentError(
@@ -148,13 +183,38 @@ absl::Status CheckOptionsApply(const Invocation& invocation,
   return absl::OkStatus();
 }
 
+ApiArgs ApiArgsOf(const Invocation& invocation, std::filesystem::path config_path) {
+  return ApiArgs{std::move(config_path), invocation.api_path, invocation.api_account,
+                 invocation.api_method, invocation.api_data};
+}
+
+// The one line of a bad command line: the reason, then where the usage is.
+std::string UsageErrorLine(const std::vector<std::string>& args, const absl::Status& error) {
+  const std::string_view reason = core::StdView(error.message());
+  const std::vector<std::string> before_dashes(args.begin(),
+                                               std::find(args.begin(), args.end(), "--"));
+  const std::string topic = HelpTopic(before_dashes);
+  if (!topic.empty() && topic != "help" && HelpFor(topic).has_value()) {
+    return absl::StrCat("maxpool: ", OneLine(reason), " (see `maxpool ", topic, " --help`)\n");
+  }
+  return absl::StrCat("maxpool: ", OneLine(reason),
+                      "; usage: maxpool <command> [options] (`maxpool help` lists the commands)\n");
+}
+
 }  // namespace
 
-absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& args) {
+absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& all_args) {
   Invocation invocation;
   std::vector<std::string> words;
   std::vector<std::string> options;  // command-specific options seen, checked at the end
   bool api = false, oauth = false;
+  // The words after the first `--` are Claude Code's (`run`).
+  const auto dashes = std::find(all_args.begin(), all_args.end(), "--");
+  const std::vector<std::string> args(all_args.begin(), dashes);
+  if (dashes != all_args.end()) {
+    invocation.claude_args.assign(dashes + 1, all_args.end());
+    options.push_back("--");
+  }
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--help" || arg == "-h") {
@@ -207,17 +267,21 @@ absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& args
       if (arg == "--manual") invocation.manual = true;
       continue;
     }
-    if (arg == "--tls" || arg == "-v" || arg == "--verbose" || arg == "--wait") {
+    if (arg == "--tls" || arg == "-v" || arg == "--verbose" || arg == "--wait" ||
+        arg == "--with-key" || arg == "--no-tui") {
       options.push_back(arg);
+      if (arg == "--no-tui") invocation.tui = false;
       if (arg == "--tls") invocation.tls = true;
       if (arg == "-v" || arg == "--verbose") invocation.verbose = true;
       if (arg == "--wait") invocation.drain_wait = true;
+      if (arg == "--with-key") invocation.with_key = true;
       continue;
     }
     // Value options: --opt VALUE or --opt=VALUE.
     std::optional<std::string> option_name, value;
-    for (std::string_view name : {"--config", "--name", "--from", "--server", "--token", "--ca",
-                                  "--deadline", "--accept-grace", "--log-to"}) {
+    for (std::string_view name :
+         {"--config", "--name", "--from", "--server", "--token", "--ca", "--deadline",
+          "--accept-grace", "--log-to", "--account", "--method", "--data"}) {
       if (arg == name) {
         option_name = std::string(name);
         if (i + 1 < args.size()) value = args[++i];
@@ -249,6 +313,12 @@ absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& args
         invocation.ca_file = *std::move(value);
       } else if (*option_name == "--log-to") {
         invocation.log_dir = *std::move(value);
+      } else if (*option_name == "--account") {
+        invocation.api_account = *std::move(value);
+      } else if (*option_name == "--method") {
+        invocation.api_method = *std::move(value);
+      } else if (*option_name == "--data") {
+        invocation.api_data = *std::move(value);
       } else {
         const bool grace = *option_name == "--accept-grace";
         absl::StatusOr<absl::Duration> duration =
@@ -257,6 +327,12 @@ absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& args
         (grace ? invocation.drain_grace : invocation.drain_deadline) = *duration;
       }
     } else if (absl::StartsWith(arg, "-")) {
+      if (HelpTopic(args) == "run") {
+        return absl::InvalidArgumentError(absl::StrCat("unknown option ", arg,
+                                                       "; to pass it to claude, put it after --: "
+                                                       "maxpool run -- ",
+                                                       arg));
+      }
       return absl::InvalidArgumentError(absl::StrCat("unknown option ", arg));
     } else {
       words.push_back(arg);
@@ -282,6 +358,37 @@ absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& args
     invocation.command = Invocation::Command::kAccounts;
   } else if (words.size() == 1 && words[0] == "drain") {
     invocation.command = Invocation::Command::kDrain;
+  } else if (words.size() == 1 && words[0] == "top") {
+    invocation.command = Invocation::Command::kTop;
+  } else if (words.size() == 1 && words[0] == "env") {
+    invocation.command = Invocation::Command::kEnv;
+  } else if (words[0] == "run") {
+    if (words.size() > 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("run takes claude's arguments after --: maxpool run -- ", words[1]));
+    }
+    invocation.command = Invocation::Command::kRun;
+  } else if (words[0] == "remove") {
+    if (words.size() != 2) {
+      return absl::InvalidArgumentError("remove needs one account name: maxpool remove NAME");
+    }
+    invocation.command = Invocation::Command::kRemove;
+    invocation.account = words[1];
+  } else if (words[0] == "rename") {
+    if (words.size() != 3) {
+      return absl::InvalidArgumentError(
+          "rename needs the account (its name or number) and the new name: maxpool rename "
+          "NAME|N NEW-NAME");
+    }
+    invocation.command = Invocation::Command::kRename;
+    invocation.account = words[1];
+    invocation.new_name = words[2];
+  } else if (words[0] == "api") {
+    if (words.size() != 2) {
+      return absl::InvalidArgumentError("api needs one path: maxpool api /v1/models");
+    }
+    invocation.command = Invocation::Command::kApi;
+    invocation.api_path = words[1];
   } else if (words[0] == "routing") {
     absl::StatusOr<RoutingChange> change =
         ParseRoutingWords(std::vector<std::string>(words.begin() + 1, words.end()));
@@ -300,6 +407,11 @@ absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& args
     return absl::InvalidArgumentError(absl::StrCat("unknown command \"", command, "\""));
   }
   if (absl::Status status = CheckOptionsApply(invocation, options); !status.ok()) return status;
+  if (invocation.command == Invocation::Command::kApi) {
+    if (absl::Status status = CheckApiArgs(ApiArgsOf(invocation, {})); !status.ok()) {
+      return status;
+    }
+  }
   if (absl::Status status = CheckDrainDurations(invocation.drain_deadline, invocation.drain_grace);
       !status.ok()) {
     return status;
@@ -316,7 +428,7 @@ int Run(const std::vector<std::string>& args, const config::EnvLookup& env, int 
         std::ostream& out, std::ostream& err) {
   absl::StatusOr<Invocation> invocation = ParseCommandLine(args);
   if (!invocation.ok()) {
-    err << "maxpool: " << invocation.status().message() << "\n\n" << UsageText();
+    err << UsageErrorLine(args, invocation.status());
     return kExitUsage;
   }
   const std::filesystem::path path =
@@ -325,22 +437,13 @@ int Run(const std::vector<std::string>& args, const config::EnvLookup& env, int 
                                invocation->ca_file};
   switch (invocation->command) {
     case Invocation::Command::kHelp:
-      if (invocation->help_topic == "login") {
-        out << LoginUsageText();
-      } else if (invocation->help_topic == "import") {
-        out << ImportUsageText();
-      } else if (invocation->help_topic == "status") {
-        out << StatusUsageText();
-      } else if (invocation->help_topic == "accounts") {
-        out << AccountsUsageText();
-      } else if (invocation->help_topic == "drain") {
-        out << DrainUsageText();
-      } else if (invocation->help_topic == "routing") {
-        out << RoutingUsageText();
-      } else {
-        out << UsageText();
+      if (std::optional<std::string> help = HelpFor(invocation->help_topic); help.has_value()) {
+        out << *help;
+        return kExitOk;
       }
-      return kExitOk;
+      err << "maxpool: no command \"" << OneLine(invocation->help_topic)
+          << "\"; `maxpool help` lists the commands\n";
+      return kExitUsage;
     case Invocation::Command::kLogin:
       return RunLogin(LoginArgs{path, invocation->login_api, invocation->name,
                                 invocation->open_browser, invocation->manual},
@@ -354,12 +457,12 @@ int Run(const std::vector<std::string>& args, const config::EnvLookup& env, int 
       return RunConfigCheck(path, out, err);
     case Invocation::Command::kServer:
       return RunServer(ServerArgs{path, invocation->port, invocation->control_port,
-                                  invocation->admin_port, invocation->log_dir},
+                                  invocation->admin_port, invocation->log_dir, invocation->tui},
                        out, err);
     case Invocation::Command::kDemo:
-      return RunDemo(
-          DemoArgs{invocation->port, invocation->demo_requests, invocation->demo_concurrency}, out,
-          err);
+      return RunDemo(DemoArgs{invocation->port, invocation->demo_requests,
+                              invocation->demo_concurrency, invocation->tui},
+                     out, err);
     case Invocation::Command::kStatus:
       return RunStatus(control, env, out, err);
     case Invocation::Command::kAccounts:
@@ -370,6 +473,18 @@ int Run(const std::vector<std::string>& args, const config::EnvLookup& env, int 
                       env, out, err);
     case Invocation::Command::kRouting:
       return RunRouting(control, invocation->routing, env, out, err);
+    case Invocation::Command::kTop:
+      return RunTop(control, env, out, err);
+    case Invocation::Command::kEnv:
+      return RunEnv(path, invocation->with_key, out, err);
+    case Invocation::Command::kRun:
+      return RunClaude(RunArgs{path, invocation->claude_args}, env, err);
+    case Invocation::Command::kRemove:
+      return RunRemove(path, invocation->account, out, err);
+    case Invocation::Command::kRename:
+      return RunRename(path, invocation->account, invocation->new_name, out, err);
+    case Invocation::Command::kApi:
+      return RunApi(ApiArgsOf(*invocation, path), out, err);
   }
   return kExitUsage;
 }

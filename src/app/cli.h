@@ -16,12 +16,15 @@
 
 namespace maxpool::app {
 
-// Process exit codes.
+// Process exit codes. Every error is one line on stderr that starts with "maxpool: " and says
+// what to do. (`run` passes Claude Code's own exit code through instead.)
 inline constexpr int kExitOk = 0;
-// The command ran and failed (login, import; the control commands: the server cannot be
-// reached, or refused the call).
+// The command ran and failed (login, import, env, remove, rename, api — a non-2xx answer too;
+// the control commands: the server cannot be reached, or refused the call).
 inline constexpr int kExitFailure = 1;
-inline constexpr int kExitUsage = 2;  // bad command line, or `config check` found errors
+// A bad command line (unknown command or option, missing or malformed argument), or `config
+// check` found errors.
+inline constexpr int kExitUsage = 2;
 
 struct Invocation {
   enum class Command {
@@ -32,11 +35,17 @@ struct Invocation {
     kDemo,
     kLogin,
     kImport,
+    kEnv,
+    kRun,
+    kRemove,
+    kRename,
+    kApi,
     // Commands that talk to a running server's control plane.
     kStatus,
     kAccounts,
     kDrain,
     kRouting,
+    kTop,
   };
   Command command = Command::kHelp;
   // kHelp: the command whose help to show ("login", "import", "status", ...); empty for the
@@ -49,6 +58,8 @@ struct Invocation {
   int demo_concurrency = 4;         // --concurrency N (demo)
   // --log-to DIR (server): one file per request, bodies included (spec §11.1).
   std::optional<std::filesystem::path> log_dir;
+  // server, demo: the live view on a terminal; --no-tui turns it off.
+  bool tui = true;
   // --config PATH (or --config=PATH): overrides the path resolution of spec §0.2.
   std::optional<std::filesystem::path> config_path;
   // login: --api (else --oauth, the default), --no-browser, --manual; login and import: --name.
@@ -57,7 +68,7 @@ struct Invocation {
   bool manual = false;
   std::optional<std::string> name;
   std::optional<std::filesystem::path> from;  // import: --from PATH
-  // status, accounts, drain, routing: where the control plane is and how to talk to it.
+  // status, accounts, drain, routing, top: where the control plane is and how to talk to it.
   std::optional<std::string> server;             // --server HOST:PORT
   std::optional<std::string> token;              // --token T
   bool tls = false;                              // --tls
@@ -67,11 +78,21 @@ struct Invocation {
   std::optional<absl::Duration> drain_grace;     // drain: --accept-grace D
   bool drain_wait = false;                       // drain: --wait
   RoutingChange routing;                         // routing: what the words after it ask
+  bool with_key = false;                         // env: --with-key
+  std::vector<std::string> claude_args;          // run: the words after `--`
+  // remove NAME; rename NAME|# NEW (account); api PATH (api_path).
+  std::string account;
+  std::string new_name;
+  std::string api_path;
+  std::optional<std::string> api_account;  // api: --account NAME|N
+  std::optional<std::string> api_method;   // api: --method M
+  std::optional<std::string> api_data;     // api: --data JSON
 };
 
-// Parses the arguments after argv[0]. Error: InvalidArgument with a one-line reason (unknown
-// command or option, missing or malformed option value, an option the command does not take,
-// no command).
+// Parses the arguments after argv[0]. `--help` or `-h` anywhere before a `--` asks for the help
+// of the command named on the line. The words after the first `--` go to Claude Code (`run`
+// only). Error: InvalidArgument with a one-line reason (unknown command or option, missing or
+// malformed option value or argument, an option the command does not take, no command).
 // `--key VALUE` is refused: a key on the command line leaks into `ps` and shell history.
 [[nodiscard]] absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& args);
 
@@ -80,9 +101,9 @@ std::string UsageText();
 
 // Parses and runs the command; writes results to `out` and diagnostics to `err`; `login` reads
 // pasted codes and API keys from the file descriptor `in_fd`. Returns the process exit code:
-// kExitOk; kExitFailure when login or import failed, or a control command could not reach the
-// server or its call failed; kExitUsage for a bad command line (usage on `err`) or an invalid
-// config (config check).
+// kExitOk; kExitFailure when the command failed; kExitUsage for a bad command line (one line on
+// `err`: the reason and where to read the usage) or an invalid config (config check); for `run`,
+// Claude Code's exit code.
 int Run(const std::vector<std::string>& args, const config::EnvLookup& env, int in_fd,
         std::ostream& out, std::ostream& err);
 // The same with standard input (file descriptor 0).

@@ -1,22 +1,28 @@
 #include "app/demo_command.h"
 
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
-#include <thread>
-#include <vector>
+#include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "app/demo_traffic.h"
 #include "app/request_log.h"
+#include "app/server_runtime.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/signal_set.hpp"
-#include "core/clock.h"
+#include "boost/json/serialize.hpp"
+#include "boost/json/value.hpp"
 #include "core/weekly.h"
 #include "fake/fake_upstream.h"
-#include "fake/test_client.h"
 #include "pool/pool.h"
-#include "proxy/proxy_server.h"
+#include "tui/tui_run.h"
 
 namespace maxpool::app {
 namespace {
@@ -65,6 +71,54 @@ void PrintSummary(const pool::Pool& pool, std::ostream& out) {
   out << std::endl;
 }
 
+// A private directory for the demo's config file, removed with everything in it at the end.
+class DemoDirectory {
+ public:
+  static absl::StatusOr<DemoDirectory> Create() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "maxpool-demo-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+      return absl::InternalError(absl::StrCat("cannot create a directory for the demo in ",
+                                              std::filesystem::temp_directory_path().string()));
+    }
+    return DemoDirectory(pattern);
+  }
+  DemoDirectory(DemoDirectory&& other) noexcept : path_(std::move(other.path_)) {
+    other.path_.clear();
+  }
+  DemoDirectory& operator=(DemoDirectory&&) = delete;
+  ~DemoDirectory() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  explicit DemoDirectory(std::filesystem::path path) : path_(std::move(path)) {}
+  std::filesystem::path path_;
+};
+
+// The demo's config file: the simulated accounts and no event log (RunDemo puts every listener
+// on a free port).
+std::string DemoConfig(const std::string& upstream) {
+  boost::json::array accounts;
+  for (const DemoAccount& d : kAccounts) {
+    boost::json::object account{{"name", d.name}, {"upstream", upstream}};
+    if (d.type == fake::AccountType::kOAuth) {
+      account["type"] = "oauth";
+      account["accessToken"] = d.credential;
+      account["expiresAt"] = absl::ToUnixMillis(absl::Now() + absl::Hours(24 * 365));
+    } else {
+      account["type"] = "apikey";
+      account["apiKey"] = d.credential;
+      // Per-token billing: a fallback behind the flat-rate subscriptions (lower priority wins).
+      account["priority"] = 1;
+    }
+    accounts.push_back(std::move(account));
+  }
+  boost::json::object config{{"accounts", std::move(accounts)}, {"eventLog", false}};
+  return boost::json::serialize(config);
+}
+
 }  // namespace
 
 int RunDemo(const DemoArgs& args, std::ostream& out, std::ostream& err) {
@@ -79,9 +133,6 @@ int RunDemo(const DemoArgs& args, std::ostream& out, std::ostream& err) {
     return 1;
   }
   const absl::Time now = absl::Now();
-  core::SystemClock clock;
-  pool::PoolOptions pool_options;
-  pool::Pool pool(clock, pool_options);
   for (const DemoAccount& d : kAccounts) {
     fake::FakeAccountSpec spec;
     spec.credential = d.credential;
@@ -99,37 +150,61 @@ int RunDemo(const DemoArgs& args, std::ostream& out, std::ostream& err) {
       err << "maxpool: " << s.message() << "\n";
       return 1;
     }
-    core::AccountSettings settings;
-    settings.name = d.name;
-    // Per-token billing: a fallback behind the flat-rate subscriptions (lower priority wins).
-    if (d.type == fake::AccountType::kApiKey) settings.priority = 1;
-    settings.type = d.type == fake::AccountType::kOAuth ? core::AccountType::kOAuth
-                                                        : core::AccountType::kApiKey;
-    pool::Credential credential;
-    credential.kind = d.type == fake::AccountType::kOAuth ? pool::CredentialKind::kOAuthBearer
-                                                          : pool::CredentialKind::kApiKey;
-    credential.secret = d.credential;
-    credential.upstream = (*upstream)->base_url();
-    pool.AddAccount(settings, credential);
   }
 
-  std::mutex out_mu;
-  std::atomic<int> finished{0};
-  auto observer = [&](const proxy::RequestLogLine& line) {
-    std::lock_guard<std::mutex> lock(out_mu);
-    out << FormatRequestLine(line) << std::endl;
-    if (++finished % 20 == 0) PrintSummary(pool, out);
-  };
-  proxy::ProxyOptions proxy_options;
-  proxy_options.port = static_cast<uint16_t>(args.port.value_or(0));
-  proxy_options.threads = 2;
-  absl::StatusOr<std::unique_ptr<proxy::ProxyServer>> server =
-      proxy::ProxyServer::Start(pool, proxy_options, observer);
-  if (!server.ok()) {
-    err << "maxpool: " << server.status().message() << "\n";
+  absl::StatusOr<DemoDirectory> dir = DemoDirectory::Create();
+  if (!dir.ok()) {
+    err << "maxpool: " << dir.status().message() << "\n";
     return 1;
   }
-  const uint16_t port = (*server)->port();
+  const std::filesystem::path config_path = dir->path() / "maxpool.json";
+  {
+    std::ofstream file(config_path);
+    file << DemoConfig((*upstream)->base_url()) << "\n";
+    if (!file) {
+      err << "maxpool: cannot write the demo config " << config_path.string() << "\n";
+      return 1;
+    }
+  }
+
+  // On a terminal the demo is watched in the TUI, with traffic until `q`; else it prints.
+  const bool tui = args.tui && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+  std::mutex out_mu;
+  std::atomic<int> finished{0};
+  pool::Pool* pool = nullptr;
+  RuntimeOptions options;
+  options.config_path = config_path;
+  options.port = args.port.value_or(0);
+  options.control_port = 0;
+  options.admin_port = 0;
+  options.hot_sync = false;
+  options.on_request = [&](const proxy::RequestLogLine& line) {
+    if (tui) return;  // the TUI shows the activity
+    std::lock_guard<std::mutex> lock(out_mu);
+    out << FormatRequestLine(line) << std::endl;
+    if (++finished % 20 == 0 && pool != nullptr) PrintSummary(*pool, out);
+  };
+  absl::StatusOr<std::unique_ptr<ServerRuntime>> runtime = ServerRuntime::Start(options);
+  if (!runtime.ok()) {
+    err << "maxpool: " << runtime.status().message() << "\n";
+    return 1;
+  }
+  {
+    std::lock_guard<std::mutex> lock(out_mu);
+    pool = &(*runtime)->pool();
+  }
+  const uint16_t port = (*runtime)->proxy_port();
+  if (tui) {
+    DemoTraffic traffic(port, args.concurrency, 0);
+    tui::TuiOptions tui_options;
+    tui_options.target.address = absl::StrCat("127.0.0.1:", (*runtime)->control_port());
+    const int status = tui::RunTui(tui_options);
+    traffic.Stop();
+    traffic.Wait();
+    (*runtime)->Stop();
+    (*upstream)->Stop();
+    return status;
+  }
   {
     std::lock_guard<std::mutex> lock(out_mu);
     out << "maxpool demo: proxy on http://127.0.0.1:" << port << " in front of a simulated pool at "
@@ -140,6 +215,9 @@ int RunDemo(const DemoArgs& args, std::ostream& out, std::ostream& err) {
         << "  weekly-reserve subscription, 90% of its week used: kept in reserve\n"
         << "  api-key        API key billed per token, priority 1: used only when no subscription "
            "can serve\n"
+        << "control plane on 127.0.0.1:" << (*runtime)->control_port()
+        << " (try: maxpool status --server 127.0.0.1:" << (*runtime)->control_port() << ")\n"
+        << "metrics on http://127.0.0.1:" << (*runtime)->admin_port() << "/metrics\n"
         << "try it: curl -N http://127.0.0.1:" << port
         << "/v1/messages -H 'content-type: application/json' -H 'anthropic-version: 2023-06-01' "
            "-d '{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"stream\":true,"
@@ -148,37 +226,13 @@ int RunDemo(const DemoArgs& args, std::ostream& out, std::ostream& err) {
   }
 
   if (args.requests > 0) {
-    std::atomic<int> next{0};
-    std::vector<std::thread> clients;
-    for (int c = 0; c < args.concurrency; ++c) {
-      clients.emplace_back([&, c] {
-        fake::ClientOptions client_options;
-        client_options.port = port;
-        client_options.timeout = std::chrono::seconds(30);
-        while (true) {
-          const int i = next++;
-          if (i >= args.requests) return;
-          absl::StatusOr<std::unique_ptr<fake::BlockingHttpClient>> client =
-              fake::BlockingHttpClient::Connect(client_options);
-          if (!client.ok()) return;
-          const bool stream = i % 2 == 0;
-          const std::string body =
-              absl::StrCat(R"({"model":"claude-sonnet-4-5","max_tokens":256,"stream":)",
-                           stream ? "true" : "false",
-                           R"(,"messages":[{"role":"user","content":"demo request )", i, R"("}]})");
-          fake::ClientHeaders headers = {{"content-type", "application/json"},
-                                         {"anthropic-version", "2023-06-01"}};
-          if (i % 3 == 0) headers.emplace_back("x-maxpool-session", absl::StrCat("demo-", c));
-          (void)(*client)->Request("POST", "/v1/messages", headers, body);
-        }
-      });
-    }
-    for (std::thread& t : clients) t.join();
+    DemoTraffic traffic(port, args.concurrency, args.requests);
+    traffic.Wait();
     // Stop first (the observer takes out_mu on the workers, and Stop() joins them), then report.
-    (*server)->Stop();
+    (*runtime)->Stop();
     std::lock_guard<std::mutex> lock(out_mu);
     out << "\nsummary after " << args.requests << " requests:";
-    PrintSummary(pool, out);
+    PrintSummary(*pool, out);
     out << "the near-reset account served first: its weekly quota is lost in 2h if unused; the "
            "reserve account is kept for when the others run out.\n";
     (*upstream)->Stop();
@@ -190,8 +244,8 @@ int RunDemo(const DemoArgs& args, std::ostream& out, std::ostream& err) {
   boost::asio::signal_set signals(signals_ioc, SIGINT, SIGTERM);
   signals.async_wait([](const boost::system::error_code&, int) {});
   signals_ioc.run();
-  PrintSummary(pool, out);
-  (*server)->Stop();
+  (*runtime)->Stop();
+  PrintSummary(*pool, out);
   (*upstream)->Stop();
   return 0;
 }

@@ -1,16 +1,53 @@
 #include "app/server_command.h"
 
+#include <unistd.h>
+
 #include <csignal>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "app/control_client.h"
 #include "app/process_log.h"
 #include "app/server_runtime.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/signal_set.hpp"
 #include "config/config_loader.h"
+#include "config/config_path.h"
+#include "tui/tui_run.h"
 
 namespace maxpool::app {
+
+namespace {
+
+// The live view on this server's own control plane until `q` (which drains) or a drain started
+// elsewhere (a signal, the control plane); then the terminal is back to normal.
+void RunAttachedTui(ServerRuntime& runtime, const ServerArgs& args, std::ostream& out,
+                    std::ostream& err) {
+  ControlOptions control;
+  control.config_path = args.config_path;
+  control.server = absl::StrCat("127.0.0.1:", runtime.control_port());
+  absl::StatusOr<ControlTarget> target = ResolveControlTarget(control, config::ProcessEnv());
+  if (!target.ok()) {
+    err << "maxpool: no live view: " << target.status().message() << "\n";
+    return;
+  }
+  tui::TuiOptions options;
+  options.target = *std::move(target);
+  options.attached = true;
+  options.handle_signals = false;  // RunServer's: a signal drains, and the view ends with it
+  options.on_drain_and_quit = [&runtime] {
+    runtime.Drain(runtime.DefaultDrainDeadline(), absl::ZeroDuration());
+  };
+  options.should_stop = [&runtime] { return runtime.draining(); };
+  if (tui::RunTui(options) != 0) return;
+  if (runtime.draining()) {
+    const control::ServerStatusView status = runtime.Status();
+    out << "maxpool: draining with " << status.in_flight << " request(s) in flight (up to "
+        << absl::FormatDuration(runtime.DefaultDrainDeadline()) << ")" << std::endl;
+  }
+}
+
+}  // namespace
 
 int RunServer(const ServerArgs& args, std::ostream& out, std::ostream& err) {
   // The process log's format and level come from the config, before anything else is logged.
@@ -19,8 +56,13 @@ int RunServer(const ServerArgs& args, std::ostream& out, std::ostream& err) {
     err << "maxpool: " << loaded.status().message() << "\n";
     return 1;
   }
+  // On a terminal the live view owns the screen: log lines go only to the event log then.
+  const v1::ControlConfig& control = loaded->config.control();
+  const bool tui = args.tui && isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0 &&
+                   (!control.has_enabled() || control.enabled());
+  std::ostream no_output(nullptr);
   absl::StatusOr<std::unique_ptr<ProcessLog>> process_log =
-      ProcessLog::Create(loaded->config.logging(), err);
+      ProcessLog::Create(loaded->config.logging(), tui ? no_output : err);
   if (!process_log.ok()) {
     err << "maxpool: " << process_log.status().message() << "\n";
     return 1;
@@ -83,6 +125,7 @@ int RunServer(const ServerArgs& args, std::ostream& out, std::ostream& err) {
       };
   signals.async_wait(on_signal);
   std::thread signal_thread([&signals_ioc] { signals_ioc.run(); });
+  if (tui) RunAttachedTui(runtime, args, out, err);
   runtime.WaitForDrained();
   signals_ioc.stop();
   signal_thread.join();

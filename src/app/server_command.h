@@ -17,6 +17,9 @@ struct ServerArgs {
   std::optional<int> admin_port;    // overrides admin.port
   // --log-to DIR: one file per request (spec §11.1); overrides the config's logDir.
   std::optional<std::filesystem::path> log_dir;
+  // On a terminal (stdin and stdout), the live view (`maxpool top`) attached to this server;
+  // --no-tui turns it off. Elsewhere, log lines on stderr.
+  bool tui = true;
 };
 
 // Returns the exit code: 0 after a drain, 1 when the config, the accounts or a listener prevent

@@ -30,6 +30,10 @@ v1::PoolSnapshot TelemetryService::Snapshot() const {
   out.set_draining(status.draining);
   const core::RoutingPolicy policy = env_.pool->RoutingPolicy();
   if (policy.preferred) out.set_preferred_account(AccountName(policy.preferred_account));
+  const pool::BreakerView breaker = env_.pool->Breaker();
+  out.set_breaker_open(breaker.open);
+  if (breaker.open && breaker.until) SetTimestamp(*breaker.until, out.mutable_breaker_until());
+  out.set_breaker_probing(breaker.open && breaker.probing);
   return out;
 }
 

@@ -245,8 +245,9 @@ asio::awaitable<Resolved> Resolve(const std::string& host, const std::string& po
 // --- One exchange on a connected stream ----------------------------------------------------
 
 http::request<http::string_body> BuildRequest(const HttpCall& call, const Target& target) {
+  const std::string_view verb = HttpMethodName(call.method);
   http::request<http::string_body> request(
-      call.method == HttpMethod::kGet ? http::verb::get : http::verb::post, target.target, 11);
+      http::string_to_verb(boost::beast::string_view(verb.data(), verb.size())), target.target, 11);
   request.set(http::field::host, target.authority);
   request.set(http::field::user_agent, kOAuthRefreshUserAgent);
   request.set(http::field::accept, kOAuthRefreshAccept);
@@ -426,8 +427,24 @@ absl::Status HttpOutcome::ToStatus() const {
   }
 }
 
+std::string_view HttpMethodName(HttpMethod method) {
+  switch (method) {
+    case HttpMethod::kGet:
+      return "GET";
+    case HttpMethod::kPost:
+      return "POST";
+    case HttpMethod::kPut:
+      return "PUT";
+    case HttpMethod::kPatch:
+      return "PATCH";
+    case HttpMethod::kDelete:
+      return "DELETE";
+  }
+  return "GET";
+}
+
 asio::awaitable<HttpOutcome> SendJson(asio::ssl::context& tls, HttpCall call) {
-  const std::string_view method = call.method == HttpMethod::kGet ? "GET" : "POST";
+  const std::string_view method = HttpMethodName(call.method);
   absl::StatusOr<Target> target = ParseTarget(call.url);
   if (!target.ok()) {
     HttpOutcome outcome;

@@ -30,7 +30,11 @@
 
 namespace maxpool::credentials {
 
-enum class HttpMethod { kGet, kPost };
+// PUT, PATCH and DELETE are for `maxpool api` (a debug helper); the OAuth calls use GET and POST.
+enum class HttpMethod { kGet, kPost, kPut, kPatch, kDelete };
+
+// "GET", "POST", ...
+std::string_view HttpMethodName(HttpMethod method);
 
 struct HttpHeader {
   std::string name;

@@ -57,6 +57,15 @@ struct SessionView {
   std::string current;
 };
 
+// The shared upstream-throttle breaker as telemetry shows it (spec §4.6).
+struct BreakerView {
+  bool open = false;
+  // When the recovery probe may go (absent when closed).
+  std::optional<absl::Time> until;
+  // Whether the recovery probe is in flight.
+  bool probing = false;
+};
+
 struct Grant {
   core::Lease lease;
   Credential credential;
@@ -108,6 +117,8 @@ class Pool {
   std::vector<SessionView> Sessions() const;
   // Whether the shared upstream-throttle breaker is open (spec §4.6).
   bool BreakerOpen() const;
+  // The breaker's state, its reopening time and probe, in one consistent read.
+  BreakerView Breaker() const;
   // A pending restart pauses admission (§9.3): nothing matches, and held requests wake and end
   // with kNotRecovering instead of holding up the restart.
   void SetAdmissionPaused(bool paused);

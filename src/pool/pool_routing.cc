@@ -37,6 +37,12 @@ bool Pool::BreakerOpen() const {
   return router_.breaker().open();
 }
 
+BreakerView Pool::Breaker() const {
+  absl::MutexLock lock(&mu_);
+  const core::SharedBreaker& breaker = router_.breaker();
+  return BreakerView{breaker.open(), breaker.until(), breaker.probe_in_flight()};
+}
+
 std::vector<SessionView> Pool::Sessions() const {
   std::vector<SessionView> out;
   {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "app/control_client.h"
 #include "app/server_runtime.h"
 #include "fake/fake_upstream.h"
 #include "fake/test_client.h"
@@ -29,6 +30,7 @@
 #include "maxpool/v1/routing.grpc.pb.h"
 #include "maxpool/v1/telemetry.grpc.pb.h"
 #include "support/eventually.h"
+#include "support/pool_waiter.h"
 #include "support/temp_dir.h"
 #include "support/test_certs.h"
 
@@ -345,6 +347,29 @@ TEST_F(ControlServerTest, StatusSnapshotAndReload) {
   EXPECT_NE(broken.error_message().find("maxpool.json"), std::string::npos)
       << broken.error_message();
   EXPECT_EQ(runtime_->pool().Snapshot().size(), 3u);
+}
+
+TEST_F(ControlServerTest, SnapshotShowsTheSharedBreaker) {
+  v1::PoolSnapshot snapshot;
+  ASSERT_TRUE(telemetry_->GetPoolSnapshot(Ctx(kReadToken).get(), {}, &snapshot).ok());
+  EXPECT_FALSE(snapshot.breaker_open());
+  EXPECT_FALSE(snapshot.has_breaker_until());
+  EXPECT_FALSE(snapshot.breaker_probing());
+
+  // §4.6: the same unexplained 429 from two accounts is Anthropic throttling everyone.
+  pool::Pool& pool = runtime_->pool();
+  core::RequestInfo request = ::maxpool::testing::SmallRequest();
+  core::RouteState route;
+  const absl::Time before = absl::Now();
+  ::maxpool::testing::FailWith429(pool, request, route, pool.clock());
+  ::maxpool::testing::FailWith429(pool, request, route, pool.clock());
+  ASSERT_TRUE(pool.BreakerOpen());
+
+  ASSERT_TRUE(telemetry_->GetPoolSnapshot(Ctx(kReadToken).get(), {}, &snapshot).ok());
+  EXPECT_TRUE(snapshot.breaker_open());
+  ASSERT_TRUE(snapshot.has_breaker_until());
+  EXPECT_GT(app::ToTime(snapshot.breaker_until()), before);
+  EXPECT_FALSE(snapshot.breaker_probing());
 }
 
 TEST_F(ControlServerTest, WatchPoolSendsSnapshotsAtTheInterval) {

@@ -1,0 +1,99 @@
+#include "app/command_help.h"
+
+#include "absl/strings/str_cat.h"
+#include "app/account_edit_command.h"
+#include "app/accounts_command.h"
+#include "app/api_command.h"
+#include "app/cli.h"
+#include "app/drain_command.h"
+#include "app/env_command.h"
+#include "app/login_command.h"
+#include "app/routing_command.h"
+#include "app/run_command.h"
+#include "app/status_command.h"
+#include "app/top_command.h"
+
+namespace maxpool::app {
+
+std::string ServerUsageText() {
+  return R"(usage: maxpool server [--port N] [--control-port N] [--admin-port N] [--log-to DIR]
+                      [--no-tui] [--config PATH]
+
+Runs the proxy for the accounts in the config file: the Anthropic-compatible endpoint
+(proxy.host:proxy.port, default 127.0.0.1:3456), the gRPC control plane (control section,
+default 127.0.0.1:3457) and the metrics and health endpoints (admin section, default
+127.0.0.1:3458). Edits of the config file apply while it runs. Ctrl-C or SIGTERM drains it:
+requests in flight finish, then it exits 0 (a second Ctrl-C stops at once). On a terminal it
+shows the live pool (the `maxpool top` view; `q` drains and quits); elsewhere, or with --no-tui,
+it writes log lines to stderr.
+
+options:
+  --port N          overrides proxy.port (0 = any free port)
+  --control-port N  overrides control.port
+  --admin-port N    overrides admin.port
+  --log-to DIR      writes one file per request to DIR, prompts and answers in full (for
+                    debugging: delete the files after use)
+  --no-tui          log lines instead of the live view, even on a terminal
+  --config PATH     the config file
+)";
+}
+
+std::string DemoUsageText() {
+  return R"(usage: maxpool demo [--requests N] [--concurrency N] [--port N] [--no-tui]
+
+Runs the proxy in front of a simulated upstream with four accounts in different states and
+sends it traffic, so you can watch the balancing. On a terminal it opens the live view (the
+`maxpool top` screen) with traffic flowing until `q`; elsewhere, or with --no-tui, it prints one
+line per routed request and a summary per account. Needs no account and no config file.
+
+options:
+  --requests N      requests to send (default 60; 0 = none, serve until Ctrl-C)
+  --concurrency N   requests at a time (default 4)
+  --port N          the proxy's port (default: any free port)
+  --no-tui          print lines instead of the live view, even on a terminal
+)";
+}
+
+std::string ConfigUsageText() {
+  return R"(usage: maxpool config check [--config PATH]
+       maxpool config path [--config PATH]
+
+config check   loads and validates the config file and prints its path, its number of
+               accounts and any warnings; never writes it. Exits 2 with one line naming the
+               file, the key and the reason when it is invalid.
+config path    prints the config file's path: --config PATH, else $MAXPOOL_CONFIG, else
+               $TEAMCLAUDE_CONFIG, else <$XDG_CONFIG_HOME or ~/.config>/maxpool.json (a legacy
+               teamclaude.json next to it is used when maxpool.json does not exist).
+)";
+}
+
+std::string HelpUsageText() {
+  return R"(usage: maxpool help [COMMAND]
+       maxpool COMMAND --help
+
+Shows the list of commands, or the help of one (also -h).
+)";
+}
+
+std::optional<std::string> HelpFor(std::string_view topic) {
+  if (topic.empty()) return UsageText();
+  if (topic == "server") return ServerUsageText();
+  if (topic == "demo") return DemoUsageText();
+  if (topic == "config") return ConfigUsageText();
+  if (topic == "login") return LoginUsageText();
+  if (topic == "import") return ImportUsageText();
+  if (topic == "env") return EnvUsageText();
+  if (topic == "run") return RunUsageText();
+  if (topic == "remove") return RemoveUsageText();
+  if (topic == "rename") return RenameUsageText();
+  if (topic == "api") return ApiUsageText();
+  if (topic == "status") return StatusUsageText();
+  if (topic == "accounts") return AccountsUsageText();
+  if (topic == "drain") return DrainUsageText();
+  if (topic == "routing") return RoutingUsageText();
+  if (topic == "top") return TopUsageText();
+  if (topic == "help") return HelpUsageText();
+  return std::nullopt;
+}
+
+}  // namespace maxpool::app
