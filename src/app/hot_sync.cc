@@ -214,6 +214,10 @@ void HotSync::ApplyLocked(const v1::Config& raw, const std::vector<std::string>&
   }
 
   for (int index : plan.added) Add(disk.accounts(index), shell, notes);
+  // After the accounts: a preferred account may just have been added or renamed.
+  if (std::optional<std::string> routing = ApplyRoutingOf(disk, pool_)) {
+    notes.push_back(*std::move(routing));
+  }
 
   std::set<std::string> now_reported;
   for (std::string& note : notes) {

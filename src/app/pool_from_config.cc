@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "config/config_validation.h"
 #include "config/core_settings.h"
 
@@ -62,7 +63,29 @@ std::unique_ptr<pool::Pool> MakePool(const core::Clock& clock, const v1::Config&
   for (PoolAccount& account : PoolAccountsOf(config)) {
     pool->AddAccount(std::move(account.settings), std::move(account.credential));
   }
+  ApplyRoutingOf(config, *pool);
   return pool;
+}
+
+std::optional<std::string> ApplyRoutingOf(const v1::Config& config, pool::Pool& pool) {
+  const v1::RoutingConfig& routing = config.routing();
+  const bool preferred = routing.mode() == "preferred" && routing.has_preferred_account() &&
+                         !routing.preferred_account().empty();
+  const core::RoutingPolicy current = pool.RoutingPolicy();
+  if (!preferred) {
+    if (!current.preferred) return std::nullopt;
+    pool.SetAutomatic();
+    return "routing: automatic (from the config file)";
+  }
+  if (current.preferred && current.preferred_account == routing.preferred_account()) {
+    return std::nullopt;
+  }
+  if (absl::Status status = pool.SetPreferred(routing.preferred_account()); !status.ok()) {
+    return absl::StrCat("warning: routing: cannot prefer \"", routing.preferred_account(),
+                        "\" from the config file (", status.message(), "); routing is automatic");
+  }
+  return absl::StrCat("routing: preferred ", routing.preferred_account(),
+                      " (from the config file)");
 }
 
 }  // namespace maxpool::app

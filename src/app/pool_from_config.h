@@ -6,6 +6,8 @@
 // loader already warned about them).
 
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -28,7 +30,12 @@ std::vector<PoolAccount> PoolAccountsOf(const v1::Config& config);
 pool::PoolOptions PoolOptionsOf(const v1::Config& config);
 proxy::ProxyOptions ProxyOptionsOf(const v1::Config& config);
 
-// A pool with every account of `config` added.
+// A pool with every account of `config` added, routed as its `routing` section says.
 std::unique_ptr<pool::Pool> MakePool(const core::Clock& clock, const v1::Config& config);
+
+// Makes the pool route as `config.routing` says (automatic, or a preferred account) when it does
+// not already. Returns a line that says what changed, or nullopt when nothing did. A preferred
+// account the pool cannot prefer (gone, disabled) leaves routing automatic, and the line says why.
+std::optional<std::string> ApplyRoutingOf(const v1::Config& config, pool::Pool& pool);
 
 }  // namespace maxpool::app

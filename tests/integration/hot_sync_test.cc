@@ -458,6 +458,34 @@ TEST_F(HotSyncTest, PriorityAndCapChangesTakeEffect) {
   EXPECT_TRUE(logs_.Saw("usage cap none -> 0.4")) << logs_.Dump();
 }
 
+// The file's `routing` is the running policy: preferring an account there (by hand, or by
+// `maxpool rename` keeping it pointed at the account) routes to it, and automatic undoes it.
+TEST_F(HotSyncTest, RoutingSectionEditsTakeEffect) {
+  ASSERT_NO_FATAL_FAILURE(Init());
+  h().AddAccount("A", {}, 0);
+  h().AddAccount("B", {}, 1);
+  ASSERT_NO_FATAL_FAILURE(WriteInitial({OAuthEntry("A", 0), OAuthEntry("B", 1)}));
+  h().Start();
+  ASSERT_NO_FATAL_FAILURE(StartSync());
+  ASSERT_EQ(SendOne("r0"), OAuthCredential("A"));
+
+  Edit([&](v1::Config& config) {
+    config.mutable_routing()->set_mode("preferred");
+    config.mutable_routing()->set_preferred_account("B");
+  });
+  ASSERT_TRUE(Eventually([&] { return h().pool().RoutingPolicy().preferred; }, seconds(10)));
+  EXPECT_EQ(h().pool().RoutingPolicy().preferred_account, "B");
+  EXPECT_EQ(SendOne("r1"), OAuthCredential("B"));
+  EXPECT_TRUE(logs_.Saw("routing: preferred B (from the config file)")) << logs_.Dump();
+
+  Edit([&](v1::Config& config) {
+    config.mutable_routing()->set_mode("automatic");
+    config.mutable_routing()->clear_preferred_account();
+  });
+  ASSERT_TRUE(Eventually([&] { return !h().pool().RoutingPolicy().preferred; }, seconds(10)));
+  EXPECT_EQ(SendOne("r2"), OAuthCredential("A"));
+}
+
 TEST_F(HotSyncTest, InvalidFileChangesNothingAndIsReported) {
   ASSERT_NO_FATAL_FAILURE(Init());
   h().AddAccount("A");

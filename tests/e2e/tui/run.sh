@@ -246,6 +246,9 @@ wait_for "reconnected to $control" "no reconnected line in the activity log"
 # (A new process: the quota readings come back with the next requests.)
 wait_for "^(►| ) alice +oauth +active" "alice's row did not come back"
 wait_for "^(►| ) key +api key" "key's row did not come back"
+# The changes made with the keys were written to the config file: the new process has them.
+wait_for "routing preferred key" "the preferred account did not survive the restart"
+wait_for "^(►| ) bob +oauth +✕ disabled" "bob is not disabled after the restart"
 pass
 
 step="q quits and restores the terminal"
