@@ -19,8 +19,9 @@ build: deps build/dev/build.ninja
 test: build
 	ctest --preset dev -j $(JOBS)
 
-# maxpool in front of a simulated pool of four accounts, with generated traffic. DEMO_ARGS=
-# "--requests 0" serves until Ctrl-C instead (point curl or Claude Code at the printed address).
+# maxpool in front of a simulated pool of four accounts, with generated traffic: the live view
+# on a terminal (`q` quits), else 60 requests and a summary. DEMO_ARGS="--no-tui --requests 0"
+# serves until Ctrl-C instead (point curl or Claude Code at the printed address).
 DEMO_ARGS ?= --requests 60 --concurrency 4
 demo: build
 	build/dev/src/app/maxpool demo $(DEMO_ARGS)
