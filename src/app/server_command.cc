@@ -21,7 +21,8 @@ namespace {
 
 // The live view on this server's own control plane until `q` (which drains) or a drain started
 // elsewhere (a signal, the control plane); then the terminal is back to normal.
-void RunAttachedTui(ServerRuntime& runtime, const ServerArgs& args, std::ostream& out,
+// `r` in the view: drain, then RunServer returns kExitRestartServer. Returns whether it was asked.
+bool RunAttachedTui(ServerRuntime& runtime, const ServerArgs& args, std::ostream& out,
                     std::ostream& err) {
   ControlOptions control;
   control.config_path = args.config_path;
@@ -29,8 +30,9 @@ void RunAttachedTui(ServerRuntime& runtime, const ServerArgs& args, std::ostream
   absl::StatusOr<ControlTarget> target = ResolveControlTarget(control, config::ProcessEnv());
   if (!target.ok()) {
     err << "maxpool: no live view: " << target.status().message() << "\n";
-    return;
+    return false;
   }
+  bool restart = false;
   tui::TuiOptions options;
   options.target = *std::move(target);
   options.attached = true;
@@ -38,13 +40,19 @@ void RunAttachedTui(ServerRuntime& runtime, const ServerArgs& args, std::ostream
   options.on_drain_and_quit = [&runtime] {
     runtime.Drain(runtime.DefaultDrainDeadline(), absl::ZeroDuration());
   };
+  options.on_drain_and_restart = [&runtime, &restart] {
+    restart = true;
+    runtime.Drain(runtime.DefaultDrainDeadline(), absl::ZeroDuration());
+  };
   options.should_stop = [&runtime] { return runtime.draining(); };
-  if (tui::RunTui(options) != 0) return;
+  if (tui::RunTui(options) != 0) return false;
   if (runtime.draining()) {
     const control::ServerStatusView status = runtime.Status();
     out << "maxpool: draining with " << status.in_flight << " request(s) in flight (up to "
-        << absl::FormatDuration(runtime.DefaultDrainDeadline()) << ")" << std::endl;
+        << absl::FormatDuration(runtime.DefaultDrainDeadline()) << ")"
+        << (restart ? ", then restarting" : "") << std::endl;
   }
+  return restart;
 }
 
 }  // namespace
@@ -125,13 +133,18 @@ int RunServer(const ServerArgs& args, std::ostream& out, std::ostream& err) {
       };
   signals.async_wait(on_signal);
   std::thread signal_thread([&signals_ioc] { signals_ioc.run(); });
-  if (tui) RunAttachedTui(runtime, args, out, err);
+  const bool restart = tui && RunAttachedTui(runtime, args, out, err);
   runtime.WaitForDrained();
   signals_ioc.stop();
   signal_thread.join();
   runtime.Stop();
-  if (!forced) out << "maxpool: drained, exiting" << std::endl;
-  return forced ? 1 : 0;
+  if (forced) return 1;
+  if (restart) {
+    out << "maxpool: drained, restarting" << std::endl;
+    return kExitRestartServer;
+  }
+  out << "maxpool: drained, exiting" << std::endl;
+  return 0;
 }
 
 }  // namespace maxpool::app

@@ -22,8 +22,13 @@ struct ServerArgs {
   bool tui = true;
 };
 
-// Returns the exit code: 0 after a drain, 1 when the config, the accounts or a listener prevent
-// starting (one line on `err` that says what to do), or when a second signal cut the drain.
+// What RunServer returns when the attached view asked to restart it (`r`): the drain is done, and
+// main() executes the same command line again.
+inline constexpr int kExitRestartServer = 75;
+
+// Returns the exit code: 0 after a drain, kExitRestartServer after a drain for a restart, 1 when
+// the config, the accounts or a listener prevent starting (one line on `err` that says what to do),
+// or when a second signal cut the drain.
 int RunServer(const ServerArgs& args, std::ostream& out, std::ostream& err);
 
 }  // namespace maxpool::app

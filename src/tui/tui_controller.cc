@@ -137,6 +137,15 @@ void TuiController::HandleKey(Key key, const TuiModel& model) {
         });
       }
       break;
+    case U'r':
+      if (attached_) {
+        Confirm("Drain the server and restart it (the config file is read again)?", [this] {
+          quit_ = true;
+          drain_on_quit_ = true;
+          restart_ = true;
+        });
+      }
+      break;
     case kKeyEscape:
       view_.status.clear();
       break;

@@ -3,7 +3,8 @@
 // The keys of `maxpool top` as a state machine. In the normal view: `a` accounts menu (add an
 // API key, import the Claude Code login, start an OAuth login, enable/disable, usage cap, delete
 // an idle account), `m` routing (automatic, or prefer an account), `s` reload the config, `d`
-// drain, `q` quit (when attached to a local server: confirm, then drain and quit). Lists take
+// drain, `q` quit (when attached to a local server: confirm, then drain and quit; and `r`: confirm,
+// then drain and restart the server). Lists take
 // `j`/`k`/arrows, Enter and Esc; prompts take text (a secret shows as dots), Backspace, Enter and
 // Esc; every state-changing action first says what will happen and waits for `y`/`n`. The
 // controller calls an ActionSink (the real one is the control plane, tui_actions.h) and shows
@@ -77,12 +78,16 @@ struct ControllerView {
   // The last result or error.
   std::string status;
   LogTone status_tone = LogTone::kInfo;
+  // The TUI runs inside the server (the key help then offers `r` restart).
+  bool attached = false;
 };
 
 class TuiController {
  public:
   // `attached`: the TUI runs inside the server process, so `q` drains it (after `y`).
-  TuiController(ActionSink& sink, bool attached) : sink_(sink), attached_(attached) {}
+  TuiController(ActionSink& sink, bool attached) : sink_(sink), attached_(attached) {
+    view_.attached = attached;
+  }
 
   // One key; `model` supplies the accounts for the lists.
   void HandleKey(Key key, const TuiModel& model);
@@ -92,6 +97,8 @@ class TuiController {
   bool quit_requested() const { return quit_; }
   // Attached only: the user confirmed "drain and quit".
   bool drain_requested() const { return drain_on_quit_; }
+  // Attached only: the user confirmed "drain and restart" (drain_requested() is true too).
+  bool restart_requested() const { return restart_; }
 
  private:
   struct MenuEntry {
@@ -130,6 +137,7 @@ class TuiController {
   std::function<void()> on_yes_;
   bool quit_ = false;
   bool drain_on_quit_ = false;
+  bool restart_ = false;
 };
 
 }  // namespace maxpool::tui

@@ -315,6 +315,7 @@ void DrawFooter(Grid& grid, int row, const ControllerView& view) {
   switch (view.mode) {
     case Mode::kNormal:
       keys = {{"a", "accounts"}, {"m", "routing"}, {"s", "reload"}, {"d", "drain"}, {"q", "quit"}};
+      if (view.attached) keys.emplace_back("r", "restart");
       break;
     case Mode::kMenu:
       keys = {{"j/k ↑/↓", "move"}, {"Enter", "select"}, {"Esc", "back"}};

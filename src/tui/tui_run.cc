@@ -77,6 +77,10 @@ int RunTui(const TuiOptions& options) {
   }
   feed.Stop();
   screen->reset();
+  if (controller.restart_requested() && options.on_drain_and_restart) {
+    options.on_drain_and_restart();
+    return 0;
+  }
   const bool drain = controller.drain_requested() || (signalled && options.attached);
   if (drain && options.on_drain_and_quit) options.on_drain_and_quit();
   return 0;

@@ -22,6 +22,9 @@ struct TuiOptions {
   // the terminal and returns. SIGINT/SIGTERM (when handled here) count as that confirmation.
   bool attached = false;
   std::function<void()> on_drain_and_quit;
+  // Attached: `r` asks "drain the server and restart it?" and, on `y`, RunTui calls this instead
+  // of `on_drain_and_quit` after restoring the terminal.
+  std::function<void()> on_drain_and_restart;
   // Whether RunTui turns SIGINT/SIGTERM into a clean exit (an embedding server may want to
   // keep its own handlers; then it ends the TUI through `should_stop`).
   bool handle_signals = true;

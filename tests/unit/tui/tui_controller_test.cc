@@ -297,6 +297,34 @@ TEST(TuiControllerAttached, QuitAsksToDrain) {
   EXPECT_THAT(sink.calls, IsEmpty());  // the embedding server drains, not the control plane
 }
 
+TEST(TuiControllerAttached, RestartAsksToDrainFirst) {
+  FakeSink sink;
+  TuiModel model("x", absl::UTCTimeZone());
+  TuiController controller(sink, /*attached=*/true);
+  EXPECT_TRUE(controller.view().attached);
+  controller.HandleKey(U'r', model);
+  EXPECT_EQ(controller.view().mode, Mode::kConfirm);
+  EXPECT_EQ(controller.view().title,
+            "Drain the server and restart it (the config file is read again)?");
+  controller.HandleKey(U'n', model);
+  EXPECT_FALSE(controller.restart_requested());
+  controller.HandleKey(U'r', model);
+  controller.HandleKey(U'y', model);
+  EXPECT_TRUE(controller.quit_requested());
+  EXPECT_TRUE(controller.drain_requested());
+  EXPECT_TRUE(controller.restart_requested());
+  EXPECT_THAT(sink.calls, IsEmpty());
+}
+
+TEST(TuiControllerAttached, RestartIsOnlyForAnAttachedView) {
+  FakeSink sink;
+  TuiModel model("x", absl::UTCTimeZone());
+  TuiController controller(sink, /*attached=*/false);
+  controller.HandleKey(U'r', model);
+  EXPECT_EQ(controller.view().mode, Mode::kNormal);
+  EXPECT_FALSE(controller.restart_requested());
+}
+
 TEST(TuiControllerEmpty, ListsOfNoAccountsSaySo) {
   FakeSink sink;
   TuiModel model("x", absl::UTCTimeZone());
