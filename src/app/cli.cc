@@ -33,13 +33,14 @@ std::string UsageText() {
   return R"text(usage: maxpool <command> [--config PATH]
 
 commands:
-  server         run the proxy for the accounts in the config file (--port N overrides
-                 proxy.port, --control-port N control.port, --admin-port N admin.port; 0 = any
-                 free port); Ctrl-C drains it (a second Ctrl-C stops at once);
-                 --log-to DIR writes one file per request to DIR, prompts and answers in
-                 full (for debugging: delete the files after use)
+  server         run the proxy for the accounts in the config file (the default command:
+                 `maxpool` alone does it; --port N overrides proxy.port, --control-port N
+                 control.port, --admin-port N admin.port; 0 = any free port); on a terminal
+                 with the live view (--no-tui for log lines); Ctrl-C drains it (a second
+                 Ctrl-C stops at once); --log-to DIR writes one file per request to DIR,
+                 prompts and answers in full (for debugging: delete the files after use)
   demo           run the proxy in front of a simulated pool of four accounts and send it
-                 traffic (--requests N, 0 for none; --concurrency N; --port N)
+                 traffic (--requests N, 0 for none; --concurrency N; --port N; --no-tui)
   config check   load and validate the config file; print its path, its accounts and any
                  warnings; exit 2 with one error line when it is invalid (never writes it)
   config path    print the config file's path
@@ -340,7 +341,8 @@ absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& all_
   }
   if (api && oauth) return absl::InvalidArgumentError("choose one of --api and --oauth");
   invocation.login_api = api;
-  if (words.empty()) return absl::InvalidArgumentError("no command given");
+  // No command is `maxpool server` (the reference's default): `maxpool --port 4000` works too.
+  if (words.empty()) words.push_back("server");
   if (words.size() <= 2 && words[0] == "help") {
     invocation.command = Invocation::Command::kHelp;
     if (words.size() == 2) invocation.help_topic = words[1];

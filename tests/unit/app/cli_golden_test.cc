@@ -120,7 +120,6 @@ const std::vector<GoldenCase>& Cases() {
       C("help_routing", {"routing", "--help"}),
       C("help_help", {"help", "help"}),
       // Usage errors: exit 2, one line.
-      C("usage_no_command", {}),
       C("usage_unknown_command", {"frobnicate"}),
       C("usage_help_unknown_topic", {"help", "frobnicate"}),
       C("usage_unknown_option", {"status", "--bogus"}),

@@ -1,4 +1,4 @@
-// The command line of `maxpool server`: --log-to DIR (spec §11.1).
+// The command line of `maxpool server`: the default command, --log-to DIR (spec §11.1), --no-tui.
 
 #include <string>
 #include <vector>
@@ -37,6 +37,29 @@ TEST(ServerCliTest, LogToNeedsAValueAndOnlyAppliesToTheServer) {
   EXPECT_EQ(ParseError({"server", "--log-to"}), "--log-to needs a path");
   EXPECT_EQ(ParseError({"demo", "--log-to", "d"}), "--log-to only applies to `maxpool server`");
   EXPECT_EQ(ParseError({"status", "--log-to", "d"}), "--log-to only applies to `maxpool server`");
+}
+
+TEST(ServerCliTest, NoCommandIsTheServer) {
+  absl::StatusOr<Invocation> invocation = ParseCommandLine({});
+  ASSERT_TRUE(invocation.ok()) << invocation.status();
+  EXPECT_EQ(invocation->command, Invocation::Command::kServer);
+  invocation = ParseCommandLine({"--port", "4000", "--no-tui"});
+  ASSERT_TRUE(invocation.ok()) << invocation.status();
+  EXPECT_EQ(invocation->command, Invocation::Command::kServer);
+  EXPECT_EQ(invocation->port, 4000);
+  EXPECT_FALSE(invocation->tui);
+  EXPECT_EQ(ParseError({"--requests", "3"}), "--requests only applies to `maxpool demo`");
+}
+
+TEST(ServerCliTest, NoTuiAppliesToTheServerAndTheDemo) {
+  absl::StatusOr<Invocation> invocation = ParseCommandLine({"server"});
+  ASSERT_TRUE(invocation.ok()) << invocation.status();
+  EXPECT_TRUE(invocation->tui);
+  invocation = ParseCommandLine({"demo", "--no-tui"});
+  ASSERT_TRUE(invocation.ok()) << invocation.status();
+  EXPECT_FALSE(invocation->tui);
+  EXPECT_EQ(ParseError({"status", "--no-tui"}),
+            "--no-tui only applies to `maxpool server` and `maxpool demo`");
 }
 
 TEST(ServerCliTest, UsageMentionsLogToAndItsWarning) {
