@@ -84,6 +84,7 @@ int RunServer(const ServerArgs& args, std::ostream& out, std::ostream& err) {
   options.log_dir = args.log_dir;
   options.log = [&log](const std::string& line) { log.Line(line); };
   options.on_request = [&log](const proxy::RequestLogLine& line) { log.Request(line); };
+  options.event_log_requests = tui;
   absl::StatusOr<std::unique_ptr<ServerRuntime>> started = ServerRuntime::Start(options);
   if (!started.ok()) {
     err << "maxpool: " << started.status().message() << "\n";

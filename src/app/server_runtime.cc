@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "app/pool_from_config.h"
+#include "app/request_log.h"
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/use_future.hpp"
@@ -69,8 +70,8 @@ absl::Status ServerRuntime::Init() {
 
   pool_ = MakePool(clock_, config_);
   // After the accounts of the file joined: their arrival is the "listening" line's count.
-  pool_event_log_ = std::make_unique<PoolEventLog>(
-      pool_->events(), [this](const std::string& line) { Log(line); });
+  pool_event_log_ = std::make_unique<PoolEventLog>(pool_->events(),
+                                                   [this](const std::string& line) { Log(line); });
   if (pool_->Snapshot().empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "no accounts in ", options_.config_path.string(),
@@ -96,6 +97,7 @@ absl::Status ServerRuntime::Init() {
 
   auto observer = [this](const proxy::RequestLogLine& line) {
     if (options_.on_request) options_.on_request(line);
+    if (options_.event_log_requests && event_log_) event_log_->Append(FormatRequestLine(line));
     pool::RequestFinished event;
     event.account = line.account;
     event.method = line.method;

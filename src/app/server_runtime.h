@@ -59,6 +59,9 @@ struct RuntimeOptions {
   std::function<void(const std::string&)> log;
   // Each finished request (the activity log).
   std::function<void(const proxy::RequestLogLine&)> on_request;
+  // Also append each finished request's activity line to the event log (spec §11.2 does so when
+  // the live view owns the terminal, so that the lines are kept somewhere).
+  bool event_log_requests = false;
   // `--log-to DIR`: one file per request (spec §11.1); overrides the config's logDir.
   std::optional<std::filesystem::path> log_dir;
   // Disables config file watching (tests that edit the file themselves). Default on.

@@ -28,7 +28,8 @@ trap cleanup EXIT
 step=setup
 fail() {
   echo "e2e tui: FAIL in step \"$step\": $*" >&2
-  for f in "$work/screen.txt" "$work/top.err" "$work/maxpool.out" "$work/maxpool.err" "$work/fake.out"; do
+  for f in "$work/screen.txt" "$work/top.err" "$work/maxpool.out" "$work/maxpool.err" \
+           "$work/attached.err" "$work/attached.exit" "$work/fake.out"; do
     [ -s "$f" ] && { echo "--- $(basename "$f")" >&2; tail -n 60 "$f" >&2; }
   done
   exit 1
@@ -255,5 +256,44 @@ step="q quits and restores the terminal"
 keys q
 for _ in $(seq 50); do [ -s "$work/top.exit" ] && break; sleep 0.1; done
 [ "$(cat "$work/top.exit" 2>/dev/null)" = "exit=0" ] || fail "the TUI did not exit 0: $(cat "$work/top.exit" 2>/dev/null)"
+pass
+
+# ---------------------------------------------------------------------------------------------
+step="maxpool server on a terminal shows the same view, attached"
+kill "$server_pid" 2>/dev/null || true
+wait "$server_pid" 2>/dev/null || true
+# Its stdout is the terminal (a redirected stdout means no view), so the ports are chosen here.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+data_port=$(free_port)
+attached_control=127.0.0.1:$(free_port)
+cat > "$work/attached.sh" <<SH
+#!/bin/sh
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
+"$maxpool" server --port $data_port --control-port ${attached_control#*:} --admin-port 0 \
+  --config "$work/maxpool.json" 2> "$work/attached.err"
+echo "exit=\$?" > "$work/attached.exit"
+SH
+chmod +x "$work/attached.sh"
+tm -u new-session -d -s tui -x 120 -y 40 "$work/attached.sh"
+wait_for "maxpool top · $attached_control · connected" "the attached view does not say connected" 15
+wait_for "q quit +r restart" "the attached view offers no restart key"
+data_url=http://127.0.0.1:$data_port
+served_by=$(route_one)
+wait_for "POST /v1/messages → $served_by \(200" "the request is not in the attached view's activity log"
+[ ! -s "$work/attached.err" ] || fail "log lines on the terminal under the view: $(head -3 "$work/attached.err")"
+grep -q "POST /v1/messages → $served_by (200" "$work/maxpool.log" \
+  || fail "the request's activity line is not in the event log"
+pass "served by $served_by"
+
+step="q in the attached view drains and exits 0"
+keys q
+wait_for "Drain the server and quit\?" "q did not ask to drain"
+keys y
+for _ in $(seq 100); do [ -s "$work/attached.exit" ] && break; sleep 0.1; done
+[ "$(cat "$work/attached.exit" 2>/dev/null)" = "exit=0" ] \
+  || fail "the attached server did not exit 0: $(cat "$work/attached.exit" 2>/dev/null)"
+grep -q "drain finished" "$work/maxpool.log" || fail "no \"drain finished\" line in the event log"
 pass
 echo "e2e tui: all steps passed"
