@@ -164,7 +164,7 @@ class Metrics::PoolGauges final : public prometheus::Collectable {
         utilization.Add({Label("account", name), Label("window", window.name)}, window.utilization);
         if (window.reset) {
           reset.Add({Label("account", name), Label("window", window.name)},
-                    Seconds(*window.reset - now));
+                    Seconds(std::max(absl::ZeroDuration(), *window.reset - now)));
         }
       }
       const pool::AccountState current = pool::DeriveAccountState(account, settings, now);

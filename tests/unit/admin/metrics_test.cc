@@ -338,6 +338,14 @@ TEST_F(MetricsTest, ApiKeyLimitWindows) {
   EXPECT_EQ(Sample(text, R"(maxpool_account_quota_reset_seconds{account="K",window="tokens"})"),
             40);
   EXPECT_FALSE(AnySampleContains(text, R"(window="5h")"));
+
+  // Past the reset, before the next answer: 0, never negative.
+  clock_.Advance(absl::Seconds(55));
+  const std::string later = Scrape();
+  const std::optional<double> left =
+      Sample(later, R"(maxpool_account_quota_reset_seconds{account="K",window="tokens"})");
+  ASSERT_TRUE(left.has_value()) << later;
+  EXPECT_EQ(*left, 0);
 }
 
 // A removed account's gauges vanish with it (they are computed from the pool); its counters stay.
