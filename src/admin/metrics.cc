@@ -12,6 +12,7 @@
 #include "core/account.h"
 #include "core/failure_class.h"
 #include "core/quota.h"
+#include "core/quota_windows.h"
 #include "pool/account_state.h"
 #include "prometheus/client_metric.h"
 #include "prometheus/collectable.h"
@@ -65,34 +66,6 @@ class GaugeFamily {
  private:
   prometheus::MetricFamily family_;
 };
-
-// One quota window of an account, as the control plane's telemetry shows it
-// (control/telemetry_view.cc).
-struct Window {
-  const char* name;
-  double utilization;
-  std::optional<absl::Time> reset;
-};
-
-std::vector<Window> WindowsOf(const core::QuotaReading& q) {
-  std::vector<Window> out;
-  if (q.unified_5h)
-    out.push_back({"5h", q.unified_5h_raw.value_or(*q.unified_5h), q.unified_5h_reset});
-  if (q.unified_7d)
-    out.push_back({"7d", q.unified_7d_raw.value_or(*q.unified_7d), q.unified_7d_reset});
-  const auto limit_window = [&out, &q](const char* name, const std::optional<int64_t>& limit,
-                                       const std::optional<int64_t>& remaining) {
-    if (!limit || *limit <= 0) return;
-    const int64_t left = remaining.value_or(*limit);
-    out.push_back(
-        {name, 1.0 - static_cast<double>(left) / static_cast<double>(*limit), q.resets_at});
-  };
-  limit_window("tokens", q.tokens_limit, q.tokens_remaining);
-  limit_window("requests", q.requests_limit, q.requests_remaining);
-  if (q.provider_ses) out.push_back({"provider_session", *q.provider_ses, q.provider_ses_reset});
-  if (q.provider_wk) out.push_back({"provider_week", *q.provider_wk, q.provider_wk_reset});
-  return out;
-}
 
 }  // namespace
 
@@ -160,10 +133,11 @@ class Metrics::PoolGauges final : public prometheus::Collectable {
     for (const core::Account& account : accounts) {
       const std::string& name = account.settings.name;
       inflight.Add({Label("account", name)}, account.state.in_flight);
-      for (const Window& window : WindowsOf(account.state.quota)) {
-        utilization.Add({Label("account", name), Label("window", window.name)}, window.utilization);
+      for (const core::QuotaWindow& window : core::QuotaWindowsOf(account.state.quota)) {
+        const std::string window_name(core::QuotaWindowName(window.kind));
+        utilization.Add({Label("account", name), Label("window", window_name)}, window.utilization);
         if (window.reset) {
-          reset.Add({Label("account", name), Label("window", window.name)},
+          reset.Add({Label("account", name), Label("window", window_name)},
                     Seconds(std::max(absl::ZeroDuration(), *window.reset - now)));
         }
       }

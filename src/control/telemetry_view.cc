@@ -4,30 +4,28 @@
 
 #include "control/resource_name.h"
 #include "control/time_proto.h"
+#include "core/quota_windows.h"
 #include "core/weekly.h"
 
 namespace maxpool::control {
 namespace {
 
-void AddWindow(v1::AccountSnapshot& out, v1::QuotaWindowKind kind, double utilization,
-               const std::optional<absl::Time>& reset) {
-  v1::QuotaWindow* window = out.add_quota();
-  window->set_kind(kind);
-  window->set_utilization(utilization);
-  if (reset) SetTimestamp(*reset, window->mutable_reset_time());
-}
-
-void AddLimitWindow(v1::AccountSnapshot& out, v1::QuotaWindowKind kind,
-                    const std::optional<int64_t>& limit, const std::optional<int64_t>& remaining,
-                    const std::optional<absl::Time>& reset) {
-  if (!limit || *limit <= 0) return;
-  const int64_t left = remaining.value_or(*limit);
-  v1::QuotaWindow* window = out.add_quota();
-  window->set_kind(kind);
-  window->set_utilization(1.0 - static_cast<double>(left) / static_cast<double>(*limit));
-  window->set_limit(*limit);
-  window->set_remaining(left);
-  if (reset) SetTimestamp(*reset, window->mutable_reset_time());
+v1::QuotaWindowKind ToProto(core::QuotaWindowKind kind) {
+  switch (kind) {
+    case core::QuotaWindowKind::kFiveHour:
+      return v1::QUOTA_WINDOW_KIND_FIVE_HOUR;
+    case core::QuotaWindowKind::kSevenDay:
+      return v1::QUOTA_WINDOW_KIND_SEVEN_DAY;
+    case core::QuotaWindowKind::kTokens:
+      return v1::QUOTA_WINDOW_KIND_TOKENS;
+    case core::QuotaWindowKind::kRequests:
+      return v1::QUOTA_WINDOW_KIND_REQUESTS;
+    case core::QuotaWindowKind::kProviderSession:
+      return v1::QUOTA_WINDOW_KIND_PROVIDER_SESSION;
+    case core::QuotaWindowKind::kProviderWeek:
+      return v1::QUOTA_WINDOW_KIND_PROVIDER_WEEK;
+  }
+  return v1::QUOTA_WINDOW_KIND_UNSPECIFIED;
 }
 
 void SetLoad(const core::LoadSummary& summary, v1::LoadWindow* out) {
@@ -103,24 +101,13 @@ v1::AccountSnapshot SnapshotOf(const core::Account& account,
   const pool::AccountStateView state = pool::DescribeAccountState(account, settings, now);
   out.set_state(ToProto(state.state));
   if (state.until != absl::InfiniteFuture()) SetTimestamp(state.until, out.mutable_state_until());
-  const core::QuotaReading& q = st.quota;
-  if (q.unified_5h) {
-    AddWindow(out, v1::QUOTA_WINDOW_KIND_FIVE_HOUR, q.unified_5h_raw.value_or(*q.unified_5h),
-              q.unified_5h_reset);
-  }
-  if (q.unified_7d) {
-    AddWindow(out, v1::QUOTA_WINDOW_KIND_SEVEN_DAY, q.unified_7d_raw.value_or(*q.unified_7d),
-              q.unified_7d_reset);
-  }
-  AddLimitWindow(out, v1::QUOTA_WINDOW_KIND_TOKENS, q.tokens_limit, q.tokens_remaining,
-                 q.resets_at);
-  AddLimitWindow(out, v1::QUOTA_WINDOW_KIND_REQUESTS, q.requests_limit, q.requests_remaining,
-                 q.resets_at);
-  if (q.provider_ses) {
-    AddWindow(out, v1::QUOTA_WINDOW_KIND_PROVIDER_SESSION, *q.provider_ses, q.provider_ses_reset);
-  }
-  if (q.provider_wk) {
-    AddWindow(out, v1::QUOTA_WINDOW_KIND_PROVIDER_WEEK, *q.provider_wk, q.provider_wk_reset);
+  for (const core::QuotaWindow& w : core::QuotaWindowsOf(st.quota)) {
+    v1::QuotaWindow* window = out.add_quota();
+    window->set_kind(ToProto(w.kind));
+    window->set_utilization(w.utilization);
+    if (w.reset) SetTimestamp(*w.reset, window->mutable_reset_time());
+    if (w.limit) window->set_limit(*w.limit);
+    if (w.remaining) window->set_remaining(*w.remaining);
   }
   if (s.type == core::AccountType::kOAuth) {
     out.set_weekly_tier(TierOf(core::RawWeeklyState(account, settings)));
