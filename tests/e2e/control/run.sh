@@ -4,6 +4,8 @@
 # .proto files on the client side): service listing, auth, accounts, routing, telemetry events,
 # health and a graceful drain with streams in flight. Usage: run.sh MAXPOOL FAKE
 set -euo pipefail
+# shellcheck source=../lib.sh
+source "$(dirname "$0")/../lib.sh"
 maxpool=$1
 fake=$2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,11 +53,7 @@ cat > "$work/scenario.json" <<JSON
    "utilization_7d": 0.2},
   {"credential": "$key", "type": "apikey", "name": "e2e-key"}]}
 JSON
-"$fake" --port 0 --scenario "$work/scenario.json" > "$work/fake.out" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do grep -qs "listening on" "$work/fake.out" && break; sleep 0.1; done
-fake_url=$(grep -o 'http://[0-9.:]*' "$work/fake.out" | head -1)
-[ -n "$fake_url" ] || fail "the fake upstream did not print its URL"
+start_fake_upstream "$work/scenario.json"
 pass "$fake_url"
 
 step="start maxpool server"

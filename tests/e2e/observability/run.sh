@@ -22,6 +22,8 @@
 # 5. a drain with a stream in flight -> MaxpoolDrainStuck; the checks run while it drains, then
 #    the stream's client leaves and the server exits 0.
 set -euo pipefail
+# shellcheck source=../lib.sh
+source "$(dirname "$0")/../lib.sh"
 maxpool=$1
 fake=$2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -57,9 +59,6 @@ fail() {
 pass() { echo "ok   $step${1:+: $1}"; }
 # Random credential material: 40 characters of [A-Za-z0-9].
 rnd() { head -c 96 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 40; }
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 now_ms() { python3 -c 'import time; print(int(time.time() * 1000))'; }
 
 # ---------------------------------------------------------------------------------------------
@@ -84,11 +83,7 @@ cat > "$work/scenario.json" <<JSON
    "utilization_7d": 0.3},
   {"credential": "$api_key", "type": "apikey", "name": "key"}]}
 JSON
-"$fake" --port 0 --scenario "$work/scenario.json" > "$work/fake.out" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do grep -qs "listening on" "$work/fake.out" && break; sleep 0.1; done
-fake_url=$(grep -o 'http://[0-9.:]*' "$work/fake.out" | head -1)
-[ -n "$fake_url" ] || fail "the fake upstream did not print its URL"
+start_fake_upstream "$work/scenario.json"
 pass "$fake_url"
 
 step="start maxpool server"

@@ -6,6 +6,8 @@
 # server stopped and started again on the same ports (the TUI says it lost the connection, then
 # that it reconnected). Usage: run.sh MAXPOOL FAKE
 set -euo pipefail
+# shellcheck source=../lib.sh
+source "$(dirname "$0")/../lib.sh"
 maxpool=$1
 fake=$2
 command -v tmux >/dev/null || { echo "e2e tui: tmux is missing (scripts/install-deps.sh)" >&2; exit 1; }
@@ -59,11 +61,7 @@ cat > "$work/scenario.json" <<JSON
   {"credential": "$key", "type": "apikey", "name": "key", "requests_limit": 1000,
    "requests_remaining": 950, "tokens_limit": 100000, "tokens_remaining": 20000}]}
 JSON
-"$fake" --port 0 --scenario "$work/scenario.json" > "$work/fake.out" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do grep -qs "listening on" "$work/fake.out" && break; sleep 0.1; done
-fake_url=$(grep -o 'http://[0-9.:]*' "$work/fake.out" | head -1)
-[ -n "$fake_url" ] || fail "the fake upstream did not print its URL"
+start_fake_upstream "$work/scenario.json"
 pass "$fake_url"
 
 step="start maxpool server"
@@ -263,9 +261,6 @@ step="maxpool server on a terminal shows the same view, attached"
 kill "$server_pid" 2>/dev/null || true
 wait "$server_pid" 2>/dev/null || true
 # Its stdout is the terminal (a redirected stdout means no view), so the ports are chosen here.
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 data_port=$(free_port)
 attached_control=127.0.0.1:$(free_port)
 cat > "$work/attached.sh" <<SH
