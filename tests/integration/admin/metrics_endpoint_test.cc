@@ -23,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "support/eventually.h"
 #include "support/temp_dir.h"
+#include "support/test_runtime.h"
 
 namespace maxpool {
 namespace {
@@ -72,13 +73,7 @@ class MetricsEndpointTest : public ::testing::Test {
                         << R"(", "proxy": {"threads": 2},)"
                         << R"( "scheduler": {"safetyMaxActivePerAccount": 100,)"
                         << R"( "safetyMaxGlobalActive": 400}, "accounts": [)" << accounts << "]}";
-    app::RuntimeOptions runtime_options;
-    runtime_options.config_path = path;
-    runtime_options.port = 0;
-    runtime_options.control_port = 0;
-    runtime_options.admin_port = 0;
-    runtime_options.hot_sync = false;
-    auto runtime = app::ServerRuntime::Start(runtime_options);
+    auto runtime = app::ServerRuntime::Start(testing::TestRuntimeOptions(path));
     ASSERT_TRUE(runtime.ok()) << runtime.status();
     runtime_ = std::move(*runtime);
   }

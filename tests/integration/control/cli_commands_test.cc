@@ -18,6 +18,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/temp_dir.h"
+#include "support/test_runtime.h"
 
 namespace maxpool {
 namespace {
@@ -60,14 +61,7 @@ class CliCommandsTest : public ::testing::Test {
                      R"("}, "accounts": [{"name": "alpha", "type": "oauth", "accessToken": ")",
                      kAlphaAccess, R"("}, {"name": "beta", "type": "apikey", "apiKey": ")",
                      kBetaKey, R"("}]})"));
-    app::RuntimeOptions options;
-    options.config_path = config_path_;
-    options.port = 0;
-    options.control_port = 0;
-    options.admin_port = 0;
-    options.hot_sync = false;
-    absl::StatusOr<std::unique_ptr<app::ServerRuntime>> runtime =
-        app::ServerRuntime::Start(std::move(options));
+    auto runtime = app::ServerRuntime::Start(testing::TestRuntimeOptions(config_path_));
     ASSERT_TRUE(runtime.ok()) << runtime.status();
     runtime_ = std::move(*runtime);
     ASSERT_NE(runtime_->control_port(), 0);

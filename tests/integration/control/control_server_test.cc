@@ -33,6 +33,7 @@
 #include "support/pool_waiter.h"
 #include "support/temp_dir.h"
 #include "support/test_certs.h"
+#include "support/test_runtime.h"
 
 namespace maxpool {
 namespace {
@@ -88,13 +89,7 @@ class ControlServerTest : public ::testing::Test {
     std::ofstream(path_) << R"({"upstream": ")" << upstream_->base_url()
                          << R"(", "control": {"token": ")" << kToken << R"(", "readOnlyToken": ")"
                          << kReadToken << R"("}, "accounts": [)" << accounts << "]}";
-    app::RuntimeOptions runtime_options;
-    runtime_options.config_path = path_;
-    runtime_options.port = 0;
-    runtime_options.control_port = 0;
-    runtime_options.admin_port = 0;
-    runtime_options.hot_sync = false;
-    auto runtime = app::ServerRuntime::Start(runtime_options);
+    auto runtime = app::ServerRuntime::Start(testing::TestRuntimeOptions(path_));
     ASSERT_TRUE(runtime.ok()) << runtime.status();
     runtime_ = std::move(*runtime);
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", runtime_->control_port()),
@@ -621,13 +616,7 @@ TEST(ControlServerTls, MutualTlsAdmitsOnlyClientsWithACertificate) {
                                    : std::string())
                         << R"(}}, "accounts": [{"name": "k", "type": "apikey", "apiKey": ")"
                         << KeyOf(0) << R"("}]})";
-    app::RuntimeOptions options;
-    options.config_path = path;
-    options.port = 0;
-    options.control_port = 0;
-    options.admin_port = 0;
-    options.hot_sync = false;
-    auto runtime = app::ServerRuntime::Start(options);
+    auto runtime = app::ServerRuntime::Start(testing::TestRuntimeOptions(path));
     ASSERT_TRUE(runtime.ok()) << runtime.status();
     const std::string target = absl::StrCat("127.0.0.1:", (*runtime)->control_port());
     auto status_with = [&](std::shared_ptr<grpc::ChannelCredentials> credentials) {

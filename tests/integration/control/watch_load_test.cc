@@ -27,6 +27,7 @@
 #include "maxpool/v1/telemetry.grpc.pb.h"
 #include "support/eventually.h"
 #include "support/temp_dir.h"
+#include "support/test_runtime.h"
 
 namespace maxpool {
 namespace {
@@ -62,13 +63,7 @@ class WatchLoadTest : public ::testing::Test {
     const std::filesystem::path path = dir_.path() / "maxpool.json";
     std::ofstream(path) << R"({"upstream": ")" << upstream_->base_url()
                         << R"(", "proxy": {"threads": 2}, "accounts": [)" << accounts << "]}";
-    app::RuntimeOptions runtime_options;
-    runtime_options.config_path = path;
-    runtime_options.port = 0;
-    runtime_options.control_port = 0;
-    runtime_options.admin_port = 0;
-    runtime_options.hot_sync = false;
-    auto runtime = app::ServerRuntime::Start(runtime_options);
+    auto runtime = app::ServerRuntime::Start(testing::TestRuntimeOptions(path));
     ASSERT_TRUE(runtime.ok()) << runtime.status();
     runtime_ = std::move(*runtime);
   }
