@@ -24,6 +24,8 @@ std::string_view FailureClassName(FailureClass failure) {
       return "auth_dead";
     case FailureClass::kBanned:
       return "banned";
+    case FailureClass::kForbidden:
+      return "forbidden";
     case FailureClass::kNetwork:
       return "network";
     case FailureClass::kClientError:
@@ -49,6 +51,7 @@ bool IsRetryable(FailureClass failure) {
     case FailureClass::kAuthExpired:
     case FailureClass::kAuthDead:
     case FailureClass::kBanned:
+    case FailureClass::kForbidden:
     case FailureClass::kNetwork:
       return true;
   }

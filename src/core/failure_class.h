@@ -18,7 +18,10 @@ enum class FailureClass {
   kUpstream5xx,     // 500, 502, 503, 504
   kAuthExpired,     // 401 on an OAuth account: refresh the token, retry once on the same account
   kAuthDead,        // credentials rejected for good (invalid_grant, API key 401): needs login
-  kBanned,          // 403 from a Claude account: excluded and failed over
+  kBanned,          // 403 saying the account itself is refused (organisation disabled, OAuth not
+                    // allowed): benched, and the request fails over
+  kForbidden,       // 403 about this request only (a model or feature the organisation lacks):
+                    // the account is skipped for this request alone; relayed when all refuse
   kNetwork,         // connect/reset/timeout before or during the exchange
   kClientError,     // other 4xx: the request itself is wrong; relayed, never retried
   kLocalOverload,   // maxpool's own limits (queue full, concurrency caps); never marks an account

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/absl_view.h"
+#include "core/saturating.h"
 
 namespace maxpool::core {
 namespace {
@@ -89,11 +90,12 @@ HoldDecision DecideHold(const RequestInfo& request, HoldCause cause, const Retry
 int RetryAfterSeconds(const RetryPlan& plan) {
   if (!plan.retry_after) return 60;
   const double seconds = std::ceil(absl::ToDoubleSeconds(*plan.retry_after));
-  return std::max(1, static_cast<int>(std::min(seconds, 86400.0 * 365)));
+  return static_cast<int>(SaturatingInt64(seconds, 1, 86400 * 365, 60));
 }
 
 std::string FormatWait(absl::Duration wait) {
-  const double s = std::max(0.0, absl::ToDoubleSeconds(wait));
+  // A year bounds it (an infinite wait reads "365d"), so the rounding below never overflows.
+  const double s = std::clamp(absl::ToDoubleSeconds(wait), 0.0, 86400.0 * 365);
   if (s >= 86400) return absl::StrCat(std::lround(s / 86400), "d");
   if (s >= 3600) return absl::StrCat(std::lround(s / 3600), "h");
   if (s >= 60) return absl::StrCat(std::lround(s / 60), "m");

@@ -16,6 +16,7 @@
 #include "boost/json/basic_parser_impl.hpp"
 #include "core/absl_view.h"
 #include "core/model_family.h"
+#include "core/saturating.h"
 
 namespace maxpool::core {
 namespace {
@@ -253,7 +254,8 @@ std::optional<absl::Duration> ClientTolerance(const HeaderSource& headers) {
       ms <= kToleranceFloorMs) {
     return std::nullopt;
   }
-  return absl::Milliseconds(static_cast<int64_t>(std::floor(kToleranceShare * ms)));
+  // A week bounds it: longer than any hold, and never a value a timer cannot hold.
+  return ClampedMilliseconds(std::floor(kToleranceShare * ms), absl::Hours(24 * 7));
 }
 
 }  // namespace

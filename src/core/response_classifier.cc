@@ -183,6 +183,28 @@ std::optional<absl::Duration> HeaderRetryAfter(const HeaderSource& headers) {
   return value.has_value() ? ParseRetryAfter(*value) : std::nullopt;
 }
 
+// A 403 whose text says the account itself is refused, whatever the request (anthropic-wire.md §3,
+// landscape.md "Ban or organization-disabled signals").
+bool RefusesTheAccount(const ErrorBody& error) {
+  static constexpr std::string_view kMarkers[] = {
+      "organization has been disabled",
+      "organisation has been disabled",
+      "organization is disabled",
+      "organization was disabled",
+      "not allowed for this organization",
+      "not allowed for this organisation",
+      "oauth_not_allowed_for_organization",
+      "account has been disabled",
+      "account is disabled",
+      "account has been suspended",
+  };
+  const std::string text = absl::AsciiStrToLower(absl::StrCat(error.type, " ", error.message));
+  for (std::string_view marker : kMarkers) {
+    if (text.find(marker) != std::string::npos) return true;
+  }
+  return false;
+}
+
 void Classify429(const HeaderSource& headers, const ErrorBody& error,
                  const UpstreamContext& context, absl::Time now, ResponseVerdict& verdict) {
   const std::optional<absl::Duration> header_retry = HeaderRetryAfter(headers);
@@ -283,8 +305,14 @@ ResponseVerdict ClassifyResponse(int status, const HeaderSource& headers, std::s
         // "OAuth token has been revoked": a refresh may bring it back (Claude Code does the
         // same); a dead refresh token then marks the account kAuthDead.
         verdict.failure = FailureClass::kAuthExpired;
-      } else {
+      } else if (RefusesTheAccount(error)) {
         verdict.failure = FailureClass::kBanned;
+        verdict.retry_after = context.provider_403_cooldown;
+      } else {
+        // Most 403s are about the request (a model or feature this organisation lacks): the
+        // account is fine for everything else.
+        verdict.failure = FailureClass::kForbidden;
+        verdict.neutral = true;
       }
       return verdict;
     case 408:

@@ -18,8 +18,11 @@
 //   529, provider; 500/502/503/504   -> kUpstream5xx (exponential cooldown, §4.7)
 //   401, Claude OAuth                -> kAuthExpired (refresh once, retry; RECOMMENDED §13.7)
 //   401, API key or provider         -> kAuthDead
-//   403, Claude                      -> kBanned (exclude, fail over; RECOMMENDED §13.7), except a
-//                                       "token has been revoked" 403 on OAuth -> kAuthExpired
+//   403, Claude, "token has been revoked" on OAuth                 -> kAuthExpired (refresh path)
+//   403, Claude, the text says the account or its organisation is refused (disabled, OAuth not
+//        allowed)                    -> kBanned, benched for provider_403_cooldown
+//   403, Claude, otherwise           -> kForbidden, neutral: this request skips the account
+//                                       (RECOMMENDED §13.7); relayed when every account says it
 //   403, provider                    -> kRateLimited, kAccount, neutral, provider_403_cooldown
 //   408                              -> kNetwork (a transport-level timeout of this exchange:
 //                                       fixed short cooldown, retried; the reference relays it)
@@ -42,7 +45,8 @@ struct UpstreamContext {
   Provider provider = Provider::kAnthropic;
   ModelFamily request_family = ModelFamily::kNone;
   std::string_view request_model = {};  // the request's `model`, for the 529 fingerprint (§4.3)
-  // MAXPOOL_PROVIDER_403_COOLDOWN_SEC (§4.4). Default: 1800 s; the caller enforces its 60 s min.
+  // MAXPOOL_PROVIDER_403_COOLDOWN_SEC (§4.4): the bench of a provider 403 and of a Claude 403 that
+  // refuses the account (kBanned). Default: 1800 s; the caller enforces its 60 s minimum.
   absl::Duration provider_403_cooldown = absl::Seconds(1800);
 };
 
@@ -60,7 +64,8 @@ struct ResponseVerdict {
   // The request's family when the 429 is model-scoped (§4.2); kNone otherwise. Set only with
   // failure == kModelRejected.
   ModelFamily model_scope = ModelFamily::kNone;
-  // How long to bench/hold: 429 (§3.2/§3.3, [1, 86400] s), 529 (<= 30 s), provider 403.
+  // How long to bench/hold: 429 (§3.2/§3.3, [1, 86400] s), 529 (<= 30 s), provider 403, and an
+  // account-level Claude 403 (kBanned).
   // Zero where the router computes the duration itself (5xx, network, auth, client errors).
   absl::Duration retry_after = absl::ZeroDuration();
   // Incident key for scope kUpstream/kUnknown: "429:<normalised>" (§4.2) or

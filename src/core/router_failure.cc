@@ -14,6 +14,7 @@ namespace {
 constexpr absl::Duration kProvisionalBlockMax = absl::Seconds(30);
 constexpr absl::Duration kAmbiguousIdle = absl::Seconds(30);
 
+// §4.1 step 7: a probe answered with anything else closes the breaker.
 bool IsCapacitySignal(int status) {
   return status == 429 || status == 403 || status == 408 || status >= 500;
 }
@@ -347,10 +348,21 @@ FailureAction Router::OnFailure(const Lease& lease, const RequestInfo& request, 
     }
 
     case FailureClass::kBanned: {
-      // 403 from a Claude account: this account is refused; others may not be (§13 item 7).
+      // A 403 that refuses the account itself: benched like a provider 403 (§4.4), and the
+      // request tries the others (§13 item 7).
       AccountState& st = account->state;
-      st.cooldown_until = now + settings_.max_cooldown;
+      st.cooldown_until = now + verdict.retry_after;
       Release(lease, {ReleaseKind::kFailure, status, "forbidden"});
+      FailureAction action = AfterExclusion(request, route, attempt, HoldCause::kProxy,
+                                            FallbackReply::kRelayUpstream, true);
+      action.hold.reset();
+      return action;
+    }
+
+    case FailureClass::kForbidden: {
+      // A 403 about this request: the account is only excluded for it (§13 item 7); when every
+      // account refuses, the last 403 is the answer.
+      Release(lease, {ReleaseKind::kNeutral, status, ""});
       FailureAction action = AfterExclusion(request, route, attempt, HoldCause::kProxy,
                                             FallbackReply::kRelayUpstream, true);
       action.hold.reset();

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/router.h"
+#include "core/saturating.h"
 #include "core/score.h"
 #include "core/weekly.h"
 
@@ -50,7 +51,7 @@ std::pair<CriticalUnlock, double> Router::CriticalUnlockFor(size_t index,
   // 1. Pre-reset drain: the weekly window resets within the next hours and the reading is fresh.
   if (settings_.critical_pre_reset_hours > 0) {
     const absl::Duration horizon =
-        absl::Milliseconds(static_cast<int64_t>(settings_.critical_pre_reset_hours * 3.6e6));
+        ClampedMilliseconds(settings_.critical_pre_reset_hours * 3.6e6, absl::Hours(24 * 366));
     const std::optional<absl::Time> reset =
         account.settings.is_provider() ? q.provider_wk_reset : q.unified_7d_reset;
     const absl::Duration freshness = std::max(2 * settings_.quota_probe_interval, horizon);

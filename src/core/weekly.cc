@@ -106,8 +106,12 @@ bool SessionUnavailable(const Account& account, const SchedulerSettings& setting
 WeeklyTier RawWeeklyState(const Account& account, const SchedulerSettings& settings) {
   const QuotaReading& q = account.state.quota;
   const double exhausted = settings.weekly_exhausted_threshold;
-  if (q.unified_status == UnifiedStatus::kRejected &&
-      (AtLeast(q.unified_5h, exhausted) || AtLeast(q.unified_7d, exhausted))) {
+  // Account-wide rejection (§2.4), counted as weekly only when the weekly window is the one used
+  // up. A `rejected` with the 5-hour window at 100% and the week healthy is a 5-hour limit: the
+  // session bench and the 429's own bench cover it until the 5-hour reset, which the retry oracle
+  // then names and a hold can wait for. (The reference counts it as weekly exhaustion, which
+  // sends the client days of retry-after for a limit that lifts within hours.)
+  if (q.unified_status == UnifiedStatus::kRejected && AtLeast(q.unified_7d, exhausted)) {
     return WeeklyTier::kExhausted;
   }
   const std::optional<double>& cap = account.settings.cap_utilization;

@@ -29,8 +29,7 @@ bool AtBench(std::optional<int64_t> remaining, std::optional<int64_t> limit, dou
 std::string_view ExhaustedReason(const core::Account& account,
                                  const core::SchedulerSettings& settings) {
   if (account.state.status == core::AccountStatus::kExhausted) return "quota_exhausted";
-  // The session window first: a 429 that rejects at 100 % of the 5h window also reads as weekly
-  // exhaustion in core::RawWeeklyState, but it is the 5h window that is out.
+  // The session window first: when both windows are out, the 5-hour one lifts first.
   if (core::SessionUnavailable(account, settings)) {
     const core::QuotaReading& q = account.state.quota;
     const double bench = core::Bench(account.settings, settings);

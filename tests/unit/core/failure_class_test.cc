@@ -22,6 +22,7 @@ const std::vector<std::pair<FailureClass, std::string_view>>& AllClasses() {
       {FailureClass::kAuthExpired, "auth_expired"},
       {FailureClass::kAuthDead, "auth_dead"},
       {FailureClass::kBanned, "banned"},
+      {FailureClass::kForbidden, "forbidden"},
       {FailureClass::kNetwork, "network"},
       {FailureClass::kClientError, "client_error"},
       {FailureClass::kLocalOverload, "local_overload"},

@@ -283,17 +283,44 @@ TEST(ClassifyResponseTest, Claude401) {
             FailureClass::kAuthDead);
 }
 
-// §13 item 7 (RECOMMENDED): a Claude 403 excludes the account and fails over; a revoked OAuth
-// token is refreshed first.
+// §13 item 7 (RECOMMENDED): a Claude 403 about the request excludes the account for that request
+// only (neutral, nothing benched); one whose text refuses the account itself benches it for the
+// provider-403 cooldown; a revoked OAuth token is refreshed first.
 TEST(ClassifyResponseTest, Claude403) {
-  EXPECT_EQ(Classify(403, {}, AnthropicError("permission_error", "Forbidden"), OAuth()).failure,
-            FailureClass::kBanned);
+  const ResponseVerdict request_only =
+      Classify(403, {}, AnthropicError("permission_error", "Forbidden"), OAuth());
+  EXPECT_EQ(request_only.failure, FailureClass::kForbidden);
+  EXPECT_TRUE(request_only.neutral);
+  EXPECT_EQ(request_only.retry_after, absl::ZeroDuration());
+  EXPECT_EQ(Classify(403, {},
+                     AnthropicError("permission_error",
+                                    "Your organization does not have access to this model."),
+                     OAuth())
+                .failure,
+            FailureClass::kForbidden);
   EXPECT_EQ(
       Classify(403, {}, AnthropicError("permission_error", "OAuth token has been revoked"), OAuth())
           .failure,
       FailureClass::kAuthExpired);
   EXPECT_EQ(Classify(403, {}, AnthropicError("permission_error", "key revoked"), ApiKey()).failure,
-            FailureClass::kBanned);
+            FailureClass::kForbidden);
+  for (const char* refused : {"This organization has been disabled.",
+                              "OAuth authentication is currently not allowed for this "
+                              "organization.",
+                              "oauth_not_allowed_for_organization"}) {
+    SCOPED_TRACE(refused);
+    UpstreamContext context = OAuth();
+    context.provider_403_cooldown = absl::Seconds(1800);
+    const ResponseVerdict banned =
+        Classify(403, {}, AnthropicError("permission_error", refused), context);
+    EXPECT_EQ(banned.failure, FailureClass::kBanned);
+    EXPECT_FALSE(banned.neutral);
+    EXPECT_EQ(banned.retry_after, absl::Seconds(1800));
+  }
+  EXPECT_EQ(
+      Classify(403, {}, AnthropicError("oauth_not_allowed_for_organization", "Forbidden"), OAuth())
+          .failure,
+      FailureClass::kBanned);
 }
 
 TEST(ClassifyResponseTest, RequestTimeoutIsNetwork) {

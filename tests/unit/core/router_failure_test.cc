@@ -1,7 +1,10 @@
 // Failure effects, failover and the shared breaker (spec §4.2–4.7) against §15 scenarios 15–28.
 
+#include "absl/strings/str_cat.h"
+#include "core/hold_policy.h"
 #include "core/response_classifier.h"
 #include "core/router.h"
+#include "core/weekly.h"
 #include "gtest/gtest.h"
 #include "support/router_harness.h"
 
@@ -70,6 +73,101 @@ TEST(RouterFailure, Scenario15_QuotaRejectionBenchesAndFailsOver) {
   EXPECT_EQ(st.rate_limited_until, h.now() + absl::Seconds(120));
   EXPECT_EQ(st.consecutive_failures, 1);
   EXPECT_EQ(Succeed(h, SmallRequest(), route), "B");
+}
+
+// §15 scenario 15's headers (the real capture of anthropic-wire.md §4.2): `rejected` with the
+// 5-hour window at 100% and the week at 59% is a 5-hour limit. The account is not weekly
+// exhausted; with nothing else to serve, the oracle names the 5-hour reset (what retry-after
+// says), so a request can be held for it. A deliberate difference from the reference.
+TEST(RouterFailure, Scenario15_RejectedAtFiveHoursIsAFiveHourLimitNotWeeklyExhaustion) {
+  RouterHarness h({"A"});
+  RouteState route;
+  const absl::Time five_hour_reset = h.now() + absl::Seconds(2094);
+  FlatHeaders headers{
+      {"anthropic-ratelimit-unified-status", "rejected"},
+      {"anthropic-ratelimit-unified-5h-status", "rejected"},
+      {"anthropic-ratelimit-unified-5h-reset", absl::StrCat(absl::ToUnixSeconds(five_hour_reset))},
+      {"anthropic-ratelimit-unified-5h-utilization", "1.0"},
+      {"anthropic-ratelimit-unified-7d-status", "allowed"},
+      {"anthropic-ratelimit-unified-7d-reset",
+       absl::StrCat(absl::ToUnixSeconds(h.now() + absl::Hours(30)))},
+      {"anthropic-ratelimit-unified-7d-utilization", "0.59"},
+      {"anthropic-ratelimit-unified-representative-claim", "five_hour"},
+      {"retry-after", "2094"}};
+  Attempt a = FailWith(h, StreamingRequest(), route, 429, headers, kRateLimitedBody);
+  EXPECT_EQ(a.account, "A");
+  EXPECT_FALSE(a.action.failover);
+  ASSERT_TRUE(a.action.hold.has_value());
+  EXPECT_EQ(*a.action.hold, HoldCause::kQuota);
+  EXPECT_NE(RawWeeklyState(h.account("A"), h.router.settings()), WeeklyTier::kExhausted);
+  const RetryPlan plan = h.router.NextRetry(StreamingRequest(), RouteState{});
+  ASSERT_TRUE(plan.retry_after.has_value());
+  EXPECT_EQ(*plan.retry_after, absl::Seconds(2094));
+  EXPECT_NE(plan.cause, RetryCause::kWeeklyExhausted);
+  EXPECT_EQ(RetryAfterSeconds(plan), 2094);
+
+  // At the 5-hour reset the account serves again.
+  h.clock.Set(five_hour_reset + absl::Seconds(1));
+  RouteState after;
+  EXPECT_EQ(Succeed(h, StreamingRequest(), after), "A");
+}
+
+// The weekly window used up with `rejected` is still weekly exhaustion (§15 scenarios 9, 13).
+TEST(RouterFailure, RejectedWithTheWeekUsedUpIsWeeklyExhaustion) {
+  RouterHarness h({"A"});
+  RouteState route;
+  FlatHeaders headers{{"anthropic-ratelimit-unified-status", "rejected"},
+                      {"anthropic-ratelimit-unified-5h-utilization", "0.3"},
+                      {"anthropic-ratelimit-unified-7d-utilization", "1.0"},
+                      {"retry-after", "120"}};
+  FailWith(h, SmallRequest(), route, 429, headers, kRateLimitedBody);
+  EXPECT_EQ(RawWeeklyState(h.account("A"), h.router.settings()), WeeklyTier::kExhausted);
+}
+
+// §13 item 7: a 403 about the request skips the account for this request only.
+TEST(RouterFailure, RequestSpecific403ExcludesForThisRequestOnlyAndRelaysWhenAllRefuse) {
+  RouterHarness h;
+  RouteState route;
+  const std::string body =
+      R"({"type":"error","error":{"type":"permission_error","message":"no access to this model"}})";
+  AttemptContext attempt;
+  attempt.can_retry = true;
+  attempt.hops_left = true;
+  Attempt first = FailWith(h, SmallRequest(), route, 403, FlatHeaders{}, body, attempt);
+  EXPECT_TRUE(first.action.failover);
+  Attempt second = FailWith(h, SmallRequest(), route, 403, FlatHeaders{}, body, attempt);
+  EXPECT_NE(second.account, first.account);
+  EXPECT_FALSE(second.action.failover);
+  EXPECT_FALSE(second.action.hold.has_value());
+  EXPECT_EQ(second.action.reply, FallbackReply::kRelayUpstream);
+  for (const char* name : {"A", "B"}) {
+    const AccountState& st = h.account(name).state;
+    EXPECT_FALSE(st.cooldown_until.has_value()) << name;
+    EXPECT_EQ(st.consecutive_failures, 0) << name;
+  }
+  // The next request is served at once.
+  RouteState next;
+  EXPECT_FALSE(Succeed(h, SmallRequest(), next).empty());
+}
+
+// A 403 refusing the account itself benches that account alone.
+TEST(RouterFailure, AccountLevel403BenchesOnlyThatAccount) {
+  RouterHarness h;
+  RouteState route;
+  const std::string body =
+      R"({"type":"error","error":{"type":"permission_error","message":"This organization has been disabled."}})";
+  AttemptContext attempt;
+  attempt.can_retry = true;
+  attempt.hops_left = true;
+  Attempt a = FailWith(h, SmallRequest(), route, 403, FlatHeaders{}, body, attempt);
+  EXPECT_TRUE(a.action.failover);
+  const AccountState& st = h.account(a.account).state;
+  ASSERT_TRUE(st.cooldown_until.has_value());
+  EXPECT_EQ(*st.cooldown_until, h.now() + absl::Seconds(1800));
+  RouteState next;
+  const std::string other = Succeed(h, SmallRequest(), next);
+  EXPECT_FALSE(other.empty());
+  EXPECT_NE(other, a.account);
 }
 
 // §15 scenario 16: one unexplained 429 benches A 60 s; the identical 429 from B within 30 s is a
