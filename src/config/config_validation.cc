@@ -1,6 +1,7 @@
 #include "config/config_validation.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <string_view>
@@ -45,6 +46,9 @@ bool IsLoopbackHost(absl::string_view host) {
   return host == "localhost" || host == "::1" || host == "[::1]" || absl::StartsWith(host, "127.");
 }
 
+constexpr int64_t kMaxMillis = int64_t{365} * 24 * 3600 * 1000;
+constexpr double kMaxNumber = 1e9;
+
 // Collects the first error; the checks go on but only the first one is reported.
 class Validator {
  public:
@@ -71,11 +75,40 @@ class Validator {
       Fail(path, absl::StrCat("must be a fraction between 0 and 1, got ", value));
     }
   }
+  // Numbers that scale costs or counts: finite, and at most kMaxNumber, so no product of them
+  // leaves a double's range or a later conversion to an integer overflows.
   void Positive(bool has, double value, const std::string& path) {
-    if (has && !(value > 0)) Fail(path, absl::StrCat("must be positive, got ", value));
+    if (!has) return;
+    if (!(value > 0)) return Fail(path, absl::StrCat("must be positive, got ", value));
+    AtMost(value, kMaxNumber, path);
   }
   void NonNegative(bool has, double value, const std::string& path) {
-    if (has && !(value >= 0)) Fail(path, absl::StrCat("must not be negative, got ", value));
+    if (!has) return;
+    if (!(value >= 0)) return Fail(path, absl::StrCat("must not be negative, got ", value));
+    AtMost(value, kMaxNumber, path);
+  }
+  // A duration in milliseconds: not negative (or positive when `zero_ok` is false) and at most a
+  // year, which every timer can hold.
+  void Millis(bool has, int64_t value, const std::string& path, bool zero_ok = true) {
+    if (!has) return;
+    if (value < 0 || (!zero_ok && value == 0)) {
+      return Fail(path, absl::StrCat(zero_ok ? "must not be negative" : "must be positive",
+                                     ", got ", value));
+    }
+    if (value > kMaxMillis) {
+      Fail(path, absl::StrCat("must be at most ", kMaxMillis, " (one year in milliseconds), got ",
+                              value));
+    }
+  }
+  // A size in bytes: not negative, at most a pebibyte.
+  void Bytes(bool has, int64_t value, const std::string& path) {
+    constexpr int64_t kMaxBytes = int64_t{1} << 50;
+    if (!has) return;
+    if (value < 0) return Fail(path, absl::StrCat("must not be negative, got ", value));
+    if (value > kMaxBytes) Fail(path, absl::StrCat("must be at most ", kMaxBytes, ", got ", value));
+  }
+  void AtMost(double value, double max, const std::string& path) {
+    if (!(value <= max)) Fail(path, absl::StrCat("must be at most ", max, ", got ", value));
   }
   void OneOf(bool has, const std::string& value, const Options& allowed, const std::string& path) {
     if (!has) return;
@@ -104,11 +137,9 @@ void ValidateScheduler(v1::SchedulerConfig& s, Validator& v) {
              p + "safetyMaxActivePerAccount");
   v.Positive(s.has_safety_max_global_active(), s.safety_max_global_active(),
              p + "safetyMaxGlobalActive");
-  v.Positive(s.has_cooldown_ms(), static_cast<double>(s.cooldown_ms()), p + "cooldownMs");
-  v.Positive(s.has_max_cooldown_ms(), static_cast<double>(s.max_cooldown_ms()),
-             p + "maxCooldownMs");
-  v.Positive(s.has_network_cooldown_ms(), static_cast<double>(s.network_cooldown_ms()),
-             p + "networkCooldownMs");
+  v.Millis(s.has_cooldown_ms(), s.cooldown_ms(), p + "cooldownMs", false);
+  v.Millis(s.has_max_cooldown_ms(), s.max_cooldown_ms(), p + "maxCooldownMs", false);
+  v.Millis(s.has_network_cooldown_ms(), s.network_cooldown_ms(), p + "networkCooldownMs", false);
   v.Fraction(s.has_weekly_soft_threshold(), s.weekly_soft_threshold(), p + "weeklySoftThreshold");
   v.Fraction(s.has_weekly_reserve_threshold(), s.weekly_reserve_threshold(),
              p + "weeklyReserveThreshold");
@@ -143,6 +174,9 @@ void ValidateScheduler(v1::SchedulerConfig& s, Validator& v) {
 
   v.NonNegative(s.has_critical_pre_reset_hours(), s.critical_pre_reset_hours(),
                 p + "criticalPreResetHours");
+  if (s.has_critical_pre_reset_hours()) {
+    v.AtMost(s.critical_pre_reset_hours(), 24 * 7, p + "criticalPreResetHours");
+  }
   v.NonNegative(s.has_critical_pressure_unlock_routes(), s.critical_pressure_unlock_routes(),
                 p + "criticalPressureUnlockRoutes");
   v.Positive(s.has_per_account_concurrency_target(), s.per_account_concurrency_target(),
@@ -151,10 +185,8 @@ void ValidateScheduler(v1::SchedulerConfig& s, Validator& v) {
              p + "reserveConcurrencyTarget");
   v.Fraction(s.has_fast_refill_discount(), s.fast_refill_discount(), p + "fastRefillDiscount");
   v.Fraction(s.has_fast_refill_fade_util(), s.fast_refill_fade_util(), p + "fastRefillFadeUtil");
-  v.Positive(s.has_recovery_ramp_ms(), static_cast<double>(s.recovery_ramp_ms()),
-             p + "recoveryRampMs");
-  v.Positive(s.has_spread_window_ms(), static_cast<double>(s.spread_window_ms()),
-             p + "spreadWindowMs");
+  v.Millis(s.has_recovery_ramp_ms(), s.recovery_ramp_ms(), p + "recoveryRampMs", false);
+  v.Millis(s.has_spread_window_ms(), s.spread_window_ms(), p + "spreadWindowMs", false);
   const std::pair<bool, double> weights[] = {
       {s.has_critical_pressure_cost(), s.critical_pressure_cost()},
       {s.has_critical_drain_floor_cost(), s.critical_drain_floor_cost()},
@@ -219,6 +251,7 @@ void ValidateScheduler(v1::SchedulerConfig& s, Validator& v) {
 
 void ValidateQueue(const v1::QueueConfig& q, Validator& v) {
   const std::string p = "queue.";
+  // 0 is meaningful for the waits (hold nothing), so only negatives are refused.
   const std::pair<bool, int64_t> waits[] = {
       {q.has_max_wait_ms(), q.max_wait_ms()},
       {q.has_auto_max_wait_ms(), q.auto_max_wait_ms()},
@@ -229,22 +262,22 @@ void ValidateQueue(const v1::QueueConfig& q, Validator& v) {
       {q.has_stream_client_tolerance_ms(), q.stream_client_tolerance_ms()},
       {q.has_count_tokens_max_wait_ms(), q.count_tokens_max_wait_ms()},
       {q.has_network_max_wait_ms(), q.network_max_wait_ms()},
-      {q.has_max_concurrent_queued(), q.max_concurrent_queued()},
-      {q.has_max_queued_bytes(), q.max_queued_bytes()},
-      {q.has_max_queued_body_bytes(), q.max_queued_body_bytes()},
   };
   const char* const wait_names[] = {
-      "maxWaitMs",        "autoMaxWaitMs",       "capacityMaxWaitMs",       "weeklyMaxWaitMs",
-      "streamHoldMaxMs",  "nonStreamMaxWaitMs",  "streamClientToleranceMs", "countTokensMaxWaitMs",
-      "networkMaxWaitMs", "maxConcurrentQueued", "maxQueuedBytes",          "maxQueuedBodyBytes"};
+      "maxWaitMs",       "autoMaxWaitMs",      "capacityMaxWaitMs",       "weeklyMaxWaitMs",
+      "streamHoldMaxMs", "nonStreamMaxWaitMs", "streamClientToleranceMs", "countTokensMaxWaitMs",
+      "networkMaxWaitMs"};
   for (size_t i = 0; i < std::size(waits); ++i) {
-    // 0 is meaningful here (hold nothing), so only negatives are refused.
-    v.NonNegative(waits[i].first, static_cast<double>(waits[i].second), p + wait_names[i]);
+    v.Millis(waits[i].first, waits[i].second, p + wait_names[i]);
   }
-  v.Positive(q.has_poll_ms(), static_cast<double>(q.poll_ms()), p + "pollMs");
-  v.Positive(q.has_heartbeat_ms(), static_cast<double>(q.heartbeat_ms()), p + "heartbeatMs");
-  v.Positive(q.has_stream_forward_grace_ms(), static_cast<double>(q.stream_forward_grace_ms()),
-             p + "streamForwardGraceMs");
+  v.NonNegative(q.has_max_concurrent_queued(), q.max_concurrent_queued(),
+                p + "maxConcurrentQueued");
+  v.Bytes(q.has_max_queued_bytes(), q.max_queued_bytes(), p + "maxQueuedBytes");
+  v.Bytes(q.has_max_queued_body_bytes(), q.max_queued_body_bytes(), p + "maxQueuedBodyBytes");
+  v.Millis(q.has_poll_ms(), q.poll_ms(), p + "pollMs", false);
+  v.Millis(q.has_heartbeat_ms(), q.heartbeat_ms(), p + "heartbeatMs", false);
+  v.Millis(q.has_stream_forward_grace_ms(), q.stream_forward_grace_ms(), p + "streamForwardGraceMs",
+           false);
 }
 
 void ValidateAccounts(v1::Config& config, Validator& v) {
@@ -273,6 +306,10 @@ void ValidateAccounts(v1::Config& config, Validator& v) {
             p + ".authHeader");
     v.HttpUrl(a.has_upstream(), a.upstream(), p + ".upstream");
     if (a.has_name()) check_name(a.name(), p);
+    if (a.has_priority() && !(std::abs(a.priority()) <= kMaxNumber)) {
+      v.Fail(p + ".priority", absl::StrCat("must be a number between ", -kMaxNumber, " and ",
+                                           kMaxNumber, ", got ", a.priority()));
+    }
     if (a.has_cap_utilization() && !(a.cap_utilization() > 0 && a.cap_utilization() < 1)) {
       v.Warn(p + ".capUtilization",
              absl::StrCat(a.cap_utilization(),
@@ -296,6 +333,10 @@ void ValidateAccounts(v1::Config& config, Validator& v) {
     v.OneOf(pa.has_provider(), pa.provider(), {"zai", "kimi"}, p + ".provider");
     v.HttpUrl(pa.has_upstream(), pa.upstream(), p + ".upstream");
     if (pa.has_name()) check_name(pa.name(), p);
+    if (pa.has_priority() && !(std::abs(pa.priority()) <= kMaxNumber)) {
+      v.Fail(p + ".priority", absl::StrCat("must be a number between ", -kMaxNumber, " and ",
+                                           kMaxNumber, ", got ", pa.priority()));
+    }
     if (!pa.has_api_key() && !pa.has_secret_name()) {
       v.Warn(p, "has neither apiKey nor secretName; it starts in error (spec §1.6)");
     }
@@ -341,6 +382,10 @@ void ValidateListeners(const v1::Config& config, Validator& v) {
   if (config.proxy().has_host() && config.proxy().host().empty()) {
     v.Fail("proxy.host", "must not be empty");
   }
+  v.Positive(config.proxy().has_max_client_connections(), config.proxy().max_client_connections(),
+             "proxy.maxClientConnections");
+  v.Bytes(config.proxy().has_max_buffered_request_bytes(),
+          config.proxy().max_buffered_request_bytes(), "proxy.maxBufferedRequestBytes");
   const v1::ControlConfig& control = config.control();
   v.Port(control.has_port(), control.port(), "control.port");
   if (control.has_host() && control.host().empty()) v.Fail("control.host", "must not be empty");
@@ -393,25 +438,32 @@ absl::Status ValidateConfig(v1::Config& config, std::vector<std::string>& warnin
       config.set_switch_threshold(0.90);
     }
   }
-  v.NonNegative(config.has_quota_probe_seconds(), static_cast<double>(config.quota_probe_seconds()),
-                "quotaProbeSeconds");
+  if (config.has_quota_probe_seconds()) {
+    const int64_t seconds = config.quota_probe_seconds();
+    if (seconds < 0)
+      v.Fail("quotaProbeSeconds", absl::StrCat("must not be negative, got ", seconds));
+    if (seconds > kMaxMillis / 1000) {
+      v.Fail("quotaProbeSeconds",
+             absl::StrCat("must be at most ", kMaxMillis / 1000, " (one year), got ", seconds));
+    }
+  }
   ValidateScheduler(*config.mutable_scheduler(), v);
   v.NonNegative(config.retry().has_max_attempts_per_request(),
                 config.retry().max_attempts_per_request(), "retry.maxAttemptsPerRequest");
-  v.NonNegative(config.retry().has_max_retry_buffer_bytes(),
-                static_cast<double>(config.retry().max_retry_buffer_bytes()),
-                "retry.maxRetryBufferBytes");
-  v.NonNegative(config.shutdown().has_drain_timeout_ms(),
-                static_cast<double>(config.shutdown().drain_timeout_ms()),
-                "shutdown.drainTimeoutMs");
-  v.NonNegative(config.has_restart_drain_timeout_ms(),
-                static_cast<double>(config.restart_drain_timeout_ms()), "restartDrainTimeoutMs");
-  v.Positive(config.sync().has_accounts_interval_ms(),
-             static_cast<double>(config.sync().accounts_interval_ms()), "sync.accountsIntervalMs");
+  v.Bytes(config.retry().has_max_retry_buffer_bytes(), config.retry().max_retry_buffer_bytes(),
+          "retry.maxRetryBufferBytes");
+  v.Millis(config.shutdown().has_drain_timeout_ms(), config.shutdown().drain_timeout_ms(),
+           "shutdown.drainTimeoutMs");
+  v.Millis(config.has_restart_drain_timeout_ms(), config.restart_drain_timeout_ms(),
+           "restartDrainTimeoutMs");
+  v.Millis(config.sync().has_accounts_interval_ms(), config.sync().accounts_interval_ms(),
+           "sync.accountsIntervalMs", false);
   ValidateQueue(config.queue(), v);
   ValidateAccounts(config, v);
   ValidateRouting(config, v);
-  v.NonNegative(config.has_generation(), static_cast<double>(config.generation()), "_generation");
+  if (config.has_generation() && config.generation() < 0) {
+    v.Fail("_generation", absl::StrCat("must not be negative, got ", config.generation()));
+  }
   return v.result();
 }
 
