@@ -109,6 +109,39 @@ std::string_view RequestOutcome(const pool::RequestFinished& request) {
 // The gauges, computed from the pool at each scrape.
 class Metrics::PoolGauges final : public prometheus::Collectable {
  public:
+  // The counters here are kept by the proxy itself (atomics), so they are read, not registered.
+  static void CollectClientLimits(const ClientLimitsView& view,
+                                  std::vector<prometheus::MetricFamily>& out) {
+    GaugeFamily connections("maxpool_client_connections", "Client connections open now.");
+    connections.Add({}, static_cast<double>(view.connections));
+    GaugeFamily buffered("maxpool_request_buffered_bytes",
+                         "Request-body bytes the proxy holds now (kept for failover).");
+    buffered.Add({}, static_cast<double>(view.buffered_bytes));
+    out.push_back(connections.Take());
+    out.push_back(buffered.Take());
+    prometheus::MetricFamily refused;
+    refused.name = "maxpool_client_refusals_total";
+    refused.help =
+        "Clients refused by the proxy's own bounds, by reason (connections, buffered_bytes, "
+        "unauthenticated, malformed).";
+    refused.type = prometheus::MetricType::Counter;
+    for (const auto& [reason, count] : view.refused) {
+      prometheus::ClientMetric metric;
+      metric.label = {Label("reason", reason)};
+      metric.counter.value = static_cast<double>(count);
+      refused.metric.push_back(std::move(metric));
+    }
+    out.push_back(std::move(refused));
+    prometheus::MetricFamily accept;
+    accept.name = "maxpool_accept_errors_total";
+    accept.help = "Failed accept() calls on the data plane (out of file descriptors or memory).";
+    accept.type = prometheus::MetricType::Counter;
+    prometheus::ClientMetric metric;
+    metric.counter.value = static_cast<double>(view.accept_errors);
+    accept.metric.push_back(std::move(metric));
+    out.push_back(std::move(accept));
+  }
+
   PoolGauges(pool::Pool& pool, const MetricsOptions& options) : pool_(pool), options_(options) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override {
@@ -168,6 +201,7 @@ class Metrics::PoolGauges final : public prometheus::Collectable {
       // Like the registry's families, one with no series is left out.
       if (!family->empty()) out.push_back(family->Take());
     }
+    if (options_.client_limits) CollectClientLimits(options_.client_limits(), out);
     return out;
   }
 
@@ -268,7 +302,8 @@ void Metrics::InitializeAccountSeries(const std::string& name, core::AccountType
         core::FailureClass::kRateLimited, core::FailureClass::kRequestRefused,
         core::FailureClass::kOverloaded, core::FailureClass::kUpstream5xx,
         core::FailureClass::kAuthExpired, core::FailureClass::kAuthDead,
-        core::FailureClass::kBanned, core::FailureClass::kNetwork}) {
+        core::FailureClass::kBanned, core::FailureClass::kForbidden,
+        core::FailureClass::kNetwork}) {
     failovers_.Add(
         {{"account", account}, {"reason", std::string(core::FailureClassName(failure))}});
   }

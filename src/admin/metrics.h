@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "pool/pool.h"
@@ -49,11 +50,23 @@ std::string_view StatusClass(int status);
 // upstream stream broke off), "error" (a status >= 400 or a failure class other than none), "ok".
 std::string_view RequestOutcome(const pool::RequestFinished& request);
 
+// The data plane's own bounds (proxy/client_admission.h), read at scrape time.
+struct ClientLimitsView {
+  int64_t connections = 0;     // client connections open now
+  int64_t buffered_bytes = 0;  // request-body bytes held now
+  // Clients refused so far, by reason: "connections", "buffered_bytes", "unauthenticated",
+  // "malformed".
+  std::vector<std::pair<std::string, uint64_t>> refused;
+  uint64_t accept_errors = 0;  // failed accept() calls (e.g. out of file descriptors)
+};
+
 struct MetricsOptions {
   // The `version` label of maxpool_build_info. Default: the CMake project version.
   std::string version;
   // maxpool_draining: whether the server is draining now. Null: never (0).
   std::function<bool()> draining;
+  // The data plane's client bounds. Null: those families are left out.
+  std::function<ClientLimitsView()> client_limits;
 };
 
 class Metrics {

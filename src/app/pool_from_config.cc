@@ -1,7 +1,9 @@
 #include "app/pool_from_config.h"
 
+#include <algorithm>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "config/config_validation.h"
 #include "config/core_settings.h"
@@ -43,11 +45,41 @@ pool::PoolOptions PoolOptionsOf(const v1::Config& config) {
   return options;
 }
 
-proxy::ProxyOptions ProxyOptionsOf(const v1::Config& config) {
+namespace {
+
+// A whole number from the environment, clamped to [min, max]; nullopt when unset or not a number.
+std::optional<int64_t> EnvNumber(const config::EnvLookup& env, std::string_view name, int64_t min,
+                                 int64_t max) {
+  const std::optional<std::string> value = env(name);
+  int64_t n = 0;
+  if (!value || !absl::SimpleAtoi(*value, &n)) return std::nullopt;
+  return std::clamp(n, min, max);
+}
+
+}  // namespace
+
+proxy::ProxyOptions ProxyOptionsOf(const v1::Config& config, const config::EnvLookup& env) {
+  constexpr int64_t kDayMs = int64_t{24} * 3600 * 1000;
   proxy::ProxyOptions options;
   options.host = config.proxy().host();
   options.port = static_cast<uint16_t>(config.proxy().port());
   options.api_key = config.proxy().api_key();
+  if (config.proxy().has_max_client_connections()) {
+    options.max_client_connections = config.proxy().max_client_connections();
+  }
+  if (config.proxy().has_max_buffered_request_bytes()) {
+    options.max_buffered_request_bytes = config.proxy().max_buffered_request_bytes();
+  }
+  options.key_required_on_loopback = config.proxy().key_required_on_loopback();
+  if (auto ms = EnvNumber(env, "MAXPOOL_TTFB_MS", 5000, kDayMs)) {
+    options.ttfb = std::chrono::milliseconds(*ms);
+  }
+  if (auto ms = EnvNumber(env, "MAXPOOL_STREAM_IDLE_MS", 30000, kDayMs)) {
+    options.stream_idle = std::chrono::milliseconds(*ms);
+  }
+  if (auto s = EnvNumber(env, "MAXPOOL_PROVIDER_403_COOLDOWN_SEC", 60, kDayMs / 1000)) {
+    options.provider_403_cooldown = std::chrono::seconds(*s);
+  }
   options.default_upstream = config.upstream();
   while (!options.default_upstream.empty() && options.default_upstream.back() == '/') {
     options.default_upstream.pop_back();

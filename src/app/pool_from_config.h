@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "config/config_loader.h"
+#include "config/config_path.h"
 #include "core/clock.h"
 #include "pool/pool.h"
 #include "proxy/proxy_options.h"
@@ -28,7 +29,11 @@ struct PoolAccount {
 std::vector<PoolAccount> PoolAccountsOf(const v1::Config& config);
 
 pool::PoolOptions PoolOptionsOf(const v1::Config& config);
-proxy::ProxyOptions ProxyOptionsOf(const v1::Config& config);
+// proxy.* and queue.heartbeatMs, and the environment's MAXPOOL_TTFB_MS (at least 5 s),
+// MAXPOOL_STREAM_IDLE_MS (at least 30 s) and MAXPOOL_PROVIDER_403_COOLDOWN_SEC (at least 60 s),
+// each at most a day; a value that is not a whole number is ignored.
+proxy::ProxyOptions ProxyOptionsOf(const v1::Config& config,
+                                   const config::EnvLookup& env = config::ProcessEnv());
 
 // A pool with every account of `config` added, routed as its `routing` section says.
 std::unique_ptr<pool::Pool> MakePool(const core::Clock& clock, const v1::Config& config);

@@ -118,6 +118,7 @@ absl::Status ServerRuntime::Init() {
     pool_->events().Publish(std::move(event));
   };
   proxy::ProxyOptions proxy_options = ProxyOptionsOf(config_);
+  proxy_options.log = [this](const std::string& line) { Log(line); };
   std::optional<std::filesystem::path> log_dir = options_.log_dir;
   if (!log_dir && config_.has_log_dir() && !config_.log_dir().empty()) log_dir = config_.log_dir();
   if (log_dir) {
@@ -155,6 +156,18 @@ absl::Status ServerRuntime::Init() {
   admin::MetricsOptions metrics_options;
   metrics_options.version = MAXPOOL_VERSION;
   metrics_options.draining = [this] { return draining(); };
+  metrics_options.client_limits = [this] {
+    const proxy::ClientAdmissionStats stats = proxy_->admission();
+    admin::ClientLimitsView view;
+    view.connections = stats.connections;
+    view.buffered_bytes = stats.buffered_bytes;
+    for (int i = 0; i < proxy::kClientRefusalKinds; ++i) {
+      view.refused.emplace_back(proxy::ClientRefusalName(static_cast<proxy::ClientRefusal>(i)),
+                                stats.refused[i]);
+    }
+    view.accept_errors = stats.accept_errors;
+    return view;
+  };
   metrics_ = std::make_unique<admin::Metrics>(*pool_, std::move(metrics_options));
   event_metrics_ = std::make_unique<admin::EventMetrics>(pool_->events(), *metrics_);
   event_metrics_->Start();

@@ -339,6 +339,10 @@ std::optional<Grant> Pool::TryAcquire(const core::RequestInfo& request, core::Ro
     if (lease) {
       const Credential* credential = CredentialOf(lease->account);
       grant = Grant{std::move(*lease), credential != nullptr ? *credential : Credential{}};
+      if (const core::Account* account = router_.FindAccount(grant->lease.account)) {
+        grant->type = account->settings.type;
+        grant->provider = account->settings.provider;
+      }
     }
     outbox.Seal();
   }

@@ -69,6 +69,10 @@ struct BreakerView {
 struct Grant {
   core::Lease lease;
   Credential credential;
+  // The account's kind and provider, as its settings say: what its answers mean (the credential
+  // kind alone does not tell an API key sent as a bearer token from a provider's token).
+  core::AccountType type = core::AccountType::kOAuth;
+  core::Provider provider = core::Provider::kAnthropic;
 };
 
 struct PoolOptions {

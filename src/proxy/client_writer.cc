@@ -39,8 +39,8 @@ constexpr std::string_view kLastChunk = "0\r\n\r\n";
 asio::const_buffer Buffer(std::string_view s) { return asio::const_buffer(s.data(), s.size()); }
 }  // namespace
 
-std::string ClientWriter::Head(unsigned status, http::fields& headers, bool chunked,
-                               size_t content_length) const {
+std::string ClientWriter::Head(unsigned status, http::fields& headers, Framing framing,
+                               uint64_t content_length) const {
   headers.set("x-maxpool-worker", WorkerPid());
   headers.erase(http::field::transfer_encoding);
   headers.erase(http::field::content_length);
@@ -50,10 +50,16 @@ std::string ClientWriter::Head(unsigned status, http::fields& headers, bool chun
   } else if (keep_alive_) {
     headers.set(http::field::connection, "keep-alive");
   }
-  if (chunked) {
-    headers.set(http::field::transfer_encoding, "chunked");
-  } else {
-    headers.set(http::field::content_length, std::to_string(content_length));
+  switch (framing) {
+    case Framing::kChunked:
+      headers.set(http::field::transfer_encoding, "chunked");
+      break;
+    case Framing::kLength:
+      headers.set(http::field::content_length, std::to_string(content_length));
+      break;
+    case Framing::kClose:
+    case Framing::kNone:
+      break;
   }
   const std::string_view reason = http::obsolete_reason(static_cast<http::status>(status));
   std::string head;
@@ -97,7 +103,8 @@ asio::awaitable<bool> ClientWriter::WriteAll(std::span<const asio::const_buffer>
 
 asio::awaitable<bool> ClientWriter::Begin(unsigned status, http::fields headers, bool flush) {
   if (dead_) co_return false;
-  pending_head_ = Head(status, headers, /*chunked=*/true, 0);
+  if (!chunked()) keep_alive_ = false;  // the body ends where the connection does
+  pending_head_ = Head(status, headers, chunked() ? Framing::kChunked : Framing::kClose, 0);
   started_ = true;
   if (!flush) co_return true;
   co_return co_await Flush();
@@ -124,23 +131,28 @@ asio::awaitable<bool> ClientWriter::Flush() {
 asio::awaitable<bool> ClientWriter::Chunk(std::string_view data, bool last) {
   if (dead_) co_return false;
   if (finished_) co_return true;
-  std::array<char, 20> size_line{};
-  const auto [end, ec] = std::to_chars(size_line.data(), size_line.data() + 16, data.size(), 16);
-  char* p = end;
-  *p++ = '\r';
-  *p++ = '\n';
   const std::string head = std::move(pending_head_);
   pending_head_.clear();
   std::array<asio::const_buffer, 5> buffers;
   size_t count = 0;
   if (!head.empty()) buffers[count++] = Buffer(head);
-  if (!data.empty()) {
-    buffers[count++] =
-        asio::const_buffer(size_line.data(), static_cast<size_t>(p - size_line.data()));
-    buffers[count++] = Buffer(data);
-    buffers[count++] = Buffer(kCrlf);
+  std::array<char, 20> size_line{};
+  if (!chunked()) {
+    if (!data.empty()) buffers[count++] = Buffer(data);
+  } else {
+    if (!data.empty()) {
+      const auto [end, ec] =
+          std::to_chars(size_line.data(), size_line.data() + 16, data.size(), 16);
+      char* p = end;
+      *p++ = '\r';
+      *p++ = '\n';
+      buffers[count++] =
+          asio::const_buffer(size_line.data(), static_cast<size_t>(p - size_line.data()));
+      buffers[count++] = Buffer(data);
+      buffers[count++] = Buffer(kCrlf);
+    }
+    if (last) buffers[count++] = Buffer(kLastChunk);
   }
-  if (last) buffers[count++] = Buffer(kLastChunk);
   if (last) finished_ = true;
   if (count == 0) co_return true;
   co_return co_await WriteAll(std::span<const asio::const_buffer>(buffers.data(), count));
@@ -155,10 +167,21 @@ asio::awaitable<bool> ClientWriter::Finish() {
 asio::awaitable<bool> ClientWriter::Respond(unsigned status, http::fields headers,
                                             std::string body) {
   if (dead_) co_return false;
-  const std::string head = Head(status, headers, /*chunked=*/false, body.size());
+  const std::string head = Head(status, headers, Framing::kLength, body.size());
   started_ = true;
   finished_ = true;
   const asio::const_buffer buffers[] = {Buffer(head), Buffer(body)};
+  co_return co_await WriteAll(buffers);
+}
+
+asio::awaitable<bool> ClientWriter::RespondHead(unsigned status, http::fields headers,
+                                                std::optional<uint64_t> content_length) {
+  if (dead_) co_return false;
+  const std::string head = Head(status, headers, content_length ? Framing::kLength : Framing::kNone,
+                                content_length.value_or(0));
+  started_ = true;
+  finished_ = true;
+  const asio::const_buffer buffers[] = {Buffer(head)};
   co_return co_await WriteAll(buffers);
 }
 

@@ -5,12 +5,16 @@
 // by the client write timeout, so a half-open client cannot pin a stream (spec §14 item 41).
 // A failed write marks the writer dead; later writes return false at once (§14 item 46).
 //
+// An HTTP/1.0 client never gets chunked encoding (RFC 9112 §7.1): its streamed response is
+// delimited by closing the connection instead, so the writer turns keep-alive off for it.
+//
 // Few syscalls per response: a write is first tried at once on the non-blocking socket, and only
 // what the socket does not take is written asynchronously under the timeout. The head of a
 // chunked response may be held back (Begin(..., flush=false)) and leaves with the first chunk;
 // a chunk may carry the last-chunk marker with it (Chunk(data, /*last=*/true)).
 
 #include <chrono>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -46,6 +50,10 @@ class ClientWriter {
   // A complete response with a body and content-length. REQUIRES: !started().
   boost::asio::awaitable<bool> Respond(unsigned status, boost::beast::http::fields headers,
                                        std::string body);
+  // The answer to a HEAD request: the head alone, with the content-length the body would have had
+  // (none when unknown). REQUIRES: !started().
+  boost::asio::awaitable<bool> RespondHead(unsigned status, boost::beast::http::fields headers,
+                                           std::optional<uint64_t> content_length);
 
   bool started() const { return started_; }
   bool event_stream() const { return event_stream_; }
@@ -59,9 +67,13 @@ class ClientWriter {
  private:
   // Writes every byte of `buffers` (at most a handful), trying the socket at once first.
   boost::asio::awaitable<bool> WriteAll(std::span<const boost::asio::const_buffer> buffers);
+  // How a response's body is delimited.
+  enum class Framing { kChunked, kLength, kClose, kNone };
   // The status line and header block of a response, with its framing fields set.
-  std::string Head(unsigned status, boost::beast::http::fields& headers, bool chunked,
-                   size_t content_length) const;
+  std::string Head(unsigned status, boost::beast::http::fields& headers, Framing framing,
+                   uint64_t content_length) const;
+  // Chunked for HTTP/1.1 clients; close-delimited for HTTP/1.0 ones.
+  bool chunked() const { return version_ >= 11; }
 
   boost::beast::tcp_stream& stream_;
   std::chrono::milliseconds write_timeout_;

@@ -109,6 +109,9 @@ struct Exchange::UpstreamFailure {
 
 struct Exchange::AttemptResult {
   enum class Kind { kDone, kFailed, kClientGone, kStaleConnection } kind = Kind::kFailed;
+  // The response was read to its end and nothing followed it: the connection may serve the next
+  // request. False on every other path, which closes or drops the connection.
+  bool reusable = false;
   core::ResponseVerdict verdict;
   core::AttemptContext context;
   UpstreamFailure failure;
@@ -274,9 +277,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::Attempt(const pool::Grant& gr
       result = co_await AttemptOn(c.tcp(), c, grant);
     }
     if (result.kind == AttemptResult::Kind::kStaleConnection) continue;  // idle peer close
-    if (result.kind == AttemptResult::Kind::kDone && c.tcp().socket().is_open()) {
-      env_.upstreams.Return(std::move(*conn));
-    }
+    if (result.reusable && c.tcp().socket().is_open()) env_.upstreams.Return(std::move(*conn));
     co_return result;
   }
   result.kind = AttemptResult::Kind::kFailed;
@@ -332,11 +333,24 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
   if (wec) co_return network_failure(wec);
 
   // Response headers, racing the client leaving and (for streams) the heartbeat grace (§5.4).
-  http::response_parser<http::buffer_body> parser;
-  parser.body_limit(boost::none);
+  // Interim 1xx answers are read and dropped (RFC 9110 §15.2), so the final answer is the one
+  // relayed and nothing of this exchange is left on the connection for the next request.
+  const bool head_request = request_.method() == http::verb::head;
+  std::optional<http::response_parser<http::buffer_body>> parser;
+  auto fresh_parser = [&] {
+    parser.emplace();
+    parser->body_limit(boost::none);
+    parser->skip(head_request);  // a HEAD answer has no body, whatever its content-length says
+  };
+  fresh_parser();
   auto read_header = [&]() -> asio::awaitable<boost::system::error_code> {
-    auto [ec, n] = co_await http::async_read_header(stream, conn.buffer(), parser, kTuple);
-    co_return ec;
+    while (true) {
+      auto [ec, n] = co_await http::async_read_header(stream, conn.buffer(), *parser, kTuple);
+      if (ec) co_return ec;
+      const unsigned interim = parser->get().result_int();
+      if (interim >= 200 || interim == 101) co_return ec;
+      fresh_parser();
+    }
   };
   auto grace_then_heartbeats = [&]() -> asio::awaitable<void> {
     if (!writer_.started()) {
@@ -378,11 +392,26 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
   conn.reused = false;  // a response arrived: later failures are real
   summary_.upstream_ttfb = std::chrono::steady_clock::now() - sent_at;
 
-  auto& response = parser.get();
+  auto& response = parser->get();
   const unsigned status = response.result_int();
   if (capture_) capture_->SetResponse(status, response.base());
+  if (status == 101) {
+    // An upgrade nobody asked for: what follows is not HTTP. The upstream misbehaved.
+    close_upstream();
+    result.kind = AttemptResult::Kind::kFailed;
+    result.verdict.failure = core::FailureClass::kUpstream5xx;
+    result.context.status = 101;
+    result.context.transport_error = "the upstream switched protocols (101) unasked";
+    if (capture_) capture_->AddError(result.context.transport_error);
+    co_return result;
+  }
   FieldsSource response_headers(response.base());
   env_.pool.Observe(grant.lease, static_cast<int>(status), response_headers);
+  // Only a response read to its end, with nothing after it, leaves the connection in step for the
+  // next request (checked again when the pool hands it out).
+  auto in_step = [&] {
+    return parser->is_done() && parser->keep_alive() && conn.buffer().size() == 0;
+  };
 
   // Relay buffers are recycled per worker and uninitialised on purpose: allocating or zeroing
   // 16 KiB per attempt was the largest single cost of a small request (perf of bench/overhead).
@@ -401,15 +430,15 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     response.body().data = into.data();
     response.body().size = into.size();
     conn.tcp().expires_after(timeout);
-    auto [ec, n] = co_await http::async_read_some(stream, conn.buffer(), parser, kTuple);
+    auto [ec, n] = co_await http::async_read_some(stream, conn.buffer(), *parser, kTuple);
     conn.tcp().expires_never();
     if (ec == http::error::need_buffer) ec = {};
     // One read parses one chunk; every further chunk already received goes out in the same
     // client write. (Not the parser's eager mode: it would wait on the socket for the next
     // chunk's header before returning what it has, delaying each event until the next.)
-    while (!ec && !parser.is_done() && conn.buffer().size() > 0 && response.body().size > 0) {
+    while (!ec && !parser->is_done() && conn.buffer().size() > 0 && response.body().size > 0) {
       boost::system::error_code put_ec;
-      const size_t used = parser.put(conn.buffer().data(), put_ec);
+      const size_t used = parser->put(conn.buffer().data(), put_ec);
       conn.buffer().consume(used);
       if (put_ec == http::error::need_more || put_ec == http::error::need_buffer) break;
       if (put_ec) {
@@ -426,22 +455,19 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     return read_into(buffer, timeout);
   };
 
-  core::UpstreamContext context{
-      grant.credential.kind == pool::CredentialKind::kApiKey   ? core::AccountType::kApiKey
-      : grant.credential.kind == pool::CredentialKind::kBearer ? core::AccountType::kProvider
-                                                               : core::AccountType::kOAuth,
-      core::Provider::kAnthropic, info_.family, info_.model};
+  const core::UpstreamContext context{grant.type, grant.provider, info_.family, info_.model,
+                                      absl::FromChrono(opt.provider_403_cooldown)};
   if (status >= 400) {
     // An error: read (a bounded part of) its body and classify it (§4.2: 64 KiB).
     UpstreamFailure& failure = result.failure;
     failure.status = status;
     CopyResponseHeaders(response.base(), failure.headers);
-    while (!parser.is_done() && failure.body.size() < opt.max_error_body_bytes) {
+    while (!parser->is_done() && failure.body.size() < opt.max_error_body_bytes) {
       auto [n, ec] = co_await read_some(opt.body_timeout);
       failure.body.append(buffer.data(), n);
       if (ec) break;
     }
-    if (!parser.is_done()) close_upstream();
+    if (!in_step()) close_upstream();
     if (aborted_) {
       close_upstream();
       result.kind = AttemptResult::Kind::kFailed;
@@ -470,11 +496,29 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     } else {
       http::fields out = failure.headers;
       out.set("x-maxpool-account", grant.lease.account_name);
-      co_await writer_.Respond(status, out, failure.body);
+      co_await writer_.Respond(status, std::move(out), std::move(failure.body));
     }
     env_.pool.Release(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
     summary_.status = status;
     result.kind = AttemptResult::Kind::kDone;
+    result.reusable = in_step();
+    co_return result;
+  }
+
+  if (head_request && !writer_.started()) {
+    // The head alone, with the length a GET would have had (RFC 9110 §9.3.2).
+    http::fields out;
+    CopyResponseHeaders(response.base(), out);
+    out.set("x-maxpool-account", grant.lease.account_name);
+    const boost::optional<uint64_t> declared = parser->content_length();
+    const std::optional<uint64_t> length =
+        declared ? std::optional<uint64_t>(*declared) : std::nullopt;
+    const bool delivered = co_await writer_.RespondHead(status, std::move(out), length);
+    env_.pool.Release(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
+    summary_.status = status;
+    summary_.client_gone = !delivered;
+    result.kind = AttemptResult::Kind::kDone;
+    result.reusable = in_step();
     co_return result;
   }
 
@@ -482,7 +526,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
   const bool event_stream = IsEventStream(response.base());
   if (writer_.started() && !event_stream) {
     // A JSON answer under an already committed SSE stream must not be written raw (§14 item 38).
-    while (!parser.is_done()) {
+    while (!parser->is_done()) {
       auto [n, ec] = co_await read_some(opt.body_timeout);
       if (capture_) {
         capture_->AppendBody(std::string_view(buffer.data(), n), ExchangeRecord::BodyKind::kBody);
@@ -502,16 +546,17 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     env_.pool.Release(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
     summary_.status = 200;
     result.kind = AttemptResult::Kind::kDone;
+    result.reusable = in_step();
     co_return result;
   }
   if (!writer_.started() && !event_stream && response.has_content_length() &&
-      parser.content_length().value_or(0) <= opt.max_error_body_bytes * 16) {
+      parser->content_length().value_or(0) <= opt.max_error_body_bytes * 16) {
     // A small JSON answer of known length (a Message is a few KiB): read it, then send header
     // and body in one write, with its length. Streams and large bodies are relayed as they come.
-    std::string body(static_cast<size_t>(parser.content_length().value_or(0)), '\0');
+    std::string body(static_cast<size_t>(parser->content_length().value_or(0)), '\0');
     size_t filled = 0;
     boost::system::error_code body_ec;
-    while (!parser.is_done() && !body_ec) {
+    while (!parser->is_done() && !body_ec) {
       auto [n, ec] = co_await read_into(std::span<char>(body.data() + filled, body.size() - filled),
                                         opt.body_timeout);
       filled += n;
@@ -527,12 +572,13 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     writer_.CountBodyBytes(body.size());
     if (status == 200) SetUsage(UsageFromJson(body));
     if (capture_) capture_->AppendBody(body, ExchangeRecord::BodyKind::kBody);
+    const bool reusable = in_step();
     const bool delivered = co_await writer_.Respond(status, std::move(out), std::move(body));
-    if (!parser.keep_alive()) close_upstream();
     env_.pool.Release(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
     summary_.status = status;
     summary_.client_gone = !delivered;
     result.kind = AttemptResult::Kind::kDone;
+    result.reusable = reusable;
     co_return result;
   }
   if (!writer_.started()) {
@@ -551,48 +597,54 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
   summary_.status = writer_.event_stream() ? 200 : status;
   SseTracker tracker;
   std::string json_body;  // non-streaming bodies, for usage (bounded)
-  bool upstream_broke = false;
-  boost::system::error_code break_ec;
+  // Why the relay ended short of a complete answer; empty when it completed.
+  std::string broke;
   const auto captured_kind =
       event_stream ? ExchangeRecord::BodyKind::kStreamed : ExchangeRecord::BodyKind::kBody;
   if (capture_) capture_->AppendBody({}, captured_kind);
-  while (!parser.is_done()) {
+  while (!parser->is_done()) {
     auto [n, ec] = co_await read_some(event_stream ? opt.stream_idle : opt.body_timeout);
+    // An event stream is complete only with its message_stop (or the upstream's own error event),
+    // however the upstream framed it: a chunked end, its length, or closing the connection.
+    const bool body_ended = parser->is_done() && !ec;
+    bool complete = body_ended;
     if (n > 0) {
       const std::string_view piece(buffer.data(), n);
       if (capture_) capture_->AppendBody(piece, captured_kind);
       if (event_stream) {
         tracker.Feed(piece);
+        complete = body_ended && tracker.Complete();
       } else if (json_body.size() + n <= opt.max_error_body_bytes * 16) {
         json_body.append(piece);
       }
       writer_.CountBodyBytes(n);
       // The last piece carries the end of the response in the same write.
-      if (!co_await writer_.Chunk(piece, /*last=*/parser.is_done() && !ec)) {
+      if (!co_await writer_.Chunk(piece, /*last=*/complete)) {
         close_upstream();
         result.kind = AttemptResult::Kind::kClientGone;
         co_return result;
       }
+    } else if (event_stream) {
+      complete = body_ended && tracker.Complete();
     }
     // (A plain member read per piece: the abort handler runs on this thread.)
-    if (ec || (aborted_ && !parser.is_done())) {
-      upstream_broke = true;
-      break_ec = ec;
+    if (ec || (aborted_ && !parser->is_done())) {
+      broke = TransportCode(ec ? ec : make_error_code(asio::error::operation_aborted));
       break;
     }
+    if (body_ended && !complete) broke = "the upstream ended the stream without message_stop";
   }
   if (event_stream) {
     SetUsage(tracker.usage());  // a broken stream's tokens were spent too
   } else if (status == 200 && !json_body.empty()) {
     SetUsage(UsageFromJson(json_body));
   }
-  if (upstream_broke) {
+  if (!broke.empty()) {
     // Never end a broken stream cleanly (§4.8, §14 item 45): the client sees an error event.
     close_upstream();
     summary_.truncated = true;
     if (capture_ && !aborted_) {
-      capture_->AddError(
-          absl::StrCat("the upstream stream broke before its end: ", TransportCode(break_ec)));
+      capture_->AddError(absl::StrCat("the upstream stream broke before its end: ", broke));
     }
     if (aborted_) {
       // The drain deadline: the stream ends with the shutdown's error; a plain body is cut short
@@ -622,16 +674,17 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     result.kind = AttemptResult::Kind::kDone;
     core::ResponseVerdict verdict;
     verdict.failure = core::FailureClass::kNetwork;
-    core::AttemptContext broke;
-    broke.transport_error = TransportCode(break_ec);
-    broke.bytes_sent = true;
-    env_.pool.OnFailure(grant.lease, info_, route_, verdict, broke);
+    core::AttemptContext cut;
+    cut.transport_error = std::move(broke);
+    cut.bytes_sent = true;
+    env_.pool.OnFailure(grant.lease, info_, route_, verdict, cut);
     co_return result;
   }
+  const bool reusable = in_step();
   co_await writer_.Finish();
-  if (!parser.keep_alive()) close_upstream();
   env_.pool.Release(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
   result.kind = AttemptResult::Kind::kDone;
+  result.reusable = reusable;
   co_return result;
 }
 
@@ -680,9 +733,9 @@ asio::awaitable<bool> Exchange::HoldOrFail(core::HoldCause cause, core::Fallback
     const bool recovering = decision.refusal != core::HoldRefusal::kNotWithinWindow &&
                             decision.refusal != core::HoldRefusal::kWeeklyResetUnknown &&
                             plan.retry_after.has_value();
-    co_await Fail(
-        cause == core::HoldCause::kNetwork ? core::FallbackReply::kConnectionUnavailable : reply,
-        plan, recovering, failure);
+    const core::FallbackReply answer =
+        cause == core::HoldCause::kNetwork ? core::FallbackReply::kConnectionUnavailable : reply;
+    co_await Fail(answer, plan, recovering, failure);
     co_return false;
   }
   if (Aborted()) {
@@ -730,97 +783,101 @@ asio::awaitable<bool> Exchange::HoldOrFail(core::HoldCause cause, core::Fallback
       co_return false;
     case pool::HoldOutcome::kQueueFull:
       if (writer_.started()) {
-        co_await SendError(429, "rate_limit_error",
-                           "maxpool: the hold queue is full; try again shortly.", 5);
+        const std::string message = "maxpool: the hold queue is full; try again shortly.";
+        co_await SendError(429, "rate_limit_error", message, 5);
       } else {
         // Not held and nothing sent: the caller's own answer (§5.6).
         co_await Fail(reply, held.plan, held.plan.retry_after.has_value(), failure);
       }
       co_return false;
     case pool::HoldOutcome::kExpired:
-    case pool::HoldOutcome::kNotRecovering:
-      co_await Fail(cause == core::HoldCause::kNetwork ? core::FallbackReply::kConnectionUnavailable
-                                                       : core::FallbackReply::kNoAccount429,
-                    held.plan, false, nullptr);
+    case pool::HoldOutcome::kNotRecovering: {
+      const core::FallbackReply answer = cause == core::HoldCause::kNetwork
+                                             ? core::FallbackReply::kConnectionUnavailable
+                                             : core::FallbackReply::kNoAccount429;
+      co_await Fail(answer, held.plan, false, nullptr);
       co_return false;
+    }
   }
   co_return false;
 }
 
-asio::awaitable<void> Exchange::Fail(core::FallbackReply reply, const core::RetryPlan& plan,
-                                     bool recovering, const UpstreamFailure* failure) {
+Exchange::ProxyError Exchange::FallbackError(core::FallbackReply reply, const core::RetryPlan& plan,
+                                             bool recovering, const UpstreamFailure* failure) {
   const int retry_after = core::RetryAfterSeconds(plan);
   const absl::Time now = env_.pool.clock().Now();
+  const unsigned failed_status = failure != nullptr ? failure->status : 0;
   switch (reply) {
-    case core::FallbackReply::kRelayUpstream:
-      if (failure != nullptr && failure->status != 0) {
-        summary_.status = failure->status;
-        if (writer_.started()) {
-          auto [type, message] = ErrorOf(failure->body, failure->status);
-          std::string event = ErrorEvent(type, message);
-          if (capture_) capture_->SetClientResponse(200, event);
-          co_await writer_.Chunk(event);
-          co_await writer_.Finish();
-        } else {
-          http::fields out = failure->headers;
-          out.set("x-maxpool-account", last_account_);
-          co_await writer_.Respond(failure->status, out, failure->body);
-        }
-        co_return;
-      }
-      [[fallthrough]];
+    case core::FallbackReply::kRelayUpstream:  // with nothing to relay
     case core::FallbackReply::kNoAccount429:
-      co_await SendError(429, "rate_limit_error",
-                         core::HonestMessage(env_.pool.Census(info_), plan, recovering, now),
-                         retry_after);
-      co_return;
+      return {429, "rate_limit_error",
+              core::HonestMessage(env_.pool.Census(info_), plan, recovering, now), retry_after};
     case core::FallbackReply::kBreaker429:
-      co_await SendError(
-          429, "rate_limit_error",
-          absl::StrCat("Anthropic is temporarily limiting requests for every account in the pool "
-                       "(not your usage limit); maxpool retries automatically. Retry in ~",
-                       core::FormatWait(absl::Seconds(retry_after)), "."),
-          retry_after);
-      co_return;
+      return {429, "rate_limit_error",
+              absl::StrCat("Anthropic is temporarily limiting requests for every account in the "
+                           "pool (not your usage limit); maxpool retries automatically. Retry in ~",
+                           core::FormatWait(absl::Seconds(retry_after)), "."),
+              retry_after};
     case core::FallbackReply::kOverloaded529:
-      co_await SendError(529, "overloaded_error",
-                         "Anthropic is temporarily overloaded; maxpool retries automatically.",
-                         std::nullopt);
-      co_return;
+      return {529, "overloaded_error",
+              "Anthropic is temporarily overloaded; maxpool retries automatically.", std::nullopt};
     case core::FallbackReply::kUpstreamStatus: {
-      const unsigned status = failure != nullptr && failure->status != 0 ? failure->status : 502;
-      co_await SendError(status, "overloaded_error", absl::StrCat("Upstream returned ", status),
-                         std::nullopt);
-      co_return;
+      const unsigned status = failed_status != 0 ? failed_status : 502;
+      return {status, "overloaded_error", absl::StrCat("Upstream returned ", status), std::nullopt};
     }
-    case core::FallbackReply::kConnectionUnavailable:
-      co_await SendError(
-          503, "connection_unavailable",
-          absl::StrCat("maxpool: the connection to the upstream dropped on every account tried (",
-                       last_transport_error_.empty() ? "network error" : last_transport_error_,
-                       "). This is not a quota problem; resending usually works."),
-          std::nullopt);
-      co_return;
+    case core::FallbackReply::kConnectionUnavailable: {
+      const std::string_view cause = last_transport_error_.empty()
+                                         ? std::string_view("network error")
+                                         : std::string_view(last_transport_error_);
+      return {503, "connection_unavailable",
+              absl::StrCat("maxpool: the connection to the upstream dropped on every account "
+                           "tried (",
+                           core::AbslView(cause),
+                           "). This is not a quota problem; resending usually works."),
+              std::nullopt};
+    }
     case core::FallbackReply::kProviderAuth502:
-      co_await SendError(
-          502, "provider_auth_error",
-          absl::StrCat("Provider account ", last_account_, " refused its credentials (HTTP ",
-                       failure != nullptr ? failure->status : 0,
-                       "); check its token, base URL and model."),
-          std::nullopt);
-      co_return;
+      return {502, "provider_auth_error",
+              absl::StrCat("Provider account ", last_account_, " refused its credentials (HTTP ",
+                           failed_status, "); check its token, base URL and model."),
+              std::nullopt};
     case core::FallbackReply::kAuthentication401:
-      co_await SendError(401, "authentication_error",
-                         absl::StrCat("Account ", last_account_,
-                                      " was refused by Anthropic; check `maxpool accounts -v` or "
-                                      "log in again."),
-                         std::nullopt);
-      co_return;
+      return {401, "authentication_error",
+              absl::StrCat("Account ", last_account_,
+                           " was refused by Anthropic; check `maxpool accounts -v` or log in "
+                           "again."),
+              std::nullopt};
   }
+  return {502, "proxy_error", "maxpool: internal error", std::nullopt};
+}
+
+// Every argument of a co_await below is a named local or a trivial value: GCC 12 destroys
+// temporaries with destructors that live across a co_await twice (ASan: double free).
+asio::awaitable<void> Exchange::Fail(core::FallbackReply reply, const core::RetryPlan& plan,
+                                     bool recovering, const UpstreamFailure* failure) {
+  if (reply == core::FallbackReply::kRelayUpstream && failure != nullptr && failure->status != 0) {
+    summary_.status = failure->status;
+    if (writer_.started()) {
+      auto [type, message] = ErrorOf(failure->body, failure->status);
+      const std::string event = ErrorEvent(type, message);
+      if (capture_) capture_->SetClientResponse(200, event);
+      co_await writer_.Chunk(event);
+      co_await writer_.Finish();
+    } else {
+      http::fields out = failure->headers;
+      out.set("x-maxpool-account", last_account_);
+      std::string body = failure->body;
+      co_await writer_.Respond(failure->status, std::move(out), std::move(body));
+    }
+    co_return;
+  }
+  const ProxyError error = FallbackError(reply, plan, recovering, failure);
+  co_await SendError(error.status, error.type, error.message, error.retry_after);
 }
 
 asio::awaitable<void> Exchange::SendError(unsigned status, std::string_view type,
-                                          std::string message, std::optional<int> retry_after) {
+                                          const std::string& message,
+                                          std::optional<int> retry_after) {
   if (writer_.started()) {
     summary_.status = 200;
     std::string event = ErrorEvent(type, message);
@@ -846,11 +903,12 @@ asio::awaitable<void> Exchange::EndAborted() {
     co_return;
   }
   if (writer_.started()) {  // a committed SSE stream (heartbeats): it ends with an error event
-    co_await SendError(200, "overloaded_error", std::string(kShutdownMessage), std::nullopt);
+    const std::string message(kShutdownMessage);
+    co_await SendError(200, "overloaded_error", message, std::nullopt);
     co_return;
   }
-  co_await SendError(503, "overloaded_error", std::string(kDrainingMessage),
-                     kDrainingRetryAfterSeconds);
+  const std::string message(kDrainingMessage);
+  co_await SendError(503, "overloaded_error", message, kDrainingRetryAfterSeconds);
 }
 
 void Exchange::FinishCapture() {
@@ -863,11 +921,12 @@ void Exchange::FinishCapture() {
 
 // Not captured for the request log: its bodies are the client's own OAuth tokens.
 asio::awaitable<void> Exchange::RelayOAuthToken() {
+  static const std::string kUnreachable = "Upstream unreachable";
   // Relayed untouched to the default upstream with no account credential (spec §7.5).
   summary_.account = "(oauth relay)";
   absl::StatusOr<Origin> origin = ParseOrigin(env_.options.default_upstream);
   if (!origin.ok()) {
-    co_await SendError(502, "proxy_error", "Upstream unreachable", std::nullopt);
+    co_await SendError(502, "proxy_error", kUnreachable, std::nullopt);
     co_return;
   }
   absl::StatusOr<std::unique_ptr<UpstreamConnection>> conn =
@@ -876,7 +935,7 @@ asio::awaitable<void> Exchange::RelayOAuthToken() {
     if (Aborted()) {
       co_await EndAborted();
     } else {
-      co_await SendError(502, "proxy_error", "Upstream unreachable", std::nullopt);
+      co_await SendError(502, "proxy_error", kUnreachable, std::nullopt);
     }
     co_return;
   }
@@ -910,7 +969,7 @@ asio::awaitable<void> Exchange::RelayOAuthToken() {
     if (Aborted()) {
       co_await EndAborted();
     } else {
-      co_await SendError(502, "proxy_error", "Upstream unreachable", std::nullopt);
+      co_await SendError(502, "proxy_error", kUnreachable, std::nullopt);
     }
     co_return;
   }

@@ -106,8 +106,18 @@ class Exchange {
                                           const UpstreamFailure* failure);
   boost::asio::awaitable<void> Fail(core::FallbackReply reply, const core::RetryPlan& plan,
                                     bool recovering, const UpstreamFailure* failure);
+  // An error the proxy makes: status, error type, message and retry-after seconds.
+  struct ProxyError {
+    unsigned status = 502;
+    std::string_view type;
+    std::string message;
+    std::optional<int> retry_after;
+  };
+  ProxyError FallbackError(core::FallbackReply reply, const core::RetryPlan& plan, bool recovering,
+                           const UpstreamFailure* failure);
   boost::asio::awaitable<void> SendError(unsigned status, std::string_view type,
-                                         std::string message, std::optional<int> retry_after);
+                                         const std::string& message,
+                                         std::optional<int> retry_after);
   boost::asio::awaitable<void> Heartbeats();
   boost::asio::awaitable<void> WatchClientGone();
   boost::asio::awaitable<void> RelayOAuthToken();

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,13 @@ struct ProxyOptions {
   size_t max_header_bytes = size_t{64} << 10;  // 431 above
   size_t max_error_body_bytes = size_t{64} << 10;
   size_t relay_buffer_bytes = size_t{16} << 10;
+  // Bounds on what clients can make the proxy hold (proxy/client_admission.h): open client
+  // connections, and request-body bytes buffered across every request. Beyond either, 503.
+  int64_t max_client_connections = 4096;
+  int64_t max_buffered_request_bytes = int64_t{512} << 20;
+  // Whether loopback clients must send the proxy key too (a shared host). Remote clients always
+  // must when a key is set.
+  bool key_required_on_loopback = false;
 
   std::chrono::milliseconds header_timeout{30000};  // slow clients
   std::chrono::milliseconds idle_keepalive{120000};
@@ -36,6 +44,13 @@ struct ProxyOptions {
   std::chrono::milliseconds stream_grace{10000};
   std::chrono::milliseconds heartbeat{10000};
   std::chrono::milliseconds connect_timeout{10000};
+  // How long a provider account is benched after a 403 (spec §4.4,
+  // MAXPOOL_PROVIDER_403_COOLDOWN_SEC; at least 60 s).
+  std::chrono::seconds provider_403_cooldown{1800};
+
+  // Told about failures inside the data plane that no request reports (an exception escaping a
+  // worker's loop, which then carries on). Any thread. Null: written to stderr.
+  std::function<void(const std::string&)> log;
 
   // `--log-to DIR` (spec §11.1): every finished request's record goes here (proxy/
   // exchange_capture.h). Null (the default): nothing is captured.

@@ -2,7 +2,9 @@
 
 #include <openssl/crypto.h>
 
+#include <array>
 #include <chrono>
+#include <cstdio>
 #include <exception>
 #include <memory>
 #include <string>
@@ -26,6 +28,7 @@
 #include "proxy/client_writer.h"
 #include "proxy/error_body.h"
 #include "proxy/exchange.h"
+#include "proxy/request_head.h"
 
 namespace maxpool::proxy {
 namespace asio = boost::asio;
@@ -42,12 +45,55 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+// A complete error answer, and the connection closes after it.
 asio::awaitable<void> SendSimpleError(beast::tcp_stream& stream, unsigned version, unsigned status,
-                                      std::string_view type, std::string message) {
+                                      std::string_view type, const std::string& message,
+                                      std::optional<int> retry_after = std::nullopt) {
   ClientWriter writer(stream, std::chrono::seconds(5), version, /*keep_alive=*/false);
   http::fields headers;
   headers.set(http::field::content_type, "application/json");
-  co_await writer.Respond(status, headers, ErrorJson(type, message));
+  if (retry_after) headers.set(http::field::retry_after, std::to_string(*retry_after));
+  std::string body = ErrorJson(type, message);
+  co_await writer.Respond(status, std::move(headers), std::move(body));
+}
+
+// "what()" of an exception a connection's coroutine ended with.
+std::string DescribeException(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return absl::StrCat("a client connection ended with an exception: ", ex.what());
+  } catch (...) {
+    return "a client connection ended with an unknown exception";
+  }
+}
+
+// Ends a connection so that the client reads our last answer: closing a socket with unread input
+// resets it, and a reset can discard the answer before the client reads it (a refused upload
+// still sending its body). So: no more writes, then the client's bytes are read and dropped until
+// it closes, 1 MiB, or 2 s, whichever comes first. Memory: one small buffer.
+asio::awaitable<void> LingeringClose(beast::tcp_stream& stream) {
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (!ec) {
+    std::array<char, 4096> sink;
+    size_t drained = 0;
+    stream.expires_after(std::chrono::seconds(2));
+    while (drained < (size_t{1} << 20)) {
+      auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+      if (rec) break;
+      drained += n;
+    }
+    stream.expires_never();
+  }
+  stream.socket().close(ec);
+}
+
+// The answer when the proxy's own bounds are reached (client connections, buffered bytes).
+asio::awaitable<void> SendBusy(beast::tcp_stream& stream, unsigned version) {
+  static const std::string kBusy =
+      "maxpool is holding as many client requests as it is configured to; retry shortly.";
+  co_await SendSimpleError(stream, version, 503, "overloaded_error", kBusy, /*retry_after=*/1);
 }
 
 // The answer to a request that arrives after the drain's accept grace.
@@ -57,7 +103,8 @@ asio::awaitable<void> SendDraining(beast::tcp_stream& stream, unsigned version,
   http::fields headers;
   headers.set(http::field::content_type, "application/json");
   headers.set(http::field::retry_after, std::to_string(kDrainingRetryAfterSeconds));
-  co_await writer.Respond(503, std::move(headers), ErrorJson("overloaded_error", kDrainingMessage));
+  std::string body = ErrorJson("overloaded_error", kDrainingMessage);
+  co_await writer.Respond(503, std::move(headers), std::move(body));
 }
 
 std::string BodyLimitMessage(size_t limit) {
@@ -86,7 +133,13 @@ struct ProxyServer::Worker {
   Worker(asio::ssl::context& tls, const ProxyOptions& options)
       : buffers(options.relay_buffer_bytes, /*max_cached=*/64),
         work(ioc.get_executor()),
-        upstreams(ioc, tls, UpstreamPoolOptions{options.connect_timeout}) {}
+        upstreams(ioc, tls, UpstreamPoolOptions{options.connect_timeout}) {
+    // Asio makes an io_context's reactor (an epoll, an eventfd, a timerfd) when the first socket
+    // or timer needs it. Made now, while descriptors are plentiful: made later inside an accept's
+    // completion, at the moment descriptors ran out, it would throw out of the worker's loop.
+    tcp::socket warm(ioc);
+    asio::steady_timer warm_timer(ioc);
+  }
 
   void Link(Conn* conn) {
     conn->next = conns;
@@ -210,19 +263,19 @@ asio::awaitable<void> ProxyServer::Session(ProxyServer* self, Worker* worker_ptr
       idle = false;
     }
     if (hec == http::error::header_limit) {
-      co_await SendSimpleError(stream, 11, 431, "request_too_large",
-                               "Request headers are too large.");
+      const std::string message = "Request headers are too large.";
+      co_await SendSimpleError(stream, 11, 431, "request_too_large", message);
       break;
     }
     if (hec == http::error::body_limit) {  // a Content-Length above the limit
-      co_await SendSimpleError(stream, 11, 413, "request_too_large",
-                               BodyLimitMessage(o.max_body_bytes));
+      const std::string message = BodyLimitMessage(o.max_body_bytes);
+      co_await SendSimpleError(stream, 11, 413, "request_too_large", message);
       break;
     }
     if (hec && deadline->fired) {
       if (buffer.size() > 0) {
-        co_await SendSimpleError(stream, 11, 408, "timeout_error",
-                                 "The request headers did not arrive in time.");
+        const std::string message = "The request headers did not arrive in time.";
+        co_await SendSimpleError(stream, 11, 408, "timeout_error", message);
       }
       break;
     }
@@ -231,29 +284,71 @@ asio::awaitable<void> ProxyServer::Session(ProxyServer* self, Worker* worker_ptr
       break;
     }
     if (hec) {
-      co_await SendSimpleError(stream, 11, 400, "invalid_request_error",
-                               absl::StrCat("Malformed HTTP request: ", hec.message()));
+      const std::string message = absl::StrCat("Malformed HTTP request: ", hec.message());
+      self->admission_.CountRefusal(ClientRefusal::kMalformed);
+      co_await SendSimpleError(stream, 11, 400, "invalid_request_error", message);
       break;
     }
     const unsigned version = parser.get().version();
+    // The head is checked before any byte of the body is read or `100 Continue` is sent: a
+    // request that breaks the framing rules, or a remote client without the key, costs nothing.
+    if (const std::optional<std::string> problem = RequestHeadProblem(parser.get())) {
+      self->admission_.CountRefusal(ClientRefusal::kMalformed);
+      co_await SendSimpleError(stream, version, 400, "invalid_request_error", *problem);
+      break;
+    }
+    if ((!loopback || o.key_required_on_loopback) && !o.api_key.empty()) {
+      const auto key = parser.get()["x-api-key"];
+      if (!ConstantTimeEquals(std::string_view(key.data(), key.size()), o.api_key)) {
+        self->admission_.CountRefusal(ClientRefusal::kUnauthenticated);
+        const std::string message = "Invalid proxy API key";
+        co_await SendSimpleError(stream, version, 401, "authentication_error", message);
+        break;  // its body is never read: the connection closes
+      }
+    }
+    BodyReservation reservation(self->admission_);
+    const boost::optional<uint64_t> declared = parser.content_length();
+    if (declared && !reservation.GrowTo(static_cast<int64_t>(*declared))) {
+      self->admission_.CountRefusal(ClientRefusal::kBufferedBytes);
+      co_await SendBusy(stream, version);
+      break;
+    }
     if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       auto [cec, cn] = co_await asio::async_write(
           stream, asio::buffer(kContinue.data(), kContinue.size()), kTuple);
       if (cec) break;
     }
+    // The body, reserved as it arrives (a chunked body has no length to reserve up front).
     stream.expires_after(o.body_timeout);
-    auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kTuple);
+    boost::system::error_code bec;
+    bool over_budget = false;
+    while (!parser.is_done()) {
+      auto [ec, n] = co_await http::async_read_some(stream, buffer, parser, kTuple);
+      if (ec) {
+        bec = ec;
+        break;
+      }
+      if (!reservation.GrowTo(static_cast<int64_t>(parser.get().body().size()))) {
+        over_budget = true;
+        break;
+      }
+    }
     stream.expires_never();
+    if (over_budget) {
+      self->admission_.CountRefusal(ClientRefusal::kBufferedBytes);
+      co_await SendBusy(stream, version);
+      break;
+    }
     if (bec == http::error::body_limit) {
-      co_await SendSimpleError(stream, version, 413, "request_too_large",
-                               BodyLimitMessage(o.max_body_bytes));
+      const std::string message = BodyLimitMessage(o.max_body_bytes);
+      co_await SendSimpleError(stream, version, 413, "request_too_large", message);
       break;
     }
     if (bec) {
       if (bec != http::error::end_of_stream && bec != asio::error::eof) {
-        co_await SendSimpleError(stream, version, 400, "invalid_request_error",
-                                 absl::StrCat("Malformed request body: ", bec.message()));
+        const std::string message = absl::StrCat("Malformed request body: ", bec.message());
+        co_await SendSimpleError(stream, version, 400, "invalid_request_error", message);
       }
       break;
     }
@@ -265,18 +360,6 @@ asio::awaitable<void> ProxyServer::Session(ProxyServer* self, Worker* worker_ptr
     // From the drain's start every response ends its connection.
     const bool keep_alive =
         request.keep_alive() && !self->drain_.draining.load(std::memory_order_acquire);
-    if (!loopback && !o.api_key.empty()) {
-      const auto key = request["x-api-key"];
-      if (!ConstantTimeEquals(std::string_view(key.data(), key.size()), o.api_key)) {
-        ClientWriter writer(stream, o.client_write_timeout, version, keep_alive);
-        http::fields headers;
-        headers.set(http::field::content_type, "application/json");
-        co_await writer.Respond(401, headers,
-                                ErrorJson("authentication_error", "Invalid proxy API key"));
-        if (!writer.keep_alive()) break;
-        continue;
-      }
-    }
     const auto started = std::chrono::steady_clock::now();
     Exchange exchange(ExchangeEnv{self->pool_, o, worker.upstreams, worker.buffers, self->drain_},
                       stream, request, keep_alive);
@@ -324,30 +407,61 @@ asio::awaitable<void> ProxyServer::Session(ProxyServer* self, Worker* worker_ptr
     }
     if (!exchange.keep_alive()) break;
   }
-  boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  co_await LingeringClose(stream);
 }
 
 asio::awaitable<void> ProxyServer::AcceptLoop(ProxyServer* self) {
   size_t next = 0;
+  // After a failed accept (out of file descriptors, buffers, memory) the loop waits before the
+  // next try instead of spinning: 10 ms, doubling to 1 s, reset by a success.
+  std::chrono::milliseconds backoff{0};
+  asio::steady_timer pause(co_await asio::this_coro::executor);
   while (!self->stopped_) {
     Worker& worker = *self->workers_[next++ % self->workers_.size()];
     auto [aec, socket] = co_await self->acceptor_->async_accept(worker.ioc, kTuple);
     if (aec) {
       if (aec == asio::error::operation_aborted || self->stopped_) co_return;
+      self->admission_.CountAcceptError();
+      backoff = std::min(std::chrono::milliseconds(1000),
+                         std::max(std::chrono::milliseconds(10), backoff * 2));
+      pause.expires_after(backoff);
+      auto [pec] = co_await pause.async_wait(kTuple);
+      if (pec) co_return;
+      continue;
+    }
+    backoff = std::chrono::milliseconds(0);
+    if (!self->admission_.EnterConnection()) {
+      self->admission_.CountRefusal(ClientRefusal::kConnections);
+      asio::co_spawn(worker.ioc, RefuseConnection(std::move(socket)), asio::detached);
       continue;
     }
     // The handler owns the connection's record: see Conn.
     auto conn = std::make_shared<Conn>();
     Conn* raw = conn.get();
     asio::co_spawn(worker.ioc, Session(self, &worker, raw, std::move(socket)),
-                   asio::bind_cancellation_slot(raw->abort.slot(),
-                                                [conn = std::move(conn)](std::exception_ptr) {}));
+                   asio::bind_cancellation_slot(
+                       raw->abort.slot(), [self, conn = std::move(conn)](std::exception_ptr e) {
+                         self->admission_.LeaveConnection();
+                         if (e) self->ReportInternalError(DescribeException(e));
+                       }));
   }
 }
 
+// Over the connection cap: a 503 at once, without reading the request, then close.
+asio::awaitable<void> ProxyServer::RefuseConnection(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  co_await SendBusy(stream, 11);
+  // No lingering here: over the cap, the descriptor goes back at once.
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream.socket().close(ignored);
+}
+
 ProxyServer::ProxyServer(pool::Pool& pool, ProxyOptions options, RequestObserver observer)
-    : pool_(pool), options_(std::move(options)), observer_(std::move(observer)) {}
+    : pool_(pool),
+      options_(std::move(options)),
+      observer_(std::move(observer)),
+      admission_(options_.max_client_connections, options_.max_buffered_request_bytes) {}
 
 ProxyServer::~ProxyServer() { Stop(); }
 
@@ -399,9 +513,32 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(pool::Pool& pool
   asio::co_spawn(server->workers_[0]->ioc, AcceptLoop(server.get()), asio::detached);
   for (auto& worker : server->workers_) {
     Worker* w = worker.get();
-    server->threads_.emplace_back([w] { w->ioc.run(); });
+    ProxyServer* self = server.get();
+    server->threads_.emplace_back([w, self] {
+      // An exception out of a handler must not take every other client's stream with it: it is
+      // logged and counted, and the loop carries on.
+      while (true) {
+        try {
+          w->ioc.run();
+          return;
+        } catch (const std::exception& e) {
+          self->ReportInternalError(absl::StrCat("data plane: ", e.what()));
+        } catch (...) {
+          self->ReportInternalError("data plane: an unknown exception");
+        }
+      }
+    });
   }
   return server;
+}
+
+void ProxyServer::ReportInternalError(const std::string& what) {
+  admission_.CountInternalError();
+  if (options_.log) {
+    options_.log(absl::StrCat("error: ", what, "; the data plane carries on"));
+  } else {
+    std::fprintf(stderr, "maxpool: error: %s; the data plane carries on\n", what.c_str());
+  }
 }
 
 void ProxyServer::BeginDrain(std::chrono::milliseconds accept_grace) {

@@ -1,9 +1,11 @@
 #pragma once
 
 // The data-plane listener (spec §8): HTTP/1.1 keep-alive connections from clients, each served by
-// one coroutine that reads a request with limits, authenticates non-loopback clients, and runs an
-// Exchange. Work is spread over `threads` workers, each with its own io_context and upstream
-// connection pool, so no socket is ever touched by two threads.
+// one coroutine that reads a request head with limits, checks its framing (request_head.h) and
+// authenticates non-loopback clients before reading the body, bounds connections and buffered
+// body bytes (client_admission.h), and runs an Exchange. Work is spread over `threads` workers,
+// each with its own io_context and upstream connection pool, so no socket is ever touched by two
+// threads.
 //
 // Graceful drain (ARCHITECTURE "Drain", spec §9): BeginDrain() refuses new requests after an
 // accept grace and closes idle connections; AbortInFlight() is the deadline for the rest. Each
@@ -26,6 +28,7 @@
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/ssl/context.hpp"
 #include "pool/pool.h"
+#include "proxy/client_admission.h"
 #include "proxy/drain.h"
 #include "proxy/proxy_options.h"
 #include "proxy/upstream_pool.h"
@@ -84,6 +87,8 @@ class ProxyServer {
   bool draining() const { return drain_.draining.load(std::memory_order_acquire); }
   // Requests inside an exchange now (held ones included), across all workers.
   int in_flight() const { return in_flight_.load(std::memory_order_acquire); }
+  // Open client connections, buffered request bytes and refusals, for the metrics. Any thread.
+  ClientAdmissionStats admission() const { return admission_.Stats(); }
 
  private:
   struct Worker;
@@ -91,13 +96,17 @@ class ProxyServer {
   static boost::asio::awaitable<void> Session(ProxyServer* self, Worker* worker, Conn* conn,
                                               boost::asio::ip::tcp::socket socket);
   static boost::asio::awaitable<void> AcceptLoop(ProxyServer* self);
+  static boost::asio::awaitable<void> RefuseConnection(boost::asio::ip::tcp::socket socket);
   ProxyServer(pool::Pool& pool, ProxyOptions options, RequestObserver observer);
+  // Logs (ProxyOptions::log) and counts a failure no request reports. Any thread.
+  void ReportInternalError(const std::string& what);
   // Sets the refusal instant and tells every worker. REQUIRES: drain_mu_ held, not draining.
   void StartDrainLocked(DrainState::Clock::time_point refuse_from);
 
   pool::Pool& pool_;
   const ProxyOptions options_;
   RequestObserver observer_;
+  ClientAdmission admission_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
   // Before the workers: sessions destroyed with their io_context still count themselves out.
   DrainState drain_;

@@ -1,6 +1,7 @@
 #include "proxy/sse_tracker.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "boost/json/parse.hpp"
 #include "boost/json/value.hpp"
@@ -39,45 +40,48 @@ int64_t IntAt(const boost::json::value* v, std::string_view key) {
 }  // namespace
 
 void SseTracker::Feed(std::string_view bytes) {
-  for (size_t i = 0; i < bytes.size();) {
-    // Find the end of the current event: a blank line ("\n\n", possibly split across chunks).
-    size_t end = std::string_view::npos;
-    size_t j = i;
-    if (last_was_newline_ && bytes[i] == '\n') {
-      end = i;
-    } else {
-      for (; j + 1 < bytes.size(); ++j) {
-        if (bytes[j] == '\n' && bytes[j + 1] == '\n') {
-          end = j + 1;
-          break;
-        }
+  // Lines end with "\n" or "\r\n"; a blank line ends an event (anthropic-wire.md §2.2).
+  size_t event_begin = 0;  // where the current event's bytes start within `bytes`
+  size_t line_begin = 0;
+  while (line_begin < bytes.size()) {
+    const void* found = std::memchr(bytes.data() + line_begin, '\n', bytes.size() - line_begin);
+    if (found == nullptr) {
+      for (size_t i = line_begin; i < bytes.size() && !line_has_content_; ++i) {
+        line_has_content_ = bytes[i] != '\r';
       }
+      break;
     }
-    if (end == std::string_view::npos) {
-      const std::string_view rest = bytes.substr(i);
-      if (!overflow_ && pending_.size() + rest.size() <= kMaxEventBytes) {
-        pending_.append(rest);
-      } else {
-        overflow_ = true;
-        pending_.clear();
-      }
-      last_was_newline_ = bytes.back() == '\n';
-      return;
+    const size_t eol = static_cast<size_t>(static_cast<const char*>(found) - bytes.data());
+    bool blank = !line_has_content_;
+    for (size_t i = line_begin; i < eol && blank; ++i) blank = bytes[i] == '\r';
+    line_has_content_ = false;
+    line_begin = eol + 1;
+    if (blank) {
+      EndEvent(bytes.substr(event_begin, line_begin - event_begin));
+      event_begin = line_begin;
     }
-    const std::string_view piece = bytes.substr(i, end + 1 - i);
-    if (!overflow_) {
-      if (pending_.empty()) {
-        OnEvent(piece);
-      } else {
-        pending_.append(piece);
-        OnEvent(pending_);
-      }
-    }
-    pending_.clear();
-    overflow_ = false;
-    last_was_newline_ = false;
-    i = end + 1;
   }
+  const std::string_view rest = bytes.substr(event_begin);
+  if (rest.empty()) return;
+  if (!overflow_ && pending_.size() + rest.size() <= kMaxEventBytes) {
+    pending_.append(rest);
+  } else {
+    overflow_ = true;
+    pending_.clear();
+  }
+}
+
+void SseTracker::EndEvent(std::string_view tail) {
+  if (!overflow_) {
+    if (pending_.empty()) {
+      OnEvent(tail);
+    } else {
+      pending_.append(tail);
+      OnEvent(pending_);
+    }
+  }
+  pending_.clear();
+  overflow_ = false;
 }
 
 void SseTracker::OnEvent(std::string_view event) {
@@ -85,6 +89,10 @@ void SseTracker::OnEvent(std::string_view event) {
   const std::string_view data = DataOf(event, &name);
   if (name == "message_stop") {
     saw_message_stop_ = true;
+    return;
+  }
+  if (name == "error") {
+    saw_error_ = true;
     return;
   }
   if (name != "message_start" && name != "message_delta") return;

@@ -31,15 +31,21 @@ class SseTracker {
   bool AtEventBoundary() const { return pending_.empty() && !overflow_; }
 
   bool saw_message_stop() const { return saw_message_stop_; }
+  // The stream said it is over: `message_stop`, or the upstream's own `error` event. A stream
+  // that ends without either was cut short, whatever its framing said.
+  bool Complete() const { return saw_message_stop_ || saw_error_; }
   const TokenUsage& usage() const { return usage_; }
 
  private:
   void OnEvent(std::string_view event);
+  // The current event ends with `tail` (the bytes of this feed that belong to it).
+  void EndEvent(std::string_view tail);
 
   std::string pending_;  // bytes of the current, unfinished event
   bool overflow_ = false;
-  bool last_was_newline_ = false;  // for "\n\n" split across chunks
+  bool line_has_content_ = false;  // the current line has a character other than '\r'
   bool saw_message_stop_ = false;
+  bool saw_error_ = false;
   TokenUsage usage_;
 };
 

@@ -1,6 +1,9 @@
 #include "proxy/upstream_pool.h"
 
 #include <openssl/ssl.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 
 #include "absl/strings/str_cat.h"
 #include "boost/asio/as_tuple.hpp"
@@ -78,6 +81,15 @@ UpstreamConnection::UpstreamConnection(asio::io_context& ioc, asio::ssl::context
   }
 }
 
+bool UpstreamConnection::Quiet() {
+  if (!tcp().socket().is_open() || buffer_.size() > 0) return false;
+  if (ssl_ && SSL_pending(ssl_->native_handle()) > 0) return false;
+  char byte;
+  const ssize_t n = ::recv(tcp().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  // 0: the peer closed; > 0: bytes nobody asked for. Either way the connection is out of step.
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 UpstreamPool::UpstreamPool(asio::io_context& ioc, asio::ssl::context& tls,
                            UpstreamPoolOptions options)
     : ioc_(ioc), tls_(tls), options_(options) {}
@@ -91,7 +103,7 @@ asio::awaitable<absl::StatusOr<std::unique_ptr<UpstreamConnection>>> UpstreamPoo
     while (!idle.empty()) {
       std::unique_ptr<UpstreamConnection> conn = std::move(idle.back());
       idle.pop_back();
-      if (now - conn->idle_since < options_.idle_expiry && conn->tcp().socket().is_open()) {
+      if (now - conn->idle_since < options_.idle_expiry && conn->Quiet()) {
         conn->reused = true;
         co_return conn;
       }
@@ -142,7 +154,7 @@ absl::StatusOr<const Origin*> UpstreamPool::OriginFor(const std::string& base_ur
 }
 
 void UpstreamPool::Return(std::unique_ptr<UpstreamConnection> connection) {
-  if (!connection || !connection->tcp().socket().is_open()) return;
+  if (!connection || !connection->Quiet()) return;
   connection->tcp().expires_never();
   connection->idle_since = std::chrono::steady_clock::now();
   auto& idle = idle_[connection->origin().key()];

@@ -1,9 +1,10 @@
 #pragma once
 
 // Keep-alive connections to upstream origins (spec §12.11, §14 item 58: HTTP/1.1, one request
-// per connection at a time). TLS goes through OpenSSL with certificate and host-name
-// verification against the system store (plus an optional extra CA file); it is never turned
-// off. Plain HTTP is allowed only to loopback hosts.
+// per connection at a time). A connection is pooled and reused only while it is in step: its
+// last response read to the end and nothing received since. TLS goes through OpenSSL with
+// certificate and host-name verification against the system store (plus an optional extra CA file);
+// it is never turned off. Plain HTTP is allowed only to loopback hosts.
 //
 // Thread safety: none. Each proxy worker thread owns one UpstreamPool, used only by coroutines on
 // that thread's io_context.
@@ -50,6 +51,9 @@ class UpstreamConnection {
   boost::beast::ssl_stream<boost::beast::tcp_stream>& ssl() { return *ssl_; }
   boost::beast::flat_buffer& buffer() { return buffer_; }
   const Origin& origin() const { return origin_; }
+  // Open, with no byte waiting to be read, neither buffered nor on the socket (a peer's close or a
+  // response nobody asked for would be): only then may it carry the next request.
+  bool Quiet();
   // True when this connection served an earlier request (it may have been closed by the peer
   // while idle; a failure before any response byte is then retried on a fresh connection).
   bool reused = false;
@@ -83,7 +87,8 @@ class UpstreamPool {
   // pointer stays valid for the pool's life.
   absl::StatusOr<const Origin*> OriginFor(const std::string& base_url);
 
-  // Hands back a connection whose last response was read completely with keep-alive.
+  // Hands back a connection whose last response was read completely with keep-alive; dropped
+  // unless Quiet().
   void Return(std::unique_ptr<UpstreamConnection> connection);
 
   size_t idle_count() const;

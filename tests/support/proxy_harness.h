@@ -4,6 +4,8 @@
 // upstream on a loopback port, a real pool and a real proxy in front of it, and clients that
 // talk HTTP to the proxy. Accounts are added to both sides with one call. Header-only.
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +26,8 @@ class ProxyHarness {
     fake::FakeOptions fake;
     pool::PoolOptions pool;
     proxy::ProxyOptions proxy;
+    // The pool's clock; null: the system clock. Must outlive the harness.
+    const core::Clock* clock = nullptr;
   };
 
   static Options DefaultOptions() {
@@ -38,7 +42,9 @@ class ProxyHarness {
     auto upstream = fake::FakeUpstream::Start(options_.fake);
     EXPECT_TRUE(upstream.ok()) << upstream.status();
     upstream_ = std::move(*upstream);
-    pool_ = std::make_unique<pool::Pool>(clock_, options_.pool);
+    pool_ = std::make_unique<pool::Pool>(
+        options_.clock != nullptr ? *options_.clock : static_cast<const core::Clock&>(clock_),
+        options_.pool);
   }
 
   ~ProxyHarness() {
@@ -48,8 +54,11 @@ class ProxyHarness {
 
   // Adds an account to the fake (as `spec`) and to the pool (named `name`), before Start().
   // Returns the credential.
+  // `adjust`, when given, may change the pool's settings and credential (a provider, a bearer
+  // API key) before the account is added.
+  using Adjust = std::function<void(core::AccountSettings&, pool::Credential&)>;
   std::string AddAccount(const std::string& name, fake::FakeAccountSpec spec = {},
-                         double priority = 0) {
+                         double priority = 0, const Adjust& adjust = nullptr) {
     if (spec.credential.empty()) {
       spec.credential = spec.type == fake::AccountType::kOAuth
                             ? absl::StrCat("sk-ant-oat01-test-", name)
@@ -67,8 +76,18 @@ class ProxyHarness {
                                                              : pool::CredentialKind::kApiKey;
     credential.secret = spec.credential;
     credential.upstream = upstream_->base_url();
+    if (adjust) adjust(settings, credential);
     pool_->AddAccount(settings, credential);
+    credentials_[name] = credential;
     return spec.credential;
+  }
+
+  // Sends account `name`'s requests to `base_url` instead of the fake: a relay, or a peer that
+  // misbehaves on purpose.
+  void Redirect(const std::string& name, const std::string& base_url) {
+    pool::Credential credential = credentials_.at(name);
+    credential.upstream = base_url;
+    EXPECT_TRUE(pool_->UpdateCredential(name, credential).ok());
   }
 
   void Start(proxy::RequestObserver observer = nullptr) {
@@ -124,6 +143,7 @@ class ProxyHarness {
   std::unique_ptr<fake::FakeUpstream> upstream_;
   std::unique_ptr<pool::Pool> pool_;
   std::unique_ptr<proxy::ProxyServer> proxy_;
+  std::map<std::string, pool::Credential> credentials_;
 };
 
 }  // namespace maxpool::testing

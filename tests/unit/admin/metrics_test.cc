@@ -66,7 +66,7 @@ class MetricsTest : public ::testing::Test {
  protected:
   MetricsTest()
       : pool_(clock_, pool::PoolOptions{}),
-        metrics_(pool_, MetricsOptions{"1.2.3", [this] { return draining_.load(); }}),
+        metrics_(pool_, MetricsOptions{"1.2.3", [this] { return draining_.load(); }, {}}),
         events_(pool_.events(), metrics_) {
     events_.Start();
   }
@@ -436,6 +436,30 @@ TEST_F(MetricsTest, PoolWideGauges) {
   EXPECT_EQ(Sample(text, R"(maxpool_account_state{account="A",state="active"})"), 0);
   EXPECT_EQ(Sample(text, R"(maxpool_account_state_changes_total{account="A",state="disabled"})"),
             1);
+}
+
+TEST(MetricsClientLimits, TheDataPlanesBoundsAreScrapedAsTheProxyCountsThem) {
+  FakeClock clock;
+  pool::Pool pool(clock, pool::PoolOptions{});
+  MetricsOptions options;
+  options.client_limits = [] {
+    ClientLimitsView view;
+    view.connections = 7;
+    view.buffered_bytes = 12345;
+    view.refused = {
+        {"connections", 2}, {"buffered_bytes", 0}, {"unauthenticated", 5}, {"malformed", 1}};
+    view.accept_errors = 3;
+    return view;
+  };
+  Metrics metrics(pool, std::move(options));
+  const std::string text = metrics.Serialize();
+  EXPECT_EQ(Sample(text, "maxpool_client_connections"), 7);
+  EXPECT_EQ(Sample(text, "maxpool_request_buffered_bytes"), 12345);
+  EXPECT_EQ(Sample(text, R"(maxpool_client_refusals_total{reason="connections"})"), 2);
+  EXPECT_EQ(Sample(text, R"(maxpool_client_refusals_total{reason="buffered_bytes"})"), 0);
+  EXPECT_EQ(Sample(text, R"(maxpool_client_refusals_total{reason="unauthenticated"})"), 5);
+  EXPECT_EQ(Sample(text, "maxpool_accept_errors_total"), 3);
+  EXPECT_THAT(text, HasSubstr("# TYPE maxpool_client_refusals_total counter"));
 }
 
 TEST(MetricsVersion, DefaultsToTheProjectVersion) {
