@@ -1,7 +1,7 @@
 # Quick start: `make demo` runs maxpool on a simulated pool; `make test` installs what is missing,
 # builds with the sanitizers and runs every test.
 # `make bench` builds optimised and runs the benchmarks in bench/.
-.PHONY: all deps build test demo bench format clean
+.PHONY: all deps build release test demo bench format clean
 
 JOBS ?= $(shell nproc)
 
@@ -19,6 +19,13 @@ build: deps build/dev/build.ninja
 test: build
 	ctest --preset dev -j $(JOBS)
 
+# The optimised build (warnings are errors here too): what benchmarks, packages and images use.
+build/release/build.ninja: CMakeLists.txt CMakePresets.json | deps
+	cmake --preset release
+
+release: deps build/release/build.ninja
+	cmake --build --preset release -j $(JOBS)
+
 # maxpool in front of a simulated pool of four accounts, with generated traffic: the live view
 # on a terminal (`q` quits), else 60 requests and a summary. DEMO_ARGS="--no-tui --requests 0"
 # serves until Ctrl-C instead (point curl or Claude Code at the printed address).
@@ -26,9 +33,7 @@ DEMO_ARGS ?= --requests 60 --concurrency 4
 demo: build
 	build/dev/src/app/maxpool demo $(DEMO_ARGS)
 
-bench: deps
-	cmake --preset release
-	cmake --build --preset release -j $(JOBS)
+bench: release
 	build/release/bench/selection_bench
 	bench/overhead/run.sh
 
