@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "control/grpc_status.h"
+#include "control/input_limits.h"
 #include "control/resource_name.h"
 #include "core/absl_view.h"
 #include "credentials/login_flow.h"
@@ -24,7 +25,6 @@ using Violations = std::vector<FieldViolation>;
 constexpr std::string_view kZaiUpstream = "https://api.z.ai/api/anthropic";
 constexpr std::string_view kKimiUpstream = "https://api.kimi.com/coding";
 
-constexpr size_t kMaxSecretLength = 8192;
 constexpr std::string_view kUpdatablePaths = "enabled, priority, usage_cap, display_name";
 
 std::string_view Trim(std::string_view text) {
@@ -43,18 +43,23 @@ bool StartsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
 
+// A credential at most kMaxCredentialBytes long (checked before anything else reads it); else
+// adds a violation and returns false.
+bool CheckCredentialSize(std::string_view secret, const std::string& field,
+                         Violations& violations) {
+  if (secret.size() <= kMaxCredentialBytes) return true;
+  violations.push_back({field, LongerThan(kMaxCredentialBytes)});
+  return false;
+}
+
 // A secret pasted into a request: surrounding whitespace is dropped; it must be non-empty and
 // one token. Returns the trimmed secret, or adds a violation (never quoting it) and returns "".
 std::string CheckSecret(std::string_view secret, const std::string& field, std::string_view what,
                         Violations& violations) {
+  if (!CheckCredentialSize(secret, field, violations)) return "";
   const std::string_view trimmed = Trim(secret);
   if (trimmed.empty()) {
     violations.push_back({field, absl::StrCat("is required: the ", core::AbslView(what))});
-    return "";
-  }
-  if (trimmed.size() > kMaxSecretLength) {
-    violations.push_back({field, absl::StrCat("is too long for ", core::AbslView(what),
-                                              " (at most ", kMaxSecretLength, " characters)")});
     return "";
   }
   if (HasSpaceOrControl(trimmed)) {
@@ -70,12 +75,8 @@ void CheckDisplayName(const std::string& name, const std::string& field, Violati
     violations.push_back(
         {field, absl::StrCat("is longer than ", kMaxDisplayNameLength, " characters")});
   }
-  for (const char c : name) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      violations.push_back({field, "must not contain control characters (line breaks, tabs)"});
-      break;
-    }
+  if (HasControlCharacter(name)) {
+    violations.push_back({field, "must not contain control characters (line breaks, tabs)"});
   }
 }
 
@@ -97,7 +98,9 @@ void CheckUsageCap(const v1::Account& account, const std::string& field, Violati
 
 void CheckUpstream(const std::string& upstream, const std::string& field, Violations& violations) {
   if (upstream.empty()) return;
-  if (!StartsWith(upstream, "http://") && !StartsWith(upstream, "https://")) {
+  if (upstream.size() > kMaxUrlBytes) {
+    violations.push_back({field, LongerThan(kMaxUrlBytes)});
+  } else if (!StartsWith(upstream, "http://") && !StartsWith(upstream, "https://")) {
     violations.push_back({field, "must be an http:// or https:// URL"});
   } else if (HasSpaceOrControl(upstream)) {
     violations.push_back({field, "must not contain spaces or control characters"});
@@ -106,6 +109,7 @@ void CheckUpstream(const std::string& upstream, const std::string& field, Violat
 
 void CheckApiKeyCredential(const v1::ApiKeyCredential& credential, v1::AccountConfig& entry,
                            Violations& violations) {
+  if (!CheckCredentialSize(credential.api_key(), "api_key.api_key", violations)) return;
   absl::StatusOr<std::string> key = credentials::CheckApiKey(credential.api_key());
   if (!key.ok()) {
     violations.push_back({"api_key.api_key", std::string(key.status().message())});
@@ -267,7 +271,7 @@ grpc::Status CheckUpdateAccount(const v1::UpdateAccountRequest& request, Account
       CheckDisplayName(account.display_name(), "account.display_name", violations);
       change.display_name = account.display_name();
     } else {
-      violations.push_back({"update_mask", absl::StrCat("cannot change \"", path.substr(0, 80),
+      violations.push_back({"update_mask", absl::StrCat("cannot change \"", Quotable(path),
                                                         "\"; the fields that can change are ",
                                                         core::AbslView(kUpdatablePaths))});
     }

@@ -3,7 +3,9 @@
 // The checks of what CreateAccount and UpdateAccount are asked to write, and the config entries
 // they produce. Every broken rule becomes a field violation naming the request field
 // ("account_id", "api_key.api_key", "account.usage_cap", …); a violation never quotes a secret.
-// Pure functions; thread-safe.
+// Sizes are bounded (input_limits.h): a credential at most kMaxCredentialBytes, an account id 64
+// characters, a display name kMaxDisplayNameLength, an upstream URL kMaxUrlBytes; credentials,
+// names and URLs hold no control characters. Pure functions; thread-safe.
 
 #include <optional>
 #include <string>

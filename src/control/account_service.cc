@@ -15,6 +15,7 @@
 #include "control/account_catalog.h"
 #include "control/account_input.h"
 #include "control/grpc_status.h"
+#include "control/input_limits.h"
 #include "control/page_token.h"
 #include "control/resource_name.h"
 #include "core/absl_view.h"
@@ -395,7 +396,11 @@ grpc::Status AccountService::ImportClaudeCodeCredentials(
     path = credentials::DefaultClaudeCodeCredentialsPath(env_.env);
   } else {
     path = request->path();
-    if (!path.is_absolute()) {
+    if (request->path().size() > kMaxPathBytes) {
+      violations.push_back({"path", LongerThan(kMaxPathBytes)});
+    } else if (HasControlCharacter(request->path())) {
+      violations.push_back({"path", "must not contain control characters"});
+    } else if (!path.is_absolute()) {
       violations.push_back(
           {"path", "must be an absolute path on the server's machine (or empty for the default)"});
     }
@@ -481,7 +486,9 @@ grpc::Status AccountService::CompleteOAuthLogin(grpc::ServerContext* context,
   for (const char c : request->code()) {
     if (c != ' ' && c != '\t' && c != '\r' && c != '\n') blank_code = false;
   }
-  if (blank_code) {
+  if (request->code().size() > kMaxCredentialBytes) {
+    violations.push_back({"code", LongerThan(kMaxCredentialBytes)});
+  } else if (blank_code) {
     violations.push_back({"code", "is required: paste what the sign-in page showed (code#state)"});
   }
   if (!violations.empty()) return InvalidArgument(violations);

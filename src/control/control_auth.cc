@@ -17,7 +17,7 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
 ControlAuth::ControlAuth(std::string token, std::string read_only_token)
     : token_(std::move(token)), read_only_token_(std::move(read_only_token)) {}
 
-grpc::Status ControlAuth::Check(const grpc::ServerContext& context, Access access) const {
+grpc::Status ControlAuth::Check(const grpc::ServerContextBase& context, Access access) const {
   if (!required()) return grpc::Status::OK;
   const auto& metadata = context.client_metadata();
   const auto it = metadata.find("authorization");

@@ -22,8 +22,8 @@ class ControlAuth {
 
   // OK, or UNAUTHENTICATED (no or malformed authorization header, or an unknown token) or
   // PERMISSION_DENIED (the read-only token on a call that changes something), with a message
-  // that says what to send.
-  grpc::Status Check(const grpc::ServerContext& context, Access access) const;
+  // that says what to send. `context` is a sync or a callback-API call's.
+  grpc::Status Check(const grpc::ServerContextBase& context, Access access) const;
 
   bool required() const { return !token_.empty() || !read_only_token_.empty(); }
 

@@ -12,6 +12,8 @@
 
 namespace maxpool::control {
 
+inline constexpr int kDefaultMaxWatchStreams = 256;
+
 struct ControlEnv {
   pool::Pool* pool = nullptr;
   config::ConfigStore* store = nullptr;
@@ -20,6 +22,9 @@ struct ControlEnv {
   const credentials::LoginFlow* login_flow = nullptr;
   // The server's environment (default Claude Code credentials path for imports).
   config::EnvLookup env;
+  // Watch streams (TelemetryService.WatchPool and WatchEvents together) open at once;
+  // control.maxWatchStreams. Must be positive. Default: kDefaultMaxWatchStreams.
+  int max_watch_streams = kDefaultMaxWatchStreams;
 };
 
 }  // namespace maxpool::control

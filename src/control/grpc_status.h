@@ -4,6 +4,7 @@
 // carries google.rpc.BadRequest field violations in the `grpc-status-details-bin` trailer, so
 // programs can tell which field was wrong; every other code is a plain message.
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,15 @@ struct FieldViolation {
   std::string field;        // path in the request, e.g. "account.usage_cap"
   std::string description;  // what is wrong and what to do
 };
+
+// Bounds of an INVALID_ARGUMENT, so that it always fits in gRPC's trailers (8 KiB by default;
+// beyond them a client sees RESOURCE_EXHAUSTED instead): a field path is cut to kMaxFieldBytes
+// and a description to kMaxDescriptionBytes ("..." marks the cut); the violations are listed, in
+// order, while the message stays within kMaxStatusMessageBytes, and the message says how many
+// more there were. The details hold the violations the message lists.
+inline constexpr size_t kMaxFieldBytes = 128;
+inline constexpr size_t kMaxDescriptionBytes = 512;
+inline constexpr size_t kMaxStatusMessageBytes = 1024;
 
 // INVALID_ARGUMENT with the violations as details; the message joins them ("field: what").
 // REQUIRES: !violations.empty().

@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "control/input_limits.h"
 #include "core/absl_view.h"
 
 namespace maxpool::control {
@@ -27,9 +28,8 @@ absl::Status CheckAccountId(std::string_view id) {
 
 absl::StatusOr<std::string> ParseAccountName(std::string_view name) {
   if (!absl::StartsWith(core::AbslView(name), core::AbslView(kAccountsCollection))) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("expected an account name of the form accounts/{account}, got \"",
-                     core::AbslView(name.substr(0, 80)), "\""));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "expected an account name of the form accounts/{account}, got \"", Quotable(name), "\""));
   }
   const std::string_view id = name.substr(kAccountsCollection.size());
   if (absl::Status status = CheckAccountId(id); !status.ok()) return status;

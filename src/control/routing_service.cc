@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "control/grpc_status.h"
+#include "control/input_limits.h"
 #include "control/page_token.h"
 #include "control/resource_name.h"
 
@@ -62,7 +63,7 @@ grpc::Status RoutingService::UpdateRoutingPolicy(grpc::ServerContext* context,
   for (const std::string& path : paths) {
     if (kPaths.count(path) == 0) {
       violations.push_back(
-          {"update_mask", absl::StrCat("\"", path,
+          {"update_mask", absl::StrCat("\"", Quotable(path),
                                        "\" cannot be changed; the fields are "
                                        "mode, preferred_account, "
                                        "switch_threshold and weekly_*_threshold")});

@@ -1,20 +1,26 @@
 #include "control/telemetry_service.h"
 
-#include <thread>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "control/event_watch.h"
 #include "control/grpc_status.h"
+#include "control/pool_watch.h"
+#include "control/refused_stream.h"
 #include "control/resource_name.h"
 #include "control/telemetry_view.h"
 #include "control/time_proto.h"
 
 namespace maxpool::control {
-namespace {
 
-// How often a blocked stream looks at whether its client is still there.
-constexpr absl::Duration kCancelPoll = absl::Milliseconds(200);
-
-}  // namespace
+TelemetryService::TelemetryService(ControlEnv env)
+    : env_(std::move(env)),
+      limit_(env_.max_watch_streams),
+      ticker_([this] { return Snapshot(); }),
+      waker_(env_.pool->events()) {}
 
 v1::PoolSnapshot TelemetryService::Snapshot() const {
   v1::PoolSnapshot out;
@@ -37,40 +43,42 @@ v1::PoolSnapshot TelemetryService::Snapshot() const {
   return out;
 }
 
-grpc::Status TelemetryService::GetPoolSnapshot(grpc::ServerContext* context,
-                                               const v1::GetPoolSnapshotRequest* /*request*/,
-                                               v1::PoolSnapshot* response) {
-  if (grpc::Status auth = env_.auth->Check(*context, Access::kRead); !auth.ok()) return auth;
-  *response = Snapshot();
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* TelemetryService::GetPoolSnapshot(
+    grpc::CallbackServerContext* context, const v1::GetPoolSnapshotRequest* /*request*/,
+    v1::PoolSnapshot* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  grpc::Status status = env_.auth->Check(*context, Access::kRead);
+  if (status.ok()) *response = Snapshot();
+  reactor->Finish(std::move(status));
+  return reactor;
 }
 
-grpc::Status TelemetryService::WatchPool(grpc::ServerContext* context,
-                                         const v1::WatchPoolRequest* request,
-                                         grpc::ServerWriter<v1::PoolSnapshot>* writer) {
-  if (grpc::Status auth = env_.auth->Check(*context, Access::kRead); !auth.ok()) return auth;
+grpc::ServerWriteReactor<v1::PoolSnapshot>* TelemetryService::WatchPool(
+    grpc::CallbackServerContext* context, const v1::WatchPoolRequest* request) {
+  using Refused = RefusedStream<v1::PoolSnapshot>;
+  if (grpc::Status auth = env_.auth->Check(*context, Access::kRead); !auth.ok()) {
+    return new Refused(std::move(auth));
+  }
   absl::Duration interval = absl::Seconds(1);
   if (request->has_interval()) {
     interval = FromDuration(request->interval());
     if (interval < absl::Milliseconds(100) || interval > absl::Hours(1)) {
-      return InvalidArgument("interval", absl::StrCat("must be between 100ms and 1h, got ",
-                                                      absl::FormatDuration(interval)));
+      return new Refused(InvalidArgument(
+          "interval",
+          absl::StrCat("must be between 100ms and 1h, got ", absl::FormatDuration(interval))));
     }
   }
-  while (!context->IsCancelled()) {
-    if (!writer->Write(Snapshot())) break;
-    const absl::Time next = absl::Now() + interval;
-    for (absl::Time now = absl::Now(); now < next && !context->IsCancelled(); now = absl::Now()) {
-      absl::SleepFor(std::min(kCancelPoll, next - now));
-    }
-  }
-  return grpc::Status::OK;
+  std::optional<WatchLimit::Slot> slot = limit_.TryAcquire();
+  if (!slot) return new Refused(limit_.Exhausted());
+  return new PoolWatch(ticker_, interval, *std::move(slot));
 }
 
-grpc::Status TelemetryService::WatchEvents(grpc::ServerContext* context,
-                                           const v1::WatchEventsRequest* request,
-                                           grpc::ServerWriter<v1::WatchEventsResponse>* writer) {
-  if (grpc::Status auth = env_.auth->Check(*context, Access::kRead); !auth.ok()) return auth;
+grpc::ServerWriteReactor<v1::WatchEventsResponse>* TelemetryService::WatchEvents(
+    grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) {
+  using Refused = RefusedStream<v1::WatchEventsResponse>;
+  if (grpc::Status auth = env_.auth->Check(*context, Access::kRead); !auth.ok()) {
+    return new Refused(std::move(auth));
+  }
   std::vector<FieldViolation> violations;
   pool::SubscribeOptions options;
   options.capacity = 1024;
@@ -99,29 +107,10 @@ grpc::Status TelemetryService::WatchEvents(grpc::ServerContext* context,
       options.accounts.push_back(*id);
     }
   }
-  if (!violations.empty()) return InvalidArgument(violations);
-
-  std::shared_ptr<pool::Subscription> subscription =
-      env_.pool->events().Subscribe(std::move(options));
-  // Headers go out at once, so a client knows it is subscribed before the first event.
-  writer->SendInitialMetadata();
-  v1::WatchEventsResponse message;
-  while (!context->IsCancelled()) {
-    std::optional<pool::Delivery> delivery = subscription->WaitNext(kCancelPoll);
-    if (!delivery) {
-      if (subscription->closed()) break;
-      continue;
-    }
-    message.Clear();
-    if (const auto* gap = std::get_if<pool::EventGap>(&*delivery)) {
-      message.mutable_gap()->set_dropped(static_cast<int64_t>(gap->dropped));
-    } else {
-      *message.mutable_event() = EventOf(std::get<pool::PoolEvent>(*delivery));
-    }
-    if (!writer->Write(message)) break;
-  }
-  subscription->Close();
-  return grpc::Status::OK;
+  if (!violations.empty()) return new Refused(InvalidArgument(violations));
+  std::optional<WatchLimit::Slot> slot = limit_.TryAcquire();
+  if (!slot) return new Refused(limit_.Exhausted());
+  return new EventWatch(env_.pool->events(), std::move(options), waker_, *std::move(slot));
 }
 
 }  // namespace maxpool::control

@@ -1,32 +1,48 @@
 #pragma once
 
-// maxpool.v1.TelemetryService (proto/maxpool/v1/telemetry.proto): pool snapshots, a snapshot
-// stream at an interval, and the event stream. Each WatchEvents stream is one subscriber of the
-// pool's EventBus with its own bounded queue: a client that stops reading only fills its own
-// queue, then receives a gap marker with the number of events it missed; the data plane never
-// waits for it. Streams end when the client cancels or the server shuts down.
+// maxpool.v1.TelemetryService (proto/maxpool/v1/telemetry.proto) on gRPC's callback API: pool
+// snapshots, a snapshot stream at an interval (PoolWatch), and the event stream (EventWatch). No
+// stream holds a thread: one SnapshotTicker thread drives every WatchPool stream, and one
+// EventWaker thread tells every WatchEvents stream when its bounded queue on the pool's EventBus
+// has something; gRPC's callback threads do the writes. A client that stops reading only fills
+// its own queue, then receives a gap marker with the number of events it missed; the data plane
+// never waits for it.
+//
+// Every call checks the control token for a read. At most env.max_watch_streams watch streams
+// (both kinds together) are open at once; one more is refused with RESOURCE_EXHAUSTED. Streams
+// end when the client cancels or the server shuts down (gRPC then cancels them).
+//
+// Lifecycle: the gRPC server must be shut down (every stream done) before the service is
+// destroyed; the destructor stops the ticker and waker threads.
 
 #include "control/control_env.h"
+#include "control/event_waker.h"
+#include "control/snapshot_ticker.h"
+#include "control/watch_limit.h"
 #include "maxpool/v1/telemetry.grpc.pb.h"
 
 namespace maxpool::control {
 
-class TelemetryService final : public v1::TelemetryService::Service {
+class TelemetryService final : public v1::TelemetryService::CallbackService {
  public:
-  explicit TelemetryService(ControlEnv env) : env_(std::move(env)) {}
+  // REQUIRES: env.max_watch_streams > 0.
+  explicit TelemetryService(ControlEnv env);
 
-  grpc::Status GetPoolSnapshot(grpc::ServerContext* context,
-                               const v1::GetPoolSnapshotRequest* request,
-                               v1::PoolSnapshot* response) override;
-  grpc::Status WatchPool(grpc::ServerContext* context, const v1::WatchPoolRequest* request,
-                         grpc::ServerWriter<v1::PoolSnapshot>* writer) override;
-  grpc::Status WatchEvents(grpc::ServerContext* context, const v1::WatchEventsRequest* request,
-                           grpc::ServerWriter<v1::WatchEventsResponse>* writer) override;
+  grpc::ServerUnaryReactor* GetPoolSnapshot(grpc::CallbackServerContext* context,
+                                            const v1::GetPoolSnapshotRequest* request,
+                                            v1::PoolSnapshot* response) override;
+  grpc::ServerWriteReactor<v1::PoolSnapshot>* WatchPool(
+      grpc::CallbackServerContext* context, const v1::WatchPoolRequest* request) override;
+  grpc::ServerWriteReactor<v1::WatchEventsResponse>* WatchEvents(
+      grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) override;
 
  private:
   v1::PoolSnapshot Snapshot() const;
 
   const ControlEnv env_;
+  WatchLimit limit_;
+  SnapshotTicker ticker_;
+  EventWaker waker_;
 };
 
 }  // namespace maxpool::control

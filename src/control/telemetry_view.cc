@@ -116,6 +116,7 @@ v1::AccountSnapshot SnapshotOf(const core::Account& account,
   SetLoad(st.load.Summary(now, absl::Minutes(15)), out.mutable_load_15m());
   SetLoad(st.load.Summary(now, absl::Hours(1)), out.mutable_load_1h());
   out.set_last_error(st.last_error);
+  out.set_credentials_unsaved(st.credentials_unsaved);
   if (st.last_error_at) SetTimestamp(*st.last_error_at, out.mutable_last_error_time());
   out.set_last_status(st.last_status);
   out.set_enabled(s.enabled);

@@ -295,7 +295,7 @@ class AccountServiceTest : public ::testing::Test {
 
     hooks_ = std::make_unique<TestHooks>();
     pool_ = app::MakePool(clock_, config);
-    auto oauth = app::OAuthWiring::Create(clock_, config, store_.get(), *pool_, Sink());
+    auto oauth = app::OAuthWiring::Create(clock_, config, store_.get(), nullptr, *pool_, Sink());
     ASSERT_TRUE(oauth.ok()) << oauth.status();
     oauth_ = *std::move(oauth);
     app::HotSyncOptions sync_options;

@@ -1,0 +1,88 @@
+// control::SnapshotTicker: a sink gets a snapshot at once and then one per interval, sinks due
+// together share one snapshot (the pool is read once), and a removed sink gets nothing more. The
+// ticker runs on the real clock, so the intervals here are short and the bounds loose.
+
+#include "control/snapshot_ticker.h"
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+
+namespace maxpool::control {
+namespace {
+
+class Sink final : public SnapshotSink {
+ public:
+  void Deliver(std::shared_ptr<const v1::PoolSnapshot> snapshot) override {
+    absl::MutexLock lock(&mu_);
+    received_.push_back(std::move(snapshot));
+  }
+  bool Await(size_t count) {
+    absl::MutexLock lock(&mu_);
+    auto enough = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return received_.size() >= count; };
+    return mu_.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(10));
+  }
+  std::vector<std::shared_ptr<const v1::PoolSnapshot>> received() {
+    absl::MutexLock lock(&mu_);
+    return received_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::shared_ptr<const v1::PoolSnapshot>> received_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST(SnapshotTicker, DeliversAtOnceThenEveryIntervalSharingOneRead) {
+  std::atomic<int> reads{0};
+  SnapshotTicker ticker([&] {
+    v1::PoolSnapshot snapshot;
+    snapshot.set_in_flight(++reads);
+    return snapshot;
+  });
+  Sink first;
+  Sink second;
+  Sink slow;
+  const absl::Time start = absl::Now();
+  ticker.Add(&first, absl::Milliseconds(100));
+  ticker.Add(&second, absl::Milliseconds(100));
+  ASSERT_TRUE(first.Await(1));
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(80)) << "the first snapshot comes at once";
+  ticker.Add(&slow, absl::Seconds(1));
+  ASSERT_TRUE(slow.Await(1));
+  ASSERT_TRUE(first.Await(6));
+  ASSERT_TRUE(second.Await(6));
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(450)) << "one per interval, not faster";
+  ticker.Remove(&first);
+  ticker.Remove(&second);
+  ticker.Remove(&slow);
+  // Two sinks due together share a read.
+  EXPECT_LT(reads.load(), static_cast<int>(first.received().size() + second.received().size() +
+                                           slow.received().size()));
+  // In order, each snapshot once per sink.
+  int last = 0;
+  for (const auto& snapshot : first.received()) {
+    EXPECT_GT(snapshot->in_flight(), last);
+    last = snapshot->in_flight();
+  }
+}
+
+TEST(SnapshotTicker, ARemovedSinkGetsNothingMore) {
+  SnapshotTicker ticker([] { return v1::PoolSnapshot(); });
+  Sink sink;
+  Sink other;
+  ticker.Add(&sink, absl::Milliseconds(100));
+  ticker.Add(&other, absl::Milliseconds(100));
+  ASSERT_TRUE(sink.Await(2));
+  ticker.Remove(&sink);
+  const size_t count = sink.received().size();
+  ASSERT_TRUE(other.Await(other.received().size() + 3));
+  EXPECT_EQ(sink.received().size(), count);
+  ticker.Remove(&other);
+}
+
+}  // namespace
+}  // namespace maxpool::control
