@@ -163,9 +163,13 @@ class Metrics::PoolGauges final : public prometheus::Collectable {
                         "1 when the account is enabled by the operator, else 0.");
     GaugeFamily load("maxpool_account_load_requests",
                      "Requests the account finished in the last 15 minutes or hour.");
+    GaugeFamily unsaved("maxpool_account_credentials_unsaved",
+                        "1 while the account's latest OAuth tokens are in memory only (saving "
+                        "them failed and is retried), else 0.");
     for (const core::Account& account : accounts) {
       const std::string& name = account.settings.name;
       inflight.Add({Label("account", name)}, account.state.in_flight);
+      unsaved.Add({Label("account", name)}, account.state.credentials_unsaved.empty() ? 0 : 1);
       for (const core::QuotaWindow& window : core::QuotaWindowsOf(account.state.quota)) {
         const std::string window_name(core::QuotaWindowName(window.kind));
         utilization.Add({Label("account", name), Label("window", window_name)}, window.utilization);
@@ -196,8 +200,8 @@ class Metrics::PoolGauges final : public prometheus::Collectable {
     build.Add({Label("version", options_.version)}, 1);
 
     std::vector<prometheus::MetricFamily> out;
-    for (GaugeFamily* family : {&inflight, &utilization, &reset, &state, &enabled, &load, &held,
-                                &draining, &breaker, &build}) {
+    for (GaugeFamily* family : {&inflight, &utilization, &reset, &state, &enabled, &load, &unsaved,
+                                &held, &draining, &breaker, &build}) {
       // Like the registry's families, one with no series is left out.
       if (!family->empty()) out.push_back(family->Take());
     }

@@ -415,7 +415,9 @@ void HotSync::Reconcile(const core::Account& before, const config::AccountUpdate
         "account ", name, ": the config file holds older OAuth tokens (expiring ",
         absl::FormatTime(absl::FromUnixMillis(config::NormalizeExpiryMs(entry.expires_at())),
                          absl::UTCTimeZone()),
-        ") than the running ones; the running ones are kept"));
+        ") than the running ones; the running ones are kept and written back to the file"));
+    // Left there, the spent pair would be the one a restart loads.
+    if (oauth_ != nullptr) oauth_->RestoreLivePair(name);
   }
 }
 

@@ -68,6 +68,20 @@ absl::Status ServerRuntime::Init() {
   if (options_.port) config_.mutable_proxy()->set_port(*options_.port);
   if (options_.control_port) config_.mutable_control()->set_port(*options_.control_port);
 
+  // Rotated OAuth pairs saved in the state directory win over older ones in the config file.
+  const std::filesystem::path token_path = config::TokenStorePathFor(
+      config::StateDirFor(options_.config_path, config::ProcessEnv()), options_.config_path);
+  std::vector<std::string> token_warnings;
+  absl::StatusOr<std::unique_ptr<config::TokenStore>> token_store =
+      config::TokenStore::Open(token_path, &token_warnings);
+  if (!token_store.ok()) return token_store.status();
+  token_store_ = std::move(*token_store);
+  for (const std::string& warning : token_warnings) Log(absl::StrCat("warning: ", warning));
+  for (const std::string& name : config::ApplyStoredTokens(*token_store_, config_)) {
+    Log(absl::StrCat("account ", name, ": using the OAuth tokens saved in ", token_path.string(),
+                     " (newer than the config file's)"));
+  }
+
   pool_ = MakePool(clock_, config_);
   // After the accounts of the file joined: their arrival is the "listening" line's count.
   pool_event_log_ = std::make_unique<PoolEventLog>(pool_->events(),
@@ -83,9 +97,17 @@ absl::Status ServerRuntime::Init() {
   store_ = std::move(*store);
   auto log = [this](const std::string& line) { Log(credentials::Redact(line)); };
   absl::StatusOr<std::unique_ptr<OAuthWiring>> oauth =
-      OAuthWiring::Create(clock_, config_, store_.get(), *pool_, log);
+      OAuthWiring::Create(clock_, config_, store_.get(), token_store_.get(), *pool_, log);
   if (!oauth.ok()) return oauth.status();
   oauth_ = std::move(*oauth);
+  saves_oauth_.store(oauth_.get());
+  // After every save of the config file: unsaved token pairs are retried, and hot-sync re-reads
+  // the file even if its next content matches one it read before (a stale edit that restores
+  // what the file held before our own write must not go unseen).
+  store_->SetOnSaved([this] {
+    if (OAuthWiring* wiring = saves_oauth_.load()) wiring->ConfigSaved();
+    if (HotSync* sync = saves_sync_.load()) sync->ReloadNow();
+  });
   absl::StatusOr<std::unique_ptr<credentials::LoginFlow>> login_flow =
       credentials::LoginFlow::Create(
           credentials::ResolveOAuthEndpoints(config_.oauth(), config::ProcessEnv()));
@@ -147,6 +169,7 @@ absl::Status ServerRuntime::Init() {
   hot_sync_ = std::make_unique<HotSync>(std::move(sync_options), *pool_, oauth_.get(), config_,
                                         [this](const std::string& line) { Log(line); });
   if (options_.hot_sync) {
+    saves_sync_.store(hot_sync_.get());
     if (absl::Status status = hot_sync_->Start(); !status.ok()) {
       Log(absl::StrCat("warning: config hot-sync is off: ", status.message()));
     }
@@ -192,6 +215,7 @@ absl::Status ServerRuntime::Init() {
     env.auth = auth_.get();
     env.login_flow = login_flow_.get();
     env.env = config::ProcessEnv();
+    if (control.has_max_watch_streams()) env.max_watch_streams = control.max_watch_streams();
     control::ControlServerOptions server_options;
     server_options.host = control.has_host() ? control.host() : "127.0.0.1";
     server_options.port = static_cast<uint16_t>(control.has_port() ? control.port() : 3457);
@@ -214,9 +238,11 @@ ServerRuntime::~ServerRuntime() {
   event_metrics_.reset();
   metrics_.reset();
   control_.reset();
+  saves_sync_.store(nullptr);
   hot_sync_.reset();
   proxy_.reset();
   request_log_.reset();  // after the proxy: writes every finished request
+  saves_oauth_.store(nullptr);
   oauth_.reset();
   pool_event_log_.reset();
   event_log_.reset();  // last of the loggers gone: writes what is left

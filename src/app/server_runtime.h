@@ -14,6 +14,7 @@
 //
 // Thread safety: every public method may be called from any thread.
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -38,6 +39,7 @@
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
 #include "config/config_store.h"
+#include "config/token_store.h"
 #include "control/control_auth.h"
 #include "control/control_server.h"
 #include "control/server_hooks.h"
@@ -121,6 +123,10 @@ class ServerRuntime final : public control::ServerHooks {
   absl::Time start_time_;
   std::unique_ptr<pool::Pool> pool_;
   std::unique_ptr<config::ConfigStore> store_;
+  std::unique_ptr<config::TokenStore> token_store_;
+  // Told about each save of the config file (ConfigStore::SetOnSaved); null while not there.
+  std::atomic<OAuthWiring*> saves_oauth_{nullptr};
+  std::atomic<HotSync*> saves_sync_{nullptr};
   std::unique_ptr<OAuthWiring> oauth_;
   std::unique_ptr<credentials::LoginFlow> login_flow_;
   std::unique_ptr<proxy::ProxyServer> proxy_;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "app/cli.h"
+#include "app/local_config.h"
 
 namespace maxpool::app {
 namespace {
@@ -69,6 +70,27 @@ flight. Exits 1 when the server cannot be reached or refuses the call.
                       ControlOptionsHelp());
 }
 
+// What an operator must do about an account, one line each: log in again, or fix what keeps its
+// rotated tokens from being saved.
+std::vector<std::string> AccountNotes(const v1::PoolSnapshot& snapshot) {
+  std::vector<std::string> notes;
+  for (const v1::AccountSnapshot& account : snapshot.accounts()) {
+    const std::string name = AccountId(account.account());
+    if (account.state() == v1::ACCOUNT_STATE_NEEDS_LOGIN) {
+      notes.push_back(absl::StrCat(
+          name, ": needs a new login: maxpool login --name ", name,
+          account.type() == v1::ACCOUNT_TYPE_OAUTH ? "" : " --api (or replace its key)"));
+    }
+    if (!account.credentials_unsaved().empty()) {
+      notes.push_back(absl::StrCat(name,
+                                   ": tokens not saved (in use, but a restart would lose them; "
+                                   "retrying): ",
+                                   OneLine(account.credentials_unsaved())));
+    }
+  }
+  return notes;
+}
+
 std::string FormatAccountTable(const v1::PoolSnapshot& snapshot, absl::Time now) {
   if (snapshot.accounts().empty()) return "";
   std::vector<std::vector<std::string>> rows = {{"NAME", "STATE", "5H", "7D", "IN FLIGHT"}};
@@ -115,6 +137,8 @@ std::string FormatStatus(const v1::GetStatusResponse& status, const v1::PoolSnap
   std::string out = FormatTable(lines);
   const std::string table = FormatAccountTable(snapshot, now);
   if (!table.empty()) absl::StrAppend(&out, "\n", table);
+  const std::vector<std::string> notes = AccountNotes(snapshot);
+  if (!notes.empty()) absl::StrAppend(&out, "\n", absl::StrJoin(notes, "\n"), "\n");
   return out;
 }
 

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "config/account_diff.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/repeated_ptr_field.h"
@@ -164,6 +165,31 @@ absl::StatusOr<RotationResult> PersistRotatedTokens(ConfigStore& store,
   if (skipped.has_value()) return *skipped;
   if (!written.ok()) return written.status();
   return RotationResult::kWritten;
+}
+
+absl::StatusOr<bool> RestoreNewerTokens(ConfigStore& store, const AccountLocator& locator,
+                                        const RotatedTokens& live) {
+  bool wrote = false;
+  absl::StatusOr<LoadedConfig> written = store.Update(
+      [&](v1::Config& config) -> absl::Status {
+        const std::optional<int> index = FindAccount(config, locator.uuid, locator.name);
+        if (!index.has_value()) return absl::AbortedError("account gone");
+        v1::AccountConfig& account = *config.mutable_accounts(*index);
+        if (account.refresh_token() == live.refresh_token) return absl::AbortedError("same pair");
+        const int64_t on_disk = NormalizeExpiryMs(account.expires_at());
+        const bool older =
+            on_disk == 0 || (live.expires_at_ms != 0 && on_disk < live.expires_at_ms);
+        if (!older) return absl::AbortedError("newer on disk");
+        account.set_access_token(live.access_token);
+        account.set_refresh_token(live.refresh_token);
+        account.set_expires_at(live.expires_at_ms);
+        wrote = true;
+        return absl::OkStatus();
+      },
+      std::nullopt);
+  if (written.ok()) return true;
+  if (!wrote && absl::IsAborted(written.status())) return false;  // nothing to restore
+  return written.status();
 }
 
 }  // namespace maxpool::config

@@ -86,4 +86,12 @@ absl::StatusOr<RotationResult> PersistRotatedTokens(ConfigStore& store,
                                                     std::string_view old_refresh_token,
                                                     const RotatedTokens& tokens);
 
+// A hand edit made from a buffer opened before a rotation puts a spent pair back in the file: when
+// the entry's pair is older than `live` (an earlier expiry, or no expiry and another refresh
+// token), writes `live` into it as one ConfigStore::Update, leaving the rest of the file as it is.
+// Returns whether it wrote; false when the entry is gone or already holds `live` or a newer pair.
+[[nodiscard]] absl::StatusOr<bool> RestoreNewerTokens(ConfigStore& store,
+                                                      const AccountLocator& locator,
+                                                      const RotatedTokens& live);
+
 }  // namespace maxpool::config

@@ -91,7 +91,16 @@ absl::StatusOr<std::string> ReadFileToString(const std::filesystem::path& path) 
   return contents;
 }
 
-absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_view contents) {
+absl::Status WriteFileAtomically(const std::filesystem::path& link_or_path,
+                                 std::string_view contents) {
+  // A symlinked file (a config kept in a dotfiles repository) is written where it points: a
+  // rename over the link itself would replace the link with a regular file.
+  std::filesystem::path path = link_or_path;
+  std::error_code link_ec;
+  if (std::filesystem::is_symlink(link_or_path, link_ec)) {
+    const std::filesystem::path target = std::filesystem::weakly_canonical(link_or_path, link_ec);
+    if (!link_ec) path = target;
+  }
   const std::filesystem::path dir = path.parent_path();
   absl::Status status = MakeDirectories(dir);
   if (!status.ok()) return status;

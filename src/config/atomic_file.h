@@ -22,7 +22,8 @@ namespace maxpool::config {
 // 0600, fchmod-ed 0600 again, written, fsync-ed and renamed over `path`; then the directory is
 // fsync-ed. On any error before the rename the temp file is removed and `path` is untouched;
 // the errno's canonical code is returned with "<path>: <step>: <strerror>". (A failed fsync of
-// the directory after the rename is reported too; the new contents are then in place.)
+// the directory after the rename is reported too; the new contents are then in place.) When
+// `path` is a symbolic link, the file it points to is replaced and the link stays.
 [[nodiscard]] absl::Status WriteFileAtomically(const std::filesystem::path& path,
                                                std::string_view contents);
 

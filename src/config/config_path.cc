@@ -66,4 +66,19 @@ std::filesystem::path EventLogPathFor(const std::filesystem::path& config_path) 
   return ReplaceJsonSuffix(config_path, ".log", ".log");
 }
 
+std::filesystem::path StateDirFor(const std::filesystem::path& config_path, const EnvLookup& env) {
+  if (std::optional<std::string> dir = env("MAXPOOL_STATE_DIR"); dir && !dir->empty()) {
+    return *dir;
+  }
+  const std::filesystem::path parent = config_path.parent_path();
+  return parent.empty() ? std::filesystem::path(".") : parent;
+}
+
+std::filesystem::path TokenStorePathFor(const std::filesystem::path& state_dir,
+                                        const std::filesystem::path& config_path) {
+  const std::filesystem::path name =
+      ReplaceJsonSuffix(config_path.filename(), ".tokens.json", ".tokens.json");
+  return state_dir / name;
+}
+
 }  // namespace maxpool::config

@@ -30,4 +30,12 @@ std::filesystem::path StatePathFor(const std::filesystem::path& config_path);
 // The event log: ".json" replaced by ".log", else "<path>.log" (spec §0.2).
 std::filesystem::path EventLogPathFor(const std::filesystem::path& config_path);
 
+// Where maxpool keeps what it writes besides the config file (rotated OAuth tokens): the
+// directory $MAXPOOL_STATE_DIR when set, else the config file's own directory.
+std::filesystem::path StateDirFor(const std::filesystem::path& config_path, const EnvLookup& env);
+
+// The rotated-token file in `state_dir` for `config_path`: "<config stem>.tokens.json".
+std::filesystem::path TokenStorePathFor(const std::filesystem::path& state_dir,
+                                        const std::filesystem::path& config_path);
+
 }  // namespace maxpool::config

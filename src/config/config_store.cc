@@ -50,7 +50,9 @@ absl::Status ConfigStore::Write(v1::Config config, const boost::json::object& ra
         absl::StrCat(path_.string(), ": refusing to write: ", valid.message()));
   }
   config.set_generation(generation);
-  return WriteFileAtomically(path_, SerializeConfig(config, raw));
+  absl::Status written = WriteFileAtomically(path_, SerializeConfig(config, raw));
+  if (written.ok() && on_saved_) on_saved_();
+  return written;
 }
 
 absl::Status ConfigStore::Save(const LoadedConfig& loaded,

@@ -31,6 +31,11 @@ class ConfigStore {
 
   const std::filesystem::path& path() const { return path_; }
 
+  // Called after every successful write of the file, under the store's lock: it must only note
+  // the fact (e.g. wake a retry), never call back into the store. Set once, before the store is
+  // shared.
+  void SetOnSaved(std::function<void()> on_saved) { on_saved_ = std::move(on_saved); }
+
   // LoadConfig(path()), ordered with the writes of this store.
   [[nodiscard]] absl::StatusOr<LoadedConfig> Load() ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -64,6 +69,7 @@ class ConfigStore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::filesystem::path path_;
+  std::function<void()> on_saved_;
   absl::Mutex mu_;  // held across each whole read-modify-write cycle (file I/O, no live state)
 };
 

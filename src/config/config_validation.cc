@@ -406,6 +406,11 @@ void ValidateListeners(const v1::Config& config, Validator& v) {
   if (tls.has_client_ca_file() && !tls.has_cert_file()) {
     v.Fail("control.tls.clientCaFile", "needs certFile and keyFile");
   }
+  if (control.has_max_watch_streams() &&
+      (control.max_watch_streams() < 1 || control.max_watch_streams() > 1000000)) {
+    v.Fail("control.maxWatchStreams",
+           absl::StrCat("must be between 1 and 1000000, got ", control.max_watch_streams()));
+  }
   v.Port(config.admin().has_port(), config.admin().port(), "admin.port");
   if (config.admin().has_host() && config.admin().host().empty()) {
     v.Fail("admin.host", "must not be empty");

@@ -50,6 +50,9 @@ struct AccountState {
   std::string provisional_rate_limit_fingerprint;
   std::optional<absl::Time> recovered_at;
   bool refresh_dead = false;
+  // Why the account's latest OAuth tokens are not saved yet (in memory only: a restart would lose
+  // them); empty when they are. Display only: the account serves as usual.
+  std::string credentials_unsaved;
 
   int in_flight = 0;
   int active_weight = 0;

@@ -203,6 +203,10 @@ class Router {
   // New credentials for an account (login, import, hot-sync): clears refresh_dead and a kError
   // status, so the account routes again (spec §7.6).
   void CredentialsRenewed(std::string_view name);
+  // The refresh token was refused for good (invalid_grant, or spent by a refresh whose answer was
+  // lost): the account needs a new login, at once, whether or not its access token still works.
+  // `status` is the token endpoint's (0: none).
+  void RefreshDead(std::string_view name, int status);
 
   // The retry oracle (§2.8).
   RetryPlan NextRetry(const RequestInfo& request, const RouteState& route);

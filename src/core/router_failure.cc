@@ -15,6 +15,16 @@ constexpr absl::Duration kProvisionalBlockMax = absl::Seconds(30);
 constexpr absl::Duration kAmbiguousIdle = absl::Seconds(30);
 
 // §4.1 step 7: a probe answered with anything else closes the breaker.
+// A refresh token refused for good: needs a new login (spec §7.3 non-retryable failure).
+void MarkRefreshDead(AccountState& st, int status, absl::Time now) {
+  st.status = AccountStatus::kError;
+  st.refresh_dead = true;
+  st.last_status = status != 0 ? status : 401;
+  st.last_error = "token_refresh_failed";
+  st.last_error_at = now;
+  st.cooldown_until.reset();
+}
+
 bool IsCapacitySignal(int status) {
   return status == 429 || status == 403 || status == 408 || status >= 500;
 }
@@ -408,17 +418,18 @@ FailureAction Router::OnRefreshFailure(const Lease& lease, const RequestInfo& re
       return AfterExclusion(request, route, attempt, HoldCause::kCapacity,
                             FallbackReply::kNoAccount429, false);
     case RefreshFailure::kDead:
-      st.status = AccountStatus::kError;
-      st.refresh_dead = true;
-      st.last_status = status != 0 ? status : 401;
-      st.last_error = "token_refresh_failed";
-      st.last_error_at = now;
-      st.cooldown_until.reset();
+      MarkRefreshDead(st, status, now);
       return AfterExclusion(request, route, attempt, HoldCause::kQuota,
                             FallbackReply::kAuthentication401, true);
   }
   return AfterExclusion(request, route, attempt, HoldCause::kQuota, FallbackReply::kNoAccount429,
                         true);
+}
+
+void Router::RefreshDead(std::string_view name, int status) {
+  Account* account = FindAccount(name);
+  if (account == nullptr) return;
+  MarkRefreshDead(account->state, status, clock_.Now());
 }
 
 void Router::CredentialsRenewed(std::string_view name) {

@@ -330,7 +330,9 @@ asio::awaitable<HttpOutcome> Exchange(Stream& stream, ExchangeArgs args) {
   tcp.expires_at(args.deadline);
   auto [wec, written] = co_await http::async_write(stream, *args.request, kTuple);
   if (wec) {
-    co_return Failure(Classify(wec, Clock::now() >= args.deadline), true, what, "write",
+    // Nothing written: the server cannot have seen the request, so it may be sent again.
+    const bool sent = written > 0;
+    co_return Failure(Classify(wec, Clock::now() >= args.deadline), sent, what, "write",
                       wec.message());
   }
 

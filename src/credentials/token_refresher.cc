@@ -46,23 +46,26 @@ struct TokenRefresher::Flight {
 absl::StatusOr<std::unique_ptr<TokenRefresher>> TokenRefresher::Create(const core::Clock& clock,
                                                                        RefresherOptions options,
                                                                        PersistTokens persist,
-                                                                       OnRotated on_rotated) {
+                                                                       OnRotated on_rotated,
+                                                                       OnOutcome on_outcome) {
   if (options.token_url.empty()) options.token_url = std::string(kOAuthDefaultTokenUrl);
   if (options.client_id.empty()) options.client_id = std::string(kOAuthClientId);
   absl::StatusOr<std::unique_ptr<asio::ssl::context>> tls =
       MakeVerifyingTlsContext(options.extra_ca_file);
   if (!tls.ok()) return tls.status();
-  return std::unique_ptr<TokenRefresher>(new TokenRefresher(
-      clock, std::move(options), std::move(persist), std::move(on_rotated), std::move(*tls)));
+  return std::unique_ptr<TokenRefresher>(
+      new TokenRefresher(clock, std::move(options), std::move(persist), std::move(on_rotated),
+                         std::move(on_outcome), std::move(*tls)));
 }
 
 TokenRefresher::TokenRefresher(const core::Clock& clock, RefresherOptions options,
-                               PersistTokens persist, OnRotated on_rotated,
+                               PersistTokens persist, OnRotated on_rotated, OnOutcome on_outcome,
                                std::unique_ptr<asio::ssl::context> tls)
     : clock_(clock),
       options_(std::move(options)),
       persist_(std::move(persist)),
       on_rotated_(std::move(on_rotated)),
+      on_outcome_(std::move(on_outcome)),
       tls_(std::move(tls)),
       work_(ioc_.get_executor()),
       thread_([this] { ioc_.run(); }) {}
@@ -125,6 +128,27 @@ int64_t TokenRefresher::refresh_calls() const {
   return refresh_calls_;
 }
 
+void TokenRefresher::Launch(const std::string& account, std::shared_ptr<Flight> flight,
+                            std::string refresh_token) {
+  asio::co_spawn(ioc_, Run(this, account, std::move(flight), std::move(refresh_token)),
+                 [this, account](std::exception_ptr e) {
+                   if (!e) return;
+                   // Run() does not throw; should it ever, the account must not stay stuck behind
+                   // a flight that never finishes.
+                   FreshToken failed;
+                   failed.kind = FreshToken::Kind::kFailed;
+                   failed.reason = "token_refresh_internal_error";
+                   std::shared_ptr<Flight> stuck;
+                   {
+                     absl::MutexLock lock(&mu_);
+                     auto it = entries_.find(account);
+                     if (it != entries_.end()) stuck = it->second.flight;
+                   }
+                   if (stuck) Finish(account, stuck, failed);
+                   if (on_outcome_) on_outcome_(account, failed);
+                 });
+}
+
 asio::awaitable<FreshToken> TokenRefresher::EnsureFresh(
     std::string account, std::optional<std::string> rejected_access_token) {
   const asio::any_io_executor executor = co_await asio::this_coro::executor;
@@ -132,7 +156,9 @@ asio::awaitable<FreshToken> TokenRefresher::EnsureFresh(
   std::shared_ptr<Flight> flight;
   std::string refresh_token;  // set when this call starts the refresh
   bool forced = false;
+  bool wait = false;  // the caller waits for the flight (else it only starts it)
   FreshToken immediate;
+  std::optional<FreshToken> spent_report;  // a spent refresh token met an expired access token
   {
     absl::MutexLock lock(&mu_);
     auto it = entries_.find(account);
@@ -142,8 +168,11 @@ asio::awaitable<FreshToken> TokenRefresher::EnsureFresh(
       forced =
           rejected_access_token.has_value() && *rejected_access_token == entry.tokens.access_token;
       const bool expired = Expired(entry.tokens, now);
-      const bool expiring = entry.tokens.expires_at_ms > 0 &&
-                            now + options_.lead >= absl::FromUnixMillis(entry.tokens.expires_at_ms);
+      const absl::Time expiry = absl::FromUnixMillis(entry.tokens.expires_at_ms);
+      const bool expiring = entry.tokens.expires_at_ms > 0 && now + options_.lead >= expiry;
+      // Still good for longer than the margin: the request goes on, the refresh runs behind it.
+      const bool must_wait =
+          forced || (entry.tokens.expires_at_ms > 0 && now + options_.wait_margin >= expiry);
       const bool usable = !forced && !expired;
       if (rejected_access_token.has_value() && !forced) {
         // Another request already replaced the refused token.
@@ -151,26 +180,44 @@ asio::awaitable<FreshToken> TokenRefresher::EnsureFresh(
       } else if (!forced && !expiring) {
         immediate = FreshWith(FreshToken::Kind::kFresh, entry.tokens.access_token);
       } else if (entry.flight) {
-        flight = entry.flight;  // join the refresh in progress
+        if (must_wait) {
+          flight = entry.flight;  // join the refresh in progress
+          wait = true;
+        } else {
+          immediate = FreshWith(FreshToken::Kind::kFresh, entry.tokens.access_token);
+        }
       } else if (entry.dead || entry.spent ||
                  (entry.cooldown_until.has_value() && now < *entry.cooldown_until)) {
+        if (entry.spent && !usable && !entry.dead) {
+          // The refresh whose answer was lost may have used the refresh token: with the access
+          // token expired too, nothing works until a new login.
+          entry.dead = true;
+          entry.last_failure.kind = FreshToken::Kind::kFailed;
+          entry.last_failure.failure = RefreshFailureKind::kDead;
+          entry.last_failure.reason = "token_refresh_unknown_outcome";
+          if (!entry.spent_reported) {
+            entry.spent_reported = true;
+            spent_report = entry.last_failure;
+          }
+        }
         immediate = usable ? FreshWith(FreshToken::Kind::kFresh, entry.tokens.access_token)
                            : entry.last_failure;
       } else {
         flight = std::make_shared<Flight>();
         entry.flight = flight;
         refresh_token = entry.tokens.refresh_token;
+        wait = must_wait;
+        if (!wait) immediate = FreshWith(FreshToken::Kind::kFresh, entry.tokens.access_token);
       }
-      if (flight) {
+      if (flight && wait) {
         waiter = std::make_shared<Waiter>(executor);
         flight->waiters.push_back(waiter);
       }
     }
   }
-  if (!flight) co_return immediate;
-  if (!refresh_token.empty()) {
-    asio::co_spawn(ioc_, Run(this, account, flight, std::move(refresh_token)), asio::detached);
-  }
+  if (spent_report && on_outcome_) on_outcome_(account, *spent_report);
+  if (!refresh_token.empty()) Launch(account, flight, std::move(refresh_token));
+  if (!wait) co_return immediate;
   auto [ec] = co_await waiter->timer.async_wait(kTuple);
   (void)ec;
   FreshToken result;
@@ -286,7 +333,9 @@ asio::awaitable<void> TokenRefresher::Run(TokenRefresher* self, std::string acco
       entry.last_failure = result;
     }
   }
+  const FreshToken outcome = result;
   self->Finish(account, flight, std::move(result));
+  if (self->on_outcome_) self->on_outcome_(account, outcome);
 }
 
 void TokenRefresher::Finish(const std::string& account, const std::shared_ptr<Flight>& flight,

@@ -47,7 +47,10 @@ struct RefresherOptions {
   std::string client_id;      // default: kOAuthClientId
   std::string extra_ca_file;  // trusted on top of the system store
   absl::Duration lead = absl::Minutes(5);
-  std::chrono::milliseconds attempt_timeout{30000};
+  // A request whose token is still valid for longer than this never waits for the refresh.
+  absl::Duration wait_margin = absl::Minutes(1);
+  // The token endpoint's own timeout per attempt (connect, TLS, write, read).
+  std::chrono::milliseconds attempt_timeout{15000};
   // Pauses before the 2nd and 3rd attempt of one refresh (spec §7.3: 500 ms, 1000 ms).
   std::vector<std::chrono::milliseconds> retry_delays = {std::chrono::milliseconds(500),
                                                          std::chrono::milliseconds(1000)};
@@ -61,6 +64,13 @@ using PersistTokens = std::function<absl::Status(
     const std::string& account, const std::string& old_refresh_token, const TokenSet& tokens)>;
 // Called after a successful persist, before the waiters resume (e.g. to update the pool).
 using OnRotated = std::function<void(const std::string& account, const TokenSet& tokens)>;
+
+struct FreshToken;
+// Called once for every refresh that ended (kRefreshed or kFailed), whoever started it (a
+// request, the background, RefreshAccountCredentials), and when a spent refresh token meets an
+// expired access token (kFailed, kDead: the account needs a new login). On the refresher's
+// thread, after the waiters are released; must not block.
+using OnOutcome = std::function<void(const std::string& account, const FreshToken& outcome)>;
 
 struct FreshToken {
   enum class Kind {
@@ -81,7 +91,7 @@ class TokenRefresher {
  public:
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<TokenRefresher>> Create(
       const core::Clock& clock, RefresherOptions options, PersistTokens persist,
-      OnRotated on_rotated);
+      OnRotated on_rotated, OnOutcome on_outcome = nullptr);
   ~TokenRefresher();
   TokenRefresher(const TokenRefresher&) = delete;
   TokenRefresher& operator=(const TokenRefresher&) = delete;
@@ -107,16 +117,21 @@ class TokenRefresher {
   struct Flight;
   struct Entry {
     TokenSet tokens;
-    bool dead = false;   // refresh token rejected: needs new credentials
-    bool spent = false;  // a refresh with this token may have reached the server
-    int failures = 0;    // consecutive retryable-status failures (backoff exponent)
+    bool dead = false;            // refresh token rejected: needs new credentials
+    bool spent = false;           // a refresh with this token may have reached the server
+    bool spent_reported = false;  // its expiry with a spent refresh token was reported
+    int failures = 0;             // consecutive retryable-status failures (backoff exponent)
     std::optional<absl::Time> cooldown_until;
     FreshToken last_failure;
     std::shared_ptr<Flight> flight;  // the refresh in progress, if any
   };
 
   TokenRefresher(const core::Clock& clock, RefresherOptions options, PersistTokens persist,
-                 OnRotated on_rotated, std::unique_ptr<boost::asio::ssl::context> tls);
+                 OnRotated on_rotated, OnOutcome on_outcome,
+                 std::unique_ptr<boost::asio::ssl::context> tls);
+  // Starts a refresh of `account` with `refresh_token` on the refresher's thread.
+  void Launch(const std::string& account, std::shared_ptr<Flight> flight,
+              std::string refresh_token);
   static boost::asio::awaitable<void> Run(TokenRefresher* self, std::string account,
                                           std::shared_ptr<Flight> flight,
                                           std::string refresh_token);
@@ -127,6 +142,7 @@ class TokenRefresher {
   const RefresherOptions options_;
   const PersistTokens persist_;
   const OnRotated on_rotated_;
+  const OnOutcome on_outcome_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);

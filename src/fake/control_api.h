@@ -15,7 +15,7 @@
 //   GET    /_fake/health    {"ok":true}
 // OAuth (oauth_control.h has the field lists):
 //   GET    /_fake/oauth          {"accounts":{credential:{access_token,refresh_token,expires_at,
-//                                  expired,token_calls,refresh_calls,rotations,rejected,…}},
+//                                  expired,token_calls,refresh_calls,rotations,last_rotation_ms,rejected,…}},
 //                                  "token_calls":N,"presented":[{refresh_token,accepted,
 //                                  credential,fault,at}…],"script":[…],"default":{…}}
 //   POST   /_fake/oauth/accounts {"credential":…, OAuth spec fields (oauth_spec.h)} or an array:

@@ -219,7 +219,10 @@ TokenOutcome OAuthRegistry::Exchange(const TokenRequest& request, absl::Time now
     OAuthCounters& c = counters_[out.credential];
     ++c.token_calls;
     if (refresh) ++c.refresh_calls;
-    if (out.issued) ++c.rotations;
+    if (out.issued) {
+      ++c.rotations;
+      c.last_rotation_ms = absl::ToUnixMillis(now);
+    }
     const bool answered = kind == TokenFaultKind::kOk || kind == TokenFaultKind::kInvalidGrant;
     if (answered && out.error == "invalid_grant") ++c.rejected;
   }
@@ -326,6 +329,7 @@ boost::json::object OAuthRegistry::ToJson(absl::Time now) const {
                             {"token_calls", c.token_calls},
                             {"refresh_calls", c.refresh_calls},
                             {"rotations", c.rotations},
+                            {"last_rotation_ms", c.last_rotation_ms},
                             {"rejected", c.rejected},
                             {"profile_calls", c.profile_calls},
                             {"usage_calls", c.usage_calls}};

@@ -41,6 +41,8 @@ struct OAuthCounters {
   int64_t rejected = 0;       // invalid_grant answers attributed to it
   int64_t profile_calls = 0;  // GET /api/oauth/profile with one of its tokens (any outcome)
   int64_t usage_calls = 0;    // GET /api/oauth/usage likewise
+  // When the last grant issued it new tokens (unix ms; 0: never), as the fake's clock says.
+  int64_t last_rotation_ms = 0;
 };
 
 // One account's OAuth state at an instant.

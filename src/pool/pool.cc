@@ -27,9 +27,6 @@ constexpr absl::Duration kOracleSlack = absl::Milliseconds(5);
 // How long an admission may stay untaken before the next head is admitted anyway (the admitted
 // request's client left before it could TryAcquire()).
 constexpr absl::Duration kAdmissionHandoff = absl::Seconds(1);
-// Requests that joined one failed refresh report their failures within this time of each other.
-constexpr absl::Duration kRefreshFailureMerge = absl::Seconds(1);
-
 FailoverNext NextOf(const core::FailureAction& action) {
   if (action.failover) return FailoverNext::kRetry;
   if (action.hold) return FailoverNext::kHold;
@@ -134,8 +131,6 @@ absl::Status Pool::RemoveAccount(std::string_view name) {
     if (status.ok() && id) {
       std::erase_if(credentials_, [&](const auto& entry) { return entry.first == *id; });
       states_.Remove(*id, outbox.events());
-      refreshed_.erase(*id);
-      refresh_failures_.erase(*id);
     }
     outbox.Seal();
   }
@@ -172,7 +167,6 @@ absl::Status Pool::UpdateCredential(std::string_view name, Credential credential
     const std::optional<core::AccountId> id = router_.IdOf(name);
     if (!id) return absl::NotFoundError("no account named " + std::string(name));
     SweepDue(now, outbox.events());
-    refresh_failures_.erase(*id);
     bool found = false;
     for (auto& [account, stored] : credentials_) {
       if (account == *id) {
@@ -203,7 +197,6 @@ absl::Status Pool::UpdateSecret(std::string_view name, std::string secret) {
       if (account != *id) continue;
       if (stored.secret != secret) {
         router_.CredentialsRenewed(name);
-        refresh_failures_.erase(*id);
       }
       stored.secret = std::move(secret);
       break;
@@ -223,30 +216,42 @@ boost::asio::awaitable<credentials::FreshToken> Pool::FreshToken(
   }
   auto ensure = refresher_->EnsureFresh(grant.lease.account_name, std::move(rejected_access_token));
   credentials::FreshToken fresh = co_await std::move(ensure);
-  if (fresh.kind == credentials::FreshToken::Kind::kRefreshed) NoteRefreshed(grant.lease, fresh);
   co_return fresh;
 }
 
-void Pool::NoteRefreshed(const core::Lease& lease, const credentials::FreshToken& fresh) {
-  const size_t token = std::hash<std::string>{}(fresh.access_token);
+void Pool::RefreshOutcome(std::string_view account, const credentials::FreshToken& outcome) {
   Outbox outbox(*this);
+  bool dead = false;
   {
     absl::MutexLock lock(&mu_);
-    auto [it, inserted] = refreshed_.try_emplace(lease.account, token);
-    if (!inserted && it->second == token) return;  // another request already reported it
-    it->second = token;
-    refresh_failures_.erase(lease.account);
+    const absl::Time now = clock_.Now();
+    SweepDue(now, outbox.events());
     RefreshFinished event;
-    event.account = lease.account_name;
-    event.ok = true;
-    if (!fresh.persist_error.ok()) {
-      event.error = credentials::Redact("persisting the rotated tokens failed: " +
-                                        std::string(fresh.persist_error.message()));
+    event.account = std::string(account);
+    if (outcome.kind == credentials::FreshToken::Kind::kRefreshed) {
+      event.ok = true;
+      if (!outcome.persist_error.ok()) {
+        event.error = credentials::Redact("saving the rotated tokens failed: " +
+                                          std::string(outcome.persist_error.message()));
+      }
+    } else {
+      event.status = outcome.status.value_or(0);
+      event.error = credentials::Redact(
+          outcome.reason + " (" +
+          std::string(credentials::RefreshFailureKindName(outcome.failure)) + ")");
+      dead = outcome.failure == credentials::RefreshFailureKind::kDead;
+      if (dead) {
+        router_.RefreshDead(account, event.status);
+        if (const std::optional<core::AccountId> id = router_.IdOf(account)) {
+          Track(*id, now, "refresh_dead", outbox.events());
+        }
+      }
     }
     outbox.events().push_back(std::move(event));
     outbox.Seal();
   }
   outbox.Flush();
+  if (dead) WakeWaiters();  // held requests waiting on this account re-evaluate
 }
 
 core::FailureAction Pool::OnRefreshFailure(const core::Lease& lease,
@@ -281,22 +286,18 @@ core::FailureAction Pool::OnRefreshFailure(const core::Lease& lease,
     outbox.events().push_back(Failover{
         lease.account_name, std::string(core::FailureClassName(ClassOfRefreshFailure(failure))),
         status, NextOf(action)});
-    // One report for the requests that shared one failed refresh (they fail together).
-    const std::string reason = credentials::Redact(
-        failure.reason + " (" + std::string(credentials::RefreshFailureKindName(failure.failure)) +
-        ")");
-    auto [it, inserted] = refresh_failures_.try_emplace(lease.account);
-    RefreshFailureNote& note = it->second;
-    if (inserted || note.reason != reason || note.status != status ||
-        now - note.at >= kRefreshFailureMerge) {
-      outbox.events().push_back(RefreshFinished{lease.account_name, false, status, reason});
-    }
-    note = RefreshFailureNote{reason, status, now};
     outbox.Seal();
   }
   outbox.Flush();
   WakeWaiters();
   return action;
+}
+
+void Pool::SetCredentialsUnsaved(std::string_view name, std::string error) {
+  absl::MutexLock lock(&mu_);
+  if (core::Account* account = router_.FindAccount(name)) {
+    account->state.credentials_unsaved = std::move(error);
+  }
 }
 
 absl::Status Pool::SetPreferred(std::string_view name) {

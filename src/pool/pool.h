@@ -109,6 +109,9 @@ class Pool {
   // The OAuth refresher this pool's OAuth accounts use; null (the default) means their tokens
   // are used as they are. Must outlive the pool's requests.
   void SetTokenRefresher(credentials::TokenRefresher* refresher) { refresher_ = refresher; }
+  // Marks `name`'s latest OAuth tokens as not saved, with why (`error`; empty: saved now). Shown
+  // by status and telemetry (core::AccountState::credentials_unsaved); routing is unaffected.
+  void SetCredentialsUnsaved(std::string_view name, std::string error);
   absl::Status SetPreferred(std::string_view name);
   void SetAutomatic();
   // --- Routing policy and sessions (control plane; pool_routing.cc) ---------------------------
@@ -152,13 +155,16 @@ class Pool {
   boost::asio::awaitable<credentials::FreshToken> FreshToken(
       const Grant& grant, std::optional<std::string> rejected_access_token);
   // A failed refresh (FreshToken() kFailed): cooldown or needs-login per the taxonomy, the lease
-  // released, and what to do next. Wakes waiters like OnFailure(). Publishes a Failover and a
-  // RefreshFinished{failed}; the latter once for requests that failed together (the same failure
-  // of one account within 1 s on the pool's clock).
+  // released, and what to do next. Wakes waiters like OnFailure(). Publishes a Failover.
   core::FailureAction OnRefreshFailure(const core::Lease& lease, const core::RequestInfo& request,
                                        core::RouteState& route,
                                        const credentials::FreshToken& failure,
                                        const core::AttemptContext& attempt);
+  // What the OAuth refresher reports for every refresh that ended, whoever started it
+  // (credentials::OnOutcome): a RefreshFinished event, ok or failed; and a refresh token refused
+  // for good marks the account as needing a login at once (core::Router::RefreshDead), even while
+  // its access token still works. Any thread.
+  void RefreshOutcome(std::string_view account, const credentials::FreshToken& outcome);
   core::RetryPlan NextRetry(const core::RequestInfo& request, const core::RouteState& route);
   core::UnavailabilityCensus Census(const core::RequestInfo& request);
   int MaxAttempts() const;  // max(1, retry.maxAttemptsPerRequest || number of accounts)
@@ -229,9 +235,6 @@ class Pool {
   // Re-derives account `id`'s state after a mutation (account_state_tracker.h).
   void Track(core::AccountId id, absl::Time now, std::string_view cause,
              std::vector<PoolEventBody>& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // RefreshFinished{ok} for a rotated token not reported yet.
-  void NoteRefreshed(const core::Lease& lease, const credentials::FreshToken& fresh)
-      ABSL_LOCKS_EXCLUDED(mu_);
 
   const core::Clock& clock_;
   const PoolOptions options_;
@@ -243,15 +246,6 @@ class Pool {
   // the publishing order is the order of the critical sections (Outbox in pool.cc).
   absl::Mutex publish_mu_ ABSL_ACQUIRED_AFTER(mu_);
   AccountStateTracker states_ ABSL_GUARDED_BY(mu_);
-  // Refresh reporting: the last rotated token reported per account (its std::hash), and the last
-  // refresh failure reported per account (requests that failed together report it once).
-  struct RefreshFailureNote {
-    std::string reason;
-    int status = 0;
-    absl::Time at;
-  };
-  absl::flat_hash_map<core::AccountId, size_t> refreshed_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<core::AccountId, RefreshFailureNote> refresh_failures_ ABSL_GUARDED_BY(mu_);
   core::Router router_ ABSL_GUARDED_BY(mu_);
   std::vector<std::pair<core::AccountId, Credential>> credentials_ ABSL_GUARDED_BY(mu_);
   HoldQueue queue_ ABSL_GUARDED_BY(mu_);

@@ -305,6 +305,13 @@ std::string BannerText(const TuiModel& model, absl::Time now) {
   }
   if (s.held() > 0) parts.push_back(absl::StrCat(s.held(), " held waiting for capacity"));
   if (s.draining()) parts.push_back(absl::StrCat("draining: ", s.in_flight(), " in flight"));
+  for (const v1::AccountSnapshot& account : s.accounts()) {
+    const std::string name = app::AccountId(account.account());
+    // (An account that needs a login says so in its row.)
+    if (!account.credentials_unsaved().empty()) {
+      parts.push_back(absl::StrCat(name, ": tokens not saved (retrying)"));
+    }
+  }
   std::string text;
   for (const std::string& p : parts) absl::StrAppend(&text, text.empty() ? " ⚠ " : " · ", p);
   return text;

@@ -362,8 +362,8 @@ TEST_F(HotSyncTest, StalerTokenOnDiskIsNotAdopted) {
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   core::SystemClock clock;
   Logs oauth_logs;
-  absl::StatusOr<std::unique_ptr<app::OAuthWiring>> oauth =
-      app::OAuthWiring::Create(clock, loaded->config, store_.get(), h().pool(), oauth_logs.Sink());
+  absl::StatusOr<std::unique_ptr<app::OAuthWiring>> oauth = app::OAuthWiring::Create(
+      clock, loaded->config, store_.get(), nullptr, h().pool(), oauth_logs.Sink());
   ASSERT_TRUE(oauth.ok()) << oauth.status();
   h().Start();
   ASSERT_NO_FATAL_FAILURE(StartSync(oauth->get()));

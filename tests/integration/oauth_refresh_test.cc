@@ -62,6 +62,9 @@ class OAuthRefreshTest : public ::testing::Test {
         },
         [this](const std::string& account, const credentials::TokenSet& t) {
           EXPECT_TRUE(h_.pool().UpdateSecret(account, t.access_token).ok());
+        },
+        [this](const std::string& account, const credentials::FreshToken& outcome) {
+          h_.pool().RefreshOutcome(account, outcome);
         });
     ASSERT_TRUE(refresher.ok()) << refresher.status();
     refresher_ = std::move(*refresher);
@@ -205,7 +208,9 @@ TEST_F(OAuthRefreshTest, ARefreshLostAfterItWasSentIsNeverSentAgain) {
     if (p.refresh_token == "sk-ant-ort01-a-0") ++presented;
   }
   EXPECT_EQ(presented, 1);
-  EXPECT_FALSE(AccountNamed("a").state.refresh_dead);  // not proven dead: it needs new tokens
+  // Its access token has expired and its refresh token may be spent: it needs a new login, and
+  // says so, instead of cooling down and coming back every few seconds.
+  EXPECT_TRUE(AccountNamed("a").state.refresh_dead);
 }
 
 TEST_F(OAuthRefreshTest, AnUpstream401RefreshesOnceAndRetriesOnTheSameAccount) {
@@ -225,6 +230,45 @@ TEST_F(OAuthRefreshTest, AnUpstream401RefreshesOnceAndRetriesOnTheSameAccount) {
   EXPECT_EQ(sent[0].Header("authorization"), "Bearer " + credential);
   EXPECT_EQ(sent[1].Header("authorization"),
             "Bearer " + h_.upstream().OAuthAccount(credential)->access_token);
+}
+
+// A token still valid for minutes never waits for the token endpoint: the refresh runs behind the
+// requests, once, however slow the endpoint is.
+TEST_F(OAuthRefreshTest, ASlowTokenEndpointNeverStallsARequestWhoseTokenIsStillValid) {
+  AddOAuth("a", "sk-ant-ort01-a-0", absl::Minutes(4));  // inside the 5-minute lead
+  h_.upstream().ScriptTokenFaults({fake::TokenFault::Of(fake::TokenFaultKind::kStall)});
+  Start(h_.upstream().token_url());
+  for (int i = 0; i < 5; ++i) {
+    const auto started = std::chrono::steady_clock::now();
+    const fake::HttpResponse response = h_.Post(/*stream=*/false);
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.Header("x-maxpool-account"), "a");
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+  }
+  EXPECT_EQ(h_.upstream().TokenCalls(), 1);
+}
+
+// invalid_grant while the access token still works: the account needs a new login at once, and
+// says so (state, event), instead of failing silently minutes later.
+TEST_F(OAuthRefreshTest, InvalidGrantWhileTheTokenIsStillValidNeedsALoginAtOnce) {
+  AddOAuth("a", "sk-ant-ort01-a-0", absl::Minutes(4));
+  AddOAuth("b", "sk-ant-ort01-b-0", absl::Hours(1), /*priority=*/1);
+  h_.upstream().ScriptTokenFaults({fake::TokenFault::Of(fake::TokenFaultKind::kInvalidGrant)});
+  std::shared_ptr<pool::Subscription> events = h_.pool().events().Subscribe();
+  Start(h_.upstream().token_url());
+
+  EXPECT_EQ(h_.Post(/*stream=*/false).Header("x-maxpool-account"), "a");
+  EXPECT_TRUE(testing::Eventually([&] { return AccountNamed("a").state.refresh_dead; }));
+  bool reported = false;
+  while (std::optional<pool::Delivery> delivery = events->WaitNext(absl::Milliseconds(200))) {
+    if (const auto* event = std::get_if<pool::PoolEvent>(&*delivery)) {
+      if (const auto* refresh = std::get_if<pool::RefreshFinished>(&event->body)) {
+        reported = reported || (refresh->account == "a" && !refresh->ok);
+      }
+    }
+  }
+  EXPECT_TRUE(reported);
+  EXPECT_EQ(h_.Post(/*stream=*/false).Header("x-maxpool-account"), "b");
 }
 
 }  // namespace

@@ -207,6 +207,8 @@ TEST_F(MetricsTest, FailoversRefreshesAndStatesFromARealPool) {
   failure.failure = credentials::RefreshFailureKind::kDead;
   failure.status = 400;
   failure.reason = "token_refresh_failed";
+  // The refresher reports the refresh; the request that waited for it fails over.
+  pool_.RefreshOutcome(other, failure);
   pool_.OnRefreshFailure(second->lease, request, route2, failure, core::AttemptContext{});
   pool::RefreshFinished ok;
   ok.account = cooled;

@@ -11,6 +11,7 @@
 #include "app/drain_command.h"
 #include "app/routing_command.h"
 #include "app/status_command.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace maxpool::app {
@@ -117,6 +118,24 @@ TEST(FormatStatusTest, ServerLinesThenOneLinePerAccount) {
             "alice  active             42% (resets in 2h13m)  10% (resets in 3d4h)  2\n"
             "bob    throttled for 12m  100% (resets in 12m)   -                     0\n"
             "carol  active             -                      -                     1\n");
+}
+
+TEST(FormatStatusTest, AccountsThatNeedSomethingGetALineSayingWhat) {
+  v1::PoolSnapshot snapshot = Snapshot();
+  v1::AccountSnapshot* dead = snapshot.add_accounts();
+  dead->set_account("accounts/dead");
+  dead->set_type(v1::ACCOUNT_TYPE_OAUTH);
+  dead->set_state(v1::ACCOUNT_STATE_NEEDS_LOGIN);
+  v1::AccountSnapshot* unsaved = snapshot.add_accounts();
+  unsaved->set_account("accounts/unsaved");
+  unsaved->set_type(v1::ACCOUNT_TYPE_OAUTH);
+  unsaved->set_state(v1::ACCOUNT_STATE_ACTIVE);
+  unsaved->set_credentials_unsaved("maxpool.tokens.json: write: No space left on device");
+  const std::string text = FormatStatus(Status(), snapshot, kNow);
+  EXPECT_THAT(text, ::testing::HasSubstr("dead: needs a new login: maxpool login --name dead\n"));
+  EXPECT_THAT(text, ::testing::HasSubstr(
+                        "unsaved: tokens not saved (in use, but a restart would lose them; "
+                        "retrying): maxpool.tokens.json: write: No space left on device"));
 }
 
 TEST(FormatStatusTest, DrainingWithItsDeadlineAndAnEmptyPool) {

@@ -257,6 +257,8 @@ TEST(PoolEvents, ADeadRefreshNeedsLoginUntilNewCredentials) {
   failure.status = 400;
   failure.reason = "token_refresh_failed";
   core::AttemptContext attempt;
+  // The refresher reports the failed refresh once; both requests that waited for it fail over.
+  pool.RefreshOutcome("A", failure);
   pool.OnRefreshFailure(first->lease, request, route1, failure, attempt);
   pool.OnRefreshFailure(second->lease, request, route2, failure, attempt);
 
@@ -287,8 +289,8 @@ TEST(PoolEvents, ADeadRefreshNeedsLoginUntilNewCredentials) {
                AccountState::kActive, "credentials_renewed");
 }
 
-// A network failure of the refresh cools the account; the same failure of a later refresh (past
-// the merge window) is reported again.
+// A network failure of the refresh cools the account. The requests report failovers; the refresh
+// itself is reported by the refresher (RefreshOutcome), once per refresh.
 TEST(PoolEvents, RefreshNetworkFailuresCoolTheAccount) {
   FakeClock clock;
   Pool pool(clock, PoolOptions{});
@@ -313,7 +315,12 @@ TEST(PoolEvents, RefreshNetworkFailuresCoolTheAccount) {
     const std::vector<Failover> failovers = OfType<Failover>(events);
     ASSERT_EQ(failovers.size(), 1u) << i;
     EXPECT_EQ(failovers[0].failure_class, "network");
-    EXPECT_EQ(OfType<RefreshFinished>(events).size(), 1u) << i;
+    EXPECT_EQ(OfType<RefreshFinished>(events).size(), 0u) << i;
+    pool.RefreshOutcome("A", failure);
+    const std::vector<RefreshFinished> refreshes = OfType<RefreshFinished>(Published(pool, *sub));
+    ASSERT_EQ(refreshes.size(), 1u) << i;
+    EXPECT_FALSE(refreshes[0].ok);
+    EXPECT_EQ(refreshes[0].error, "token_refresh_network (network_before_send)");
     clock.Advance(absl::Seconds(10));  // past the 5 s network cooldown
   }
 }

@@ -157,6 +157,18 @@ TEST(TuiRender, BannerAndTitleFollowTheConnection) {
   EXPECT_THAT(grid.RowText(0), HasSubstr("· connected"));
 }
 
+TEST(TuiRender, TheBannerSaysWhenAnAccountsTokensAreNotSaved) {
+  TuiModel model("127.0.0.1:3457", absl::UTCTimeZone());
+  model.SetConnected(Noon() - absl::Minutes(5));
+  v1::PoolSnapshot snapshot = testing::FixedSnapshot();
+  snapshot.set_breaker_open(false);
+  snapshot.set_held(0);
+  snapshot.mutable_accounts(0)->set_credentials_unsaved("maxpool.tokens.json: write: read-only");
+  model.ApplySnapshot(snapshot);
+  const Grid grid = Render(model, ControllerView(), Noon(), 120, 20);
+  EXPECT_THAT(grid.RowText(2), HasSubstr("alice: tokens not saved (retrying)"));
+}
+
 TEST(TuiRender, PreferredAccountIsMarked) {
   TuiModel model = FixedModel();
   v1::PoolSnapshot s = testing::FixedSnapshot();
