@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -88,6 +89,17 @@ std::string TransportCode(const boost::system::error_code& ec) {
   return ec.message();
 }
 
+// What an attempt that threw ran into.
+std::string DescribeFailure(std::exception_ptr thrown) {
+  try {
+    std::rethrow_exception(thrown);
+  } catch (const std::exception& e) {
+    return absl::StrCat("internal error: ", e.what());
+  } catch (...) {
+    return "internal error";
+  }
+}
+
 // Why a hop failed, for the request log: `"a" rate-limited 30s`.
 std::string FailureNote(std::string_view account, const core::ResponseVerdict& verdict) {
   std::string what(core::FailureClassName(verdict.failure));
@@ -124,6 +136,38 @@ Exchange::Exchange(ExchangeEnv env, beast::tcp_stream& client,
       request_(request),
       writer_(client, env.options.client_write_timeout, request.version(), keep_alive) {}
 
+Exchange::~Exchange() {
+  // A frame destroyed while it held a lease (the server stopping mid-request) hands it back.
+  if (open_lease_) env_.pool.Release(*open_lease_, {core::ReleaseKind::kAbandoned, 0, ""});
+}
+
+void Exchange::InjectFault(AttemptStep step) const {
+  if (env_.options.attempt_fault && env_.options.attempt_fault(step)) {
+    throw std::runtime_error(absl::StrCat("injected fault at step ", static_cast<int>(step)));
+  }
+}
+
+void Exchange::ReleaseLease(const core::Lease& lease, const core::ReleaseOutcome& outcome) {
+  open_lease_.reset();
+  env_.pool.Release(lease, outcome);
+}
+
+core::FailureAction Exchange::FailLease(const core::Lease& lease, const core::RequestInfo& request,
+                                        core::RouteState& route,
+                                        const core::ResponseVerdict& verdict,
+                                        const core::AttemptContext& attempt) {
+  open_lease_.reset();
+  return env_.pool.OnFailure(lease, request, route, verdict, attempt);
+}
+
+core::FailureAction Exchange::FailRefresh(const core::Lease& lease,
+                                          const core::RequestInfo& request, core::RouteState& route,
+                                          const credentials::FreshToken& failure,
+                                          const core::AttemptContext& attempt) {
+  open_lease_.reset();
+  return env_.pool.OnRefreshFailure(lease, request, route, failure, attempt);
+}
+
 asio::awaitable<ExchangeSummary> Exchange::Run() {
   run_started_ = std::chrono::steady_clock::now();
   const std::string_view target = View(request_.target());
@@ -148,6 +192,7 @@ asio::awaitable<ExchangeSummary> Exchange::Run() {
     }
     std::optional<pool::Grant> grant = env_.pool.TryAcquire(info_, route_);
     route_.pinned_account.clear();
+    if (grant) open_lease_ = grant->lease;
     if (!grant) {
       summary_.account = "(none available)";
       if (!co_await HoldOrFail(core::HoldCause::kQuota, core::FallbackReply::kNoAccount429,
@@ -169,13 +214,13 @@ asio::awaitable<ExchangeSummary> Exchange::Run() {
       auto freshen = env_.pool.FreshToken(*grant, std::move(rejected));
       const credentials::FreshToken fresh = co_await std::move(freshen);
       if (Aborted()) {
-        env_.pool.Release(grant->lease, {core::ReleaseKind::kAbandoned, 0, ""});
+        ReleaseLease(grant->lease, {core::ReleaseKind::kAbandoned, 0, ""});
         co_await EndAborted();
         co_return summary_;
       }
       if (fresh.kind == credentials::FreshToken::Kind::kFailed) {
         if (fresh.reason == "cancelled") {  // the client left while the refresh ran
-          env_.pool.Release(grant->lease, {core::ReleaseKind::kAbandoned, 0, ""});
+          ReleaseLease(grant->lease, {core::ReleaseKind::kAbandoned, 0, ""});
           summary_.client_gone = true;
           co_return summary_;
         }
@@ -184,7 +229,7 @@ asio::awaitable<ExchangeSummary> Exchange::Run() {
         refresh_context.hops_left = hops < max_attempts;
         refresh_context.bytes_sent = writer_.body_bytes() > 0;
         const core::FailureAction action =
-            env_.pool.OnRefreshFailure(grant->lease, info_, route_, fresh, refresh_context);
+            FailRefresh(grant->lease, info_, route_, fresh, refresh_context);
         if (action.failover) continue;
         if (action.hold) {
           if (!co_await HoldOrFail(*action.hold, action.reply, nullptr)) co_return summary_;
@@ -200,12 +245,12 @@ asio::awaitable<ExchangeSummary> Exchange::Run() {
     AttemptResult result = co_await Attempt(*grant);
     if (result.kind == AttemptResult::Kind::kDone) co_return summary_;
     if (Aborted()) {  // no failover, no hold: the answer so far ends with the drain's
-      env_.pool.Release(grant->lease, {core::ReleaseKind::kAbandoned, 0, ""});
+      ReleaseLease(grant->lease, {core::ReleaseKind::kAbandoned, 0, ""});
       co_await EndAborted();
       co_return summary_;
     }
     if (result.kind == AttemptResult::Kind::kClientGone) {
-      env_.pool.Release(grant->lease, {core::ReleaseKind::kAbandoned, 0, ""});
+      ReleaseLease(grant->lease, {core::ReleaseKind::kAbandoned, 0, ""});
       summary_.client_gone = true;
       co_return summary_;
     }
@@ -221,7 +266,7 @@ asio::awaitable<ExchangeSummary> Exchange::Run() {
       }
     }
     const core::FailureAction action =
-        env_.pool.OnFailure(grant->lease, info_, route_, result.verdict, context);
+        FailLease(grant->lease, info_, route_, result.verdict, context);
     if (action.refresh_and_retry) {
       // Retried once on the same account, with the refused token replaced first.
       route_.pinned_account = grant->lease.account_name;
@@ -270,11 +315,33 @@ asio::awaitable<Exchange::AttemptResult> Exchange::Attempt(const pool::Grant& gr
       co_return result;
     }
     UpstreamConnection& c = **conn;
-    // (Not a conditional expression: GCC 12 mis-evaluates co_await inside ?:.)
-    if (c.tls()) {
-      result = co_await AttemptOn(c.ssl(), c, grant);
-    } else {
-      result = co_await AttemptOn(c.tcp(), c, grant);
+    // An attempt that throws (a header Beast refuses to build, an injected fault) is a failure
+    // like any other: its lease is released, and nothing reaches the client from it.
+    std::exception_ptr thrown;
+    try {
+      InjectFault(AttemptStep::kConnection);
+      // (Not a conditional expression: GCC 12 mis-evaluates co_await inside ?:.)
+      if (c.tls()) {
+        result = co_await AttemptOn(c.ssl(), c, grant);
+      } else {
+        result = co_await AttemptOn(c.tcp(), c, grant);
+      }
+    } catch (...) {
+      thrown = std::current_exception();
+    }
+    if (thrown) {
+      boost::system::error_code ignored;
+      c.tcp().socket().close(ignored);
+      result = AttemptResult{};
+      result.verdict.failure = core::FailureClass::kUpstream5xx;
+      result.context.transport_error = DescribeFailure(thrown);
+      if (capture_) capture_->AddError(result.context.transport_error);
+      if (!open_lease_) {
+        // It threw after its answer was settled: the connection to the client ends with it.
+        result.kind = AttemptResult::Kind::kDone;
+        writer_.set_keep_alive(false);
+      }
+      co_return result;
     }
     if (result.kind == AttemptResult::Kind::kStaleConnection) continue;  // idle peer close
     if (result.reusable && c.tcp().socket().is_open()) env_.upstreams.Return(std::move(*conn));
@@ -292,6 +359,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
                                                              const pool::Grant& grant) {
   AttemptResult result;
   const ProxyOptions& opt = env_.options;
+  InjectFault(AttemptStep::kBuildRequest);
   http::request<http::span_body<const char>> req{
       request_.method(), conn.origin().path_prefix + std::string(View(request_.target())), 11};
   BuildUpstreamHeaders(request_.base(), grant.credential, /*strip_beta=*/false,
@@ -331,6 +399,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
   conn.tcp().expires_after(opt.ttfb);
   auto [wec, written] = co_await http::async_write(stream, req, kTuple);
   if (wec) co_return network_failure(wec);
+  InjectFault(AttemptStep::kSend);
 
   // Response headers, racing the client leaving and (for streams) the heartbeat grace (§5.4).
   // Interim 1xx answers are read and dropped (RFC 9110 §15.2), so the final answer is the one
@@ -392,6 +461,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
   conn.reused = false;  // a response arrived: later failures are real
   summary_.upstream_ttfb = std::chrono::steady_clock::now() - sent_at;
 
+  InjectFault(AttemptStep::kResponseHead);
   auto& response = parser->get();
   const unsigned status = response.result_int();
   if (capture_) capture_->SetResponse(status, response.base());
@@ -432,6 +502,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     conn.tcp().expires_after(timeout);
     auto [ec, n] = co_await http::async_read_some(stream, conn.buffer(), *parser, kTuple);
     conn.tcp().expires_never();
+    InjectFault(AttemptStep::kResponseBody);
     if (ec == http::error::need_buffer) ec = {};
     // One read parses one chunk; every further chunk already received goes out in the same
     // client write. (Not the parser's eager mode: it would wait on the socket for the next
@@ -498,7 +569,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
       out.set("x-maxpool-account", grant.lease.account_name);
       co_await writer_.Respond(status, std::move(out), std::move(failure.body));
     }
-    env_.pool.Release(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
+    ReleaseLease(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
     summary_.status = status;
     result.kind = AttemptResult::Kind::kDone;
     result.reusable = in_step();
@@ -514,7 +585,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     const std::optional<uint64_t> length =
         declared ? std::optional<uint64_t>(*declared) : std::nullopt;
     const bool delivered = co_await writer_.RespondHead(status, std::move(out), length);
-    env_.pool.Release(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
+    ReleaseLease(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
     summary_.status = status;
     summary_.client_gone = !delivered;
     result.kind = AttemptResult::Kind::kDone;
@@ -543,7 +614,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     if (capture_) capture_->SetClientResponse(200, event);
     co_await writer_.Chunk(event);
     co_await writer_.Finish();
-    env_.pool.Release(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
+    ReleaseLease(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
     summary_.status = 200;
     result.kind = AttemptResult::Kind::kDone;
     result.reusable = in_step();
@@ -574,7 +645,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     if (capture_) capture_->AppendBody(body, ExchangeRecord::BodyKind::kBody);
     const bool reusable = in_step();
     const bool delivered = co_await writer_.Respond(status, std::move(out), std::move(body));
-    env_.pool.Release(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
+    ReleaseLease(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
     summary_.status = status;
     summary_.client_gone = !delivered;
     result.kind = AttemptResult::Kind::kDone;
@@ -619,6 +690,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
       }
       writer_.CountBodyBytes(n);
       // The last piece carries the end of the response in the same write.
+      InjectFault(AttemptStep::kClientWrite);
       if (!co_await writer_.Chunk(piece, /*last=*/complete)) {
         close_upstream();
         result.kind = AttemptResult::Kind::kClientGone;
@@ -657,7 +729,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
         co_await writer_.Chunk(frame);
         co_await writer_.Finish();
       }
-      env_.pool.Release(grant.lease, {core::ReleaseKind::kAbandoned, 0, ""});
+      ReleaseLease(grant.lease, {core::ReleaseKind::kAbandoned, 0, ""});
       result.kind = AttemptResult::Kind::kDone;
       co_return result;
     }
@@ -677,12 +749,12 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     core::AttemptContext cut;
     cut.transport_error = std::move(broke);
     cut.bytes_sent = true;
-    env_.pool.OnFailure(grant.lease, info_, route_, verdict, cut);
+    FailLease(grant.lease, info_, route_, verdict, cut);
     co_return result;
   }
   const bool reusable = in_step();
   co_await writer_.Finish();
-  env_.pool.Release(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
+  ReleaseLease(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
   result.kind = AttemptResult::Kind::kDone;
   result.reusable = reusable;
   co_return result;

@@ -70,6 +70,10 @@ class Exchange {
   Exchange(ExchangeEnv env, boost::beast::tcp_stream& client,
            const boost::beast::http::request<boost::beast::http::string_body>& request,
            bool keep_alive);
+  // Releases a lease still held (abandoned): a frame destroyed mid-request never leaks one.
+  ~Exchange();
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
 
   // Runs to completion. Never throws; on return the client has a complete response, or is gone.
   boost::asio::awaitable<ExchangeSummary> Run();
@@ -127,6 +131,17 @@ class Exchange {
   // draining 503. The caller has released its lease.
   boost::asio::awaitable<void> EndAborted();
   void FinishCapture();
+  // Throws when the fault-injection hook (ProxyOptions::attempt_fault) says so for `step`.
+  void InjectFault(AttemptStep step) const;
+  // Every hand-back of the current lease goes through these, so that `open_lease_` says whether
+  // one is still held.
+  void ReleaseLease(const core::Lease& lease, const core::ReleaseOutcome& outcome);
+  core::FailureAction FailLease(const core::Lease& lease, const core::RequestInfo& request,
+                                core::RouteState& route, const core::ResponseVerdict& verdict,
+                                const core::AttemptContext& attempt);
+  core::FailureAction FailRefresh(const core::Lease& lease, const core::RequestInfo& request,
+                                  core::RouteState& route, const credentials::FreshToken& failure,
+                                  const core::AttemptContext& attempt);
 
   ExchangeEnv env_;
   boost::beast::tcp_stream& client_;
@@ -146,6 +161,7 @@ class Exchange {
   std::string last_transport_error_;
   std::optional<std::string> rejected_token_;  // the access token a 401 refused, to replace
   std::string last_account_;
+  std::optional<core::Lease> open_lease_;  // the lease held now, if any
   bool aborted_ = false;
   // Per-request log record (`--log-to`); null unless a request sink is configured.
   std::unique_ptr<ExchangeCapture> capture_;

@@ -14,6 +14,16 @@ namespace maxpool::proxy {
 
 class ExchangeSink;
 
+// The steps of one upstream attempt, for fault injection (ProxyOptions::attempt_fault).
+enum class AttemptStep {
+  kConnection,    // an upstream connection was obtained
+  kBuildRequest,  // the upstream request is being built (headers, credential)
+  kSend,          // the request was written upstream
+  kResponseHead,  // the response head arrived
+  kResponseBody,  // a piece of the response body arrived
+  kClientWrite,   // a piece of the answer was written to the client
+};
+
 struct ProxyOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 3456;
@@ -47,6 +57,11 @@ struct ProxyOptions {
   // How long a provider account is benched after a 403 (spec §4.4,
   // MAXPOOL_PROVIDER_403_COOLDOWN_SEC; at least 60 s).
   std::chrono::seconds provider_403_cooldown{1800};
+
+  // Fault injection, as Envoy's fault filter does it: called at each step of an upstream attempt;
+  // returning true makes the attempt throw there. Tests use it to prove that an attempt failing
+  // anywhere hands its lease back and fails over. Null (always, outside tests): no faults.
+  std::function<bool(AttemptStep)> attempt_fault;
 
   // Told about failures inside the data plane that no request reports (an exception escaping a
   // worker's loop, which then carries on). Any thread. Null: written to stderr.
