@@ -26,6 +26,7 @@
 #include "app/status_command.h"
 #include "app/top_command.h"
 #include "core/absl_view.h"
+#include "credentials/redact.h"
 
 namespace maxpool::app {
 
@@ -204,7 +205,17 @@ std::string UsageErrorLine(const std::vector<std::string>& args, const absl::Sta
 
 }  // namespace
 
+absl::StatusOr<Invocation> ParseWords(const std::vector<std::string>& all_args);
+
 absl::StatusOr<Invocation> ParseCommandLine(const std::vector<std::string>& all_args) {
+  absl::StatusOr<Invocation> parsed = ParseWords(all_args);
+  if (parsed.ok()) return parsed;
+  // A key typed as an argument by mistake (`maxpool login sk-ant-…`) is never echoed back.
+  return absl::Status(parsed.status().code(),
+                      credentials::Redact(std::string(parsed.status().message())));
+}
+
+absl::StatusOr<Invocation> ParseWords(const std::vector<std::string>& all_args) {
   Invocation invocation;
   std::vector<std::string> words;
   std::vector<std::string> options;  // command-specific options seen, checked at the end

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_replace.h"
 #include "app/cli.h"
+#include "app/request_file_log.h"
 #include "config/config_loader.h"
 
 namespace maxpool::app {
@@ -21,6 +22,12 @@ int RunConfigCheck(const std::filesystem::path& path, std::ostream& out, std::os
   if (!loaded.ok()) {
     err << "maxpool: " << OneLine(loaded.status().message()) << "\n";
     return kExitUsage;
+  }
+  if (loaded->config.has_log_dir() && !loaded->config.log_dir().empty()) {
+    if (absl::Status dir = CheckRequestLogDir(loaded->config.log_dir()); !dir.ok()) {
+      err << "maxpool: " << OneLine(path.string()) << ": " << OneLine(dir.message()) << "\n";
+      return kExitUsage;
+    }
   }
   out << "config: " << OneLine(path.string()) << "\n";
   out << "accounts: " << loaded->config.accounts_size() << "\n";

@@ -254,6 +254,21 @@ std::string FormatRequestLog(const ExchangeRecord& r) {
   return out;
 }
 
+absl::Status CheckRequestLogDir(const std::filesystem::path& dir) {
+  if (dir.empty()) return absl::InvalidArgumentError("the request log directory is empty");
+  std::error_code ec;
+  const std::filesystem::file_status status = std::filesystem::status(dir, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("logDir ", dir.string(), ": cannot be checked: ", ec.message()));
+  }
+  if (std::filesystem::exists(status) && !std::filesystem::is_directory(status)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("logDir ", dir.string(), ": is not a directory"));
+  }
+  return absl::OkStatus();
+}
+
 // --- RequestFileLog ----------------------------------------------------------------------------
 
 RequestFileLog::RequestFileLog(RequestFileLogOptions options)
@@ -261,7 +276,7 @@ RequestFileLog::RequestFileLog(RequestFileLogOptions options)
 
 absl::StatusOr<std::shared_ptr<RequestFileLog>> RequestFileLog::Open(
     RequestFileLogOptions options) {
-  if (options.dir.empty()) return absl::InvalidArgumentError("the request log directory is empty");
+  if (absl::Status status = CheckRequestLogDir(options.dir); !status.ok()) return status;
   if (absl::Status status = MakeDirectories(options.dir); !status.ok()) return status;
   std::shared_ptr<RequestFileLog> log(new RequestFileLog(std::move(options)));
   log->thread_ = std::thread([raw = log.get()] { raw->Run(); });

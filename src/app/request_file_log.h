@@ -57,6 +57,12 @@ struct RequestFileLogOptions {
   std::function<void(const std::string&)> log;
 };
 
+// Whether `dir` can be the request log directory (`--log-to`, `logDir`): a directory, or a path
+// that does not exist yet (it is made at start, mode 0700). Error: FailedPrecondition naming the
+// path when something else (a file) is there. `maxpool config check` and the server both use it,
+// so they agree.
+absl::Status CheckRequestLogDir(const std::filesystem::path& dir);
+
 class RequestFileLog final : public proxy::ExchangeSink {
  public:
   // Creates `dir` (and its missing parents, mode 0700) and starts the writer. Error: the
