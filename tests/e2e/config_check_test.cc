@@ -81,6 +81,33 @@ TEST(ConfigCheckE2E, WrongTypeExitsTwoWithOneLineNamingFileAndKeyPath) {
   EXPECT_EQ(ReadFile(path), text);
 }
 
+// The server refuses a logDir that is a file; config check says so first, in the same words.
+TEST(ConfigCheckE2E, ALogDirThatIsAFileIsRefusedAsTheServerWould) {
+  TempDir dir;
+  const fs::path file = dir.Write("requests", "a file, not a directory");
+  const fs::path path = dir.Write(
+      "maxpool.json", absl::StrCat(R"({"logDir": ")", file.string(), R"(", "accounts": []})"));
+  const Result result = RunMaxpool(dir, "config check --config " + ShellQuote(path.string()));
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err,
+              HasSubstr(absl::StrCat("logDir ", file.string(), ": is not a directory")));
+}
+
+// A key pasted where a name belongs, or typed as an argument, is never echoed back.
+TEST(ConfigCheckE2E, SecretsInKeyNamesAndArgumentsAreNotEchoed) {
+  TempDir dir;
+  const fs::path path = dir.Write(
+      "maxpool.json", R"({"sk-ant-api03-E2ESECRETPASTEDASAKEYNAME0000": 1, "accounts": []})");
+  const Result check = RunMaxpool(dir, "config check --config " + ShellQuote(path.string()));
+  EXPECT_EQ(check.exit_code, 0);
+  EXPECT_THAT(check.out,
+              HasSubstr("(a name that looks like a credential, not shown): unknown key"));
+  EXPECT_THAT(check.out + check.err, ::testing::Not(HasSubstr("E2ESECRET")));
+  const Result typed = RunMaxpool(dir, "login sk-ant-api03-E2ESECRETTYPEDASANARGUMENT");
+  EXPECT_EQ(typed.exit_code, 2);
+  EXPECT_THAT(typed.out + typed.err, ::testing::Not(HasSubstr("E2ESECRET")));
+}
+
 // Spec §15 scenario 68, through the binary.
 TEST(ConfigCheckE2E, InvalidJsonExitsTwoNamingThePathAndLeavesTheFile) {
   TempDir dir;
