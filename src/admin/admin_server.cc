@@ -72,6 +72,12 @@ Response Route(const http::request<http::string_body>& request, Metrics& metrics
     return MakeResponse(http::status::service_unavailable, version, keep_alive, kTextPlain,
                         "draining\n");
   }
+  if (options.not_ready) {
+    if (std::optional<std::string> reason = options.not_ready()) {
+      return MakeResponse(http::status::service_unavailable, version, keep_alive, kTextPlain,
+                          "not ready: " + *reason + "\n");
+    }
+  }
   return MakeResponse(http::status::ok, version, keep_alive, kTextPlain, "ready\n");
 }
 

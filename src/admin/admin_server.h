@@ -1,11 +1,12 @@
 #pragma once
 
-// admin::AdminServer: the admin HTTP listener (ARCHITECTURE.md "Processes and ports", default
+// admin::AdminServer: the admin HTTP listener (docs/architecture.md "Processes and ports", default
 // 127.0.0.1:3458). HTTP/1.1 with keep-alive on one io_context thread, Boost.Beast:
 //
 //   GET /metrics   200, the Prometheus text exposition format 0.0.4 (admin::Metrics)
 //   GET /livez     200 "ok"                      (the process serves HTTP)
-//   GET /readyz    200 "ready", or 503 "draining" while the `draining` callback says so
+//   GET /readyz    200 "ready"; 503 "draining" while the `draining` callback says so, else 503
+//                  "not ready: <reason>" while the `not_ready` callback gives a reason
 //   other paths    404; other methods on these paths 405 (with `allow: GET`)
 //
 // Requests are bounded (headers and body, kept small: nothing here takes a body); a connection
@@ -21,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -38,6 +40,9 @@ struct AdminOptions {
   uint16_t port = 3458;  // 0 = any free port
   // /readyz answers 503 while this returns true. Null: always ready.
   std::function<bool()> draining;
+  // /readyz answers 503 with the reason while this returns one (e.g. no account can serve).
+  // Null: ready unless draining.
+  std::function<std::optional<std::string>()> not_ready;
   size_t max_header_bytes = 8 * 1024;
   size_t max_body_bytes = 4 * 1024;
   // A connection waiting for (or reading) a request longer than this is closed.

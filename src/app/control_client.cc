@@ -18,6 +18,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "config/config_loader.h"
+#include "config/config_sources.h"
 #include "grpc/grpc.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -98,7 +99,12 @@ absl::StatusOr<ControlTarget> ResolveControlTarget(const ControlOptions& options
                                                    const config::EnvLookup& env) {
   std::optional<v1::ControlConfig> control;
   if (!options.server.has_value() || !options.token.has_value()) {
-    absl::StatusOr<config::LoadedConfig> loaded = config::LoadConfig(options.config_path);
+    // As the server reads it: the file, the environment's settings and secret files.
+    absl::StatusOr<config::ConfigSources> sources =
+        config::ResolveConfigSources(options.config_path, env);
+    absl::StatusOr<config::LoadedConfig> loaded =
+        sources.ok() ? config::LoadLayered(*sources)
+                     : absl::StatusOr<config::LoadedConfig>(sources.status());
     if (loaded.ok()) {
       control = loaded->config.control();
     } else if (!absl::IsNotFound(loaded.status())) {

@@ -61,7 +61,10 @@ HotSync::HotSync(HotSyncOptions options, pool::Pool& pool, OAuthWiring* oauth,
       watcher_(config::ConfigWatcher::Options{.path = options_.path,
                                               .poll_interval = options_.poll_interval,
                                               .debounce = std::chrono::milliseconds(50),
-                                              .use_inotify = options_.use_inotify},
+                                              .use_inotify = options_.use_inotify,
+                                              .use_polling = options_.use_polling,
+                                              .extra_paths = options_.extra_paths,
+                                              .load = options_.load},
                [this](absl::StatusOr<config::LoadedConfig> loaded) {
                  OnFileChange(std::move(loaded));
                }) {

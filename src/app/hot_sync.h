@@ -52,6 +52,12 @@ struct HotSyncOptions {
   std::chrono::milliseconds removal_retry{500};
   // false: periodic re-reads only (tests of the fallback).
   bool use_inotify = true;
+  // The polling notifier in place of inotify (MAXPOOL_FILE_WATCH=poll).
+  bool use_polling = false;
+  // The layers the config is made of besides `path` (config/config_sources.h), and how they
+  // are loaded together; null: `path` alone.
+  std::vector<std::filesystem::path> extra_paths;
+  std::function<absl::StatusOr<config::LoadedConfig>()> load;
   // The loader's warnings for the config the server started with: already shown, so the first
   // re-read does not repeat them.
   std::vector<std::string> startup_warnings;

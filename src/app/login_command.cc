@@ -23,6 +23,7 @@
 #include "absl/time/time.h"
 #include "app/cli.h"
 #include "config/config_loader.h"
+#include "config/config_sources.h"
 #include "config/config_store.h"
 #include "core/absl_view.h"
 #include "credentials/claude_code_credentials.h"
@@ -58,8 +59,13 @@ absl::StatusOr<v1::OAuthConfig> OAuthSection(const std::filesystem::path& path) 
   return loaded.status();
 }
 
+// The server's layers: with a read-only config file (a container's mount), the account goes to
+// the overlay in the state directory.
 absl::StatusOr<std::unique_ptr<config::ConfigStore>> OpenStore(const std::filesystem::path& path) {
-  return config::ConfigStore::Create(path);
+  absl::StatusOr<config::ConfigSources> sources =
+      config::ResolveConfigSources(path, config::ProcessEnv());
+  if (!sources.ok()) return sources.status();
+  return config::ConfigStore::Create(*std::move(sources));
 }
 
 // The LoginFlow for the config at `path`, or a printed error.

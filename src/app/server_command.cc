@@ -13,6 +13,7 @@
 #include "boost/asio/signal_set.hpp"
 #include "config/config_loader.h"
 #include "config/config_path.h"
+#include "config/config_sources.h"
 #include "tui/tui_run.h"
 
 namespace maxpool::app {
@@ -59,7 +60,13 @@ bool RunAttachedTui(ServerRuntime& runtime, const ServerArgs& args, std::ostream
 
 int RunServer(const ServerArgs& args, std::ostream& out, std::ostream& err) {
   // The process log's format and level come from the config, before anything else is logged.
-  absl::StatusOr<config::LoadedConfig> loaded = config::LoadConfig(args.config_path);
+  absl::StatusOr<config::ConfigSources> sources =
+      config::ResolveConfigSources(args.config_path, config::ProcessEnv());
+  if (!sources.ok()) {
+    err << "maxpool: " << sources.status().message() << "\n";
+    return 1;
+  }
+  absl::StatusOr<config::LoadedConfig> loaded = config::LoadLayered(*sources);
   if (!loaded.ok()) {
     err << "maxpool: " << loaded.status().message() << "\n";
     return 1;
@@ -133,6 +140,22 @@ int RunServer(const ServerArgs& args, std::ostream& out, std::ostream& err) {
         signals.async_wait(on_signal);
       };
   signals.async_wait(on_signal);
+  // SIGHUP reloads the configuration, as the control plane's ReloadConfig does (`systemctl
+  // reload`): an invalid file is refused with the loader's message and changes nothing.
+  boost::asio::signal_set reload_signals(signals_ioc, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_reload =
+      [&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        const absl::Status reloaded = runtime.ReloadConfig();
+        if (reloaded.ok()) {
+          log.Info("SIGHUP: configuration reloaded");
+        } else {
+          log.Warn(absl::StrCat("SIGHUP: configuration not reloaded, nothing changed: ",
+                                reloaded.message()));
+        }
+        reload_signals.async_wait(on_reload);
+      };
+  reload_signals.async_wait(on_reload);
   std::thread signal_thread([&signals_ioc] { signals_ioc.run(); });
   const bool restart = tui && RunAttachedTui(runtime, args, out, err);
   runtime.WaitForDrained();

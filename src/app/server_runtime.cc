@@ -4,12 +4,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "app/pool_from_config.h"
+#include "app/readiness.h"
 #include "app/request_log.h"
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/use_future.hpp"
 #include "config/config_loader.h"
 #include "config/config_path.h"
+#include "config/config_sources.h"
 #include "control/control_services.h"
 #include "credentials/redact.h"
 
@@ -31,6 +33,10 @@ v1::Listener MakeListener(v1::ListenerKind kind, const std::string& host, uint16
   return listener;
 }
 
+bool IsLoopbackHost(const std::string& host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
 }  // namespace
 
 ServerRuntime::ServerRuntime(RuntimeOptions options) : options_(std::move(options)) {}
@@ -49,15 +55,27 @@ void ServerRuntime::Log(const std::string& line) const {
 absl::Status ServerRuntime::Init() {
   start_time_ = absl::Now();
   waits_thread_ = std::thread([this] { waits_ioc_.run(); });
-  absl::StatusOr<config::LoadedConfig> loaded = config::LoadConfig(options_.config_path);
+  const config::EnvLookup process_env = options_.env ? options_.env : config::ProcessEnv();
+  // The config file, read-only account sources, the overlay and the environment, layered.
+  absl::StatusOr<config::ConfigSources> sources =
+      config::ResolveConfigSources(options_.config_path, process_env);
+  if (!sources.ok()) return sources.status();
+  absl::StatusOr<config::LoadedConfig> loaded = config::LoadLayered(*sources);
   if (!loaded.ok()) return loaded.status();
   warnings_ = loaded->warnings;
   config_ = std::move(loaded->config);
+  const std::filesystem::path state_dir = config::StateDirFor(options_.config_path, process_env);
+  if (!sources->file_writable) {
+    std::error_code ec;
+    std::filesystem::create_directories(state_dir, ec);
+    Log(absl::StrCat("the config file ", options_.config_path.string(),
+                     " is read-only: changes made at run time go to ", sources->overlay.string()));
+  }
   if (!config_.has_event_log() || config_.event_log()) {
     EventLogOptions log_options;
     log_options.generations = EventLogGenerationsFromEnv();
-    std::filesystem::path log_path = options_.config_path;
-    log_path.replace_extension(".log");
+    const std::filesystem::path log_path =
+        state_dir / config::EventLogPathFor(options_.config_path.filename());
     absl::StatusOr<std::unique_ptr<EventLog>> event_log = EventLog::Open(log_path, log_options);
     if (event_log.ok()) {
       event_log_ = std::move(*event_log);
@@ -65,12 +83,18 @@ absl::Status ServerRuntime::Init() {
       options_.log(absl::StrCat("warning: the event log is off: ", event_log.status().message()));
     }
   }
+  if (const std::string& host = config_.proxy().host();
+      !IsLoopbackHost(host) && config_.proxy().api_key().empty()) {
+    Log(absl::StrCat("warning: the proxy listens on ", host,
+                     " without a key: any client that can reach it spends the pool's quota; set "
+                     "proxy.apiKey or MAXPOOL_PROXY_KEY_FILE"));
+  }
   if (options_.port) config_.mutable_proxy()->set_port(*options_.port);
   if (options_.control_port) config_.mutable_control()->set_port(*options_.control_port);
 
   // Rotated OAuth pairs saved in the state directory win over older ones in the config file.
-  const std::filesystem::path token_path = config::TokenStorePathFor(
-      config::StateDirFor(options_.config_path, config::ProcessEnv()), options_.config_path);
+  const std::filesystem::path token_path =
+      config::TokenStorePathFor(state_dir, options_.config_path);
   std::vector<std::string> token_warnings;
   absl::StatusOr<std::unique_ptr<config::TokenStore>> token_store =
       config::TokenStore::Open(token_path, &token_warnings);
@@ -86,13 +110,17 @@ absl::Status ServerRuntime::Init() {
   // After the accounts of the file joined: their arrival is the "listening" line's count.
   pool_event_log_ = std::make_unique<PoolEventLog>(pool_->events(),
                                                    [this](const std::string& line) { Log(line); });
+  // No account is a valid start (a fresh sidecar): the data plane explains itself, /readyz says
+  // not ready, and the control plane can add one (CreateAccount, StartOAuthLogin).
   if (pool_->Snapshot().empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "no accounts in ", options_.config_path.string(),
-        "; add one with `maxpool login` (subscription) or `maxpool login --api` (API key)"));
+    Log(
+        absl::StrCat("no accounts yet: add one with `maxpool login` (subscription), `maxpool login "
+                     "--api` (API key) or the control plane; until then requests get a 503"));
   }
+  // Re-reads see the rotated pairs of the token store, as this start did.
+  sources->tokens = token_store_.get();
   absl::StatusOr<std::unique_ptr<config::ConfigStore>> store =
-      config::ConfigStore::Create(options_.config_path);
+      config::ConfigStore::Create(*sources);
   if (!store.ok()) return store.status();
   store_ = std::move(*store);
   auto log = [this](const std::string& line) { Log(credentials::Redact(line)); };
@@ -162,6 +190,13 @@ absl::Status ServerRuntime::Init() {
 
   HotSyncOptions sync_options;
   sync_options.path = options_.config_path;
+  const std::vector<std::filesystem::path> layer_paths = sources->Paths();
+  sync_options.extra_paths.assign(layer_paths.begin() + 1, layer_paths.end());
+  sync_options.load = [this] { return store_->Load(); };
+  if (std::optional<std::string> watch = process_env("MAXPOOL_FILE_WATCH");
+      watch && *watch == "poll") {
+    sync_options.use_polling = true;
+  }
   sync_options.startup_warnings = warnings_;
   if (config_.sync().accounts_interval_ms() > 0) {
     sync_options.poll_interval = std::chrono::milliseconds(config_.sync().accounts_interval_ms());
@@ -200,6 +235,7 @@ absl::Status ServerRuntime::Init() {
     admin_options.port = static_cast<uint16_t>(config_.admin().port());
   if (options_.admin_port) admin_options.port = static_cast<uint16_t>(*options_.admin_port);
   admin_options.draining = [this] { return draining(); };
+  admin_options.not_ready = [this] { return NotReadyReason(pool_->Snapshot()); };
   absl::StatusOr<std::unique_ptr<admin::AdminServer>> admin =
       admin::AdminServer::Start(*metrics_, std::move(admin_options));
   if (!admin.ok()) return admin.status();
@@ -214,7 +250,7 @@ absl::Status ServerRuntime::Init() {
     env.hooks = this;
     env.auth = auth_.get();
     env.login_flow = login_flow_.get();
-    env.env = config::ProcessEnv();
+    env.env = process_env;
     if (control.has_max_watch_streams()) env.max_watch_streams = control.max_watch_streams();
     control::ControlServerOptions server_options;
     server_options.host = control.has_host() ? control.host() : "127.0.0.1";

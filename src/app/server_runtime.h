@@ -2,7 +2,7 @@
 
 // One running maxpool server, in-process: the pool built from the config file, the OAuth
 // refresher, the data plane, config hot-sync, and the gRPC control plane, wired together, with
-// the admin listener (/metrics, /livez, /readyz) and the graceful drain of ARCHITECTURE.md
+// the admin listener (/metrics, /livez, /readyz) and the graceful drain of docs/architecture.md
 // "Drain". `maxpool server` runs one; tests run the same wiring in-process.
 //
 // Drain: Drain() (the control plane's LifecycleService.Drain, or a signal through
@@ -38,6 +38,7 @@
 #include "app/request_file_log.h"
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
+#include "config/config_path.h"
 #include "config/config_store.h"
 #include "config/token_store.h"
 #include "control/control_auth.h"
@@ -68,6 +69,9 @@ struct RuntimeOptions {
   std::optional<std::filesystem::path> log_dir;
   // Disables config file watching (tests that edit the file themselves). Default on.
   bool hot_sync = true;
+  // The environment (config/env_settings.h, MAXPOOL_STATE_DIR, the account sources); null: the
+  // process's.
+  config::EnvLookup env;
 };
 
 class ServerRuntime final : public control::ServerHooks {

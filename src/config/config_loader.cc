@@ -53,8 +53,13 @@ absl::StatusOr<LoadedConfig> ParseConfig(std::string_view text, const std::files
     return absl::InvalidArgumentError(
         absl::StrCat(path.string(), ": the top level must be a JSON object"));
   }
+  return ParseConfigObject(std::move(parsed->get_object()), path);
+}
+
+absl::StatusOr<LoadedConfig> ParseConfigObject(boost::json::object object,
+                                               const std::filesystem::path& path) {
   LoadedConfig loaded;
-  loaded.raw = std::move(parsed->get_object());
+  loaded.raw = std::move(object);
 
   boost::json::object effective = loaded.raw;
   RemoveTolerated(effective, loaded.warnings);

@@ -45,4 +45,8 @@ struct LoadedConfig {
 [[nodiscard]] absl::StatusOr<LoadedConfig> ParseConfig(std::string_view text,
                                                        const std::filesystem::path& path);
 
+// As ParseConfig, for a JSON object already parsed (e.g. several layers merged).
+[[nodiscard]] absl::StatusOr<LoadedConfig> ParseConfigObject(boost::json::object object,
+                                                             const std::filesystem::path& path);
+
 }  // namespace maxpool::config

@@ -7,6 +7,7 @@
 #include "config/config_defaults.h"
 #include "config/config_validation.h"
 #include "config/config_writer.h"
+#include "config/json_text.h"
 
 namespace maxpool::config {
 
@@ -15,16 +16,38 @@ absl::StatusOr<std::unique_ptr<ConfigStore>> ConfigStore::Create(std::filesystem
     return absl::InvalidArgumentError(
         absl::StrCat("config path \"", path.string(), "\" does not name a file"));
   }
-  return std::unique_ptr<ConfigStore>(new ConfigStore(std::move(path)));
+  return std::unique_ptr<ConfigStore>(new ConfigStore(FileOnlySources(path), false));
+}
+
+absl::StatusOr<std::unique_ptr<ConfigStore>> ConfigStore::Create(ConfigSources sources) {
+  if (!sources.target().has_filename()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config path \"", sources.target().string(), "\" does not name a file"));
+  }
+  return std::unique_ptr<ConfigStore>(new ConfigStore(std::move(sources), true));
+}
+
+ConfigStore::ConfigStore(ConfigSources sources, bool layered)
+    : sources_(std::move(sources)),
+      layered_(layered),
+      filtered_(layered && (!sources_.file_writable || sources_.accounts_dir.has_value() ||
+                            sources_.accounts_file.has_value() || !sources_.env.empty())),
+      path_(sources_.target()) {}
+
+absl::StatusOr<LoadedConfig> ConfigStore::LoadNow() const {
+  // Nothing to lay over the file: read as a plain file (a missing one is NotFound, which
+  // LoadOrDefault turns into the first-run config).
+  if (!filtered_ && (!layered_ || sources_.tokens == nullptr)) return LoadConfig(path_);
+  return LoadLayered(sources_);
 }
 
 absl::StatusOr<LoadedConfig> ConfigStore::Load() {
   absl::MutexLock lock(&mu_);
-  return LoadConfig(path_);
+  return LoadNow();
 }
 
 absl::StatusOr<LoadedConfig> ConfigStore::LoadOrDefault() {
-  absl::StatusOr<LoadedConfig> loaded = LoadConfig(path_);
+  absl::StatusOr<LoadedConfig> loaded = LoadNow();
   if (loaded.ok() || !absl::IsNotFound(loaded.status())) return loaded;
   // Spec §12.1: a read-modify-write of a missing file starts from the first-run config.
   return ParseConfig(SerializeConfig(DefaultConfig(), boost::json::object()), path_);
@@ -50,7 +73,20 @@ absl::Status ConfigStore::Write(v1::Config config, const boost::json::object& ra
         absl::StrCat(path_.string(), ": refusing to write: ", valid.message()));
   }
   config.set_generation(generation);
-  absl::Status written = WriteFileAtomically(path_, SerializeConfig(config, raw));
+  std::string text = SerializeConfig(config, raw);
+  if (filtered_) {
+    // Only what belongs in the target: the read-only layers' values are taken out again.
+    absl::StatusOr<ReadOnlyLayers> read_only = LoadReadOnlyLayers(sources_);
+    if (!read_only.ok()) return read_only.status();
+    absl::StatusOr<boost::json::value> parsed = ParseJsonText(text);
+    if (!parsed.ok()) return parsed.status();
+    absl::StatusOr<boost::json::object> target =
+        TargetJson(sources_, *read_only, std::move(parsed->get_object()), raw);
+    if (!target.ok()) return target.status();
+    (*target)["_generation"] = generation;
+    text = FormatJsonText(*target);
+  }
+  absl::Status written = WriteFileAtomically(path_, text);
   if (written.ok() && on_saved_) on_saved_();
   return written;
 }
@@ -59,7 +95,7 @@ absl::Status ConfigStore::Save(const LoadedConfig& loaded,
                                std::optional<int64_t> guard_generation) {
   absl::MutexLock lock(&mu_);
   int64_t on_disk = 0;
-  absl::StatusOr<LoadedConfig> current = LoadConfig(path_);
+  absl::StatusOr<LoadedConfig> current = LoadNow();
   if (current.ok()) {
     on_disk = current->generation;
   } else if (!absl::IsNotFound(current.status())) {

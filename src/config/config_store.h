@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "config/config_loader.h"
+#include "config/config_sources.h"
 #include "maxpool/v1/config.pb.h"
 
 namespace maxpool::config {
@@ -25,18 +26,23 @@ class ConfigStore {
   // Error: InvalidArgument when `path` has no file name. The file need not exist yet.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<ConfigStore>> Create(
       std::filesystem::path path);
+  // A server's layered config (config/config_sources.h): loads every layer, writes only the
+  // target, and refuses a change to an account of a read-only source.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<ConfigStore>> Create(ConfigSources sources);
 
   ConfigStore(const ConfigStore&) = delete;
   ConfigStore& operator=(const ConfigStore&) = delete;
 
+  // The file that is written (the config file, or the overlay when that is read-only).
   const std::filesystem::path& path() const { return path_; }
+  const ConfigSources& sources() const { return sources_; }
 
   // Called after every successful write of the file, under the store's lock: it must only note
   // the fact (e.g. wake a retry), never call back into the store. Set once, before the store is
   // shared.
   void SetOnSaved(std::function<void()> on_saved) { on_saved_ = std::move(on_saved); }
 
-  // LoadConfig(path()), ordered with the writes of this store.
+  // LoadConfig(path()) (every layer when layered), ordered with the writes of this store.
   [[nodiscard]] absl::StatusOr<LoadedConfig> Load() ABSL_LOCKS_EXCLUDED(mu_);
 
   // Writes `loaded.config` with _generation = on-disk generation + 1, keeping the unknown keys
@@ -60,7 +66,10 @@ class ConfigStore {
       std::optional<int64_t> guard_generation) ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  explicit ConfigStore(std::filesystem::path path) : path_(std::move(path)) {}
+  ConfigStore(ConfigSources sources, bool layered);
+
+  // The file (or every layer) as loaded now.
+  absl::StatusOr<LoadedConfig> LoadNow() const;
 
   // The file as loaded now; a missing file reads as the first-run config at generation 0.
   absl::StatusOr<LoadedConfig> LoadOrDefault() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -68,6 +77,11 @@ class ConfigStore {
   absl::Status Write(v1::Config config, const boost::json::object& raw, int64_t generation)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  const ConfigSources sources_;
+  const bool layered_;  // false: a plain file (LoadConfig)
+  // Whether a write must take the read-only layers out (false: written as SerializeConfig
+  // gives it, as for a plain file).
+  const bool filtered_;
   const std::filesystem::path path_;
   std::function<void()> on_saved_;
   absl::Mutex mu_;  // held across each whole read-modify-write cycle (file I/O, no live state)

@@ -1,16 +1,14 @@
 #include "config/config_watcher.h"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <poll.h>
-#include <sys/eventfd.h>
-#include <sys/inotify.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdint>
-#include <cstring>
 #include <functional>
 #include <string_view>
 #include <system_error>
@@ -24,9 +22,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr uint32_t kDirectoryEvents = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE |
-                                      IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
-
 std::string Sha256(std::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
@@ -34,6 +29,39 @@ std::string Sha256(std::string_view bytes) {
     return absl::StrCat("len:", bytes.size(), ":", std::hash<std::string_view>()(bytes));
   }
   return std::string(reinterpret_cast<const char*>(digest), size);
+}
+
+// A hash of the bytes, or of the read error (which names the path and the errno, never the
+// content).
+std::string FingerprintOf(const absl::StatusOr<std::string>& bytes) {
+  if (bytes.ok()) return absl::StrCat("ok:", Sha256(*bytes));
+  return absl::StrCat("error:", bytes.status().ToString());
+}
+
+// A directory's regular files (links followed), by name, skipping names that start with '.';
+// a file's bytes.
+std::string PathFingerprint(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(path, ec)) return FingerprintOf(ReadFileToString(path));
+  std::vector<std::filesystem::path> files;
+  for (std::filesystem::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.empty() || name[0] == '.') continue;
+    if (std::filesystem::is_regular_file(it->path(), ec)) files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  std::string all = absl::StrCat("dir:", ec.value(), ";");
+  for (const std::filesystem::path& file : files) {
+    absl::StrAppend(&all, file.filename().string(), "=", FingerprintOf(ReadFileToString(file)),
+                    ";");
+  }
+  return all;
+}
+
+bool SetNonBlocking(int fd) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  return flags >= 0 && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0 &&
+         ::fcntl(fd, F_SETFD, FD_CLOEXEC) == 0;
 }
 
 int TimeoutMs(Clock::time_point now, Clock::time_point deadline) {
@@ -46,30 +74,37 @@ int TimeoutMs(Clock::time_point now, Clock::time_point deadline) {
 }  // namespace
 
 ConfigWatcher::ConfigWatcher(Options options, OnChange on_change)
-    : options_(std::move(options)),
-      on_change_(std::move(on_change)),
-      file_name_(options_.path.filename().string()) {}
+    : options_(std::move(options)), on_change_(std::move(on_change)) {}
 
 ConfigWatcher::~ConfigWatcher() { Stop(); }
 
 absl::Status ConfigWatcher::Start() {
   if (thread_.joinable()) return absl::FailedPreconditionError("config watcher already started");
-  const int wake = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (wake < 0) {
-    return absl::ErrnoToStatus(errno, "config watcher: eventfd");
+  int fds[2];
+  if (::pipe(fds) != 0) return absl::ErrnoToStatus(errno, "config watcher: pipe");
+  if (!SetNonBlocking(fds[0]) || !SetNonBlocking(fds[1])) {
+    const int error = errno;
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return absl::ErrnoToStatus(error, "config watcher: pipe flags");
   }
   {
     absl::MutexLock lock(&wake_mu_);
-    wake_fd_ = wake;
+    wake_read_ = fds[0];
+    wake_write_ = fds[1];
   }
   stop_ = false;
   reload_ = false;
-  if (options_.use_inotify) {
-    inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (inotify_fd_ >= 0) TryAddWatch();
+  std::vector<std::filesystem::path> paths = {options_.path};
+  paths.insert(paths.end(), options_.extra_paths.begin(), options_.extra_paths.end());
+  if (options_.use_polling) {
+    notifier_ = MakePollingNotifier(paths, options_.polling_period);
+  } else if (options_.use_inotify) {
+    notifier_ = MakeInotifyNotifier(paths);
   }
+  notifier_active_ = notifier_ != nullptr && notifier_->active();
   // The baseline is read after the watch exists, so no change can fall between the two.
-  last_fingerprint_ = Fingerprint(ReadFileToString(options_.path));
+  last_fingerprint_ = Fingerprint(nullptr);
   try {
     thread_ = std::thread(&ConfigWatcher::Run, this);
   } catch (const std::system_error& e) {
@@ -89,13 +124,13 @@ void ConfigWatcher::Stop() {
 }
 
 void ConfigWatcher::CloseFds() {
-  if (inotify_fd_ >= 0) ::close(inotify_fd_);
-  inotify_fd_ = -1;
-  watch_ = -1;
-  inotify_active_ = false;
+  notifier_.reset();
+  notifier_active_ = false;
   absl::MutexLock lock(&wake_mu_);
-  if (wake_fd_ >= 0) ::close(wake_fd_);
-  wake_fd_ = -1;
+  if (wake_read_ >= 0) ::close(wake_read_);
+  if (wake_write_ >= 0) ::close(wake_write_);
+  wake_read_ = -1;
+  wake_write_ = -1;
 }
 
 void ConfigWatcher::ReloadNow() {
@@ -105,62 +140,32 @@ void ConfigWatcher::ReloadNow() {
 
 void ConfigWatcher::Wake() {
   absl::MutexLock lock(&wake_mu_);
-  if (wake_fd_ < 0) return;
-  const uint64_t one = 1;
-  // Only EAGAIN (counter saturated: a wake-up is pending anyway) can fail here.
-  [[maybe_unused]] const ssize_t ignored = ::write(wake_fd_, &one, sizeof one);
+  if (wake_write_ < 0) return;
+  const char one = 1;
+  // Only EAGAIN (the pipe is full: a wake-up is pending anyway) can fail here.
+  [[maybe_unused]] const ssize_t ignored = ::write(wake_write_, &one, 1);
 }
 
-void ConfigWatcher::TryAddWatch() {
-  std::filesystem::path directory = options_.path.parent_path();
-  if (directory.empty()) directory = ".";
-  watch_ = ::inotify_add_watch(inotify_fd_, directory.c_str(), kDirectoryEvents);
-  inotify_active_ = watch_ >= 0;
-}
-
-std::string ConfigWatcher::Fingerprint(const absl::StatusOr<std::string>& bytes) const {
-  if (bytes.ok()) return absl::StrCat("ok:", Sha256(*bytes));
-  // Read errors name the path and the errno, never the content.
-  return absl::StrCat("error:", bytes.status().ToString());
-}
-
-bool ConfigWatcher::DrainInotify() {
-  bool relevant = false;
-  alignas(struct inotify_event) char buffer[16 * 1024];
-  while (true) {
-    const ssize_t size = ::read(inotify_fd_, buffer, sizeof buffer);
-    if (size <= 0) break;  // EAGAIN: drained (errors: the next poll reports them)
-    for (ssize_t offset = 0; offset < size;) {
-      struct inotify_event event;
-      std::memcpy(&event, buffer + offset, sizeof event);
-      const char* name = buffer + offset + sizeof event;
-      offset += static_cast<ssize_t>(sizeof event + event.len);
-      if ((event.mask & IN_Q_OVERFLOW) != 0) {
-        relevant = true;
-      } else if ((event.mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) != 0) {
-        // The directory went away (or moved): the watch is lost or wrong. Fall back to the
-        // periodic re-read, which also retries the watch.
-        if (watch_ >= 0 && (event.mask & IN_IGNORED) == 0) ::inotify_rm_watch(inotify_fd_, watch_);
-        watch_ = -1;
-        inotify_active_ = false;
-        relevant = true;
-      } else if (event.len > 0 &&
-                 std::string_view(name, ::strnlen(name, event.len)) == file_name_) {
-        relevant = true;
-      }
-    }
+std::string ConfigWatcher::Fingerprint(absl::StatusOr<std::string>* file_bytes) const {
+  absl::StatusOr<std::string> bytes = ReadFileToString(options_.path);
+  std::string all = FingerprintOf(bytes);
+  for (const std::filesystem::path& path : options_.extra_paths) {
+    absl::StrAppend(&all, "|", PathFingerprint(path));
   }
-  return relevant;
+  if (file_bytes != nullptr) *file_bytes = std::move(bytes);
+  return all;
 }
 
 void ConfigWatcher::Check(bool force) {
   try {
-    absl::StatusOr<std::string> bytes = ReadFileToString(options_.path);
-    std::string fingerprint = Fingerprint(bytes);
+    absl::StatusOr<std::string> bytes;
+    std::string fingerprint = Fingerprint(&bytes);
     if (!force && fingerprint == last_fingerprint_) return;
     last_fingerprint_ = std::move(fingerprint);
-    absl::StatusOr<LoadedConfig> loaded = bytes.ok() ? ParseConfig(*bytes, options_.path)
-                                                     : absl::StatusOr<LoadedConfig>(bytes.status());
+    absl::StatusOr<LoadedConfig> loaded = options_.load ? options_.load()
+                                          : bytes.ok()
+                                              ? ParseConfig(*bytes, options_.path)
+                                              : absl::StatusOr<LoadedConfig>(bytes.status());
     on_change_(std::move(loaded));
   } catch (...) {
     // Never let a bad file (or a throwing callback) take the server down; the next change is
@@ -172,6 +177,11 @@ void ConfigWatcher::Run() {
   const auto debounce = options_.debounce;
   const auto poll_interval = std::max(options_.poll_interval, std::chrono::milliseconds(1));
   Clock::time_point next_tick = Clock::now() + poll_interval;
+  // A notifier without a descriptor (polling) is asked every period.
+  const bool polled = notifier_ != nullptr && notifier_->fd() < 0;
+  const auto notifier_period =
+      polled ? std::max(notifier_->period(), std::chrono::milliseconds(1)) : poll_interval;
+  Clock::time_point next_notifier_check = Clock::now() + notifier_period;
   // Debounce: read when the events pause (quiet_until) or at the latest at burst_deadline.
   // A flag and plain values, not std::optional: GCC 12 at -O3 warns maybe-uninitialized on it.
   bool debouncing = false;
@@ -179,30 +189,39 @@ void ConfigWatcher::Run() {
   Clock::time_point burst_deadline{};
   while (!stop_) {
     Clock::time_point deadline = next_tick;
+    if (polled) deadline = std::min(deadline, next_notifier_check);
     if (debouncing) deadline = std::min({deadline, quiet_until, burst_deadline});
-    struct pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
+    const int notify_fd = notifier_ != nullptr ? notifier_->fd() : -1;
+    struct pollfd fds[2] = {{wake_read_, POLLIN, 0}, {notify_fd, POLLIN, 0}};
     const int ready = ::poll(fds, 2, TimeoutMs(Clock::now(), deadline));
     if (ready < 0 && errno != EINTR) {
       // Cannot happen with valid fds; never spin on it.
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     if (ready > 0 && (fds[0].revents & POLLIN) != 0) {
-      uint64_t count = 0;
-      [[maybe_unused]] const ssize_t ignored = ::read(wake_fd_, &count, sizeof count);
+      char drained[64];
+      while (::read(wake_read_, drained, sizeof drained) > 0) {
+      }
     }
     if (stop_) break;
-    if (ready > 0 && fds[1].revents != 0) {
+    bool changed = false;
+    if (ready > 0 && notify_fd >= 0 && fds[1].revents != 0) {
       if ((fds[1].revents & (POLLERR | POLLNVAL | POLLHUP)) != 0) {
-        ::close(inotify_fd_);  // broken: periodic re-reads only from now on
-        inotify_fd_ = -1;
-        watch_ = -1;
-        inotify_active_ = false;
-      } else if (DrainInotify()) {
-        const Clock::time_point now = Clock::now();
-        if (!debouncing) burst_deadline = now + 10 * debounce;
-        debouncing = true;
-        quiet_until = now + debounce;
+        notifier_.reset();  // broken: periodic re-reads only from now on
+      } else {
+        changed = notifier_->Check();
       }
+    }
+    if (polled && notifier_ != nullptr && Clock::now() >= next_notifier_check) {
+      changed = notifier_->Check() || changed;
+      next_notifier_check = Clock::now() + notifier_period;
+    }
+    notifier_active_ = notifier_ != nullptr && notifier_->active();
+    if (changed) {
+      const Clock::time_point now = Clock::now();
+      if (!debouncing) burst_deadline = now + 10 * debounce;
+      debouncing = true;
+      quiet_until = now + debounce;
     }
     if (reload_.exchange(false)) {
       debouncing = false;
@@ -216,7 +235,8 @@ void ConfigWatcher::Run() {
       Check(/*force=*/false);
     }
     if (now >= next_tick) {
-      if (inotify_fd_ >= 0 && watch_ < 0) TryAddWatch();
+      if (notifier_ != nullptr) notifier_->Rearm();
+      notifier_active_ = notifier_ != nullptr && notifier_->active();
       Check(/*force=*/false);
       next_tick = Clock::now() + poll_interval;
     }

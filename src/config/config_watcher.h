@@ -1,9 +1,10 @@
 #pragma once
 
-// Watches the config file of a running server (spec §1.4) and reports each new content. inotify
-// on the file's directory (atomic saves replace the file by rename, which a watch on the file
-// itself would lose) and, as a fallback that also covers file systems without inotify, a
-// periodic re-read. A report is made only when the file's bytes changed (SHA-256), so periodic
+// Watches the config of a running server and reports each new content: the config file, and
+// the other paths the config is made of (the layers of config/config_sources.h). A
+// ChangeNotifier says when to look (inotify on Linux, or the polling notifier, selectable), and
+// a periodic re-read covers file systems where neither sees a change. A report is made only when
+// the bytes changed (SHA-256 over every path; a directory's regular files, by name), so periodic
 // ticks and rewrites of identical bytes are silent. Bursts of events are debounced.
 //
 // A file that cannot be read or loaded is reported as an error (once per content; the server
@@ -17,13 +18,16 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "config/change_notifier.h"
 #include "config/config_loader.h"
 
 namespace maxpool::config {
@@ -41,6 +45,13 @@ class ConfigWatcher {
     std::chrono::milliseconds debounce{50};
     // false: periodic re-reads only (also the behaviour when inotify is unavailable).
     bool use_inotify = true;
+    // The polling notifier in place of inotify (any system), looking every `polling_period`.
+    bool use_polling = false;
+    std::chrono::milliseconds polling_period{1000};
+    // Other files or directories whose content is part of the config.
+    std::vector<std::filesystem::path> extra_paths;
+    // How the config is loaded; null: ParseConfig of `path`'s bytes.
+    std::function<absl::StatusOr<LoadedConfig>()> load;
   };
 
   ConfigWatcher(Options options, OnChange on_change);
@@ -53,7 +64,7 @@ class ConfigWatcher {
   // and starts the thread. inotify that cannot be set up (no inotify, no directory yet) is not
   // an error: the periodic re-read covers it, and the watch is retried at each tick.
   // Error: FailedPrecondition when already started; the errno's code when the thread's wake-up
-  // eventfd cannot be created.
+  // pipe cannot be created.
   absl::Status Start();
 
   // Stops and joins the thread; returns promptly (no wait for the next tick). Idempotent.
@@ -63,31 +74,28 @@ class ConfigWatcher {
   // "reload config"). Returns at once; no-op when not started.
   void ReloadNow();
 
-  // Whether the directory is currently watched by inotify (for diagnostics and tests).
-  bool inotify_active() const { return inotify_active_.load(); }
+  // Whether every watched place is currently watched by the notifier (diagnostics and tests).
+  bool inotify_active() const { return notifier_active_.load(); }
 
  private:
-  // The file's content fingerprint: a hash of its bytes, or of the read error.
-  std::string Fingerprint(const absl::StatusOr<std::string>& bytes) const;
+  // The content fingerprint: a hash of every path's bytes (or read error), and the bytes of
+  // `path` itself.
+  std::string Fingerprint(absl::StatusOr<std::string>* file_bytes) const;
   void Run();
-  void TryAddWatch();
-  // Reads the file; calls on_change_ when forced or its fingerprint changed.
+  // Reads the config; calls on_change_ when forced or its fingerprint changed.
   void Check(bool force);
-  // Drains the inotify fd; true when an event concerns the config file (or the queue overflowed).
-  bool DrainInotify();
   void Wake();
   void CloseFds();
 
   const Options options_;
   const OnChange on_change_;
-  const std::string file_name_;
 
   std::thread thread_;
-  absl::Mutex wake_mu_;  // orders ReloadNow()'s write with Stop()'s close of wake_fd_
-  int wake_fd_ = -1;     // eventfd: Stop() and ReloadNow() wake the thread; set while stopped
-  int inotify_fd_ = -1;  // owned by the thread while it runs
-  int watch_ = -1;
-  std::atomic<bool> inotify_active_{false};
+  absl::Mutex wake_mu_;  // orders ReloadNow()'s write with Stop()'s close of the pipe
+  int wake_read_ = -1;   // self-pipe: Stop() and ReloadNow() wake the thread
+  int wake_write_ = -1;
+  std::unique_ptr<ChangeNotifier> notifier_;  // owned by the thread while it runs
+  std::atomic<bool> notifier_active_{false};
   std::atomic<bool> stop_{false};
   std::atomic<bool> reload_{false};
   std::string last_fingerprint_;  // the thread's (and Start's, before the thread exists)

@@ -430,6 +430,11 @@ int Pool::MaxAttempts() const {
   return std::max(1, attempts);
 }
 
+int Pool::AccountCount() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(router_.accounts().size());
+}
+
 // --- Holds ------------------------------------------------------------------------------------
 
 asio::awaitable<HoldResult> Pool::Hold(const core::RequestInfo& request, core::RouteState& route,

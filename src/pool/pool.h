@@ -1,8 +1,8 @@
 #pragma once
 
-// pool::Pool is the one owner of live routing state (ARCHITECTURE.md principle 2): the accounts
-// with their credentials, quota, load and blocks (a core::Router), and the hold queue. The data
-// plane and the control plane both use this small interface.
+// pool::Pool is the one owner of live routing state (docs/architecture.md principle 2): the
+// accounts with their credentials, quota, load and blocks (a core::Router), and the hold queue. The
+// data plane and the control plane both use this small interface.
 //
 // Thread safety: every method may be called from any thread. One mutex guards the Router and the
 // queue; it is never held across I/O or while a coroutine is suspended. Waiters in the hold
@@ -167,7 +167,9 @@ class Pool {
   void RefreshOutcome(std::string_view account, const credentials::FreshToken& outcome);
   core::RetryPlan NextRetry(const core::RequestInfo& request, const core::RouteState& route);
   core::UnavailabilityCensus Census(const core::RequestInfo& request);
-  int MaxAttempts() const;  // max(1, retry.maxAttemptsPerRequest || number of accounts)
+  int MaxAttempts() const;
+  // How many accounts the pool has (enabled or not).
+  int AccountCount() const;  // max(1, retry.maxAttemptsPerRequest || number of accounts)
 
   // --- Holds (spec §5) --------------------------------------------------------------------------
   // Waits, on the calling coroutine's executor, until the request may be routed, the deadline

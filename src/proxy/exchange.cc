@@ -38,6 +38,11 @@ using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
+// The answer of a server with no account at all (a fresh sidecar, before one is added).
+constexpr std::string_view kNoAccountConfigured =
+    "maxpool: no account is configured. Add one with `maxpool login` (subscription) or `maxpool "
+    "login --api` (API key), or through the control plane (CreateAccount, StartOAuthLogin).";
+
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 // core::HeaderSource over Beast's fields, without copying.
@@ -195,6 +200,11 @@ asio::awaitable<ExchangeSummary> Exchange::Run() {
     if (grant) open_lease_ = grant->lease;
     if (!grant) {
       summary_.account = "(none available)";
+      if (env_.pool.AccountCount() == 0) {  // a fresh server: nothing to hold for
+        const std::string message = std::string(kNoAccountConfigured);
+        co_await SendError(503, "api_error", message, std::nullopt);
+        co_return summary_;
+      }
       if (!co_await HoldOrFail(core::HoldCause::kQuota, core::FallbackReply::kNoAccount429,
                                nullptr)) {
         co_return summary_;
