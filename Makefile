@@ -1,7 +1,7 @@
 # Quick start: `make demo` runs maxpool on a simulated pool; `make test` installs what is missing,
 # builds with the sanitizers and runs every test.
 # `make bench` builds optimised and runs the benchmarks in bench/.
-.PHONY: all deps build release test demo bench format clean
+.PHONY: all deps deps-build build release package image test demo bench format clean
 
 JOBS ?= $(shell nproc)
 
@@ -10,28 +10,44 @@ all: build
 deps:
 	@scripts/install-deps.sh
 
+# Only what building the `maxpool` binary needs (the quick start).
+deps-build:
+	@scripts/install-deps.sh --build
+
 build/dev/build.ninja: CMakeLists.txt CMakePresets.json | deps
 	cmake --preset dev
 
 build: deps build/dev/build.ninja
 	cmake --build --preset dev -j $(JOBS)
 
-test: build
+test: build package
 	ctest --preset dev -j $(JOBS)
 
 # The optimised build (warnings are errors here too): what benchmarks, packages and images use.
-build/release/build.ninja: CMakeLists.txt CMakePresets.json | deps
+build/release/build.ninja: CMakeLists.txt CMakePresets.json | deps-build
 	cmake --preset release
 
 release: deps build/release/build.ninja
 	cmake --build --preset release -j $(JOBS)
 
+# The Debian package of the optimised build: build/release/maxpool_<version>_<arch>.deb.
+package: deps-build build/release/build.ninja
+	cmake --build --preset release -j $(JOBS) --target maxpool
+	cd build/release && cpack -G DEB
+	@echo "package: $$(ls -t $(CURDIR)/build/release/maxpool_*.deb | head -n 1)"
+
+# The container image, compiled from source inside the build (deploy/container/Containerfile) on
+# a Debian base made by mmdebstrap: localhost/maxpool:<version>. Needs root; installs podman.
+image:
+	scripts/image.sh
+
 # maxpool in front of a simulated pool of four accounts, with generated traffic: the live view
 # on a terminal (`q` quits), else 60 requests and a summary. DEMO_ARGS="--no-tui --requests 0"
 # serves until Ctrl-C instead (point curl or Claude Code at the printed address).
 DEMO_ARGS ?= --requests 60 --concurrency 4
-demo: build
-	build/dev/src/app/maxpool demo $(DEMO_ARGS)
+demo: deps-build build/release/build.ninja
+	cmake --build --preset release -j $(JOBS) --target maxpool
+	build/release/src/app/maxpool demo $(DEMO_ARGS)
 
 bench: release
 	build/release/bench/selection_bench

@@ -1,21 +1,42 @@
 #!/usr/bin/env bash
-# Installs the Debian packages maxpool needs to build, test and operate.
-# Idempotent: packages already present are left alone, and apt is not touched at all when
-# nothing is missing. Works as root, or as a user with sudo.
+# Installs the Debian packages maxpool needs, by purpose:
+#   --build     to build the `maxpool` binary (what `make demo` and `make package` need)
+#   --runtime   to run a `maxpool` binary built elsewhere (its shared libraries)
+#   --test      to build and run every test, the benchmarks, the package and image checks
+#               (includes --build and --runtime)
+# With no option: everything (--test). Idempotent: packages already present are left alone,
+# and apt is not touched at all when nothing is missing. Works as root, or with sudo.
 set -euo pipefail
 
-packages=(
-  # toolchain
-  build-essential cmake ninja-build pkg-config clang-format git
-  # libraries
+build=(
+  build-essential cmake ninja-build pkg-config git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
   libssl-dev libabsl-dev libprotobuf-dev protobuf-compiler
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc
   libspdlog-dev libfmt-dev prometheus-cpp-dev libjemalloc-dev libncurses-dev
-  libgtest-dev libgmock-dev googletest libbenchmark-dev
-  # test and operations tools
-  prometheus redis-server wrk tmux nginx-light curl nodejs openssl python3
+  # the release preset also configures the benchmarks
+  libbenchmark-dev
 )
+runtime=(
+  libgrpc++1.51 libgrpc29 libprotobuf32 libabsl20220623 libssl3 libspdlog1.10 libfmt9
+  libboost-json1.81.0 libboost-url1.81.0 libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0
+  libjemalloc2 libncursesw6 libtinfo6
+)
+test=(
+  clang-format libgtest-dev libgmock-dev googletest
+  # operations and e2e tools
+  prometheus redis-server wrk tmux nginx-light curl nodejs openssl python3
+  # packaging checks: the .deb in a minimal root filesystem, the image, the systemd unit
+  dpkg-dev mmdebstrap podman uidmap systemd
+)
+
+packages=()
+case "${1:-}" in
+  --build) packages=("${build[@]}") ;;
+  --runtime) packages=("${runtime[@]}") ;;
+  --test | "") packages=("${build[@]}" "${runtime[@]}" "${test[@]}") ;;
+  *) echo "usage: $0 [--build | --runtime | --test]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -20,11 +20,13 @@
 #include "app/env_command.h"
 #include "app/local_config.h"
 #include "app/login_command.h"
+#include "app/probe_command.h"
 #include "app/routing_command.h"
 #include "app/run_command.h"
 #include "app/server_command.h"
 #include "app/status_command.h"
 #include "app/top_command.h"
+#include "app/version.h"
 #include "core/absl_view.h"
 #include "credentials/redact.h"
 
@@ -57,7 +59,10 @@ commands:
                  arguments after -- go to claude
   api PATH       debug helper: call <upstream>PATH with an account's credential (--account N,
                  --method M, --data JSON); status and headers on stderr, body on stdout
+  probe [URL]    health check for containers: GET URL (default: the admin listener's /livez)
+                 and exit 0 when it answers 200 within 2 s, else 1
   help           show this help (also --help, -h); `help COMMAND` for a command's own
+  version        print the version, the git commit and the build type (also --version)
 
 commands for a running server (through its control plane):
   status         version, uptime, listeners, load, and each account's state and quota
@@ -236,6 +241,16 @@ absl::StatusOr<Invocation> ParseWords(const std::vector<std::string>& all_args) 
       return help;
     }
   }
+  // `--version` anywhere before a `--` (but not as an option's value) is `maxpool version`.
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (TakesValue(args[i])) {
+      ++i;
+    } else if (args[i] == "--version") {
+      Invocation version;
+      version.command = Invocation::Command::kVersion;
+      return version;
+    }
+  }
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--key" || absl::StartsWith(arg, "--key=") || arg == "--api-key" ||
@@ -357,6 +372,8 @@ absl::StatusOr<Invocation> ParseWords(const std::vector<std::string>& all_args) 
   if (words.size() <= 2 && words[0] == "help") {
     invocation.command = Invocation::Command::kHelp;
     if (words.size() == 2) invocation.help_topic = words[1];
+  } else if (words.size() == 1 && words[0] == "version") {
+    invocation.command = Invocation::Command::kVersion;
   } else if (words.size() == 1 && words[0] == "server") {
     invocation.command = Invocation::Command::kServer;
   } else if (words.size() == 1 && words[0] == "demo") {
@@ -402,6 +419,12 @@ absl::StatusOr<Invocation> ParseWords(const std::vector<std::string>& all_args) 
     }
     invocation.command = Invocation::Command::kApi;
     invocation.api_path = words[1];
+  } else if (words[0] == "probe") {
+    if (words.size() > 2) {
+      return absl::InvalidArgumentError("probe takes at most one URL: maxpool probe [URL]");
+    }
+    invocation.command = Invocation::Command::kProbe;
+    if (words.size() == 2) invocation.probe_url = words[1];
   } else if (words[0] == "routing") {
     absl::StatusOr<RoutingChange> change =
         ParseRoutingWords(std::vector<std::string>(words.begin() + 1, words.end()));
@@ -420,6 +443,9 @@ absl::StatusOr<Invocation> ParseWords(const std::vector<std::string>& all_args) 
     return absl::InvalidArgumentError(absl::StrCat("unknown command \"", command, "\""));
   }
   if (absl::Status status = CheckOptionsApply(invocation, options); !status.ok()) return status;
+  if (invocation.command == Invocation::Command::kProbe && invocation.probe_url.has_value()) {
+    if (absl::Status status = CheckProbeUrl(*invocation.probe_url); !status.ok()) return status;
+  }
   if (invocation.command == Invocation::Command::kApi) {
     if (absl::Status status = CheckApiArgs(ApiArgsOf(invocation, {})); !status.ok()) {
       return status;
@@ -457,6 +483,9 @@ int Run(const std::vector<std::string>& args, const config::EnvLookup& env, int 
       err << "maxpool: no command \"" << OneLine(invocation->help_topic)
           << "\"; `maxpool help` lists the commands\n";
       return kExitUsage;
+    case Invocation::Command::kVersion:
+      out << VersionLine() << "\n";
+      return kExitOk;
     case Invocation::Command::kLogin:
       return RunLogin(LoginArgs{path, invocation->login_api, invocation->name,
                                 invocation->open_browser, invocation->manual},
@@ -498,6 +527,8 @@ int Run(const std::vector<std::string>& args, const config::EnvLookup& env, int 
       return RunRename(path, invocation->account, invocation->new_name, out, err);
     case Invocation::Command::kApi:
       return RunApi(ApiArgsOf(*invocation, path), out, err);
+    case Invocation::Command::kProbe:
+      return RunProbe(ProbeArgs{invocation->probe_url}, env, out, err);
   }
   return kExitUsage;
 }

@@ -29,6 +29,7 @@ inline constexpr int kExitUsage = 2;
 struct Invocation {
   enum class Command {
     kHelp,
+    kVersion,
     kConfigCheck,
     kConfigPath,
     kServer,
@@ -40,6 +41,7 @@ struct Invocation {
     kRemove,
     kRename,
     kApi,
+    kProbe,
     // Commands that talk to a running server's control plane.
     kStatus,
     kAccounts,
@@ -87,6 +89,7 @@ struct Invocation {
   std::optional<std::string> api_account;  // api: --account NAME|N
   std::optional<std::string> api_method;   // api: --method M
   std::optional<std::string> api_data;     // api: --data JSON
+  std::optional<std::string> probe_url;    // probe [URL]
 };
 
 // Parses the arguments after argv[0]. `--help` or `-h` anywhere before a `--` asks for the help

@@ -8,10 +8,12 @@
 #include "app/drain_command.h"
 #include "app/env_command.h"
 #include "app/login_command.h"
+#include "app/probe_command.h"
 #include "app/routing_command.h"
 #include "app/run_command.h"
 #include "app/status_command.h"
 #include "app/top_command.h"
+#include "app/version.h"
 
 namespace maxpool::app {
 
@@ -87,12 +89,14 @@ std::optional<std::string> HelpFor(std::string_view topic) {
   if (topic == "remove") return RemoveUsageText();
   if (topic == "rename") return RenameUsageText();
   if (topic == "api") return ApiUsageText();
+  if (topic == "probe") return ProbeUsageText();
   if (topic == "status") return StatusUsageText();
   if (topic == "accounts") return AccountsUsageText();
   if (topic == "drain") return DrainUsageText();
   if (topic == "routing") return RoutingUsageText();
   if (topic == "top") return TopUsageText();
   if (topic == "help") return HelpUsageText();
+  if (topic == "version") return VersionUsageText();
   return std::nullopt;
 }
 
