@@ -1,6 +1,6 @@
 #pragma once
 
-// admin::EventMetrics feeds admin::Metrics from the pool's EventBus (ARCHITECTURE.md principle
+// admin::EventMetrics feeds admin::Metrics from the pool's EventBus (docs/architecture.md principle
 // 2: metrics are subscribers, not callers). Its own thread reads one Subscription and calls
 // Metrics::Record() for each event; an EventGap (the subscriber fell behind) adds its count to
 // maxpool_metrics_events_dropped_total.

@@ -1,6 +1,6 @@
 #pragma once
 
-// admin::Metrics: maxpool's Prometheus metrics (ARCHITECTURE.md "Observability"; the list with
+// admin::Metrics: maxpool's Prometheus metrics (docs/architecture.md "Observability"; the list with
 // types, labels and meanings is docs/metrics.md). It owns a prometheus::Registry with the
 // counters and histograms that events feed (Record(): pool events, see event_metrics.h, which
 // subscribes to the pool's EventBus and calls it), and computes the gauges at scrape time from

@@ -1,6 +1,6 @@
 #pragma once
 
-// The server's process log (ARCHITECTURE.md "Observability"): operational lines (drain,
+// The server's process log (docs/architecture.md "Observability"): operational lines (drain,
 // hot-sync, refreshes, warnings) and one activity line per finished request, through spdlog, as
 // text or JSON lines (config `logging.format`), filtered by `logging.level`.
 //

@@ -109,7 +109,7 @@ void RemoveTolerated(json::object& file, std::vector<std::string>& warnings) {
       if (RemoveNonNumber(array[i].get_object(), "capUtilization")) {
         warnings.push_back(absl::StrCat("accounts[", i,
                                         "].capUtilization: not a number; the account has no "
-                                        "usage cap (spec §1.1)"));
+                                        "usage cap"));
       }
     }
   }
@@ -121,8 +121,7 @@ void RemoveTolerated(json::object& file, std::vector<std::string>& warnings) {
     if (!entry.value().is_object()) continue;
     if (RemoveNonNumber(entry.value().get_object(), "peakCap")) {
       warnings.push_back(absl::StrCat(AppendKeyPath("scheduler.providers", entry.key()),
-                                      ".peakCap: not a number; the default 0.5 applies "
-                                      "(spec §12.3)"));
+                                      ".peakCap: not a number; the default 0.5 applies"));
     }
   }
 }

@@ -71,7 +71,7 @@ constexpr std::string_view kFileDefaults = R"({
 })";
 
 // Spec §0.3 "Additional scheduler defaults that live only in code" and "Other recognised config
-// keys"; control/admin/logging are ours (ARCHITECTURE.md, ports table).
+// keys"; control/admin/logging are ours (docs/architecture.md, ports table).
 constexpr std::string_view kCodeDefaults = R"({
   "scheduler": {
     "criticalPreResetHours": 2,

@@ -313,8 +313,7 @@ void ValidateAccounts(v1::Config& config, Validator& v) {
     if (a.has_cap_utilization() && !(a.cap_utilization() > 0 && a.cap_utilization() < 1)) {
       v.Warn(p + ".capUtilization",
              absl::StrCat(a.cap_utilization(),
-                          " is not strictly between 0 and 1; the account has no usage cap "
-                          "(spec §1.1)"));
+                          " is not strictly between 0 and 1; the account has no usage cap"));
       a.clear_cap_utilization();
     }
     if (a.has_type() && !HasCredential(a)) {
@@ -323,7 +322,7 @@ void ValidateAccounts(v1::Config& config, Validator& v) {
                                            ? "accessToken; re-add it with `maxpool login`"
                                        : a.type() == "apikey" ? "apiKey"
                                                               : "authToken or apiKey";
-      v.Warn(label, absl::StrCat("skipped: no ", needed, " (spec §1.1)"));
+      v.Warn(label, absl::StrCat("skipped: no ", needed));
     }
   }
   for (int i = 0; i < config.providers_size(); ++i) {
@@ -338,7 +337,7 @@ void ValidateAccounts(v1::Config& config, Validator& v) {
                                            kMaxNumber, ", got ", pa.priority()));
     }
     if (!pa.has_api_key() && !pa.has_secret_name()) {
-      v.Warn(p, "has neither apiKey nor secretName; it starts in error (spec §1.6)");
+      v.Warn(p, "has neither apiKey nor secretName; it starts in error");
     }
   }
 }
@@ -370,7 +369,7 @@ void ValidateRouting(v1::Config& config, Validator& v) {
   }
   if (problem.empty()) return;
   if (preferred) {
-    v.Warn("routing.preferredAccount", problem + "; routing is automatic (spec §6.7)");
+    v.Warn("routing.preferredAccount", problem + "; routing is automatic");
     routing.set_mode("automatic");
   } else if (found == nullptr) {
     v.Warn("routing.preferredAccount", problem);
@@ -439,7 +438,7 @@ absl::Status ValidateConfig(v1::Config& config, std::vector<std::string>& warnin
   if (config.has_switch_threshold()) {
     v.Fraction(true, config.switch_threshold(), "switchThreshold");
     if (config.switch_threshold() == 0) {  // spec §0.3: falsy -> default
-      v.Warn("switchThreshold", "0 is read as 0.90 (spec §0.3)");
+      v.Warn("switchThreshold", "0 is read as 0.90");
       config.set_switch_threshold(0.90);
     }
   }

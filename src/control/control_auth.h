@@ -1,6 +1,6 @@
 #pragma once
 
-// Who may call the maxpool.v1 services (ARCHITECTURE.md "Control plane"): a call presents
+// Who may call the maxpool.v1 services (docs/architecture.md "Control plane"): a call presents
 // `authorization: Bearer <token>`. The full token (control.token) allows everything; the
 // read-only token (control.readOnlyToken) allows only reads (list, get, status, snapshots,
 // watches). With neither token configured every call is allowed: the server refuses to start

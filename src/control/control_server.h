@@ -1,6 +1,6 @@
 #pragma once
 
-// The gRPC control-plane listener (ARCHITECTURE.md "Control plane"): the given maxpool.v1
+// The gRPC control-plane listener (docs/architecture.md "Control plane"): the given maxpool.v1
 // services, grpc.health.v1 (overall "" and per service), and server reflection v1alpha (gRPC's)
 // and v1 (ours), on control.host:control.port with optional TLS or mutual TLS.
 //

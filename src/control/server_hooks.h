@@ -1,8 +1,8 @@
 #pragma once
 
 // What the control plane needs from the process that runs it (the app implements this, so that
-// control does not depend on app; ARCHITECTURE.md: app -> control -> pool). Every method may be
-// called from any gRPC thread and must not block the data plane.
+// control does not depend on app; docs/architecture.md: app -> control -> pool). Every method may
+// be called from any gRPC thread and must not block the data plane.
 
 #include <string>
 #include <vector>
@@ -37,7 +37,7 @@ class ServerHooks {
   virtual ~ServerHooks() = default;
 
   virtual ServerStatusView Status() = 0;
-  // Starts the drain of ARCHITECTURE.md "Drain"; returns at once. A drain already in progress
+  // Starts the drain of docs/architecture.md "Drain"; returns at once. A drain already in progress
   // is returned unchanged (already_draining).
   virtual DrainStarted Drain(absl::Duration deadline, absl::Duration accept_grace) = 0;
   // The config's shutdown.drainTimeoutMs.

@@ -1,7 +1,7 @@
 #pragma once
 
-// The failure taxonomy (ARCHITECTURE.md): every upstream attempt that did not succeed has exactly
-// one class. The class decides the effect on the account, whether the request is retried on
+// The failure taxonomy (docs/architecture.md): every upstream attempt that did not succeed has
+// exactly one class. The class decides the effect on the account, whether the request is retried on
 // another account, the metric label and the body of the error the client sees.
 
 #include <string_view>

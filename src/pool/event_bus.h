@@ -1,7 +1,7 @@
 #pragma once
 
 // pool::EventBus fans the pool's typed events (pool_event.h) out to subscribers: metrics,
-// telemetry streams (one gRPC WatchEvents stream per subscriber) and logs (ARCHITECTURE.md
+// telemetry streams (one gRPC WatchEvents stream per subscriber) and logs (docs/architecture.md
 // principle 2). The data plane publishes, so publishing never waits for a subscriber:
 //
 //   Publish() --(short mutex, bounded central queue)--> dispatcher thread owned by the bus

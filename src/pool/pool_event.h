@@ -1,6 +1,6 @@
 #pragma once
 
-// The typed events of the live pool (ARCHITECTURE.md principle 2): what metrics, telemetry
+// The typed events of the live pool (docs/architecture.md principle 2): what metrics, telemetry
 // streams and logs learn about, as subscribers of the pool's EventBus (event_bus.h). Plain data,
 // no protobuf; the control plane maps them onto maxpool.v1.Event (telemetry.proto) one to one.
 //

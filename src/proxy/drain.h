@@ -1,6 +1,6 @@
 #pragma once
 
-// Graceful drain of the data plane (ARCHITECTURE "Drain", spec §9): the state a ProxyServer
+// Graceful drain of the data plane (docs/architecture.md "Drain", spec §9): the state a ProxyServer
 // shares with its exchanges, and the words clients see while it drains. Header-only.
 
 #include <atomic>

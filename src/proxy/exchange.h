@@ -1,9 +1,9 @@
 #pragma once
 
-// One client request's life through the pool (ARCHITECTURE "The walk of one request"; spec §4,
-// §5): classify, lease an account, send upstream with its credential, fail over before the first
-// byte, hold with heartbeats when every account is briefly out, relay the answer as it arrives,
-// and end a broken stream with an SSE error instead of a clean end.
+// One client request's life through the pool (docs/architecture.md "The walk of one request";
+// spec §4, §5): classify, lease an account, send upstream with its credential, fail over before the
+// first byte, hold with heartbeats when every account is briefly out, relay the answer as it
+// arrives, and end a broken stream with an SSE error instead of a clean end.
 //
 // Runs as a coroutine on the client connection's executor. Not shared between requests.
 //

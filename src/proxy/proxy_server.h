@@ -7,8 +7,8 @@
 // each with its own io_context and upstream connection pool, so no socket is ever touched by two
 // threads.
 //
-// Graceful drain (ARCHITECTURE "Drain", spec §9): BeginDrain() refuses new requests after an
-// accept grace and closes idle connections; AbortInFlight() is the deadline for the rest. Each
+// Graceful drain (docs/architecture.md "Drain", spec §9): BeginDrain() refuses new requests after
+// an accept grace and closes idle connections; AbortInFlight() is the deadline for the rest. Each
 // worker keeps an intrusive list of its connections (linked once per connection) so that both
 // reach them on the worker's own thread.
 

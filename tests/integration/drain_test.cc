@@ -1,4 +1,4 @@
-// Graceful drain of the data plane through real HTTP (ARCHITECTURE "Drain", spec §9):
+// Graceful drain of the data plane through real HTTP (docs/architecture.md "Drain", spec §9):
 // ProxyServer::BeginDrain() keeps serving for the accept grace, then answers every new request
 // with 503 + `retry-after` + `connection: close`, lets requests in flight finish and closes idle
 // kept-alive connections at once; AbortInFlight() is the deadline that ends the rest, with an

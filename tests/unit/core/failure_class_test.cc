@@ -30,7 +30,8 @@ const std::vector<std::pair<FailureClass, std::string_view>>& AllClasses() {
   return *all;
 }
 
-// ARCHITECTURE.md failure taxonomy: one snake_case label per class, used by metrics and bodies.
+// The failure taxonomy of docs/architecture.md: one snake_case label per class, used by metrics
+// and bodies.
 TEST(FailureClassTest, EveryClassHasItsSnakeCaseLabel) {
   std::set<std::string_view> seen;
   for (const auto& [failure, name] : AllClasses()) {

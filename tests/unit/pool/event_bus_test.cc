@@ -1,6 +1,6 @@
 // pool::EventBus: ordering and sequence numbers, filters, explicit loss (gap markers) for slow
 // subscribers and a full central queue, a Publish() that never waits for a subscriber, Close()
-// and lifetimes, and concurrent publishers and subscribers (ARCHITECTURE.md principle 2).
+// and lifetimes, and concurrent publishers and subscribers (docs/architecture.md principle 2).
 
 #include "pool/event_bus.h"
 

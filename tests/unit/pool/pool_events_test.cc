@@ -1,4 +1,4 @@
-// pool::Pool publishes its own events on its EventBus (ARCHITECTURE.md principle 2): account
+// pool::Pool publishes its own events on its EventBus (docs/architecture.md principle 2): account
 // state changes on every mutation that changes an account's derived state, failovers, refresh
 // failures, and the start and end of holds.
 

@@ -1,5 +1,5 @@
 // pool::Pool: leases with credentials, wake-ups of held requests on events, and thread safety
-// (ARCHITECTURE.md principle 2; spec §5.3, §4.6).
+// (docs/architecture.md principle 2; spec §5.3, §4.6).
 
 #include "pool/pool.h"
 
