@@ -161,6 +161,14 @@ int RunServer(const ServerArgs& args, std::ostream& out, std::ostream& err) {
   runtime.WaitForDrained();
   signals_ioc.stop();
   signal_thread.join();
+  // Drained: the process is on its way out. A SIGTERM that comes now (the kubelet's, right
+  // after a preStop drain returned) must not turn a clean exit into death by signal.
+  boost::system::error_code ignored;
+  signals.clear(ignored);
+  reload_signals.clear(ignored);
+  std::signal(SIGTERM, SIG_IGN);
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGHUP, SIG_IGN);
   runtime.Stop();
   if (forced) return 1;
   if (restart) {
