@@ -25,10 +25,13 @@ runtime=(
 test=(
   clang-format libgtest-dev libgmock-dev googletest
   # operations and e2e tools
-  prometheus redis-server wrk tmux nginx-light curl nodejs openssl python3
+  prometheus redis-server wrk tmux nginx-light curl nodejs openssl python3 python3-yaml
   # packaging checks: the .deb in a minimal root filesystem, the image, the systemd unit
   dpkg-dev mmdebstrap podman uidmap systemd
 )
+# kubectl (a recent one, with kustomize v5) renders the Kubernetes manifests (tests/kubernetes);
+# the machine image carries it. Debian's kubernetes-client (1.20, kustomize v2) is too old for
+# deploy/kubernetes, so it is not a fallback: without kubectl those tests fail saying so.
 
 packages=()
 case "${1:-}" in
