@@ -55,7 +55,9 @@ for _ in $(seq 100); do
 done
 curl -fsS "http://127.0.0.1:$admin_port/readyz" >/dev/null || fail "the server did not become ready"
 
-accounts() { curl -fsS "http://127.0.0.1:$admin_port/metrics" | grep -c '^maxpool_account_state{' || true; }
+# The metrics text, read whole first: `curl | grep -q` fails under pipefail when grep stops early.
+metrics() { curl -fsS "http://127.0.0.1:$admin_port/metrics" || true; }
+accounts() { metrics | grep -c '^maxpool_account_state{' || true; }
 [ "$(accounts)" -ge 1 ] || fail "no account in the metrics"
 before=$(curl -fsS "http://127.0.0.1:$admin_port/metrics" | grep -o 'account="[a-z]*"' | sort -u | tr '\n' ' ')
 case $before in *second*) fail "the second account is there before the reload";; esac
@@ -68,10 +70,10 @@ for _ in $(seq 50); do grep -qs "SIGHUP: configuration reloaded" "$work/server.e
 grep -qs "SIGHUP: configuration reloaded" "$work/server.err" || fail "no reload line after SIGHUP"
 kill -0 "$server" 2>/dev/null || fail "SIGHUP stopped the server"
 for _ in $(seq 50); do
-  curl -fsS "http://127.0.0.1:$admin_port/metrics" | grep -q 'account="second"' && break
+  case $(metrics) in *'account="second"'*) break ;; esac
   sleep 0.1
 done
-curl -fsS "http://127.0.0.1:$admin_port/metrics" | grep -q 'account="second"' ||
+case $(metrics) in *'account="second"'*) ;; *) false ;; esac ||
   fail "the account added before SIGHUP was not applied"
 echo "ok   SIGHUP applied a new account"
 
