@@ -1,12 +1,22 @@
 #include "app/accounts_command.h"
 
+#include <filesystem>
 #include <map>
 #include <memory>
+#include <string_view>
+#include <system_error>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "app/cli.h"
+#include "app/local_config.h"
+#include "config/config_sources.h"
+#include "control/account_view.h"
+#include "core/account.h"
+#include "core/settings.h"
+#include "credentials/redact.h"
 
 namespace maxpool::app {
 namespace {
@@ -174,18 +184,22 @@ std::string Details(const v1::Account& account, const v1::AccountSnapshot* snaps
 
 std::string AccountsUsageText() {
   return absl::StrCat(
-      R"(usage: maxpool accounts [-v] [--server HOST:PORT] [--token T] [--tls] [--ca FILE]
+      R"(usage: maxpool accounts [-v | -o FMT] [--server HOST:PORT] [--token T] [--tls] [--ca FILE]
 
 Lists the running server's accounts in pool order: name, type, state, whether routing may use
 it, priority (lower is preferred), usage cap (the 5-hour utilization above which it is spared)
-and the fingerprint of its credential (never the secret).
+and the fingerprint of its credential (never the secret). When no server answers at the address
+of the config file (and no --server is given), lists the config file's accounts instead, without
+their state, and says so on stderr; it still exits 0.
 
   -v, --verbose       also show each account's email and organization, when its credential
                       expires, its quota windows with their resets, its load over the last 15
                       minutes and hour, and its last error
-
 )",
-      ControlOptionsHelp());
+      OutputOptionHelp("maxpool.v1.ListAccountsResponse in its proto3 JSON mapping, with the "
+                       "accounts of every page; from the config file, without state, "
+                       "stateReason, stateUntil, inFlight and credential.refreshDead"),
+      "\n", ControlOptionsHelp());
 }
 
 std::string FormatAccounts(const std::vector<v1::Account>& accounts,
@@ -195,7 +209,9 @@ std::string FormatAccounts(const std::vector<v1::Account>& accounts,
       {"NAME", "TYPE", "STATE", "ENABLED", "PRIORITY", "CAP", "CREDENTIAL"}};
   for (const v1::Account& account : accounts) {
     rows.push_back(
-        {AccountId(account.name()), TypeName(account.type()), StateName(account.state()),
+        {AccountId(account.name()), TypeName(account.type()),
+         // Accounts read from the config file, without a server, have no state.
+         account.state() == v1::ACCOUNT_STATE_UNSPECIFIED ? "-" : StateName(account.state()),
          account.enabled() ? "yes" : "no", Number(account.priority()),
          account.has_usage_cap() ? Percent(account.usage_cap()) : "-",
          account.credential().fingerprint().empty() ? "-" : account.credential().fingerprint()});
@@ -211,19 +227,132 @@ std::string FormatAccounts(const std::vector<v1::Account>& accounts,
   return out;
 }
 
-int RunAccounts(const ControlOptions& options, bool verbose, const config::EnvLookup& env,
+std::vector<v1::Account> AccountsFromConfig(const v1::Config& config) {
+  std::vector<v1::Account> accounts;
+  core::SchedulerSettings settings;  // unused: no account here is live
+  const absl::Time now = absl::Now();
+  for (const v1::AccountConfig& entry : config.accounts()) {
+    control::AccountParts parts;
+    parts.entry = &entry;
+    v1::Account account = control::MakeAccountView(entry.name(), parts, settings, now);
+    // The profiles the pool gives an entry that names none (config/core_settings.cc).
+    if (account.profiles().empty()) {
+      const std::vector<std::string> profiles = account.type() == v1::ACCOUNT_TYPE_PROVIDER
+                                                    ? std::vector<std::string>{"all"}
+                                                    : core::AccountSettings().profiles;
+      for (const std::string& profile : profiles) account.add_profiles(profile);
+    }
+    accounts.push_back(std::move(account));
+  }
+  for (const v1::ProviderAccount& provider : config.providers()) {
+    v1::Account account;
+    account.set_name(AccountResourceName(provider.name()));
+    account.set_type(v1::ACCOUNT_TYPE_PROVIDER);
+    account.set_provider(provider.provider() == "zai"    ? v1::PROVIDER_ZAI
+                         : provider.provider() == "kimi" ? v1::PROVIDER_KIMI
+                                                         : v1::PROVIDER_UNSPECIFIED);
+    account.set_enabled(!provider.has_enabled() || provider.enabled());
+    account.set_priority(provider.has_priority() ? provider.priority() : 10);
+    account.add_profiles("all");
+    account.set_upstream(provider.upstream());
+    v1::CredentialInfo* credential = account.mutable_credential();
+    credential->set_kind(v1::CREDENTIAL_KIND_PROVIDER_KEY);
+    if (!provider.api_key().empty()) {
+      credential->set_fingerprint(credentials::Fingerprint(provider.api_key()));
+    }
+    accounts.push_back(std::move(account));
+  }
+  return accounts;
+}
+
+void EraseLiveFields(JsonNode& account) {
+  for (std::string_view key : {"state", "stateReason", "stateUntil", "inFlight"}) {
+    account.Erase(key);
+  }
+  for (auto& [key, value] : account.members) {
+    if (key == "credential") value.Erase("refreshDead");
+  }
+}
+
+namespace {
+
+// Where the accounts come from: the config file's have none of what only a server knows.
+enum class Source { kServer, kConfigFile };
+
+// Prints `accounts` as `format`.
+int PrintAccounts(std::vector<v1::Account> accounts, int total_size,
+                  const v1::PoolSnapshot* snapshot, absl::Time now, OutputFormat format,
+                  Source source, std::ostream& out, std::ostream& err) {
+  if (format == OutputFormat::kText) {
+    out << FormatAccounts(accounts, snapshot, now);
+    return kExitOk;
+  }
+  v1::ListAccountsResponse response;
+  for (v1::Account& account : accounts) *response.add_accounts() = std::move(account);
+  response.set_total_size(total_size);
+  absl::StatusOr<JsonNode> node = MessageToJsonNode(response);
+  if (!node.ok()) {
+    err << "maxpool: " << node.status().message() << "\n";
+    return kExitFailure;
+  }
+  if (source == Source::kConfigFile) {
+    for (auto& [key, value] : node->members) {
+      if (key != "accounts") continue;
+      for (JsonNode& account : value.items) EraseLiveFields(account);
+    }
+  }
+  out << WriteDocument(*node, format);
+  return kExitOk;
+}
+
+// The accounts of the config file (every layer, as the server reads them), when no server
+// answers at `target`.
+int ListOffline(const AccountsArgs& args, const ControlTarget& target, const config::EnvLookup& env,
                 std::ostream& out, std::ostream& err) {
-  absl::StatusOr<ControlTarget> target = ResolveControlTarget(options, env);
+  const std::filesystem::path& path = args.control.config_path;
+  absl::StatusOr<config::ConfigSources> sources = config::ResolveConfigSources(path, env);
+  absl::StatusOr<config::LoadedConfig> loaded =
+      sources.ok() ? config::LoadLayered(*sources)
+                   : absl::StatusOr<config::LoadedConfig>(sources.status());
+  if (!loaded.ok()) {
+    err << "maxpool: " << ControlClient::UnreachableLine(target)
+        << ", and the config file cannot be read either: " << OneLine(loaded.status()) << "\n";
+    return kExitFailure;
+  }
+  std::error_code ec;
+  const bool file_exists = std::filesystem::exists(path, ec);
+  err << "maxpool: live state unavailable: " << ControlClient::UnreachableLine(target) << "; "
+      << (file_exists ? "these are the accounts of " : "there is no config file at ")
+      << OneLine(path.string()) << "\n";
+  std::vector<v1::Account> accounts = AccountsFromConfig(loaded->config);
+  const v1::PoolSnapshot no_live_state;
+  const int total = static_cast<int>(accounts.size());
+  return PrintAccounts(std::move(accounts), total, args.verbose ? &no_live_state : nullptr,
+                       absl::Now(), args.format, Source::kConfigFile, out, err);
+}
+
+}  // namespace
+
+int RunAccounts(const AccountsArgs& args, const config::EnvLookup& env, std::ostream& out,
+                std::ostream& err) {
+  absl::StatusOr<ControlTarget> target = ResolveControlTarget(args.control, env);
   if (!target.ok()) {
     err << "maxpool: " << target.status().message() << "\n";
     return kExitFailure;
   }
+  // Only the server of this config file stands for it: with --server, an unreachable server is
+  // an error, not a reason to show another machine's accounts.
+  const bool offline_ok = !args.control.server.has_value();
   absl::StatusOr<std::unique_ptr<ControlClient>> client = ControlClient::Connect(*target);
   if (!client.ok()) {
+    if (offline_ok && absl::IsUnavailable(client.status())) {
+      return ListOffline(args, *target, env, out, err);
+    }
     err << "maxpool: " << client.status().message() << "\n";
     return kExitFailure;
   }
   std::vector<v1::Account> accounts;
+  int total_size = 0;
   v1::ListAccountsRequest request;
   request.set_page_size(1000);
   // A server that kept answering with a next page would otherwise keep us here for ever.
@@ -233,12 +362,16 @@ int RunAccounts(const ControlOptions& options, bool verbose, const config::EnvLo
     const grpc::Status rpc =
         (*client)->accounts().ListAccounts((*client)->NewContext().get(), request, &response);
     if (!rpc.ok()) {
+      if (offline_ok && page == 0 && rpc.error_code() == grpc::StatusCode::UNAVAILABLE) {
+        return ListOffline(args, *target, env, out, err);
+      }
       err << "maxpool: " << (*client)->ErrorLine(rpc) << "\n";
       return kExitFailure;
     }
     for (v1::Account& account : *response.mutable_accounts()) {
       accounts.push_back(std::move(account));
     }
+    total_size = response.total_size();
     if (response.next_page_token().empty() || response.next_page_token() == request.page_token()) {
       break;
     }
@@ -246,7 +379,7 @@ int RunAccounts(const ControlOptions& options, bool verbose, const config::EnvLo
   }
   v1::PoolSnapshot snapshot;
   absl::Time now = absl::Now();
-  if (verbose) {
+  if (args.verbose && args.format == OutputFormat::kText) {
     const grpc::Status rpc = (*client)->telemetry().GetPoolSnapshot(
         (*client)->NewContext().get(), v1::GetPoolSnapshotRequest(), &snapshot);
     if (!rpc.ok()) {
@@ -255,8 +388,8 @@ int RunAccounts(const ControlOptions& options, bool verbose, const config::EnvLo
     }
     if (snapshot.has_time()) now = ToTime(snapshot.time());
   }
-  out << FormatAccounts(accounts, verbose ? &snapshot : nullptr, now);
-  return kExitOk;
+  return PrintAccounts(std::move(accounts), total_size, args.verbose ? &snapshot : nullptr, now,
+                       args.format, Source::kServer, out, err);
 }
 
 }  // namespace maxpool::app

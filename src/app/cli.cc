@@ -13,6 +13,8 @@
 #include "app/accounts_command.h"
 #include "app/api_command.h"
 #include "app/command_help.h"
+#include "app/command_table.h"
+#include "app/completion_command.h"
 #include "app/config_command.h"
 #include "app/control_client.h"
 #include "app/demo_command.h"
@@ -20,10 +22,12 @@
 #include "app/env_command.h"
 #include "app/local_config.h"
 #include "app/login_command.h"
+#include "app/man_page.h"
 #include "app/probe_command.h"
 #include "app/routing_command.h"
 #include "app/run_command.h"
 #include "app/server_command.h"
+#include "app/sessions_command.h"
 #include "app/status_command.h"
 #include "app/top_command.h"
 #include "app/version.h"
@@ -33,55 +37,22 @@
 namespace maxpool::app {
 
 std::string UsageText() {
-  return R"text(usage: maxpool <command> [--config PATH]
-
-commands:
-  server         run the proxy for the accounts in the config file (the default command:
-                 `maxpool` alone does it; --port N overrides proxy.port, --control-port N
-                 control.port, --admin-port N admin.port; 0 = any free port); on a terminal
-                 with the live view (--no-tui for log lines); Ctrl-C drains it (a second
-                 Ctrl-C stops at once); --log-to DIR writes one file per request to DIR,
-                 prompts and answers in full (for debugging: delete the files after use)
-  demo           run the proxy in front of a simulated pool of four accounts and send it
-                 traffic (--requests N, 0 for none; --concurrency N; --port N; --no-tui)
-  config check   load and validate the config file; print its path, its accounts and any
-                 warnings; exit 2 with one error line when it is invalid (never writes it)
-  config path    print the config file's path
-  login          add a Claude subscription: sign in with a browser (`maxpool login --help`);
-                 --api adds a Console API key read from stdin instead
-  import         add the subscription Claude Code is logged in with (--from PATH)
-  remove NAME    delete an account from the config file (a running server follows)
-  rename NAME|N NEW
-                 rename an account (by name or number from 1); the preferred account follows
-  env            print  export ANTHROPIC_BASE_URL=...  for the proxy, for eval "$(maxpool env)"
-                 (--with-key adds ANTHROPIC_API_KEY, the proxy's client key)
-  run            run Claude Code (`claude`) through the proxy with a session of its own;
-                 arguments after -- go to claude
-  api PATH       debug helper: call <upstream>PATH with an account's credential (--account N,
-                 --method M, --data JSON); status and headers on stderr, body on stdout
-  probe [URL]    health check for containers: GET URL (default: the admin listener's /livez)
-                 and exit 0 when it answers 200 within 2 s, else 1
-  help           show this help (also --help, -h); `help COMMAND` for a command's own
-  version        print the version, the git commit and the build type (also --version)
-
-commands for a running server (through its control plane):
-  status         version, uptime, listeners, load, and each account's state and quota
-  accounts       list the accounts (-v: email, expiry, quota windows, load)
-  drain          drain it gracefully: requests in flight finish, then it exits (--deadline D,
-                 --accept-grace D; --wait follows the drain until the server is gone)
-  routing        show the routing policy, or change it: routing auto | prefer NAME |
-                 set KEY VALUE (`maxpool routing --help`)
-  top            full-screen live view of the pool (terminal UI)
-
+  return absl::StrCat("usage: maxpool <command> [--config PATH]\n\ncommands:\n",
+                      CommandList(CommandSpec::Group::kLocal),
+                      "\ncommands for a running server (through its control plane):\n",
+                      CommandList(CommandSpec::Group::kServer), R"text(
 options:
   --config PATH  use this config file instead of $MAXPOOL_CONFIG, $TEAMCLAUDE_CONFIG or
                  <$XDG_CONFIG_HOME or ~/.config>/maxpool.json
   --server HOST:PORT, --token T, --tls, --ca FILE
                  where the running server's control plane is and how to reach it (default:
                  the config file's control section; `maxpool status --help`)
+  -o, --output FMT
+                 text (the default), json or yaml: status, accounts, routing, sessions and
+                 config check print one JSON (or YAML) document for scripts
 
 exit codes: 0 ok, 1 the command failed, 2 a bad command line (`run`: Claude Code's own)
-)text";
+)text");
 }
 
 namespace {
@@ -92,13 +63,15 @@ bool TakesValue(std::string_view arg) {
          arg == "--requests" || arg == "--concurrency" || arg == "--config" || arg == "--name" ||
          arg == "--from" || arg == "--server" || arg == "--token" || arg == "--ca" ||
          arg == "--deadline" || arg == "--accept-grace" || arg == "--log-to" ||
-         arg == "--account" || arg == "--method" || arg == "--data";
+         arg == "--account" || arg == "--method" || arg == "--data" || arg == "-o" ||
+         arg == "--output";
 }
 
 bool IsControlCommand(Invocation::Command command) {
   using Command = Invocation::Command;
   return command == Command::kStatus || command == Command::kAccounts ||
-         command == Command::kDrain || command == Command::kRouting || command == Command::kTop;
+         command == Command::kDrain || command == Command::kRouting ||
+         command == Command::kSessions || command == Command::kTop;
 }
 
 // What a value option's value is, for "--opt needs ...".
@@ -112,6 +85,7 @@ std::string ValueKind(std::string_view option) {
   if (option == "--account") return "an account name or number";
   if (option == "--method") return "a method (GET, POST, PUT, PATCH or DELETE)";
   if (option == "--data") return "a JSON body";
+  if (option == "-o" || option == "--output") return "text, json or yaml";
   return "a path";
 }
 
@@ -161,7 +135,15 @@ absl::Status CheckOptionsApply(const Invocation& invocation,
     } else if (option == "--server" || option == "--token" || option == "--tls" ||
                option == "--ca") {
       applies = IsControlCommand(command);
-      where = "`maxpool status`, `accounts`, `drain`, `routing` and `top`";
+      where = "`maxpool status`, `accounts`, `drain`, `routing`, `sessions` and `top`";
+    } else if (option == "-o" || option == "--output") {
+      applies = command == Command::kStatus || command == Command::kAccounts ||
+                command == Command::kRouting || command == Command::kSessions ||
+                command == Command::kConfigCheck;
+      where = "`maxpool status`, `accounts`, `routing`, `sessions` and `config check`";
+    } else if (option == "--man") {
+      applies = command == Command::kHelp;
+      where = "`maxpool help`";
     } else if (option == "-v" || option == "--verbose") {
       applies = command == Command::kAccounts;
       where = "`maxpool accounts`";
@@ -182,6 +164,11 @@ absl::Status CheckOptionsApply(const Invocation& invocation,
       return absl::InvalidArgumentError(
           absl::StrCat(option, " only applies to ", core::AbslView(where)));
     }
+  }
+  if (invocation.verbose && invocation.output != OutputFormat::kText) {
+    return absl::InvalidArgumentError(
+        "-v adds details to the table; -o json and -o yaml print every field of each account "
+        "already: use one of them");
   }
   if (invocation.login_api && (invocation.manual || !invocation.open_browser)) {
     return absl::InvalidArgumentError(
@@ -294,9 +281,29 @@ absl::StatusOr<Invocation> ParseWords(const std::vector<std::string>& all_args) 
       if (arg == "--manual") invocation.manual = true;
       continue;
     }
+    // -o FMT, -o=FMT, -oFMT, --output FMT, --output=FMT.
+    if (arg == "-o" || arg == "--output" || absl::StartsWith(arg, "--output=") ||
+        (absl::StartsWith(arg, "-o") && !absl::StartsWith(arg, "--"))) {
+      const std::string option = absl::StartsWith(arg, "--") ? "--output" : "-o";
+      std::optional<std::string> value;
+      if (arg == option) {
+        if (i + 1 < args.size()) value = args[++i];
+      } else {
+        value = arg.substr(option.size() + (arg[option.size()] == '=' ? 1 : 0));
+      }
+      if (!value.has_value() || value->empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(option, " needs ", ValueKind(option)));
+      }
+      absl::StatusOr<OutputFormat> format = ParseOutputFormat(option, *value);
+      if (!format.ok()) return format.status();
+      invocation.output = *format;
+      options.push_back(option);
+      continue;
+    }
     if (arg == "--tls" || arg == "-v" || arg == "--verbose" || arg == "--wait" ||
-        arg == "--with-key" || arg == "--no-tui") {
+        arg == "--with-key" || arg == "--no-tui" || arg == "--man") {
       options.push_back(arg);
+      if (arg == "--man") invocation.man = true;
       if (arg == "--no-tui") invocation.tui = false;
       if (arg == "--tls") invocation.tls = true;
       if (arg == "-v" || arg == "--verbose") invocation.verbose = true;
@@ -372,6 +379,10 @@ absl::StatusOr<Invocation> ParseWords(const std::vector<std::string>& all_args) 
   if (words.size() <= 2 && words[0] == "help") {
     invocation.command = Invocation::Command::kHelp;
     if (words.size() == 2) invocation.help_topic = words[1];
+    if (invocation.man && words.size() == 2) {
+      return absl::InvalidArgumentError(
+          "help --man writes the whole manual page; it takes no command: maxpool help --man");
+    }
   } else if (words.size() == 1 && words[0] == "version") {
     invocation.command = Invocation::Command::kVersion;
   } else if (words.size() == 1 && words[0] == "server") {
@@ -386,6 +397,19 @@ absl::StatusOr<Invocation> ParseWords(const std::vector<std::string>& all_args) 
     invocation.command = Invocation::Command::kStatus;
   } else if (words.size() == 1 && words[0] == "accounts") {
     invocation.command = Invocation::Command::kAccounts;
+  } else if (words.size() == 1 && words[0] == "sessions") {
+    invocation.command = Invocation::Command::kSessions;
+  } else if (words[0] == "completion") {
+    if (words.size() != 2) {
+      return absl::InvalidArgumentError(
+          "completion needs one shell: maxpool completion bash|zsh|fish");
+    }
+    if (words[1] != "bash" && words[1] != "zsh" && words[1] != "fish") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("completion needs bash, zsh or fish; got \"", words[1], "\""));
+    }
+    invocation.command = Invocation::Command::kCompletion;
+    invocation.shell = words[1];
   } else if (words.size() == 1 && words[0] == "drain") {
     invocation.command = Invocation::Command::kDrain;
   } else if (words.size() == 1 && words[0] == "top") {
@@ -476,6 +500,10 @@ int Run(const std::vector<std::string>& args, const config::EnvLookup& env, int 
                                invocation->ca_file};
   switch (invocation->command) {
     case Invocation::Command::kHelp:
+      if (invocation->man) {
+        out << ManPage();
+        return kExitOk;
+      }
       if (std::optional<std::string> help = HelpFor(invocation->help_topic); help.has_value()) {
         out << *help;
         return kExitOk;
@@ -496,7 +524,7 @@ int Run(const std::vector<std::string>& args, const config::EnvLookup& env, int 
       out << path.string() << "\n";
       return kExitOk;
     case Invocation::Command::kConfigCheck:
-      return RunConfigCheck(path, out, err);
+      return RunConfigCheck(path, invocation->output, out, err);
     case Invocation::Command::kServer:
       return RunServer(ServerArgs{path, invocation->port, invocation->control_port,
                                   invocation->admin_port, invocation->log_dir, invocation->tui},
@@ -506,15 +534,18 @@ int Run(const std::vector<std::string>& args, const config::EnvLookup& env, int 
                               invocation->demo_concurrency, invocation->tui},
                      out, err);
     case Invocation::Command::kStatus:
-      return RunStatus(control, env, out, err);
+      return RunStatus(control, invocation->output, env, out, err);
     case Invocation::Command::kAccounts:
-      return RunAccounts(control, invocation->verbose, env, out, err);
+      return RunAccounts(AccountsArgs{control, invocation->verbose, invocation->output}, env, out,
+                         err);
     case Invocation::Command::kDrain:
       return RunDrain(DrainArgs{control, invocation->drain_deadline, invocation->drain_grace,
                                 invocation->drain_wait},
                       env, out, err);
     case Invocation::Command::kRouting:
-      return RunRouting(control, invocation->routing, env, out, err);
+      return RunRouting(control, invocation->routing, invocation->output, env, out, err);
+    case Invocation::Command::kSessions:
+      return RunSessions(control, invocation->output, env, out, err);
     case Invocation::Command::kTop:
       return RunTop(control, env, out, err);
     case Invocation::Command::kEnv:
@@ -529,6 +560,8 @@ int Run(const std::vector<std::string>& args, const config::EnvLookup& env, int 
       return RunApi(ApiArgsOf(*invocation, path), out, err);
     case Invocation::Command::kProbe:
       return RunProbe(ProbeArgs{invocation->probe_url}, env, out, err);
+    case Invocation::Command::kCompletion:
+      return RunCompletion(invocation->shell, out, err);
   }
   return kExitUsage;
 }

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "app/output_format.h"
 #include "app/routing_command.h"
 #include "config/config_path.h"
 
@@ -42,17 +43,20 @@ struct Invocation {
     kRename,
     kApi,
     kProbe,
+    kCompletion,
     // Commands that talk to a running server's control plane.
     kStatus,
     kAccounts,
     kDrain,
     kRouting,
+    kSessions,
     kTop,
   };
   Command command = Command::kHelp;
   // kHelp: the command whose help to show ("login", "import", "status", ...); empty for the
   // general usage.
   std::string help_topic;
+  bool man = false;                 // help --man: the manual page instead of a help text
   std::optional<int> port;          // --port N (server, demo)
   std::optional<int> control_port;  // --control-port N (server)
   std::optional<int> admin_port;    // --admin-port N (server)
@@ -70,7 +74,8 @@ struct Invocation {
   bool manual = false;
   std::optional<std::string> name;
   std::optional<std::filesystem::path> from;  // import: --from PATH
-  // status, accounts, drain, routing, top: where the control plane is and how to talk to it.
+  // status, accounts, drain, routing, sessions, top: where the control plane is and how to talk to
+  // it.
   std::optional<std::string> server;             // --server HOST:PORT
   std::optional<std::string> token;              // --token T
   bool tls = false;                              // --tls
@@ -90,6 +95,9 @@ struct Invocation {
   std::optional<std::string> api_method;   // api: --method M
   std::optional<std::string> api_data;     // api: --data JSON
   std::optional<std::string> probe_url;    // probe [URL]
+  std::string shell;                       // completion SHELL: bash, zsh or fish
+  // -o FMT, --output FMT (status, accounts, routing, sessions, config check).
+  OutputFormat output = OutputFormat::kText;
 };
 
 // Parses the arguments after argv[0]. `--help` or `-h` anywhere before a `--` asks for the help

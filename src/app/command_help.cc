@@ -1,19 +1,9 @@
 #include "app/command_help.h"
 
 #include "absl/strings/str_cat.h"
-#include "app/account_edit_command.h"
-#include "app/accounts_command.h"
-#include "app/api_command.h"
 #include "app/cli.h"
-#include "app/drain_command.h"
-#include "app/env_command.h"
-#include "app/login_command.h"
-#include "app/probe_command.h"
-#include "app/routing_command.h"
-#include "app/run_command.h"
-#include "app/status_command.h"
-#include "app/top_command.h"
-#include "app/version.h"
+#include "app/command_table.h"
+#include "app/output_format.h"
 
 namespace maxpool::app {
 
@@ -57,7 +47,8 @@ options:
 }
 
 std::string ConfigUsageText() {
-  return R"(usage: maxpool config check [--config PATH]
+  return absl::StrCat(
+      R"(usage: maxpool config check [-o FMT] [--config PATH]
        maxpool config path [--config PATH]
 
 config check   loads and validates the config file and prints its path, its number of
@@ -66,37 +57,27 @@ config check   loads and validates the config file and prints its path, its numb
 config path    prints the config file's path: --config PATH, else $MAXPOOL_CONFIG, else
                $TEAMCLAUDE_CONFIG, else <$XDG_CONFIG_HOME or ~/.config>/maxpool.json (a legacy
                teamclaude.json next to it is used when maxpool.json does not exist).
-)";
+
+)",
+      OutputOptionHelp("{\"path\", \"valid\", \"error\" (when invalid), "
+                       "\"fieldViolations\": [{\"field\", \"description\"}], \"accounts\", "
+                       "\"providers\", \"warnings\"} (config check; still exit 2 when "
+                       "invalid)"));
 }
 
 std::string HelpUsageText() {
   return R"(usage: maxpool help [COMMAND]
        maxpool COMMAND --help
+       maxpool help --man
 
-Shows the list of commands, or the help of one (also -h).
+Shows the list of commands, or the help of one (also -h). With --man, writes the manual page
+(roff) made of every command's help to stdout:  maxpool help --man | man -l -
 )";
 }
 
 std::optional<std::string> HelpFor(std::string_view topic) {
   if (topic.empty()) return UsageText();
-  if (topic == "server") return ServerUsageText();
-  if (topic == "demo") return DemoUsageText();
-  if (topic == "config") return ConfigUsageText();
-  if (topic == "login") return LoginUsageText();
-  if (topic == "import") return ImportUsageText();
-  if (topic == "env") return EnvUsageText();
-  if (topic == "run") return RunUsageText();
-  if (topic == "remove") return RemoveUsageText();
-  if (topic == "rename") return RenameUsageText();
-  if (topic == "api") return ApiUsageText();
-  if (topic == "probe") return ProbeUsageText();
-  if (topic == "status") return StatusUsageText();
-  if (topic == "accounts") return AccountsUsageText();
-  if (topic == "drain") return DrainUsageText();
-  if (topic == "routing") return RoutingUsageText();
-  if (topic == "top") return TopUsageText();
-  if (topic == "help") return HelpUsageText();
-  if (topic == "version") return VersionUsageText();
+  if (const CommandSpec* command = FindCommand(topic); command != nullptr) return command->help();
   return std::nullopt;
 }
 

@@ -2,7 +2,8 @@
 
 // The help of every `maxpool` command: the texts of the commands whose own files do not carry
 // one (server, demo, config, help), and the lookup from a topic to its text that `maxpool
-// help TOPIC` and `maxpool TOPIC --help` use. Stateless.
+// help TOPIC` and `maxpool TOPIC --help` use (through the command table, command_table.h).
+// Stateless.
 
 #include <optional>
 #include <string>

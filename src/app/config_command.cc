@@ -1,7 +1,11 @@
 #include "app/config_command.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "app/cli.h"
 #include "app/request_file_log.h"
@@ -15,28 +19,82 @@ std::string OneLine(absl::string_view text) {
   return absl::StrReplaceAll(text, {{"\r", "\\r"}, {"\n", "\\n"}});
 }
 
-}  // namespace
+// The key path and the reason of a loader error "<path>: <key path>: <reason>"; nothing for the
+// errors that name no key (not JSON: "<path>:<line>:<column>: ...", missing, unreadable).
+std::vector<std::pair<std::string, std::string>> Violations(const std::filesystem::path& path,
+                                                            const absl::Status& error) {
+  const std::string message(error.message());
+  const std::string prefix = absl::StrCat(path.string(), ": ");
+  if (!absl::IsInvalidArgument(error) || !absl::StartsWith(message, prefix)) return {};
+  const std::string rest = message.substr(prefix.size());
+  const size_t colon = rest.find(": ");
+  if (colon == std::string::npos || colon == 0) return {};
+  return {{rest.substr(0, colon), rest.substr(colon + 2)}};
+}
 
-int RunConfigCheck(const std::filesystem::path& path, std::ostream& out, std::ostream& err) {
+ConfigCheckResult Check(const std::filesystem::path& path) {
+  ConfigCheckResult result;
+  result.path = path;
   absl::StatusOr<config::LoadedConfig> loaded = config::LoadConfig(path);
   if (!loaded.ok()) {
-    err << "maxpool: " << OneLine(loaded.status().message()) << "\n";
-    return kExitUsage;
+    result.error = OneLine(loaded.status().message());
+    result.violations = Violations(path, loaded.status());
+    return result;
   }
   if (loaded->config.has_log_dir() && !loaded->config.log_dir().empty()) {
     if (absl::Status dir = CheckRequestLogDir(loaded->config.log_dir()); !dir.ok()) {
-      err << "maxpool: " << OneLine(path.string()) << ": " << OneLine(dir.message()) << "\n";
-      return kExitUsage;
+      result.error = absl::StrCat(OneLine(path.string()), ": ", OneLine(dir.message()));
+      result.violations = {{"logDir", std::string(dir.message())}};
+      return result;
     }
   }
-  out << "config: " << OneLine(path.string()) << "\n";
-  out << "accounts: " << loaded->config.accounts_size() << "\n";
-  if (loaded->config.providers_size() > 0) {
-    out << "providers: " << loaded->config.providers_size() << "\n";
+  result.accounts = loaded->config.accounts_size();
+  result.providers = loaded->config.providers_size();
+  result.warnings = std::move(loaded->warnings);
+  return result;
+}
+
+}  // namespace
+
+JsonNode ConfigCheckDocument(const ConfigCheckResult& result) {
+  const bool valid = result.error.empty();
+  JsonNode document = JsonNode::Object();
+  document.members.emplace_back("path", JsonNode::String(result.path.string()));
+  document.members.emplace_back("valid", JsonNode::Bool(valid));
+  if (!valid) document.members.emplace_back("error", JsonNode::String(result.error));
+  JsonNode violations = JsonNode::Array();
+  for (const auto& [field, description] : result.violations) {
+    violations.items.push_back(JsonNode::Object(
+        {{"field", JsonNode::String(field)}, {"description", JsonNode::String(description)}}));
   }
-  for (const std::string& warning : loaded->warnings)
-    out << "warning: " << OneLine(warning) << "\n";
-  return kExitOk;
+  document.members.emplace_back("fieldViolations", std::move(violations));
+  if (valid) {
+    document.members.emplace_back("accounts", JsonNode::Number(result.accounts));
+    document.members.emplace_back("providers", JsonNode::Number(result.providers));
+  }
+  JsonNode warnings = JsonNode::Array();
+  for (const std::string& warning : result.warnings) {
+    warnings.items.push_back(JsonNode::String(warning));
+  }
+  document.members.emplace_back("warnings", std::move(warnings));
+  return document;
+}
+
+int RunConfigCheck(const std::filesystem::path& path, OutputFormat format, std::ostream& out,
+                   std::ostream& err) {
+  const ConfigCheckResult result = Check(path);
+  if (!result.error.empty()) err << "maxpool: " << result.error << "\n";
+  if (format != OutputFormat::kText) {
+    out << WriteDocument(ConfigCheckDocument(result), format);
+  } else if (result.error.empty()) {
+    out << "config: " << OneLine(path.string()) << "\n";
+    out << "accounts: " << result.accounts << "\n";
+    if (result.providers > 0) out << "providers: " << result.providers << "\n";
+    for (const std::string& warning : result.warnings) {
+      out << "warning: " << OneLine(warning) << "\n";
+    }
+  }
+  return result.error.empty() ? kExitOk : kExitUsage;
 }
 
 }  // namespace maxpool::app

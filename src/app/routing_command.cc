@@ -59,7 +59,7 @@ std::string RoutingUsageText() {
        maxpool routing auto
        maxpool routing prefer NAME
        maxpool routing set KEY VALUE [KEY VALUE...]
-  (each with [--server HOST:PORT] [--token T] [--tls] [--ca FILE])
+  (each with [-o FMT] [--server HOST:PORT] [--token T] [--tls] [--ca FILE])
 
 Shows or changes how the running server picks an account for each request. Changes apply to new
 requests at once and are written to the config file; the policy is printed after the change.
@@ -77,7 +77,9 @@ requests at once and are written to the config file; the policy is printed after
                       (soft <= reserve <= critical)
 
 )",
-                      ControlOptionsHelp());
+                      OutputOptionHelp("maxpool.v1.RoutingPolicy in its proto3 JSON mapping (after "
+                                       "a change: the policy the server answered)"),
+                      "\n", ControlOptionsHelp());
 }
 
 absl::StatusOr<RoutingChange> ParseRoutingWords(const std::vector<std::string>& words) {
@@ -191,7 +193,7 @@ std::string FormatRoutingPolicy(const v1::RoutingPolicy& policy) {
   });
 }
 
-int RunRouting(const ControlOptions& options, const RoutingChange& change,
+int RunRouting(const ControlOptions& options, const RoutingChange& change, OutputFormat format,
                const config::EnvLookup& env, std::ostream& out, std::ostream& err) {
   absl::StatusOr<ControlTarget> target = ResolveControlTarget(options, env);
   if (!target.ok()) {
@@ -216,7 +218,16 @@ int RunRouting(const ControlOptions& options, const RoutingChange& change,
     err << "maxpool: " << (*client)->ErrorLine(rpc) << "\n";
     return kExitFailure;
   }
-  out << FormatRoutingPolicy(policy);
+  if (format == OutputFormat::kText) {
+    out << FormatRoutingPolicy(policy);
+    return kExitOk;
+  }
+  absl::StatusOr<std::string> document = FormatMessage(policy, format);
+  if (!document.ok()) {
+    err << "maxpool: " << document.status().message() << "\n";
+    return kExitFailure;
+  }
+  out << *document;
   return kExitOk;
 }
 

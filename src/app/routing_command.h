@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "app/control_client.h"
+#include "app/output_format.h"
 #include "config/config_path.h"
 #include "maxpool/v1/routing.pb.h"
 
@@ -43,9 +44,9 @@ v1::UpdateRoutingPolicyRequest RoutingUpdateRequest(const RoutingChange& change)
 // The policy as people read it, with the keys `routing set` takes. Ends with a newline.
 std::string FormatRoutingPolicy(const v1::RoutingPolicy& policy);
 
-// Shows or changes the policy, then prints it. Returns kExitOk, or kExitFailure with one line
-// on `err`.
-int RunRouting(const ControlOptions& options, const RoutingChange& change,
+// Shows or changes the policy, then prints it as `format` (json and yaml: the RoutingPolicy the
+// server answered). Returns kExitOk, or kExitFailure with one line on `err`.
+int RunRouting(const ControlOptions& options, const RoutingChange& change, OutputFormat format,
                const config::EnvLookup& env, std::ostream& out, std::ostream& err);
 
 }  // namespace maxpool::app

@@ -59,7 +59,8 @@ std::string StateCell(const v1::AccountSnapshot& account, absl::Time now) {
 }  // namespace
 
 std::string StatusUsageText() {
-  return absl::StrCat(R"(usage: maxpool status [--server HOST:PORT] [--token T] [--tls] [--ca FILE]
+  return absl::StrCat(
+      R"(usage: maxpool status [-o FMT] [--server HOST:PORT] [--token T] [--tls] [--ca FILE]
 
 Shows the running server: its version, uptime, config file, listeners, whether it is draining,
 the requests in flight and held, the routing mode, and one line per account with its state, the
@@ -67,7 +68,10 @@ utilization of its 5-hour and 7-day windows (with the time to their reset) and i
 flight. Exits 1 when the server cannot be reached or refuses the call.
 
 )",
-                      ControlOptionsHelp());
+      OutputOptionHelp("maxpool.v1.GetStatusResponse in its proto3 JSON mapping (version, "
+                       "startTime, uptime, listeners, draining, inFlight, held, accounts, "
+                       "configPath, drainDeadline)"),
+      "\n", ControlOptionsHelp());
 }
 
 // What an operator must do about an account, one line each: log in again, or fix what keeps its
@@ -142,8 +146,8 @@ std::string FormatStatus(const v1::GetStatusResponse& status, const v1::PoolSnap
   return out;
 }
 
-int RunStatus(const ControlOptions& options, const config::EnvLookup& env, std::ostream& out,
-              std::ostream& err) {
+int RunStatus(const ControlOptions& options, OutputFormat format, const config::EnvLookup& env,
+              std::ostream& out, std::ostream& err) {
   absl::StatusOr<ControlTarget> target = ResolveControlTarget(options, env);
   if (!target.ok()) {
     err << "maxpool: " << target.status().message() << "\n";
@@ -157,6 +161,15 @@ int RunStatus(const ControlOptions& options, const config::EnvLookup& env, std::
   v1::GetStatusResponse status;
   grpc::Status rpc = (*client)->lifecycle().GetStatus((*client)->NewContext().get(),
                                                       v1::GetStatusRequest(), &status);
+  if (rpc.ok() && format != OutputFormat::kText) {
+    absl::StatusOr<std::string> document = FormatMessage(status, format);
+    if (!document.ok()) {
+      err << "maxpool: " << document.status().message() << "\n";
+      return kExitFailure;
+    }
+    out << *document;
+    return kExitOk;
+  }
   v1::PoolSnapshot snapshot;
   if (rpc.ok()) {
     rpc = (*client)->telemetry().GetPoolSnapshot((*client)->NewContext().get(),

@@ -10,6 +10,7 @@
 
 #include "absl/time/time.h"
 #include "app/control_client.h"
+#include "app/output_format.h"
 #include "config/config_path.h"
 #include "maxpool/v1/lifecycle.pb.h"
 #include "maxpool/v1/telemetry.pb.h"
@@ -28,8 +29,10 @@ std::string FormatStatus(const v1::GetStatusResponse& status, const v1::PoolSnap
 // when the pool is empty.
 std::string FormatAccountTable(const v1::PoolSnapshot& snapshot, absl::Time now);
 
-// Connects, asks, prints. Returns kExitOk, or kExitFailure with one line on `err`.
-int RunStatus(const ControlOptions& options, const config::EnvLookup& env, std::ostream& out,
-              std::ostream& err);
+// Connects, asks, prints as `format`: text (FormatStatus), or for json and yaml the
+// GetStatusResponse alone (no snapshot is asked for). Returns kExitOk, or kExitFailure with one
+// line on `err`.
+int RunStatus(const ControlOptions& options, OutputFormat format, const config::EnvLookup& env,
+              std::ostream& out, std::ostream& err);
 
 }  // namespace maxpool::app

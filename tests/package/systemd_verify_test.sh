@@ -2,10 +2,10 @@
 # The install tree and the systemd unit in it. `cmake --install BUILD_DIR --prefix /usr` with a
 # DESTDIR must put exactly what cmake/install.cmake promises there: one program (bin/maxpool,
 # which answers --version), the unit where systemd finds it and in share/maxpool/systemd, the
-# Grafana dashboard, the alert rules and the docs. The installed unit, with ExecStart pointed at
-# the installed binary, must pass `systemd-analyze verify` without a single diagnostic (unknown
-# keys and bad values are only warnings there, so any output about the unit fails the test), and
-# keep its hardening: `systemd-analyze security` exposure at most 2.0 of 10.
+# Grafana dashboard, the alert rules, the docs and the manual page. The installed unit, with
+# ExecStart pointed at the installed binary, must pass `systemd-analyze verify` without a single
+# diagnostic (unknown keys and bad values are only warnings there, so any output about the unit
+# fails the test), and keep its hardening: `systemd-analyze security` exposure at most 2.0 of 10.
 #
 #   tests/package/systemd_verify_test.sh BUILD_DIR
 set -euo pipefail
@@ -32,9 +32,11 @@ if ! DESTDIR="$stage" cmake --install "$build" --prefix /usr >"$tmp/install.log"
 fi
 for file in bin/maxpool lib/systemd/system/maxpool.service share/maxpool/systemd/maxpool.service \
   share/maxpool/grafana/maxpool.json share/maxpool/prometheus/alerts.yml \
-  share/doc/maxpool/README.md share/doc/maxpool/LICENSE; do
+  share/doc/maxpool/README.md share/doc/maxpool/LICENSE share/man/man1/maxpool.1; do
   [ -s "$stage/usr/$file" ] || fail "the install tree has no /usr/$file"
 done
+grep -q '^\.TH MAXPOOL 1 ' "$stage/usr/share/man/man1/maxpool.1" ||
+  fail "/usr/share/man/man1/maxpool.1 is no manual page (no .TH MAXPOOL 1)"
 for doc in "$source_dir"/docs/*.md; do
   cmp -s "$doc" "$stage/usr/share/doc/maxpool/docs/$(basename "$doc")" ||
     fail "docs/$(basename "$doc") is not installed in /usr/share/doc/maxpool/docs"

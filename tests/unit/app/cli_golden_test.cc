@@ -119,6 +119,8 @@ const std::vector<GoldenCase>& Cases() {
       C("help_drain", {"drain", "--help"}),
       C("help_routing", {"routing", "--help"}),
       C("help_help", {"help", "help"}),
+      C("help_sessions", {"sessions", "--help"}),
+      C("help_completion", {"help", "completion"}),
       // Usage errors: exit 2, one line.
       C("usage_unknown_command", {"frobnicate"}),
       C("usage_help_unknown_topic", {"help", "frobnicate"}),
@@ -136,6 +138,14 @@ const std::vector<GoldenCase>& Cases() {
       C("usage_run_words", {"run", "hello"}),
       C("usage_run_option", {"run", "--resume"}),
       C("usage_dashes_elsewhere", {"env", "--", "x"}),
+      C("usage_bad_output", {"status", "-o", "xml"}),
+      C("usage_output_elsewhere", {"env", "--output", "json"}),
+      C("usage_completion_shell", {"completion", "tcsh"}),
+      // config check for scripts.
+      C("config_check_json", {"config", "check", "-o", "json"}),
+      C("config_check_yaml", {"config", "check", "--output=yaml"}),
+      WithConfig("config_check_json_invalid", {"config", "check", "-o", "json"},
+                 R"({"proxy": {"port": "many"}})"),
       // env.
       C("env", {"env"}),
       C("env_with_key", {"env", "--with-key"}),

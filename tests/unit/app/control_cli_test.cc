@@ -104,10 +104,14 @@ TEST(ControlCliTest, OptionsOnlyWhereTheyApply) {
   EXPECT_EQ(ParseError({"status", "--wait"}), "--wait only applies to `maxpool drain`");
   EXPECT_EQ(ParseError({"accounts", "--deadline", "30s"}),
             "--deadline only applies to `maxpool drain`");
-  EXPECT_EQ(ParseError({"server", "--token", "t"}),
-            "--token only applies to `maxpool status`, `accounts`, `drain`, `routing` and `top`");
-  EXPECT_EQ(ParseError({"login", "--server", "127.0.0.1:3457"}),
-            "--server only applies to `maxpool status`, `accounts`, `drain`, `routing` and `top`");
+  EXPECT_EQ(
+      ParseError({"server", "--token", "t"}),
+      "--token only applies to `maxpool status`, `accounts`, `drain`, `routing`, `sessions` and "
+      "`top`");
+  EXPECT_EQ(
+      ParseError({"login", "--server", "127.0.0.1:3457"}),
+      "--server only applies to `maxpool status`, `accounts`, `drain`, `routing`, `sessions` and "
+      "`top`");
   EXPECT_EQ(ParseError({"status", "--port", "3456"}),
             "--port only applies to `maxpool server` and `maxpool demo`");
 }
