@@ -1,7 +1,7 @@
 # Quick start: `make demo` runs maxpool on a simulated pool; `make test` installs what is missing,
 # builds with the sanitizers and runs every test.
 # `make bench` builds optimised and runs the benchmarks in bench/.
-.PHONY: all deps deps-build build release package image test demo bench format clean
+.PHONY: all deps deps-build build release package image test demo bench clients format clean
 
 JOBS ?= $(shell nproc)
 
@@ -52,6 +52,11 @@ demo: deps-build build/release/build.ninja
 bench: release
 	build/release/bench/selection_bench
 	bench/overhead/run.sh
+
+# The control-plane clients' generated code (clients/python, clients/go, clients/typescript),
+# from proto/maxpool/v1, with local plugins only. The test suite fails when it is stale.
+clients: deps
+	clients/generate.sh
 
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i

@@ -26,8 +26,13 @@ test=(
   clang-format libgtest-dev libgmock-dev googletest
   # operations and e2e tools
   prometheus redis-server wrk tmux nginx-light curl nodejs openssl python3 python3-yaml
+  # the completion scripts of `maxpool completion` are run in each shell
+  zsh fish
   # packaging checks: the .deb in a minimal root filesystem, the image, the systemd unit
   dpkg-dev mmdebstrap podman uidmap systemd
+  # the control-plane clients (clients/): Python and Go, built offline from Debian's packages
+  python3-grpcio python3-protobuf
+  golang-go golang-google-grpc-dev golang-google-protobuf-dev protoc-gen-go protoc-gen-go-grpc
 )
 # kubectl (a recent one, with kustomize v5) renders the Kubernetes manifests (tests/kubernetes);
 # the machine image carries it. Debian's kubernetes-client (1.20, kustomize v2) is too old for
