@@ -265,12 +265,13 @@ std::vector<v1::Account> AccountsFromConfig(const v1::Config& config) {
   return accounts;
 }
 
-void EraseLiveFields(JsonNode& account) {
+void EraseLiveFields(boost::json::object& account) {
   for (std::string_view key : {"state", "stateReason", "stateUntil", "inFlight"}) {
-    account.Erase(key);
+    account.stable_erase(key);  // erase() would move the last member into the gap
   }
-  for (auto& [key, value] : account.members) {
-    if (key == "credential") value.Erase("refreshDead");
+  if (boost::json::value* credential = account.if_contains("credential");
+      credential != nullptr && credential->is_object()) {
+    credential->get_object().stable_erase("refreshDead");
   }
 }
 
@@ -290,18 +291,17 @@ int PrintAccounts(std::vector<v1::Account> accounts, int total_size,
   v1::ListAccountsResponse response;
   for (v1::Account& account : accounts) *response.add_accounts() = std::move(account);
   response.set_total_size(total_size);
-  absl::StatusOr<JsonNode> node = MessageToJsonNode(response);
-  if (!node.ok()) {
-    err << "maxpool: " << node.status().message() << "\n";
+  absl::StatusOr<boost::json::value> document = MessageToJsonValue(response);
+  if (!document.ok()) {
+    err << "maxpool: " << document.status().message() << "\n";
     return kExitFailure;
   }
   if (source == Source::kConfigFile) {
-    for (auto& [key, value] : node->members) {
-      if (key != "accounts") continue;
-      for (JsonNode& account : value.items) EraseLiveFields(account);
+    for (boost::json::value& account : document->at("accounts").as_array()) {
+      EraseLiveFields(account.as_object());
     }
   }
-  out << WriteDocument(*node, format);
+  out << WriteDocument(*document, format);
   return kExitOk;
 }
 

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "app/control_client.h"
 #include "app/output_format.h"
+#include "boost/json/object.hpp"
 #include "config/config_path.h"
 #include "maxpool/v1/accounts.pb.h"
 #include "maxpool/v1/config.pb.h"
@@ -38,7 +39,7 @@ std::vector<v1::Account> AccountsFromConfig(const v1::Config& config);
 
 // The fields of an Account only a running server knows; absent from the JSON of offline accounts.
 // "state", "stateReason", "stateUntil", "inFlight", and "refreshDead" in "credential".
-void EraseLiveFields(JsonNode& account);
+void EraseLiveFields(boost::json::object& account);
 
 struct AccountsArgs {
   ControlOptions control;

@@ -56,27 +56,22 @@ ConfigCheckResult Check(const std::filesystem::path& path) {
 
 }  // namespace
 
-JsonNode ConfigCheckDocument(const ConfigCheckResult& result) {
+boost::json::object ConfigCheckDocument(const ConfigCheckResult& result) {
   const bool valid = result.error.empty();
-  JsonNode document = JsonNode::Object();
-  document.members.emplace_back("path", JsonNode::String(result.path.string()));
-  document.members.emplace_back("valid", JsonNode::Bool(valid));
-  if (!valid) document.members.emplace_back("error", JsonNode::String(result.error));
-  JsonNode violations = JsonNode::Array();
+  boost::json::object document;
+  document["path"] = result.path.string();
+  document["valid"] = valid;
+  if (!valid) document["error"] = result.error;
+  boost::json::array& violations = document["fieldViolations"].emplace_array();
   for (const auto& [field, description] : result.violations) {
-    violations.items.push_back(JsonNode::Object(
-        {{"field", JsonNode::String(field)}, {"description", JsonNode::String(description)}}));
+    violations.push_back(boost::json::object{{"field", field}, {"description", description}});
   }
-  document.members.emplace_back("fieldViolations", std::move(violations));
   if (valid) {
-    document.members.emplace_back("accounts", JsonNode::Number(result.accounts));
-    document.members.emplace_back("providers", JsonNode::Number(result.providers));
+    document["accounts"] = result.accounts;
+    document["providers"] = result.providers;
   }
-  JsonNode warnings = JsonNode::Array();
-  for (const std::string& warning : result.warnings) {
-    warnings.items.push_back(JsonNode::String(warning));
-  }
-  document.members.emplace_back("warnings", std::move(warnings));
+  boost::json::array& warnings = document["warnings"].emplace_array();
+  for (const std::string& warning : result.warnings) warnings.emplace_back(warning);
   return document;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/output_format.h"
+#include "boost/json/object.hpp"
 
 namespace maxpool::app {
 
@@ -33,7 +34,7 @@ struct ConfigCheckResult {
 //    "fieldViolations": [{"field": "scheduler.cooldownMs",
 //                         "description": "expected a number, got a string"}],
 //    "warnings": []}
-JsonNode ConfigCheckDocument(const ConfigCheckResult& result);
+boost::json::object ConfigCheckDocument(const ConfigCheckResult& result);
 
 // Loads `path`. Valid: prints "config: <path>", "accounts: <n>" (and "providers: <n>" when the
 // file has config providers), then one "warning: <text>" line per warning, to `out`; returns 0.

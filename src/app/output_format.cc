@@ -1,13 +1,14 @@
 #include "app/output_format.h"
 
-#include <algorithm>
-#include <cstdint>
-#include <map>
+#include <charconv>
+#include <cmath>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "boost/json/parse.hpp"
 #include "core/absl_view.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
@@ -15,261 +16,82 @@
 namespace maxpool::app {
 namespace {
 
+namespace json = boost::json;
 namespace pb = google::protobuf;
-using Kind = JsonNode::Kind;
 
-// --- Parsing ------------------------------------------------------------------------------------
+// --- The JSON of a message ----------------------------------------------------------------------
 
-// Deep enough for any response; bounds the recursion on hostile input.
-constexpr int kMaxDepth = 256;
-
-class Parser {
- public:
-  explicit Parser(std::string_view text) : text_(text) {}
-
-  absl::StatusOr<JsonNode> Document() {
-    JsonNode node;
-    if (absl::Status status = Value(node, 0); !status.ok()) return status;
-    SkipSpace();
-    if (pos_ != text_.size()) return Error("the end of the document");
-    return node;
+// Gives the double field `field` of `message`, whose JSON is `value`, the message's own values.
+// Protobuf prints a double with 17 digits when 15 do not round-trip, and Boost 1.81 reads about
+// one in ten such numbers a unit in the last place off (its precise mode came in 1.83). NaN and
+// the infinities print as strings ("NaN") and stay so.
+void UseExactDoubles(const pb::Message& message, const pb::FieldDescriptor& field,
+                     json::value& value) {
+  const pb::Reflection& reflection = *message.GetReflection();
+  if (!field.is_repeated()) {
+    if (value.is_number()) value = reflection.GetDouble(message, &field);
+    return;
   }
-
- private:
-  absl::Status Error(std::string_view expected) const {
-    return absl::InvalidArgumentError(
-        absl::StrCat("JSON: expected ", core::AbslView(expected), " at byte ", pos_));
-  }
-
-  void SkipSpace() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' ||
-                                   text_[pos_] == '\n' || text_[pos_] == '\r')) {
-      ++pos_;
-    }
-  }
-
-  bool Consume(std::string_view word) {
-    if (text_.substr(pos_, word.size()) != word) return false;
-    pos_ += word.size();
-    return true;
-  }
-
-  absl::Status Value(JsonNode& node, int depth) {
-    if (depth > kMaxDepth) return Error("less nesting");
-    SkipSpace();
-    if (pos_ >= text_.size()) return Error("a value");
-    const char c = text_[pos_];
-    if (c == '{') return Object(node, depth);
-    if (c == '[') return Array(node, depth);
-    if (c == '"') {
-      node.kind = Kind::kString;
-      return String(node.scalar);
-    }
-    if (Consume("true") || Consume("false")) {
-      node.kind = Kind::kBool;
-      node.scalar = c == 't' ? "true" : "false";
-      return absl::OkStatus();
-    }
-    if (Consume("null")) {
-      node.kind = Kind::kNull;
-      return absl::OkStatus();
-    }
-    return Number(node);
-  }
-
-  absl::Status Object(JsonNode& node, int depth) {
-    node.kind = Kind::kObject;
-    ++pos_;  // {
-    SkipSpace();
-    if (Consume("}")) return absl::OkStatus();
-    while (true) {
-      SkipSpace();
-      if (pos_ >= text_.size() || text_[pos_] != '"') return Error("a key");
-      std::string key;
-      if (absl::Status status = String(key); !status.ok()) return status;
-      SkipSpace();
-      if (!Consume(":")) return Error("':'");
-      JsonNode value;
-      if (absl::Status status = Value(value, depth + 1); !status.ok()) return status;
-      node.members.emplace_back(std::move(key), std::move(value));
-      SkipSpace();
-      if (Consume("}")) return absl::OkStatus();
-      if (!Consume(",")) return Error("',' or '}'");
-    }
-  }
-
-  absl::Status Array(JsonNode& node, int depth) {
-    node.kind = Kind::kArray;
-    ++pos_;  // [
-    SkipSpace();
-    if (Consume("]")) return absl::OkStatus();
-    while (true) {
-      JsonNode item;
-      if (absl::Status status = Value(item, depth + 1); !status.ok()) return status;
-      node.items.push_back(std::move(item));
-      SkipSpace();
-      if (Consume("]")) return absl::OkStatus();
-      if (!Consume(",")) return Error("',' or ']'");
-    }
-  }
-
-  // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-  absl::Status Number(JsonNode& node) {
-    const size_t start = pos_;
-    const auto digits = [&] {
-      const size_t from = pos_;
-      while (pos_ < text_.size() && absl::ascii_isdigit(static_cast<unsigned char>(text_[pos_]))) {
-        ++pos_;
-      }
-      return pos_ - from;
-    };
-    Consume("-");
-    if (Consume("0")) {
-      // No leading zeros.
-    } else if (digits() == 0) {
-      pos_ = start;
-      return Error("a value");
-    }
-    if (Consume(".") && digits() == 0) return Error("a digit");
-    if (Consume("e") || Consume("E")) {
-      if (!Consume("+")) Consume("-");
-      if (digits() == 0) return Error("a digit");
-    }
-    node.kind = Kind::kNumber;
-    node.scalar = std::string(text_.substr(start, pos_ - start));
-    return absl::OkStatus();
-  }
-
-  absl::Status Hex4(uint32_t& out) {
-    if (pos_ + 4 > text_.size()) return Error("4 hex digits");
-    out = 0;
-    for (int i = 0; i < 4; ++i) {
-      const char c = text_[pos_++];
-      out <<= 4;
-      if (c >= '0' && c <= '9') {
-        out |= static_cast<uint32_t>(c - '0');
-      } else if (c >= 'a' && c <= 'f') {
-        out |= static_cast<uint32_t>(c - 'a' + 10);
-      } else if (c >= 'A' && c <= 'F') {
-        out |= static_cast<uint32_t>(c - 'A' + 10);
-      } else {
-        --pos_;
-        return Error("a hex digit");
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  static void AppendUtf8(uint32_t code, std::string& out) {
-    if (code < 0x80) {
-      out += static_cast<char>(code);
-    } else if (code < 0x800) {
-      out += static_cast<char>(0xC0 | (code >> 6));
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    } else if (code < 0x10000) {
-      out += static_cast<char>(0xE0 | (code >> 12));
-      out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (code >> 18));
-      out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    }
-  }
-
-  absl::Status String(std::string& out) {
-    ++pos_;  // "
-    while (pos_ < text_.size()) {
-      const char c = text_[pos_++];
-      if (c == '"') return absl::OkStatus();
-      if (static_cast<unsigned char>(c) < 0x20) {
-        --pos_;
-        return Error("an escaped control character");
-      }
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
-      if (pos_ >= text_.size()) break;
-      const char e = text_[pos_++];
-      switch (e) {
-        case '"':
-        case '\\':
-        case '/':
-          out += e;
-          break;
-        case 'b':
-          out += '\b';
-          break;
-        case 'f':
-          out += '\f';
-          break;
-        case 'n':
-          out += '\n';
-          break;
-        case 'r':
-          out += '\r';
-          break;
-        case 't':
-          out += '\t';
-          break;
-        case 'u': {
-          uint32_t code = 0;
-          if (absl::Status status = Hex4(code); !status.ok()) return status;
-          if (code >= 0xD800 && code < 0xDC00) {
-            uint32_t low = 0;
-            if (!Consume("\\u")) return Error("a low surrogate");
-            if (absl::Status status = Hex4(low); !status.ok()) return status;
-            if (low < 0xDC00 || low > 0xDFFF) return Error("a low surrogate");
-            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
-          } else if (code >= 0xDC00 && code <= 0xDFFF) {
-            return Error("a high surrogate first");
-          }
-          AppendUtf8(code, out);
-          break;
-        }
-        default:
-          --pos_;
-          return Error("an escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
-      }
-    }
-    return Error("the closing '\"'");
-  }
-
-  std::string_view text_;
-  size_t pos_ = 0;
-};
-
-// --- Proto field order --------------------------------------------------------------------------
-
-// Puts the members of `node`, the JSON of a message of type `descriptor`, in field order, at every
-// depth. The well-known types print as strings or special objects; they are left alone.
-void OrderLikeMessage(const pb::Descriptor& descriptor, JsonNode& node) {
-  if (node.kind != Kind::kObject) return;
-  if (descriptor.file()->package() == "google.protobuf") return;
-  std::map<std::string, int, std::less<>> index;
-  for (int i = 0; i < descriptor.field_count(); ++i) index[descriptor.field(i)->json_name()] = i;
-  const auto rank = [&](const std::string& key) {
-    const auto it = index.find(key);
-    return it == index.end() ? descriptor.field_count() : it->second;
-  };
-  std::stable_sort(node.members.begin(), node.members.end(),
-                   [&](const auto& a, const auto& b) { return rank(a.first) < rank(b.first); });
-  for (auto& [key, value] : node.members) {
-    const auto it = index.find(key);
-    if (it == index.end()) continue;
-    const pb::FieldDescriptor* field = descriptor.field(it->second);
-    if (field->type() != pb::FieldDescriptor::TYPE_MESSAGE || field->is_map()) continue;
-    if (field->is_repeated()) {
-      for (JsonNode& item : value.items) OrderLikeMessage(*field->message_type(), item);
-    } else {
-      OrderLikeMessage(*field->message_type(), value);
+  if (!value.is_array()) return;
+  json::array& items = value.get_array();
+  const size_t size = static_cast<size_t>(reflection.FieldSize(message, &field));
+  for (size_t i = 0; i < items.size() && i < size; ++i) {
+    if (items[i].is_number()) {
+      items[i] = reflection.GetRepeatedDouble(message, &field, static_cast<int>(i));
     }
   }
 }
 
+// Puts the members of `value`, the JSON of `message`, in field order, and gives its double fields
+// their exact values (UseExactDoubles), at every depth. The well-known types print as strings or
+// special objects, and maps as objects keyed by the map's keys; they are left as printed.
+void MatchMessage(const pb::Message& message, json::value& value) {
+  const pb::Descriptor& descriptor = *message.GetDescriptor();
+  if (!value.is_object() || descriptor.file()->package() == "google.protobuf") return;
+  const pb::Reflection& reflection = *message.GetReflection();
+  json::object& printed = value.get_object();
+  json::object ordered;
+  ordered.reserve(printed.size());
+  for (int i = 0; i < descriptor.field_count(); ++i) {
+    const pb::FieldDescriptor& field = *descriptor.field(i);
+    json::value* member = printed.if_contains(field.json_name());
+    if (member == nullptr) continue;
+    if (field.cpp_type() == pb::FieldDescriptor::CPPTYPE_DOUBLE) {
+      UseExactDoubles(message, field, *member);
+    } else if (field.cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE && !field.is_map()) {
+      if (!field.is_repeated()) {
+        MatchMessage(reflection.GetMessage(message, &field), *member);
+      } else if (member->is_array()) {
+        json::array& items = member->get_array();
+        const size_t size = static_cast<size_t>(reflection.FieldSize(message, &field));
+        for (size_t j = 0; j < items.size() && j < size; ++j) {
+          MatchMessage(reflection.GetRepeatedMessage(message, &field, static_cast<int>(j)),
+                       items[j]);
+        }
+      }
+    }
+    ordered.emplace(field.json_name(), std::move(*member));
+  }
+  // Keys that name no field (none are expected) follow the fields.
+  for (json::key_value_pair& member : printed) {
+    if (!ordered.contains(member.key())) ordered.emplace(member.key(), std::move(member.value()));
+  }
+  value = std::move(ordered);
+}
+
 // --- Writing ------------------------------------------------------------------------------------
+
+// A number as written by protobuf: integers as integers, doubles in their shortest round-trip form
+// (std::to_chars: 0.8, 1e+20, 1.5e-07), never Boost's serializer's 8E-1. Not finite: "null".
+std::string NumberText(const json::value& value) {
+  if (value.is_int64()) return absl::StrCat(value.get_int64());
+  if (value.is_uint64()) return absl::StrCat(value.get_uint64());
+  const double number = value.get_double();
+  if (!std::isfinite(number)) return "null";
+  char buffer[32];
+  const std::to_chars_result result = std::to_chars(buffer, buffer + sizeof buffer, number);
+  return std::string(buffer, result.ptr);
+}
 
 void AppendQuoted(std::string_view text, std::string& out) {
   out += '"';
@@ -319,48 +141,57 @@ void AppendQuoted(std::string_view text, std::string& out) {
   out += '"';
 }
 
-void AppendJson(const JsonNode& node, int indent, std::string& out) {
-  switch (node.kind) {
-    case Kind::kNull:
+void AppendJson(const json::value& value, int indent, std::string& out) {
+  switch (value.kind()) {
+    case json::kind::null:
       out += "null";
       return;
-    case Kind::kBool:
-    case Kind::kNumber:
-      out += node.scalar;
+    case json::kind::bool_:
+      out += value.get_bool() ? "true" : "false";
       return;
-    case Kind::kString:
-      AppendQuoted(node.scalar, out);
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_:
+      out += NumberText(value);
       return;
-    case Kind::kArray:
-      if (node.items.empty()) {
+    case json::kind::string:
+      AppendQuoted(value.get_string(), out);
+      return;
+    case json::kind::array: {
+      const json::array& items = value.get_array();
+      if (items.empty()) {
         out += "[]";
         return;
       }
       out += "[\n";
-      for (size_t i = 0; i < node.items.size(); ++i) {
+      for (size_t i = 0; i < items.size(); ++i) {
         out.append(indent + 2, ' ');
-        AppendJson(node.items[i], indent + 2, out);
-        out += i + 1 < node.items.size() ? ",\n" : "\n";
+        AppendJson(items[i], indent + 2, out);
+        out += i + 1 < items.size() ? ",\n" : "\n";
       }
       out.append(indent, ' ');
       out += ']';
       return;
-    case Kind::kObject:
-      if (node.members.empty()) {
+    }
+    case json::kind::object: {
+      const json::object& members = value.get_object();
+      if (members.empty()) {
         out += "{}";
         return;
       }
       out += "{\n";
-      for (size_t i = 0; i < node.members.size(); ++i) {
+      size_t i = 0;
+      for (const json::key_value_pair& member : members) {
         out.append(indent + 2, ' ');
-        AppendQuoted(node.members[i].first, out);
+        AppendQuoted(member.key(), out);
         out += ": ";
-        AppendJson(node.members[i].second, indent + 2, out);
-        out += i + 1 < node.members.size() ? ",\n" : "\n";
+        AppendJson(member.value(), indent + 2, out);
+        out += ++i < members.size() ? ",\n" : "\n";
       }
       out.append(indent, ' ');
       out += '}';
       return;
+    }
   }
 }
 
@@ -400,54 +231,54 @@ std::string YamlNumber(const std::string& number) {
   return absl::StrCat(mantissa, "e", exponent);
 }
 
-bool IsBlock(const JsonNode& node) {
-  return (node.kind == Kind::kArray && !node.items.empty()) ||
-         (node.kind == Kind::kObject && !node.members.empty());
+bool IsBlock(const json::value& value) {
+  return (value.is_array() && !value.get_array().empty()) ||
+         (value.is_object() && !value.get_object().empty());
 }
 
 // A scalar or an empty container, on the current line.
-void AppendYamlInline(const JsonNode& node, std::string& out) {
-  switch (node.kind) {
-    case Kind::kNull:
-      out += "null";
+void AppendYamlInline(const json::value& value, std::string& out) {
+  switch (value.kind()) {
+    case json::kind::null:
+    case json::kind::bool_:
+      AppendJson(value, 0, out);
       return;
-    case Kind::kBool:
-      out += node.scalar;
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_:
+      out += YamlNumber(NumberText(value));
       return;
-    case Kind::kNumber:
-      out += YamlNumber(node.scalar);
+    case json::kind::string:
+      AppendYamlString(value.get_string(), out);
       return;
-    case Kind::kString:
-      AppendYamlString(node.scalar, out);
-      return;
-    case Kind::kArray:
+    case json::kind::array:
       out += "[]";
       return;
-    case Kind::kObject:
+    case json::kind::object:
       out += "{}";
       return;
   }
 }
 
 // A non-empty mapping or sequence, every line indented by `indent` and ending with a newline.
-void AppendYamlBlock(const JsonNode& node, int indent, std::string& out) {
-  if (node.kind == Kind::kObject) {
-    for (const auto& [key, value] : node.members) {
+void AppendYamlBlock(const json::value& value, int indent, std::string& out) {
+  if (value.is_object()) {
+    for (const json::key_value_pair& member : value.get_object()) {
       out.append(indent, ' ');
-      AppendYamlString(key, out);
+      AppendYamlString(member.key(), out);
       out += ':';
-      if (IsBlock(value)) {
+      if (IsBlock(member.value())) {
         out += '\n';
-        AppendYamlBlock(value, indent + 2, out);
+        AppendYamlBlock(member.value(), indent + 2, out);
       } else {
         out += ' ';
-        AppendYamlInline(value, out);
+        AppendYamlInline(member.value(), out);
         out += '\n';
       }
     }
     return;
   }
-  for (const JsonNode& item : node.items) {
+  for (const json::value& item : value.get_array()) {
     if (!IsBlock(item)) {
       out.append(indent, ' ');
       out += "- ";
@@ -488,57 +319,7 @@ absl::StatusOr<OutputFormat> ParseOutputFormat(std::string_view option, std::str
       core::AbslView(option), " needs text, json or yaml; got \"", core::AbslView(value), "\""));
 }
 
-JsonNode JsonNode::Bool(bool value) {
-  JsonNode node;
-  node.kind = Kind::kBool;
-  node.scalar = value ? "true" : "false";
-  return node;
-}
-
-JsonNode JsonNode::Number(long long value) {
-  JsonNode node;
-  node.kind = Kind::kNumber;
-  node.scalar = absl::StrCat(value);
-  return node;
-}
-
-JsonNode JsonNode::String(std::string value) {
-  JsonNode node;
-  node.kind = Kind::kString;
-  node.scalar = std::move(value);
-  return node;
-}
-
-JsonNode JsonNode::Array(std::vector<JsonNode> items) {
-  JsonNode node;
-  node.kind = Kind::kArray;
-  node.items = std::move(items);
-  return node;
-}
-
-JsonNode JsonNode::Object(std::vector<std::pair<std::string, JsonNode>> members) {
-  JsonNode node;
-  node.kind = Kind::kObject;
-  node.members = std::move(members);
-  return node;
-}
-
-const JsonNode* JsonNode::Find(std::string_view key) const {
-  for (const auto& [name, value] : members) {
-    if (name == key) return &value;
-  }
-  return nullptr;
-}
-
-void JsonNode::Erase(std::string_view key) {
-  members.erase(std::remove_if(members.begin(), members.end(),
-                               [&](const auto& member) { return member.first == key; }),
-                members.end());
-}
-
-absl::StatusOr<JsonNode> ParseJson(std::string_view text) { return Parser(text).Document(); }
-
-absl::StatusOr<JsonNode> MessageToJsonNode(const google::protobuf::Message& message) {
+absl::StatusOr<json::value> MessageToJsonValue(const google::protobuf::Message& message) {
   pb::util::JsonPrintOptions options;
   options.always_print_primitive_fields = true;
   std::string text;
@@ -546,39 +327,45 @@ absl::StatusOr<JsonNode> MessageToJsonNode(const google::protobuf::Message& mess
     return absl::InternalError(
         absl::StrCat("cannot print ", message.GetTypeName(), " as JSON: ", status.ToString()));
   }
-  absl::StatusOr<JsonNode> node = ParseJson(text);
-  if (!node.ok()) return node.status();
-  OrderLikeMessage(*message.GetDescriptor(), *node);
-  return node;
+  json::parse_options parse_options;
+  parse_options.max_depth = 128;  // Boost's default, 32, is less than protobuf's 100
+  json::error_code error;
+  json::value value = json::parse(text, error, {}, parse_options);
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat("cannot read the JSON of ", message.GetTypeName(), ": ", error.message()));
+  }
+  MatchMessage(message, value);
+  return value;
 }
 
-std::string WriteJson(const JsonNode& node) {
+std::string WriteJson(const json::value& value) {
   std::string out;
-  AppendJson(node, 0, out);
+  AppendJson(value, 0, out);
   out += '\n';
   return out;
 }
 
-std::string WriteYaml(const JsonNode& node) {
+std::string WriteYaml(const json::value& value) {
   std::string out;
-  if (IsBlock(node)) {
-    AppendYamlBlock(node, 0, out);
+  if (IsBlock(value)) {
+    AppendYamlBlock(value, 0, out);
   } else {
-    AppendYamlInline(node, out);
+    AppendYamlInline(value, out);
     out += '\n';
   }
   return out;
 }
 
-std::string WriteDocument(const JsonNode& node, OutputFormat format) {
-  return format == OutputFormat::kYaml ? WriteYaml(node) : WriteJson(node);
+std::string WriteDocument(const json::value& value, OutputFormat format) {
+  return format == OutputFormat::kYaml ? WriteYaml(value) : WriteJson(value);
 }
 
 absl::StatusOr<std::string> FormatMessage(const google::protobuf::Message& message,
                                           OutputFormat format) {
-  absl::StatusOr<JsonNode> node = MessageToJsonNode(message);
-  if (!node.ok()) return node.status();
-  return WriteDocument(*node, format);
+  absl::StatusOr<json::value> value = MessageToJsonValue(message);
+  if (!value.ok()) return value.status();
+  return WriteDocument(*value, format);
 }
 
 std::string OutputOptionHelp(std::string_view shape) {
