@@ -224,11 +224,13 @@ void AppendYamlString(std::string_view text, std::string& out) {
 std::string YamlNumber(const std::string& number) {
   const size_t e = number.find_first_of("eE");
   if (e == std::string::npos) return number;
-  std::string mantissa = number.substr(0, e);
-  std::string exponent = number.substr(e + 1);
-  if (mantissa.find('.') == std::string::npos) mantissa += ".0";
-  if (exponent.empty() || (exponent[0] != '+' && exponent[0] != '-')) exponent.insert(0, "+");
-  return absl::StrCat(mantissa, "e", exponent);
+  const std::string_view mantissa = std::string_view(number).substr(0, e);
+  const std::string_view exponent = std::string_view(number).substr(e + 1);
+  const bool has_point = mantissa.find('.') != std::string_view::npos;
+  const bool has_sign = !exponent.empty() && (exponent[0] == '+' || exponent[0] == '-');
+  return absl::StrCat(absl::string_view(mantissa.data(), mantissa.size()), has_point ? "" : ".0",
+                      "e", has_sign ? "" : "+",
+                      absl::string_view(exponent.data(), exponent.size()));
 }
 
 bool IsBlock(const json::value& value) {
