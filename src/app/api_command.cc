@@ -13,6 +13,7 @@
 #include "boost/json/parse.hpp"
 #include "config/account_diff.h"
 #include "core/absl_view.h"
+#include "net/tls_client_context.h"
 
 namespace maxpool::app {
 namespace {
@@ -162,8 +163,7 @@ int RunApi(const ApiArgs& args, std::ostream& out, std::ostream& err) {
              "again)\n";
     }
   }
-  absl::StatusOr<std::unique_ptr<boost::asio::ssl::context>> tls =
-      credentials::MakeVerifyingTlsContext("");
+  absl::StatusOr<std::unique_ptr<boost::asio::ssl::context>> tls = net::MakeTlsClientContext("");
   if (!tls.ok()) {
     err << "maxpool: " << OneLine(tls.status()) << "\n";
     return kExitFailure;

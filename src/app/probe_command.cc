@@ -12,6 +12,7 @@
 #include "core/absl_view.h"
 #include "credentials/oauth_http.h"
 #include "credentials/redact.h"
+#include "net/tls_client_context.h"
 
 namespace maxpool::app {
 namespace {
@@ -82,8 +83,7 @@ int RunProbe(const ProbeArgs& args, const config::EnvLookup& env, std::ostream& 
     }
     url = *std::move(default_url);
   }
-  absl::StatusOr<std::unique_ptr<boost::asio::ssl::context>> tls =
-      credentials::MakeVerifyingTlsContext("");
+  absl::StatusOr<std::unique_ptr<boost::asio::ssl::context>> tls = net::MakeTlsClientContext("");
   if (!tls.ok()) {
     err << "maxpool: probe: " << OneLine(tls.status()) << "\n";
     return kExitFailure;

@@ -14,6 +14,7 @@
 #include "credentials/pasted_code.h"
 #include "credentials/pkce.h"
 #include "credentials/redact.h"
+#include "net/tls_client_context.h"
 
 namespace maxpool::credentials {
 namespace {
@@ -105,7 +106,7 @@ LoginFlow::~LoginFlow() = default;
 
 absl::StatusOr<std::unique_ptr<LoginFlow>> LoginFlow::Create(OAuthEndpoints endpoints) {
   absl::StatusOr<std::unique_ptr<boost::asio::ssl::context>> tls =
-      MakeVerifyingTlsContext(endpoints.ca_file);
+      net::MakeTlsClientContext(endpoints.ca_file);
   if (!tls.ok()) return Prefixed(tls.status(), "oauth.caFile: ");
   return std::unique_ptr<LoginFlow>(new LoginFlow(std::move(endpoints), *std::move(tls)));
 }

@@ -116,7 +116,7 @@ struct LoggedInAccount {
 
 class LoginFlow {
  public:
-  // Error: that of MakeVerifyingTlsContext(endpoints.ca_file) (a CA file that cannot be read).
+  // Error: that of net::MakeTlsClientContext(endpoints.ca_file) (a CA file that cannot be read).
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<LoginFlow>> Create(OAuthEndpoints endpoints);
 
   LoginFlow(const LoginFlow&) = delete;

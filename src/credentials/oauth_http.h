@@ -122,11 +122,4 @@ boost::asio::awaitable<HttpOutcome> SendJson(boost::asio::ssl::context& tls, Htt
 // on time but this call returns only once the lookup thread has finished.
 HttpOutcome SendJsonBlocking(boost::asio::ssl::context& tls, HttpCall call);
 
-// A TLS client context (TLS 1.2+) that verifies peers against the system CA store and, if
-// `extra_ca_file` is not empty, also against the CA certificates in that PEM file.
-// Errors: FailedPrecondition when the system store cannot be loaded; InvalidArgument when the
-// extra CA file cannot be read or parsed.
-[[nodiscard]] absl::StatusOr<std::unique_ptr<boost::asio::ssl::context>> MakeVerifyingTlsContext(
-    const std::string& extra_ca_file);
-
 }  // namespace maxpool::credentials

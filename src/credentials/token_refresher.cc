@@ -13,6 +13,7 @@
 #include "boost/asio/use_awaitable.hpp"
 #include "credentials/oauth_constants.h"
 #include "credentials/oauth_http.h"
+#include "net/tls_client_context.h"
 
 namespace maxpool::credentials {
 namespace asio = boost::asio;
@@ -51,7 +52,7 @@ absl::StatusOr<std::unique_ptr<TokenRefresher>> TokenRefresher::Create(const cor
   if (options.token_url.empty()) options.token_url = std::string(kOAuthDefaultTokenUrl);
   if (options.client_id.empty()) options.client_id = std::string(kOAuthClientId);
   absl::StatusOr<std::unique_ptr<asio::ssl::context>> tls =
-      MakeVerifyingTlsContext(options.extra_ca_file);
+      net::MakeTlsClientContext(options.extra_ca_file);
   if (!tls.ok()) return tls.status();
   return std::unique_ptr<TokenRefresher>(
       new TokenRefresher(clock, std::move(options), std::move(persist), std::move(on_rotated),

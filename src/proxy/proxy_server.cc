@@ -25,6 +25,7 @@
 #include "boost/beast/core/tcp_stream.hpp"
 #include "boost/beast/http/read.hpp"
 #include "boost/beast/http/string_body.hpp"
+#include "net/tls_client_context.h"
 #include "proxy/client_writer.h"
 #include "proxy/error_body.h"
 #include "proxy/exchange.h"
@@ -472,7 +473,7 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(pool::Pool& pool
       new ProxyServer(pool, std::move(options), std::move(observer)));
   const ProxyOptions& opt = server->options_;
   absl::StatusOr<std::unique_ptr<asio::ssl::context>> tls =
-      MakeClientTlsContext(opt.upstream_ca_file);
+      net::MakeTlsClientContext(opt.upstream_ca_file);
   if (!tls.ok()) return tls.status();
   server->tls_ = std::move(*tls);
   const int threads = std::max(1, opt.threads);

@@ -168,24 +168,4 @@ size_t UpstreamPool::idle_count() const {
   return n;
 }
 
-absl::StatusOr<std::unique_ptr<asio::ssl::context>> MakeClientTlsContext(
-    const std::string& extra_ca_file) {
-  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
-  boost::system::error_code ec;
-  ctx->set_default_verify_paths(ec);
-  if (ec) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot load the system CA store: ", ec.message()));
-  }
-  if (!extra_ca_file.empty()) {
-    ctx->load_verify_file(extra_ca_file, ec);
-    if (ec) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("cannot load CA file ", extra_ca_file, ": ", ec.message()));
-    }
-  }
-  ctx->set_verify_mode(asio::ssl::verify_peer);
-  return ctx;
-}
-
 }  // namespace maxpool::proxy

@@ -101,9 +101,4 @@ class UpstreamPool {
   absl::node_hash_map<std::string, Origin> origins_;  // stable addresses
 };
 
-// A TLS client context that verifies peers against the system store and, if given, one more
-// CA file (PEM).
-absl::StatusOr<std::unique_ptr<boost::asio::ssl::context>> MakeClientTlsContext(
-    const std::string& extra_ca_file);
-
 }  // namespace maxpool::proxy

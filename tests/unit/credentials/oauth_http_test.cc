@@ -34,6 +34,7 @@
 #include "boost/beast/ssl/ssl_stream.hpp"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "net/tls_client_context.h"
 #include "support/status_matchers.h"
 #include "support/temp_dir.h"
 
@@ -128,7 +129,7 @@ std::unique_ptr<asio::ssl::context> ServerTls(const CertFiles& files) {
 }
 
 std::unique_ptr<asio::ssl::context> ClientTls(const std::string& extra_ca_file = "") {
-  auto context = MakeVerifyingTlsContext(extra_ca_file);
+  auto context = net::MakeTlsClientContext(extra_ca_file);
   EXPECT_TRUE(context.ok()) << context.status();
   return context.ok() ? *std::move(context) : nullptr;
 }
@@ -647,12 +648,6 @@ TEST(OAuthHttpTlsTest, ResetAfterTheRequestOverTlsIsAmbiguous) {
   EXPECT_TRUE(outcome.request_sent);
   ExpectNoSecrets(outcome);
   EXPECT_TRUE(server.WaitForRequest().has_value());
-}
-
-TEST(MakeVerifyingTlsContextTest, MissingCaFileIsInvalidArgument) {
-  EXPECT_THAT(MakeVerifyingTlsContext("/nonexistent/ca.pem"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("/nonexistent/ca.pem")));
-  EXPECT_TRUE(MakeVerifyingTlsContext("").ok());
 }
 
 TEST(TransportErrorNameTest, NamesFollowNodeCodes) {
