@@ -18,6 +18,7 @@
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "maxpool/v1/accounts.grpc.pb.h"
+#include "support/env_lookup.h"
 #include "support/raw_socket.h"
 #include "support/temp_dir.h"
 #include "support/test_runtime.h"
@@ -80,11 +81,7 @@ class ZeroAccountBootstrapTest : public ::testing::Test {
 
   void Start() {
     app::RuntimeOptions options = testing::TestRuntimeOptions(config_path_);
-    options.env = [this](std::string_view name) -> std::optional<std::string> {
-      auto it = env_.find(std::string(name));
-      if (it == env_.end()) return std::nullopt;
-      return it->second;
-    };
+    options.env = ::maxpool::testing::EnvOver(env_);
     absl::StatusOr<std::unique_ptr<app::ServerRuntime>> runtime =
         app::ServerRuntime::Start(std::move(options));
     ASSERT_TRUE(runtime.ok()) << runtime.status();

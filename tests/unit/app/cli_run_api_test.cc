@@ -23,6 +23,7 @@
 #include "fake/fake_upstream.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "support/env_lookup.h"
 #include "support/temp_dir.h"
 
 namespace maxpool::app {
@@ -47,14 +48,7 @@ struct Result {
 
 Result RunCli(const std::vector<std::string>& args, std::map<std::string, std::string> vars) {
   std::ostringstream out, err;
-  const int code = app::Run(
-      args,
-      [&](std::string_view name) -> std::optional<std::string> {
-        auto it = vars.find(std::string(name));
-        if (it == vars.end()) return std::nullopt;
-        return it->second;
-      },
-      out, err);
+  const int code = app::Run(args, ::maxpool::testing::EnvOver(vars), out, err);
   return {code, out.str(), err.str()};
 }
 

@@ -29,24 +29,19 @@
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
+#include "support/env_lookup.h"
 #include "support/temp_dir.h"
 
 namespace maxpool::app {
 namespace {
+
+using ::maxpool::testing::EnvFrom;
 
 using ::maxpool::testing::TempDir;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 constexpr char kToken[] = "t0k3n-for-tests";
-
-config::EnvLookup Env(std::map<std::string, std::string> values = {}) {
-  return [values = std::move(values)](std::string_view name) -> std::optional<std::string> {
-    const auto it = values.find(std::string(name));
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  };
-}
 
 void SetTime(absl::Time time, google::protobuf::Timestamp* out) {
   out->set_seconds(absl::ToUnixSeconds(time));
@@ -292,7 +287,7 @@ struct Result {
   std::string err;
 };
 
-Result RunCli(const std::vector<std::string>& args, const config::EnvLookup& env = Env()) {
+Result RunCli(const std::vector<std::string>& args, const config::EnvLookup& env = EnvFrom()) {
   std::ostringstream out, err;
   const int code = Run(args, env, out, err);
   return {code, out.str(), err.str()};
@@ -337,7 +332,7 @@ TEST_F(ControlCommandsTest, TokenFromTheEnvironment) {
   const std::filesystem::path config =
       dir_.Write("maxpool.json", absl::StrCat(R"({"control": {"port": )", fake_.port(), "}}"));
   const Result result =
-      RunCli({"status", "--config", config.string()}, Env({{"MAXPOOL_CONTROL_TOKEN", kToken}}));
+      RunCli({"status", "--config", config.string()}, EnvFrom({{"MAXPOOL_CONTROL_TOKEN", kToken}}));
   EXPECT_EQ(result.code, kExitOk) << result.err;
 }
 
@@ -471,13 +466,13 @@ TEST(ResolveControlTargetTest, DefaultsWithoutAConfigFile) {
   TempDir dir;
   ControlOptions options;
   options.config_path = dir.path() / "absent.json";
-  absl::StatusOr<ControlTarget> target = ResolveControlTarget(options, Env());
+  absl::StatusOr<ControlTarget> target = ResolveControlTarget(options, EnvFrom());
   ASSERT_TRUE(target.ok()) << target.status();
   EXPECT_EQ(target->address, "127.0.0.1:3457");
   EXPECT_EQ(target->token, "");
   EXPECT_FALSE(target->tls);
 
-  target = ResolveControlTarget(options, Env({{"MAXPOOL_CONTROL_TOKEN", "from-env"}}));
+  target = ResolveControlTarget(options, EnvFrom({{"MAXPOOL_CONTROL_TOKEN", "from-env"}}));
   ASSERT_TRUE(target.ok()) << target.status();
   EXPECT_EQ(target->token, "from-env");
 }
@@ -488,21 +483,21 @@ TEST(ResolveControlTargetTest, ConfigFileThenFlags) {
   options.config_path = dir.Write(
       "maxpool.json", R"({"control": {"host": "0.0.0.0", "port": 4000, "token": "t0k3n-cfg"}})");
   absl::StatusOr<ControlTarget> target =
-      ResolveControlTarget(options, Env({{"MAXPOOL_CONTROL_TOKEN", "from-env"}}));
+      ResolveControlTarget(options, EnvFrom({{"MAXPOOL_CONTROL_TOKEN", "from-env"}}));
   ASSERT_TRUE(target.ok()) << target.status();
   EXPECT_EQ(target->address, "127.0.0.1:4000");
   EXPECT_EQ(target->token, "t0k3n-cfg");
 
   options.server = "10.1.2.3:5000";
   options.token = "from-flag";
-  target = ResolveControlTarget(options, Env());
+  target = ResolveControlTarget(options, EnvFrom());
   ASSERT_TRUE(target.ok()) << target.status();
   EXPECT_EQ(target->address, "10.1.2.3:5000");
   EXPECT_EQ(target->token, "from-flag");
 
   options.config_path = dir.Write("v6.json", R"({"control": {"host": "::", "token": "t"}})");
   options.server.reset();
-  target = ResolveControlTarget(options, Env());
+  target = ResolveControlTarget(options, EnvFrom());
   ASSERT_TRUE(target.ok()) << target.status();
   EXPECT_EQ(target->address, "[::1]:3457");
 }
@@ -511,18 +506,18 @@ TEST(ResolveControlTargetTest, BrokenOrDisabledConfig) {
   TempDir dir;
   ControlOptions options;
   options.config_path = dir.Write("broken.json", "{");
-  absl::StatusOr<ControlTarget> target = ResolveControlTarget(options, Env());
+  absl::StatusOr<ControlTarget> target = ResolveControlTarget(options, EnvFrom());
   ASSERT_FALSE(target.ok());
   EXPECT_THAT(std::string(target.status().message()),
               HasSubstr("(fix the config file, or pass --server HOST:PORT and --token T)"));
   // Both flags: the file is not read.
   options.server = "127.0.0.1:1";
   options.token = "t";
-  EXPECT_TRUE(ResolveControlTarget(options, Env()).ok());
+  EXPECT_TRUE(ResolveControlTarget(options, EnvFrom()).ok());
 
   options = ControlOptions();
   options.config_path = dir.Write("off.json", R"({"control": {"enabled": false}})");
-  target = ResolveControlTarget(options, Env());
+  target = ResolveControlTarget(options, EnvFrom());
   ASSERT_FALSE(target.ok());
   EXPECT_THAT(std::string(target.status().message()),
               HasSubstr("control.enabled is false, so the server has no control plane"));
@@ -534,13 +529,13 @@ TEST(ResolveControlTargetTest, CaFileImpliesTls) {
   options.server = "127.0.0.1:3457";
   options.token = "t";
   options.ca_file = dir.Write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
-  absl::StatusOr<ControlTarget> target = ResolveControlTarget(options, Env());
+  absl::StatusOr<ControlTarget> target = ResolveControlTarget(options, EnvFrom());
   ASSERT_TRUE(target.ok()) << target.status();
   EXPECT_TRUE(target->tls);
   EXPECT_EQ(target->ca_pem, "-----BEGIN CERTIFICATE-----\n");
 
   options.ca_file = dir.path() / "absent.pem";
-  target = ResolveControlTarget(options, Env());
+  target = ResolveControlTarget(options, EnvFrom());
   ASSERT_FALSE(target.ok());
   EXPECT_THAT(std::string(target.status().message()), HasSubstr("cannot read --ca "));
 }

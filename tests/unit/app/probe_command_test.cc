@@ -25,12 +25,15 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pool/pool.h"
+#include "support/env_lookup.h"
 #include "support/fake_clock.h"
 #include "support/scripted_upstream.h"
 #include "support/status_matchers.h"
 
 namespace maxpool::app {
 namespace {
+
+using ::maxpool::testing::EnvFrom;
 
 using ::maxpool::testing::FakeClock;
 using ::maxpool::testing::IsOk;
@@ -41,14 +44,6 @@ using ::testing::StartsWith;
 
 using Vars = std::map<std::string, std::string>;
 
-config::EnvLookup EnvOf(Vars vars) {
-  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-    auto it = vars.find(std::string(name));
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
 struct Result {
   int code = -1;
   std::string out;
@@ -57,7 +52,7 @@ struct Result {
 
 Result RunCli(const std::vector<std::string>& args, Vars vars = {}) {
   std::ostringstream out, err;
-  const int code = app::Run(args, EnvOf(std::move(vars)), out, err);
+  const int code = app::Run(args, EnvFrom(std::move(vars)), out, err);
   return {code, out.str(), err.str()};
 }
 
@@ -69,22 +64,23 @@ uint16_t ClosedPort() {
 }
 
 TEST(DefaultProbeUrlTest, AdminListenerLivezOnLoopback) {
-  EXPECT_THAT(DefaultProbeUrl(EnvOf({})), IsOk());
-  EXPECT_EQ(*DefaultProbeUrl(EnvOf({})), "http://127.0.0.1:3458/livez");
-  EXPECT_EQ(*DefaultProbeUrl(EnvOf({{"MAXPOOL_ADMIN_HOST", ""}, {"MAXPOOL_ADMIN_PORT", ""}})),
+  EXPECT_THAT(DefaultProbeUrl(EnvFrom({})), IsOk());
+  EXPECT_EQ(*DefaultProbeUrl(EnvFrom({})), "http://127.0.0.1:3458/livez");
+  EXPECT_EQ(*DefaultProbeUrl(EnvFrom({{"MAXPOOL_ADMIN_HOST", ""}, {"MAXPOOL_ADMIN_PORT", ""}})),
             "http://127.0.0.1:3458/livez");
-  EXPECT_EQ(*DefaultProbeUrl(EnvOf({{"MAXPOOL_ADMIN_HOST", "0.0.0.0"}})),
+  EXPECT_EQ(*DefaultProbeUrl(EnvFrom({{"MAXPOOL_ADMIN_HOST", "0.0.0.0"}})),
             "http://127.0.0.1:3458/livez");
-  EXPECT_EQ(*DefaultProbeUrl(EnvOf({{"MAXPOOL_ADMIN_HOST", "::"}, {"MAXPOOL_ADMIN_PORT", "9100"}})),
-            "http://127.0.0.1:9100/livez");
-  EXPECT_EQ(*DefaultProbeUrl(EnvOf({{"MAXPOOL_ADMIN_HOST", "::1"}})), "http://[::1]:3458/livez");
-  EXPECT_EQ(*DefaultProbeUrl(EnvOf({{"MAXPOOL_ADMIN_HOST", "localhost"}})),
+  EXPECT_EQ(
+      *DefaultProbeUrl(EnvFrom({{"MAXPOOL_ADMIN_HOST", "::"}, {"MAXPOOL_ADMIN_PORT", "9100"}})),
+      "http://127.0.0.1:9100/livez");
+  EXPECT_EQ(*DefaultProbeUrl(EnvFrom({{"MAXPOOL_ADMIN_HOST", "::1"}})), "http://[::1]:3458/livez");
+  EXPECT_EQ(*DefaultProbeUrl(EnvFrom({{"MAXPOOL_ADMIN_HOST", "localhost"}})),
             "http://localhost:3458/livez");
 }
 
 TEST(DefaultProbeUrlTest, RefusesAPortThatIsNoPort) {
   for (const char* port : {"abc", "0", "65536", "-1", "3458x"}) {
-    EXPECT_THAT(DefaultProbeUrl(EnvOf({{"MAXPOOL_ADMIN_PORT", port}})),
+    EXPECT_THAT(DefaultProbeUrl(EnvFrom({{"MAXPOOL_ADMIN_PORT", port}})),
                 StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("MAXPOOL_ADMIN_PORT")))
         << port;
   }

@@ -6,27 +6,22 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "support/env_lookup.h"
 #include "support/temp_dir.h"
 
 namespace maxpool::config {
 namespace {
 
+using ::maxpool::testing::EnvFrom;
+
 namespace fs = std::filesystem;
 using ::maxpool::testing::TempDir;
-
-EnvLookup FakeEnv(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-    auto it = vars.find(std::string(name));
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
 
 void Touch(const fs::path& path) { std::ofstream(path) << "{}\n"; }
 
 // Spec §0.2: MAXPOOL_CONFIG first.
 TEST(ResolveConfigPath, MaxpoolConfigWinsOverEverything) {
-  EXPECT_EQ(ResolveConfigPath(FakeEnv({{"MAXPOOL_CONFIG", "/a/m.json"},
+  EXPECT_EQ(ResolveConfigPath(EnvFrom({{"MAXPOOL_CONFIG", "/a/m.json"},
                                        {"TEAMCLAUDE_CONFIG", "/b/t.json"},
                                        {"XDG_CONFIG_HOME", "/x"},
                                        {"HOME", "/h"}})),
@@ -34,25 +29,25 @@ TEST(ResolveConfigPath, MaxpoolConfigWinsOverEverything) {
 }
 
 TEST(ResolveConfigPath, LegacyTeamclaudeConfigUsedWhenMaxpoolConfigUnset) {
-  EXPECT_EQ(ResolveConfigPath(FakeEnv({{"TEAMCLAUDE_CONFIG", "/b/t.json"}, {"HOME", "/h"}})),
+  EXPECT_EQ(ResolveConfigPath(EnvFrom({{"TEAMCLAUDE_CONFIG", "/b/t.json"}, {"HOME", "/h"}})),
             fs::path("/b/t.json"));
 }
 
 TEST(ResolveConfigPath, EmptyVariableCountsAsUnset) {
   EXPECT_EQ(
-      ResolveConfigPath(FakeEnv({{"MAXPOOL_CONFIG", ""}, {"TEAMCLAUDE_CONFIG", "/b/t.json"}})),
+      ResolveConfigPath(EnvFrom({{"MAXPOOL_CONFIG", ""}, {"TEAMCLAUDE_CONFIG", "/b/t.json"}})),
       fs::path("/b/t.json"));
 }
 
 TEST(ResolveConfigPath, XdgConfigHomeBeatsHome) {
   const TempDir xdg_dir;
   const fs::path& xdg = xdg_dir.path();
-  EXPECT_EQ(ResolveConfigPath(FakeEnv({{"XDG_CONFIG_HOME", xdg.string()}, {"HOME", "/h"}})),
+  EXPECT_EQ(ResolveConfigPath(EnvFrom({{"XDG_CONFIG_HOME", xdg.string()}, {"HOME", "/h"}})),
             xdg / "maxpool.json");
 }
 
 TEST(ResolveConfigPath, HomeDotConfigWithoutXdg) {
-  EXPECT_EQ(ResolveConfigPath(FakeEnv({{"HOME", "/nonexistent-home"}})),
+  EXPECT_EQ(ResolveConfigPath(EnvFrom({{"HOME", "/nonexistent-home"}})),
             fs::path("/nonexistent-home/.config/maxpool.json"));
 }
 
@@ -61,7 +56,7 @@ TEST(ResolveConfigPath, LegacyFileUsedWhenOnlyItExists) {
   const TempDir temp_dir;
   const fs::path& dir = temp_dir.path();
   Touch(dir / "teamclaude.json");
-  EXPECT_EQ(ResolveConfigPath(FakeEnv({{"XDG_CONFIG_HOME", dir.string()}})),
+  EXPECT_EQ(ResolveConfigPath(EnvFrom({{"XDG_CONFIG_HOME", dir.string()}})),
             dir / "teamclaude.json");
 }
 
@@ -70,7 +65,7 @@ TEST(ResolveConfigPath, CurrentFilePreferredOverLegacyFile) {
   const fs::path& dir = temp_dir.path();
   Touch(dir / "teamclaude.json");
   Touch(dir / "maxpool.json");
-  EXPECT_EQ(ResolveConfigPath(FakeEnv({{"XDG_CONFIG_HOME", dir.string()}})), dir / "maxpool.json");
+  EXPECT_EQ(ResolveConfigPath(EnvFrom({{"XDG_CONFIG_HOME", dir.string()}})), dir / "maxpool.json");
 }
 
 TEST(ResolveConfigPath, LegacyFileUnderHomeDotConfig) {
@@ -78,7 +73,7 @@ TEST(ResolveConfigPath, LegacyFileUnderHomeDotConfig) {
   const fs::path& home = home_dir.path();
   fs::create_directories(home / ".config");
   Touch(home / ".config" / "teamclaude.json");
-  EXPECT_EQ(ResolveConfigPath(FakeEnv({{"HOME", home.string()}})),
+  EXPECT_EQ(ResolveConfigPath(EnvFrom({{"HOME", home.string()}})),
             home / ".config" / "teamclaude.json");
 }
 

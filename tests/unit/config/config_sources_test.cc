@@ -11,6 +11,7 @@
 #include "config/config_store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "support/env_lookup.h"
 #include "support/temp_dir.h"
 
 namespace maxpool::config {
@@ -33,13 +34,7 @@ class ConfigSourcesTest : public ::testing::Test {
     std::filesystem::create_directories(dir_.path() / "state");
   }
 
-  EnvLookup Env() const {
-    return [this](std::string_view name) -> std::optional<std::string> {
-      auto it = env_.find(std::string(name));
-      if (it == env_.end()) return std::nullopt;
-      return it->second;
-    };
-  }
+  EnvLookup Env() const { return ::maxpool::testing::EnvOver(env_); }
 
   ConfigSources Sources() {
     absl::StatusOr<ConfigSources> sources = ResolveConfigSources(config_, Env());

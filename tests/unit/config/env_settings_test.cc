@@ -6,31 +6,26 @@
 #include "boost/json/serialize.hpp"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "support/env_lookup.h"
 #include "support/temp_dir.h"
 
 namespace maxpool::config {
 namespace {
 
+using ::maxpool::testing::EnvFrom;
+
 using ::maxpool::testing::TempDir;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-EnvLookup Env(std::map<std::string, std::string> values) {
-  return [values = std::move(values)](std::string_view name) -> std::optional<std::string> {
-    auto it = values.find(std::string(name));
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
 TEST(EnvSettingsTest, NothingSetIsNoOverride) {
-  absl::StatusOr<boost::json::object> settings = EnvSettings(Env({}));
+  absl::StatusOr<boost::json::object> settings = EnvSettings(EnvFrom({}));
   ASSERT_TRUE(settings.ok()) << settings.status();
   EXPECT_TRUE(settings->empty());
 }
 
 TEST(EnvSettingsTest, ListenersUpstreamAndLoggingInTheConfigShape) {
-  absl::StatusOr<boost::json::object> settings = EnvSettings(Env({
+  absl::StatusOr<boost::json::object> settings = EnvSettings(EnvFrom({
       {"MAXPOOL_PROXY_HOST", "0.0.0.0"},
       {"MAXPOOL_PROXY_PORT", "4000"},
       {"MAXPOOL_CONTROL_PORT", "0"},
@@ -53,7 +48,7 @@ TEST(EnvSettingsTest, SecretsAreReadFromFilesWithoutTheirTrailingNewline) {
   const auto key = dir.Write("proxy-key", "sk-proxy-secret-value\n");
   const auto token = dir.Write("control-token", "control-secret-value\r\n  ");
   const auto read_only = dir.Write("read-only-token", "read-only-value");
-  absl::StatusOr<boost::json::object> settings = EnvSettings(Env({
+  absl::StatusOr<boost::json::object> settings = EnvSettings(EnvFrom({
       {"MAXPOOL_PROXY_KEY_FILE", key.string()},
       {"MAXPOOL_CONTROL_TOKEN_FILE", token.string()},
       {"MAXPOOL_CONTROL_READ_ONLY_TOKEN_FILE", read_only.string()},
@@ -82,14 +77,14 @@ TEST(EnvSettingsTest, BadValuesNameTheVariableAndNeverTheSecret) {
        "MAXPOOL_CONTROL_READ_ONLY_TOKEN_FILE: cannot read the secret"},
   };
   for (const Case& c : cases) {
-    absl::StatusOr<boost::json::object> settings = EnvSettings(Env(c.env));
+    absl::StatusOr<boost::json::object> settings = EnvSettings(EnvFrom(c.env));
     ASSERT_FALSE(settings.ok()) << c.message;
     EXPECT_EQ(settings.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(std::string(settings.status().message()), HasSubstr(c.message));
   }
   const auto big = dir.Write("big", std::string(70 * 1024, 'k'));
   absl::StatusOr<boost::json::object> settings =
-      EnvSettings(Env({{"MAXPOOL_PROXY_KEY_FILE", big.string()}}));
+      EnvSettings(EnvFrom({{"MAXPOOL_PROXY_KEY_FILE", big.string()}}));
   ASSERT_FALSE(settings.ok());
   EXPECT_THAT(std::string(settings.status().message()), HasSubstr("at most 64 KiB"));
   EXPECT_THAT(std::string(settings.status().message()), Not(HasSubstr("kkkk")));

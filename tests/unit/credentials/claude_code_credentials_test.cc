@@ -8,11 +8,14 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "support/env_lookup.h"
 #include "support/status_matchers.h"
 #include "support/temp_dir.h"
 
 namespace maxpool::credentials {
 namespace {
+
+using ::maxpool::testing::EnvFrom;
 
 namespace fs = std::filesystem;
 using ::maxpool::testing::IsOk;
@@ -26,14 +29,6 @@ constexpr char kAccess[] = "sk-ant-oat01-ImportedAccess_0123456789";
 constexpr char kRefresh[] = "sk-ant-ort01-ImportedRefresh_9876543210";
 constexpr char kHint[] = "run `claude` and log in first";
 const fs::path kPath = "/home/me/.claude/.credentials.json";
-
-config::EnvLookup FakeEnv(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-    auto it = vars.find(std::string(name));
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
 
 // Wire §5.3 "Local credential file".
 std::string FullFile() {
@@ -52,20 +47,20 @@ std::string FullFile() {
 
 TEST(DefaultClaudeCodeCredentialsPath, ClaudeConfigDirWins) {
   EXPECT_EQ(DefaultClaudeCodeCredentialsPath(
-                FakeEnv({{"CLAUDE_CONFIG_DIR", "/cfg/claude"}, {"HOME", "/home/me"}})),
+                EnvFrom({{"CLAUDE_CONFIG_DIR", "/cfg/claude"}, {"HOME", "/home/me"}})),
             fs::path("/cfg/claude/.credentials.json"));
 }
 
 TEST(DefaultClaudeCodeCredentialsPath, HomeOtherwise) {
-  EXPECT_EQ(DefaultClaudeCodeCredentialsPath(FakeEnv({{"HOME", "/home/me"}})),
+  EXPECT_EQ(DefaultClaudeCodeCredentialsPath(EnvFrom({{"HOME", "/home/me"}})),
             fs::path("/home/me/.claude/.credentials.json"));
   EXPECT_EQ(
-      DefaultClaudeCodeCredentialsPath(FakeEnv({{"CLAUDE_CONFIG_DIR", ""}, {"HOME", "/home/me"}})),
+      DefaultClaudeCodeCredentialsPath(EnvFrom({{"CLAUDE_CONFIG_DIR", ""}, {"HOME", "/home/me"}})),
       fs::path("/home/me/.claude/.credentials.json"));
 }
 
 TEST(DefaultClaudeCodeCredentialsPath, RelativeWithoutHome) {
-  EXPECT_EQ(DefaultClaudeCodeCredentialsPath(FakeEnv({})), fs::path(".claude/.credentials.json"));
+  EXPECT_EQ(DefaultClaudeCodeCredentialsPath(EnvFrom({})), fs::path(".claude/.credentials.json"));
 }
 
 TEST(ParseClaudeCodeCredentials, FullFile) {

@@ -34,12 +34,15 @@
 #include "credentials/pkce.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "support/env_lookup.h"
 #include "support/raw_socket.h"
 #include "support/status_matchers.h"
 #include "support/temp_dir.h"
 
 namespace maxpool::credentials {
 namespace {
+
+using ::maxpool::testing::EnvFrom;
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -172,14 +175,6 @@ std::string QueryParam(const std::string& url, std::string_view key) {
   return "<absent>";
 }
 
-config::EnvLookup Env(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-    auto it = vars.find(std::string(name));
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
 class LoginFlowTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -210,7 +205,7 @@ class LoginFlowTest : public ::testing::Test {
 // --- Endpoints and timeout ---------------------------------------------------------------------
 
 TEST(ResolveOAuthEndpoints, DefaultsWhenNothingIsSet) {
-  const OAuthEndpoints endpoints = ResolveOAuthEndpoints(v1::OAuthConfig(), Env({}));
+  const OAuthEndpoints endpoints = ResolveOAuthEndpoints(v1::OAuthConfig(), EnvFrom({}));
   EXPECT_EQ(endpoints.token_url, kOAuthDefaultTokenUrl);
   EXPECT_EQ(endpoints.authorize_url, kOAuthAuthorizeUrl);
   EXPECT_EQ(endpoints.api_base_url, "https://api.anthropic.com");
@@ -224,24 +219,25 @@ TEST(ResolveOAuthEndpoints, ConfigValuesThenTheEnvironmentForTheTokenUrl) {
   oauth.set_authorize_url("http://127.0.0.1:1/authorize");
   oauth.set_api_base_url("http://127.0.0.1:1/base//");
   oauth.set_ca_file("/etc/ca.pem");
-  OAuthEndpoints endpoints = ResolveOAuthEndpoints(oauth, Env({}));
+  OAuthEndpoints endpoints = ResolveOAuthEndpoints(oauth, EnvFrom({}));
   EXPECT_EQ(endpoints.token_url, "http://127.0.0.1:1/token");
   EXPECT_EQ(endpoints.authorize_url, "http://127.0.0.1:1/authorize");
   EXPECT_EQ(endpoints.profile_url(), "http://127.0.0.1:1/base/api/oauth/profile");
   EXPECT_EQ(endpoints.ca_file, "/etc/ca.pem");
 
-  endpoints = ResolveOAuthEndpoints(oauth, Env({{"MAXPOOL_OAUTH_TOKEN_ENDPOINT", "http://e/t"}}));
+  endpoints =
+      ResolveOAuthEndpoints(oauth, EnvFrom({{"MAXPOOL_OAUTH_TOKEN_ENDPOINT", "http://e/t"}}));
   EXPECT_EQ(endpoints.token_url, "http://e/t");
-  endpoints = ResolveOAuthEndpoints(oauth, Env({{"MAXPOOL_OAUTH_TOKEN_ENDPOINT", ""}}));
+  endpoints = ResolveOAuthEndpoints(oauth, EnvFrom({{"MAXPOOL_OAUTH_TOKEN_ENDPOINT", ""}}));
   EXPECT_EQ(endpoints.token_url, "http://127.0.0.1:1/token");
 }
 
 TEST(LoginTimeout, DefaultFloorAndOverride) {
-  EXPECT_EQ(LoginTimeout(Env({})), absl::Minutes(5));
-  EXPECT_EQ(LoginTimeout(Env({{"MAXPOOL_LOGIN_TIMEOUT_MS", "120000"}})), absl::Seconds(120));
-  EXPECT_EQ(LoginTimeout(Env({{"MAXPOOL_LOGIN_TIMEOUT_MS", "1000"}})), absl::Seconds(60));
-  EXPECT_EQ(LoginTimeout(Env({{"MAXPOOL_LOGIN_TIMEOUT_MS", "soon"}})), absl::Minutes(5));
-  EXPECT_EQ(LoginTimeout(Env({{"MAXPOOL_LOGIN_TIMEOUT_MS", "-5"}})), absl::Minutes(5));
+  EXPECT_EQ(LoginTimeout(EnvFrom({})), absl::Minutes(5));
+  EXPECT_EQ(LoginTimeout(EnvFrom({{"MAXPOOL_LOGIN_TIMEOUT_MS", "120000"}})), absl::Seconds(120));
+  EXPECT_EQ(LoginTimeout(EnvFrom({{"MAXPOOL_LOGIN_TIMEOUT_MS", "1000"}})), absl::Seconds(60));
+  EXPECT_EQ(LoginTimeout(EnvFrom({{"MAXPOOL_LOGIN_TIMEOUT_MS", "soon"}})), absl::Minutes(5));
+  EXPECT_EQ(LoginTimeout(EnvFrom({{"MAXPOOL_LOGIN_TIMEOUT_MS", "-5"}})), absl::Minutes(5));
 }
 
 // --- Start -------------------------------------------------------------------------------------
