@@ -29,11 +29,14 @@
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
+#include "support/child_process.h"
 #include "support/env_lookup.h"
 #include "support/temp_dir.h"
 
 namespace maxpool::app {
 namespace {
+
+using ::maxpool::testing::FreePort;  // nothing listens on it
 
 using ::maxpool::testing::EnvFrom;
 
@@ -268,19 +271,6 @@ class FakeControlPlane {
   std::unique_ptr<grpc::Server> server_;
 };
 
-// A loopback port nothing listens on (bound, then closed).
-int ClosedPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof(address);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), size);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 struct Result {
   int code;
   std::string out;
@@ -356,7 +346,7 @@ TEST_F(ControlCommandsTest, WrongTokenIsRefused) {
 }
 
 TEST_F(ControlCommandsTest, UnreachableServerFailsFastWithAHint) {
-  const std::string address = absl::StrCat("127.0.0.1:", ClosedPort());
+  const std::string address = absl::StrCat("127.0.0.1:", FreePort());
   const absl::Time start = absl::Now();
   const Result result = RunCli({"status", "--server", address, "--token", kToken});
   EXPECT_LT(absl::Now() - start, absl::Seconds(4));

@@ -29,10 +29,13 @@
 #include "maxpool/v1/accounts.grpc.pb.h"
 #include "maxpool/v1/lifecycle.grpc.pb.h"
 #include "maxpool/v1/routing.grpc.pb.h"
+#include "support/child_process.h"
 #include "support/temp_dir.h"
 
 namespace maxpool::app {
 namespace {
+
+using ::maxpool::testing::FreePort;  // nothing listens on it
 
 namespace json = boost::json;
 using ::maxpool::testing::TempDir;
@@ -154,19 +157,6 @@ class FakeControlPlane {
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
 };
-
-// A loopback port nothing listens on (bound, then closed).
-int ClosedPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof(address);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), size);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-  close(fd);
-  return ntohs(address.sin_port);
-}
 
 struct Result {
   int code;
@@ -393,7 +383,7 @@ void ExpectNoSecret(const Result& result) {
 
 TEST(OfflineAccountsTest, ListsTheConfigFileWithANote) {
   TempDir dir;
-  const int port = ClosedPort();
+  const int port = FreePort();
   const auto path = dir.Write("maxpool.json", OfflineConfig(port));
   const Result result = RunCli({"accounts", "--config", path.string()});
   EXPECT_EQ(result.code, kExitOk) << result.err;
@@ -418,7 +408,7 @@ TEST(OfflineAccountsTest, ListsTheConfigFileWithANote) {
 
 TEST(OfflineAccountsTest, VerboseShowsIdentityAndExpiry) {
   TempDir dir;
-  const auto path = dir.Write("maxpool.json", OfflineConfig(ClosedPort()));
+  const auto path = dir.Write("maxpool.json", OfflineConfig(FreePort()));
   const Result result = RunCli({"accounts", "-v", "--config", path.string()});
   EXPECT_EQ(result.code, kExitOk) << result.err;
   EXPECT_THAT(result.out, HasSubstr("alice\n  display name:  Alice\n  email:         "
@@ -429,7 +419,7 @@ TEST(OfflineAccountsTest, VerboseShowsIdentityAndExpiry) {
 
 TEST(OfflineAccountsTest, JsonIsAListAccountsResponseWithoutLiveFields) {
   TempDir dir;
-  const auto path = dir.Write("maxpool.json", OfflineConfig(ClosedPort()));
+  const auto path = dir.Write("maxpool.json", OfflineConfig(FreePort()));
   const Result result = RunCli({"accounts", "-o", "json", "--config", path.string()});
   EXPECT_EQ(result.code, kExitOk) << result.err;
   EXPECT_THAT(result.err, StartsWith("maxpool: live state unavailable: "));
@@ -465,7 +455,7 @@ TEST(OfflineAccountsTest, NoConfigFileListsNothing) {
   TempDir dir;
   const auto path = dir.path() / "absent.json";
   // Not the default port 3457, where a real server may run.
-  const std::string port = absl::StrCat(ClosedPort());
+  const std::string port = absl::StrCat(FreePort());
   const Result result = RunCli({"accounts", "--config", path.string()},
                                [&](std::string_view name) -> std::optional<std::string> {
                                  if (name == "MAXPOOL_CONTROL_PORT") return port;
@@ -479,8 +469,8 @@ TEST(OfflineAccountsTest, NoConfigFileListsNothing) {
 // A server named with --server stands for itself, not for this machine's config file.
 TEST(OfflineAccountsTest, AnUnreachableServerGivenWithServerIsAnError) {
   TempDir dir;
-  const auto path = dir.Write("maxpool.json", OfflineConfig(ClosedPort()));
-  const int port = ClosedPort();
+  const auto path = dir.Write("maxpool.json", OfflineConfig(FreePort()));
+  const int port = FreePort();
   const Result result =
       RunCli({"accounts", "--server", absl::StrCat("127.0.0.1:", port), "--config", path.string()});
   EXPECT_EQ(result.code, kExitFailure);
