@@ -7,7 +7,6 @@
 #include "absl/strings/str_cat.h"
 #include "boost/asio/as_tuple.hpp"
 #include "boost/asio/co_spawn.hpp"
-#include "boost/asio/detached.hpp"
 #include "boost/asio/post.hpp"
 #include "boost/asio/use_awaitable.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
@@ -133,7 +132,8 @@ asio::awaitable<void> AdminServer::AcceptLoop(AdminServer* self) {
       if (ec == asio::error::operation_aborted || self->stopped_) co_return;
       continue;
     }
-    asio::co_spawn(self->ioc_, Session(self, std::move(socket)), asio::detached);
+    asio::co_spawn(self->ioc_, Session(self, std::move(socket)),
+                   self->Reporting("an admin connection"));
   }
 }
 
@@ -171,10 +171,25 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(Metrics& metrics
   }
   server->port_ = acceptor->local_endpoint().port();
   server->acceptor_ = std::move(acceptor);
-  asio::co_spawn(server->ioc_, AcceptLoop(server.get()), asio::detached);
+  asio::co_spawn(server->ioc_, AcceptLoop(server.get()),
+                 server->Reporting("the admin accept loop"));
   AdminServer* raw = server.get();
   server->thread_ = std::thread([raw] { raw->ioc_.run(); });
   return server;
+}
+
+void AdminServer::ReportInternalError(const std::string& what) {
+  metrics_.RecordInternalError("admin");
+  if (options_.log) {
+    options_.log(absl::StrCat("error: ", what));
+  } else {
+    net::ReportToStderr(what);
+  }
+}
+
+net::ReportFailure AdminServer::Reporting(std::string what) {
+  return net::ReportFailure(std::move(what),
+                            [this](const std::string& line) { ReportInternalError(line); });
 }
 
 void AdminServer::Stop() {

@@ -32,6 +32,7 @@
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
+#include "net/spawn_report.h"
 
 namespace maxpool::admin {
 
@@ -47,6 +48,9 @@ struct AdminOptions {
   size_t max_body_bytes = 4 * 1024;
   // A connection waiting for (or reading) a request longer than this is closed.
   std::chrono::milliseconds idle_timeout{30'000};
+  // Where the listener logs a failure no request reports (an exception out of a connection's
+  // coroutine; also counted in maxpool_internal_errors_total{component="admin"}). Null: stderr.
+  std::function<void(const std::string&)> log;
 };
 
 class AdminServer {
@@ -66,6 +70,10 @@ class AdminServer {
 
  private:
   AdminServer(Metrics& metrics, AdminOptions options);
+  // Logs (AdminOptions::log) and counts a failure no request reports. Any thread.
+  void ReportInternalError(const std::string& what);
+  // The completion handler of the listener's coroutines: reports how `what` ended, if it threw.
+  net::ReportFailure Reporting(std::string what);
   static boost::asio::awaitable<void> AcceptLoop(AdminServer* self);
   static boost::asio::awaitable<void> Session(AdminServer* self,
                                               boost::asio::ip::tcp::socket socket);

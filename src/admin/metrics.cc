@@ -264,6 +264,11 @@ Metrics::Metrics(pool::Pool& pool, MetricsOptions options)
                           .Help("Pool events lost before the metrics saw them (subscriber behind).")
                           .Register(*registry_)
                           .Add({})),
+      internal_errors_(prometheus::BuildCounter()
+                           .Name("maxpool_internal_errors_total")
+                           .Help("Failures no request reports (an exception out of a listener's "
+                                 "coroutine), by component; logged as errors.")
+                           .Register(*registry_)),
       request_duration_(prometheus::BuildHistogram()
                             .Name("maxpool_request_duration_seconds")
                             .Help("Client request duration, from arrival to the last byte.")
@@ -289,6 +294,7 @@ Metrics::Metrics(pool::Pool& pool, MetricsOptions options)
                                     pool::HoldOutcome::kQueueFull, pool::HoldOutcome::kCancelled}) {
     holds_.Add({{"outcome", std::string(pool::HoldOutcomeName(outcome))}});
   }
+  internal_errors_.Add({{"component", "admin"}});
   hold_wait_.Add({}, DurationBuckets());
   proxy_overhead_.Add({}, OverheadBuckets());
   for (const core::Account& account : pool_.Snapshot()) {
@@ -388,6 +394,10 @@ void Metrics::InitializeAddedAccount(const std::string& name) {
       return;
     }
   }
+}
+
+void Metrics::RecordInternalError(std::string_view component) {
+  internal_errors_.Add({{"component", std::string(component)}}).Increment();
 }
 
 void Metrics::RecordDropped(uint64_t dropped) {

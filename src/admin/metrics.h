@@ -82,6 +82,9 @@ class Metrics {
   void Record(const pool::PoolEvent& event);
   // `dropped` events were lost before they reached the metrics (an EventGap).
   void RecordDropped(uint64_t dropped);
+  // A failure no request reports, in `component` ("admin": the admin listener), for
+  // maxpool_internal_errors_total. The caller logs it.
+  void RecordInternalError(std::string_view component);
 
   // Every family: the registry's (counters, histograms) and the gauges computed now from the
   // pool, sorted by name.
@@ -115,6 +118,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& tokens_;
   prometheus::Family<prometheus::Counter>& state_changes_;
   prometheus::Counter& events_dropped_;
+  prometheus::Family<prometheus::Counter>& internal_errors_;
   prometheus::Family<prometheus::Histogram>& request_duration_;
   prometheus::Family<prometheus::Histogram>& hold_wait_;
   prometheus::Family<prometheus::Histogram>& upstream_ttfb_;

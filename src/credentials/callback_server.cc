@@ -2,7 +2,6 @@
 
 #include <openssl/crypto.h>
 
-#include <cstdio>
 #include <exception>
 #include <list>
 #include <mutex>
@@ -34,6 +33,7 @@
 #include "boost/beast/http/write.hpp"
 #include "boost/url/parse.hpp"
 #include "credentials/oauth_constants.h"
+#include "net/spawn_report.h"
 
 namespace maxpool::credentials {
 namespace asio = boost::asio;
@@ -53,15 +53,6 @@ constexpr uint32_t kMaxRequestHeaderBytes = 16 * 1024;
 
 // Wakes one waiting coroutine, from any thread.
 using Signal = asio::experimental::concurrent_channel<void(error_code)>;
-
-void ReportEscaped(std::exception_ptr e) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    std::fprintf(stderr, "maxpool: login callback server: %s\n", ex.what());
-  }
-}
 
 // `text` reduced to printable ASCII and at most 200 characters, for a status message.
 std::string Printable(std::string_view text) {
@@ -297,7 +288,8 @@ asio::awaitable<void> AcceptLoop(std::shared_ptr<CallbackServer::State> state) {
       co_await backoff.async_wait(kTuple);
       continue;
     }
-    asio::co_spawn(state->strand, Serve(state, std::move(socket)), ReportEscaped);
+    asio::co_spawn(state->strand, Serve(state, std::move(socket)),
+                   net::ReportFailure("a login callback connection"));
   }
 }
 
@@ -366,7 +358,8 @@ absl::StatusOr<std::unique_ptr<CallbackServer>> CallbackServer::Listen(
     return absl::UnavailableError(
         absl::StrCat("cannot read the login callback port: ", ec.message()));
   }
-  asio::co_spawn(state->strand, AcceptLoop(state), ReportEscaped);
+  asio::co_spawn(state->strand, AcceptLoop(state),
+                 net::ReportFailure("the login callback listener"));
   return std::unique_ptr<CallbackServer>(new CallbackServer(std::move(state), port));
 }
 

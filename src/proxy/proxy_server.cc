@@ -14,7 +14,6 @@
 #include "boost/asio/bind_cancellation_slot.hpp"
 #include "boost/asio/cancellation_signal.hpp"
 #include "boost/asio/co_spawn.hpp"
-#include "boost/asio/detached.hpp"
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/post.hpp"
 #include "boost/asio/steady_timer.hpp"
@@ -25,6 +24,7 @@
 #include "boost/beast/core/tcp_stream.hpp"
 #include "boost/beast/http/read.hpp"
 #include "boost/beast/http/string_body.hpp"
+#include "net/spawn_report.h"
 #include "net/tls_client_context.h"
 #include "proxy/client_writer.h"
 #include "proxy/error_body.h"
@@ -56,17 +56,6 @@ asio::awaitable<void> SendSimpleError(beast::tcp_stream& stream, unsigned versio
   if (retry_after) headers.set(http::field::retry_after, std::to_string(*retry_after));
   std::string body = ErrorJson(type, message);
   co_await writer.Respond(status, std::move(headers), std::move(body));
-}
-
-// "what()" of an exception a connection's coroutine ended with.
-std::string DescribeException(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    return absl::StrCat("a client connection ended with an exception: ", ex.what());
-  } catch (...) {
-    return "a client connection ended with an unknown exception";
-  }
 }
 
 // Ends a connection so that the client reads our last answer: closing a socket with unread input
@@ -116,6 +105,28 @@ std::string BodyLimitMessage(size_t limit) {
 }
 
 }  // namespace
+
+pool::RequestFinished FinishedEvent(const RequestLogLine& line) {
+  pool::RequestFinished event;
+  event.account = line.account;
+  event.method = line.method;
+  event.target = line.target;
+  event.status = static_cast<int>(line.status);
+  event.duration = absl::Seconds(line.seconds);
+  event.attempts = line.attempts;
+  event.held = line.held;
+  event.truncated = line.truncated || line.aborted;
+  event.client_gone = line.client_gone;
+  event.failure = std::string(core::FailureClassName(line.failure));
+  event.input_tokens = line.input_tokens;
+  event.output_tokens = line.output_tokens;
+  if (line.upstream_ttfb_seconds >= 0)
+    event.upstream_ttfb = absl::Seconds(line.upstream_ttfb_seconds);
+  if (line.before_upstream_seconds >= 0) {
+    event.before_upstream = absl::Seconds(line.before_upstream_seconds);
+  }
+  return event;
+}
 
 // One client connection as a drain or an abort reaches it: touched only on its worker's thread.
 // Owned by the session's completion handler, so that the cancellation signal bound to the
@@ -397,6 +408,7 @@ asio::awaitable<void> ProxyServer::Session(ProxyServer* self, Worker* worker_ptr
       line.aborted = summary.aborted;
       line.input_tokens = summary.input_tokens;
       line.output_tokens = summary.output_tokens;
+      line.failure = summary.failure;
       using Seconds = std::chrono::duration<double>;
       if (summary.upstream_ttfb.count() >= 0) {
         line.upstream_ttfb_seconds = Seconds(summary.upstream_ttfb).count();
@@ -433,18 +445,23 @@ asio::awaitable<void> ProxyServer::AcceptLoop(ProxyServer* self) {
     backoff = std::chrono::milliseconds(0);
     if (!self->admission_.EnterConnection()) {
       self->admission_.CountRefusal(ClientRefusal::kConnections);
-      asio::co_spawn(worker.ioc, RefuseConnection(std::move(socket)), asio::detached);
+      asio::co_spawn(
+          worker.ioc, RefuseConnection(std::move(socket)),
+          net::ReportFailure("refusing a client connection",
+                             [self](const std::string& line) { self->ReportInternalError(line); }));
       continue;
     }
     // The handler owns the connection's record: see Conn.
     auto conn = std::make_shared<Conn>();
     Conn* raw = conn.get();
     asio::co_spawn(worker.ioc, Session(self, &worker, raw, std::move(socket)),
-                   asio::bind_cancellation_slot(
-                       raw->abort.slot(), [self, conn = std::move(conn)](std::exception_ptr e) {
-                         self->admission_.LeaveConnection();
-                         if (e) self->ReportInternalError(DescribeException(e));
-                       }));
+                   asio::bind_cancellation_slot(raw->abort.slot(), [self, conn = std::move(conn)](
+                                                                       std::exception_ptr e) {
+                     self->admission_.LeaveConnection();
+                     if (e) {
+                       self->ReportInternalError(net::DescribeException("a client connection", e));
+                     }
+                   }));
   }
 }
 
@@ -462,7 +479,8 @@ ProxyServer::ProxyServer(pool::Pool& pool, ProxyOptions options, RequestObserver
     : pool_(pool),
       options_(std::move(options)),
       observer_(std::move(observer)),
-      admission_(options_.max_client_connections, options_.max_buffered_request_bytes) {}
+      admission_(options_.max_client_connections, options_.max_buffered_request_bytes),
+      drain_(pool.clock()) {}
 
 ProxyServer::~ProxyServer() { Stop(); }
 
@@ -511,7 +529,12 @@ absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(pool::Pool& pool
   server->port_ = acceptor->local_endpoint().port();
   server->acceptor_ = std::move(acceptor);
 
-  asio::co_spawn(server->workers_[0]->ioc, AcceptLoop(server.get()), asio::detached);
+  ProxyServer* reporter = server.get();
+  asio::co_spawn(
+      server->workers_[0]->ioc, AcceptLoop(server.get()),
+      net::ReportFailure("the data-plane accept loop", [reporter](const std::string& line) {
+        reporter->ReportInternalError(line);
+      }));
   for (auto& worker : server->workers_) {
     Worker* w = worker.get();
     ProxyServer* self = server.get();
@@ -543,32 +566,22 @@ void ProxyServer::ReportInternalError(const std::string& what) {
 }
 
 void ProxyServer::BeginDrain(std::chrono::milliseconds accept_grace) {
-  const DrainState::Clock::time_point now = DrainState::Clock::now();
   std::lock_guard<std::mutex> lock(drain_mu_);
-  if (drain_.draining.load(std::memory_order_relaxed)) return;  // the first grace stands
-  StartDrainLocked(now + accept_grace);
+  if (drain_.Begin(absl::FromChrono(accept_grace))) TellWorkersDrainStarted();
 }
 
 void ProxyServer::AbortInFlight() {
-  const DrainState::Clock::time_point now = DrainState::Clock::now();
   std::lock_guard<std::mutex> lock(drain_mu_);
-  if (drain_.aborted.load(std::memory_order_relaxed)) return;
-  if (!drain_.draining.load(std::memory_order_relaxed)) {
-    StartDrainLocked(now);
-  } else if (drain_.refuse_from.load(std::memory_order_relaxed) > now.time_since_epoch().count()) {
-    drain_.refuse_from.store(now.time_since_epoch().count(), std::memory_order_relaxed);
-  }
-  // Set before the posts: an exchange that starts a wait first sees it (Exchange::Aborted()).
-  drain_.aborted.store(true, std::memory_order_seq_cst);
+  const DrainState::AbortResult result = drain_.Abort();
+  if (!result.aborted) return;
+  if (result.started) TellWorkersDrainStarted();
   for (auto& worker : workers_) {
     Worker* w = worker.get();
     asio::post(w->ioc, [w] { w->OnAbort(); });
   }
 }
 
-void ProxyServer::StartDrainLocked(DrainState::Clock::time_point refuse_from) {
-  drain_.refuse_from.store(refuse_from.time_since_epoch().count(), std::memory_order_relaxed);
-  drain_.draining.store(true, std::memory_order_seq_cst);
+void ProxyServer::TellWorkersDrainStarted() {
   for (auto& worker : workers_) {
     Worker* w = worker.get();
     asio::post(w->ioc, [w] { w->OnDrain(); });

@@ -10,7 +10,7 @@
 // Graceful drain (docs/architecture.md "Drain", spec §9): BeginDrain() refuses new requests after
 // an accept grace and closes idle connections; AbortInFlight() is the deadline for the rest. Each
 // worker keeps an intrusive list of its connections (linked once per connection) so that both
-// reach them on the worker's own thread.
+// reach them on the worker's own thread. The accept grace runs on the pool's injected clock.
 
 #include <atomic>
 #include <chrono>
@@ -27,7 +27,9 @@
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/ssl/context.hpp"
+#include "core/failure_class.h"
 #include "pool/pool.h"
+#include "pool/pool_event.h"
 #include "proxy/client_admission.h"
 #include "proxy/drain.h"
 #include "proxy/proxy_options.h"
@@ -51,8 +53,14 @@ struct RequestLogLine {
   int64_t output_tokens = -1;
   double upstream_ttfb_seconds = -1;    // -1: no upstream response
   double before_upstream_seconds = -1;  // -1: held first, or never sent
+  // The last attempt's failure class (ExchangeSummary::failure); kNone on success.
+  core::FailureClass failure = core::FailureClass::kNone;
 };
 using RequestObserver = std::function<void(const RequestLogLine&)>;
+
+// The pool event of a finished request, from its log line: the one mapping between the two (a
+// request the drain deadline cut short counts as truncated; `failure` by its snake_case name).
+pool::RequestFinished FinishedEvent(const RequestLogLine& line);
 
 class ProxyServer {
  public:
@@ -100,8 +108,8 @@ class ProxyServer {
   ProxyServer(pool::Pool& pool, ProxyOptions options, RequestObserver observer);
   // Logs (ProxyOptions::log) and counts a failure no request reports. Any thread.
   void ReportInternalError(const std::string& what);
-  // Sets the refusal instant and tells every worker. REQUIRES: drain_mu_ held, not draining.
-  void StartDrainLocked(DrainState::Clock::time_point refuse_from);
+  // Tells every worker that the drain started. REQUIRES: drain_mu_ held.
+  void TellWorkersDrainStarted();
 
   pool::Pool& pool_;
   const ProxyOptions options_;

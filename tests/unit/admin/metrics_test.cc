@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "admin/event_metrics.h"
+#include "core/failure_class.h"
 #include "core/header_source.h"
 #include "core/response_classifier.h"
 #include "credentials/token_refresher.h"
@@ -167,6 +168,35 @@ TEST_F(MetricsTest, RequestsTokensAndDurationsFromRequestFinished) {
   EXPECT_THAT(text, HasSubstr("# HELP maxpool_requests_total "));
   EXPECT_EQ(events_.recorded(), 6u);
   EXPECT_EQ(Sample(text, "maxpool_metrics_events_dropped_total"), 0);
+}
+
+// RequestFinished::failure is the last attempt's failure class: a request that failed over and
+// then succeeded ("none") counts ok; one whose last attempt failed counts as an error, whatever
+// its status.
+TEST_F(MetricsTest, TheLastAttemptsFailureDecidesTheOutcome) {
+  pool::RequestFinished recovered = Request("A", 200, absl::Seconds(1));
+  recovered.attempts = 2;
+  recovered.failure = std::string(core::FailureClassName(core::FailureClass::kNone));
+  Publish(recovered);
+  for (core::FailureClass failure :
+       {core::FailureClass::kRateLimited, core::FailureClass::kNetwork,
+        core::FailureClass::kLocalOverload, core::FailureClass::kClientError}) {
+    pool::RequestFinished failed = Request("A", 200, absl::Seconds(1));
+    failed.failure = std::string(core::FailureClassName(failure));
+    Publish(failed);
+  }
+  const std::string text = Scrape();
+  EXPECT_EQ(Sample(text, R"(maxpool_requests_total{account="A",outcome="ok",status_class="2xx"})"),
+            1);
+  EXPECT_EQ(
+      Sample(text, R"(maxpool_requests_total{account="A",outcome="error",status_class="2xx"})"), 4);
+}
+
+TEST_F(MetricsTest, InternalErrorsByComponentStartAtZero) {
+  EXPECT_EQ(Sample(Scrape(), R"(maxpool_internal_errors_total{component="admin"})"), 0);
+  metrics_.RecordInternalError("admin");
+  metrics_.RecordInternalError("admin");
+  EXPECT_EQ(Sample(Scrape(), R"(maxpool_internal_errors_total{component="admin"})"), 2);
 }
 
 // A 5xx fails over and cools the account; a dead refresh token fails the other over and needs a
