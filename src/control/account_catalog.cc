@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "config/account_names.h"
 #include "control/account_view.h"
 
 namespace maxpool::control {
@@ -22,7 +23,7 @@ std::string Trimmed(std::string upstream) {
 
 std::string PoolNameOf(const v1::Config& config, int index) {
   const v1::AccountConfig& a = config.accounts(index);
-  return a.has_name() ? a.name() : absl::StrCat("account-", index + 1);
+  return config::AccountNameOf(a, index);
 }
 
 std::optional<int> FindEntry(const v1::Config& config, std::string_view id) {

@@ -14,6 +14,7 @@
 #include "config/account_upsert.h"
 #include "control/account_catalog.h"
 #include "control/account_input.h"
+#include "control/config_file.h"
 #include "control/grpc_status.h"
 #include "control/input_limits.h"
 #include "control/page_token.h"
@@ -91,40 +92,84 @@ const char* TypeText(v1::AccountType type) {
   }
 }
 
-// Runs `change` as one read-modify-write of the config file. `change` reports its own refusal
-// through the grpc::Status it returns (nothing is written then).
-grpc::Status UpdateConfig(config::ConfigStore& store,
-                          const std::function<grpc::Status(v1::Config&)>& change,
-                          v1::Config& written) {
-  grpc::Status refused;
-  absl::StatusOr<config::LoadedConfig> result = store.Update(
-      [&](v1::Config& config) -> absl::Status {
-        refused = change(config);
-        return refused.ok() ? absl::OkStatus() : absl::CancelledError("refused");
-      },
-      std::nullopt);
-  if (!refused.ok()) return refused;
-  if (!result.ok()) return StoreError(result.status());
-  written = std::move(result->config);
-  return grpc::Status::OK;
-}
-
 }  // namespace
 
-AccountService::AccountService(const ControlEnv& env) : env_(env) {}
+AccountService::AccountService(const ControlEnv& env, std::shared_ptr<ControlCalls> calls,
+                               std::shared_ptr<ControlWrites> writes)
+    : env_(env), calls_(std::move(calls)), writes_(std::move(writes)) {}
+
+AccountService::AccountService(const ControlEnv& env)
+    : AccountService(env, std::make_shared<ControlCalls>(*env.auth),
+                     std::make_shared<ControlWrites>(*env.store, *env.hooks)) {}
+
+// The handlers: each names its method for ControlCalls, which checks the caller and runs the
+// body off gRPC's threads.
+
+grpc::ServerUnaryReactor* AccountService::ListAccounts(grpc::CallbackServerContext* context,
+                                                       const v1::ListAccountsRequest* request,
+                                                       v1::ListAccountsResponse* response) {
+  return calls_->Unary(context, "maxpool.v1.AccountService.ListAccounts",
+                       [this, request, response] { return List(request, response); });
+}
+
+grpc::ServerUnaryReactor* AccountService::GetAccount(grpc::CallbackServerContext* context,
+                                                     const v1::GetAccountRequest* request,
+                                                     v1::Account* response) {
+  return calls_->Unary(context, "maxpool.v1.AccountService.GetAccount",
+                       [this, request, response] { return Get(request, response); });
+}
+
+grpc::ServerUnaryReactor* AccountService::CreateAccount(grpc::CallbackServerContext* context,
+                                                        const v1::CreateAccountRequest* request,
+                                                        v1::Account* response) {
+  return calls_->Unary(context, "maxpool.v1.AccountService.CreateAccount",
+                       [this, request, response] { return Create(request, response); });
+}
+
+grpc::ServerUnaryReactor* AccountService::UpdateAccount(grpc::CallbackServerContext* context,
+                                                        const v1::UpdateAccountRequest* request,
+                                                        v1::Account* response) {
+  return calls_->Unary(context, "maxpool.v1.AccountService.UpdateAccount",
+                       [this, request, response] { return Update(request, response); });
+}
+
+grpc::ServerUnaryReactor* AccountService::DeleteAccount(grpc::CallbackServerContext* context,
+                                                        const v1::DeleteAccountRequest* request,
+                                                        v1::DeleteAccountResponse* response) {
+  return calls_->Unary(context, "maxpool.v1.AccountService.DeleteAccount",
+                       [this, request, response] { return Delete(request, response); });
+}
+
+grpc::ServerUnaryReactor* AccountService::RefreshAccountCredentials(
+    grpc::CallbackServerContext* context, const v1::RefreshAccountCredentialsRequest* request,
+    v1::Account* response) {
+  return calls_->Unary(context, "maxpool.v1.AccountService.RefreshAccountCredentials",
+                       [this, request, response] { return Refresh(request, response); });
+}
+
+grpc::ServerUnaryReactor* AccountService::ImportClaudeCodeCredentials(
+    grpc::CallbackServerContext* context, const v1::ImportClaudeCodeCredentialsRequest* request,
+    v1::Account* response) {
+  return calls_->Unary(context, "maxpool.v1.AccountService.ImportClaudeCodeCredentials",
+                       [this, request, response] { return Import(request, response); });
+}
+
+grpc::ServerUnaryReactor* AccountService::StartOAuthLogin(grpc::CallbackServerContext* context,
+                                                          const v1::StartOAuthLoginRequest* request,
+                                                          v1::StartOAuthLoginResponse* response) {
+  return calls_->Unary(context, "maxpool.v1.AccountService.StartOAuthLogin",
+                       [this, request, response] { return StartLogin(request, response); });
+}
+
+grpc::ServerUnaryReactor* AccountService::CompleteOAuthLogin(
+    grpc::CallbackServerContext* context, const v1::CompleteOAuthLoginRequest* request,
+    v1::Account* response) {
+  return calls_->Unary(context, "maxpool.v1.AccountService.CompleteOAuthLogin",
+                       [this, request, response] { return CompleteLogin(request, response); });
+}
 
 grpc::Status AccountService::LoadConfig(v1::Config& config) {
-  absl::StatusOr<config::LoadedConfig> loaded = env_.store->Load();
-  if (!loaded.ok()) {
-    if (absl::IsNotFound(loaded.status())) {
-      config.Clear();
-      return grpc::Status::OK;
-    }
-    return Redacted(grpc::StatusCode::FAILED_PRECONDITION,
-                    absl::StrCat("the config file cannot be read: ", loaded.status().message()));
-  }
-  config = std::move(loaded->config);
-  return grpc::Status::OK;
+  return LoadConfigFile(*env_.store, config);
 }
 
 grpc::Status AccountService::Reply(const std::string& id, v1::Account& response) {
@@ -143,17 +188,8 @@ grpc::Status AccountService::Reply(const std::string& id, v1::Account& response)
   return NotFound(id);
 }
 
-grpc::Status AccountService::ApplyFileToPool() {
-  v1::Config config;
-  if (grpc::Status status = LoadConfig(config); !status.ok()) return status;
-  env_.hooks->ApplyConfig(config);
-  return grpc::Status::OK;
-}
-
-grpc::Status AccountService::ListAccounts(grpc::ServerContext* context,
-                                          const v1::ListAccountsRequest* request,
-                                          v1::ListAccountsResponse* response) {
-  if (grpc::Status auth = env_.auth->Check(*context, Access::kRead); !auth.ok()) return auth;
+grpc::Status AccountService::List(const v1::ListAccountsRequest* request,
+                                  v1::ListAccountsResponse* response) {
   absl::StatusOr<int> page_size =
       EffectivePageSize(request->page_size(), kDefaultPageSize, kMaxPageSize);
   if (!page_size.ok()) {
@@ -189,10 +225,7 @@ grpc::Status AccountService::ListAccounts(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status AccountService::GetAccount(grpc::ServerContext* context,
-                                        const v1::GetAccountRequest* request,
-                                        v1::Account* response) {
-  if (grpc::Status auth = env_.auth->Check(*context, Access::kRead); !auth.ok()) return auth;
+grpc::Status AccountService::Get(const v1::GetAccountRequest* request, v1::Account* response) {
   std::string id;
   if (grpc::Status status = ParseName(request->name(), "name", id); !status.ok()) return status;
   v1::Config config;
@@ -204,10 +237,8 @@ grpc::Status AccountService::GetAccount(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status AccountService::CreateAccount(grpc::ServerContext* context,
-                                           const v1::CreateAccountRequest* request,
-                                           v1::Account* response) {
-  if (grpc::Status auth = env_.auth->Check(*context, Access::kWrite); !auth.ok()) return auth;
+grpc::Status AccountService::Create(const v1::CreateAccountRequest* request,
+                                    v1::Account* response) {
   v1::AccountConfig entry;
   if (grpc::Status status = CheckCreateAccount(*request, entry); !status.ok()) return status;
   const std::string& id = request->account_id();
@@ -230,34 +261,29 @@ grpc::Status AccountService::CreateAccount(grpc::ServerContext* context,
       if (!profile->organization_name.empty()) entry.set_organization(profile->organization_name);
     }
   }
-  absl::MutexLock lock(&write_mu_);
-  v1::Config written;
-  grpc::Status status = UpdateConfig(
-      *env_.store,
-      [&](v1::Config& config) -> grpc::Status {
-        if (ConfigNameTaken(config, id)) return taken;
-        if (!entry.account_uuid().empty()) {
-          if (std::optional<int> same = config::FindAccount(config, entry.account_uuid(), "")) {
-            return grpc::Status(grpc::StatusCode::ALREADY_EXISTS,
-                                absl::StrCat("these tokens belong to the Anthropic account of \"",
-                                             PoolNameOf(config, *same),
-                                             "\"; one account per login (refresh it with "
-                                             "RefreshAccountCredentials, or delete it first)"));
-          }
-        }
-        *config.add_accounts() = entry;
-        return grpc::Status::OK;
-      },
-      written);
+  grpc::Status status = writes_->Write(
+      {.edit = [&](v1::Config& config) -> grpc::Status {
+         if (ConfigNameTaken(config, id)) return taken;
+         if (!entry.account_uuid().empty()) {
+           if (std::optional<int> same = config::FindAccount(config, entry.account_uuid(), "")) {
+             return grpc::Status(grpc::StatusCode::ALREADY_EXISTS,
+                                 absl::StrCat("these tokens belong to the Anthropic account of \"",
+                                              PoolNameOf(config, *same),
+                                              "\"; one account per login (refresh it with "
+                                              "RefreshAccountCredentials, or delete it first)"));
+           }
+         }
+         *config.add_accounts() = entry;
+         return grpc::Status::OK;
+       },
+       .store_error = StoreError,
+       .apply = {}});
   if (!status.ok()) return status;
-  env_.hooks->ApplyConfig(written);
   return Reply(id, *response);
 }
 
-grpc::Status AccountService::UpdateAccount(grpc::ServerContext* context,
-                                           const v1::UpdateAccountRequest* request,
-                                           v1::Account* response) {
-  if (grpc::Status auth = env_.auth->Check(*context, Access::kWrite); !auth.ok()) return auth;
+grpc::Status AccountService::Update(const v1::UpdateAccountRequest* request,
+                                    v1::Account* response) {
   AccountChange change;
   if (grpc::Status status = CheckUpdateAccount(*request, change); !status.ok()) return status;
   const std::string& id = change.id;
@@ -273,26 +299,21 @@ grpc::Status AccountService::UpdateAccount(grpc::ServerContext* context,
                      "providers[] or from request headers, or it was deleted and leaves once its "
                      "requests finish); change it where it is defined"));
   }
-  absl::MutexLock lock(&write_mu_);
-  v1::Config written;
-  grpc::Status status = UpdateConfig(
-      *env_.store,
-      [&](v1::Config& file) -> grpc::Status {
-        std::optional<int> index = FindEntry(file, id);
-        if (!index.has_value()) return NotFound(id);
-        ApplyAccountChange(change, *file.mutable_accounts(*index));
-        return grpc::Status::OK;
-      },
-      written);
+  grpc::Status status =
+      writes_->Write({.edit = [&](v1::Config& file) -> grpc::Status {
+                        std::optional<int> index = FindEntry(file, id);
+                        if (!index.has_value()) return NotFound(id);
+                        ApplyAccountChange(change, *file.mutable_accounts(*index));
+                        return grpc::Status::OK;
+                      },
+                      .store_error = StoreError,
+                      .apply = {}});
   if (!status.ok()) return status;
-  env_.hooks->ApplyConfig(written);
   return Reply(id, *response);
 }
 
-grpc::Status AccountService::DeleteAccount(grpc::ServerContext* context,
-                                           const v1::DeleteAccountRequest* request,
-                                           v1::DeleteAccountResponse* response) {
-  if (grpc::Status auth = env_.auth->Check(*context, Access::kWrite); !auth.ok()) return auth;
+grpc::Status AccountService::Delete(const v1::DeleteAccountRequest* request,
+                                    v1::DeleteAccountResponse* response) {
   std::string id;
   if (grpc::Status status = ParseName(request->name(), "name", id); !status.ok()) return status;
   v1::Config config;
@@ -318,26 +339,24 @@ grpc::Status AccountService::DeleteAccount(grpc::ServerContext* context,
                      "requests go elsewhere), or disable it first (UpdateAccount enabled=false) "
                      "and delete it once idle"));
   }
-  absl::MutexLock lock(&write_mu_);
-  v1::Config written;
-  grpc::Status status = UpdateConfig(
-      *env_.store,
-      [&](v1::Config& file) -> grpc::Status {
-        std::optional<int> index = FindEntry(file, id);
-        if (!index.has_value()) return NotFound(id);
-        // Entries without a name are known by their position ("account-<n>"): the later ones
-        // keep their names by getting them written down before this entry leaves.
-        for (int i = *index + 1; i < file.accounts_size(); ++i) {
-          if (!file.accounts(i).has_name()) {
-            file.mutable_accounts(i)->set_name(PoolNameOf(file, i));
-          }
-        }
-        file.mutable_accounts()->DeleteSubrange(*index, 1);
-        return grpc::Status::OK;
-      },
-      written);
+  grpc::Status status =
+      writes_->Write({.edit = [&](v1::Config& file) -> grpc::Status {
+                        std::optional<int> index = FindEntry(file, id);
+                        if (!index.has_value()) return NotFound(id);
+                        // Entries without a name are known by their position ("account-<n>"): the
+                        // later ones keep their names by getting them written down before this
+                        // entry leaves.
+                        for (int i = *index + 1; i < file.accounts_size(); ++i) {
+                          if (!file.accounts(i).has_name()) {
+                            file.mutable_accounts(i)->set_name(PoolNameOf(file, i));
+                          }
+                        }
+                        file.mutable_accounts()->DeleteSubrange(*index, 1);
+                        return grpc::Status::OK;
+                      },
+                      .store_error = StoreError,
+                      .apply = {}});
   if (!status.ok()) return status;
-  env_.hooks->ApplyConfig(written);
   int32_t in_flight = 0;
   for (const core::Account& account : env_.pool->Snapshot()) {
     if (account.settings.name == id) in_flight = account.state.in_flight;
@@ -346,10 +365,8 @@ grpc::Status AccountService::DeleteAccount(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status AccountService::RefreshAccountCredentials(
-    grpc::ServerContext* context, const v1::RefreshAccountCredentialsRequest* request,
-    v1::Account* response) {
-  if (grpc::Status auth = env_.auth->Check(*context, Access::kWrite); !auth.ok()) return auth;
+grpc::Status AccountService::Refresh(const v1::RefreshAccountCredentialsRequest* request,
+                                     v1::Account* response) {
   std::string id;
   if (grpc::Status status = ParseName(request->name(), "name", id); !status.ok()) return status;
   v1::Config config;
@@ -381,10 +398,8 @@ grpc::Status AccountService::RefreshAccountCredentials(
   return Reply(id, *response);
 }
 
-grpc::Status AccountService::ImportClaudeCodeCredentials(
-    grpc::ServerContext* context, const v1::ImportClaudeCodeCredentialsRequest* request,
-    v1::Account* response) {
-  if (grpc::Status auth = env_.auth->Check(*context, Access::kWrite); !auth.ok()) return auth;
+grpc::Status AccountService::Import(const v1::ImportClaudeCodeCredentialsRequest* request,
+                                    v1::Account* response) {
   std::vector<FieldViolation> violations;
   if (!request->account_id().empty()) {
     if (absl::Status id = CheckAccountId(request->account_id()); !id.ok()) {
@@ -430,24 +445,26 @@ grpc::Status AccountService::ImportClaudeCodeCredentials(
     }
   }
   if (!have_profile && !name.has_value()) name = std::string(kImportFallbackName);
-  absl::MutexLock lock(&write_mu_);
-  absl::StatusOr<credentials::SavedAccount> saved =
-      credentials::SaveLoggedInAccount(*env_.store, account, "import", name);
-  if (!saved.ok()) {
-    if (absl::IsAlreadyExists(saved.status())) {
-      return Redacted(grpc::StatusCode::ALREADY_EXISTS,
-                      absl::StrCat(saved.status().message(), "; choose another account_id"));
+  std::string saved_name;
+  grpc::Status status = writes_->WritePersisted([&]() -> grpc::Status {
+    absl::StatusOr<credentials::SavedAccount> saved =
+        credentials::SaveLoggedInAccount(*env_.store, account, "import", name);
+    if (!saved.ok()) {
+      if (absl::IsAlreadyExists(saved.status())) {
+        return Redacted(grpc::StatusCode::ALREADY_EXISTS,
+                        absl::StrCat(saved.status().message(), "; choose another account_id"));
+      }
+      return StoreError(saved.status());
     }
-    return StoreError(saved.status());
-  }
-  if (grpc::Status status = ApplyFileToPool(); !status.ok()) return status;
-  return Reply(saved->name, *response);
+    saved_name = saved->name;
+    return grpc::Status::OK;
+  });
+  if (!status.ok()) return status;
+  return Reply(saved_name, *response);
 }
 
-grpc::Status AccountService::StartOAuthLogin(grpc::ServerContext* context,
-                                             const v1::StartOAuthLoginRequest* request,
-                                             v1::StartOAuthLoginResponse* response) {
-  if (grpc::Status auth = env_.auth->Check(*context, Access::kWrite); !auth.ok()) return auth;
+grpc::Status AccountService::StartLogin(const v1::StartOAuthLoginRequest* request,
+                                        v1::StartOAuthLoginResponse* response) {
   if (!request->account_id().empty()) {
     if (absl::Status id = CheckAccountId(request->account_id()); !id.ok()) {
       return InvalidArgument("account_id", std::string(id.message()));
@@ -474,10 +491,8 @@ grpc::Status AccountService::StartOAuthLogin(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status AccountService::CompleteOAuthLogin(grpc::ServerContext* context,
-                                                const v1::CompleteOAuthLoginRequest* request,
-                                                v1::Account* response) {
-  if (grpc::Status auth = env_.auth->Check(*context, Access::kWrite); !auth.ok()) return auth;
+grpc::Status AccountService::CompleteLogin(const v1::CompleteOAuthLoginRequest* request,
+                                           v1::Account* response) {
   std::vector<FieldViolation> violations;
   if (request->login_id().empty()) {
     violations.push_back({"login_id", "is required: the login_id StartOAuthLogin returned"});
@@ -517,19 +532,23 @@ grpc::Status AccountService::CompleteOAuthLogin(grpc::ServerContext* context,
   logins_.Erase(request->login_id());
   std::optional<std::string> name;
   if (!login->account_id.empty()) name = login->account_id;
-  absl::MutexLock lock(&write_mu_);
-  absl::StatusOr<credentials::SavedAccount> saved =
-      credentials::SaveLoggedInAccount(*env_.store, *account, "login", name);
-  if (!saved.ok()) {
-    if (absl::IsAlreadyExists(saved.status())) {
-      return Redacted(grpc::StatusCode::ALREADY_EXISTS,
-                      absl::StrCat("signed in, but ", saved.status().message(),
-                                   "; start a new login with another account_id"));
+  std::string saved_name;
+  grpc::Status status = writes_->WritePersisted([&]() -> grpc::Status {
+    absl::StatusOr<credentials::SavedAccount> saved =
+        credentials::SaveLoggedInAccount(*env_.store, *account, "login", name);
+    if (!saved.ok()) {
+      if (absl::IsAlreadyExists(saved.status())) {
+        return Redacted(grpc::StatusCode::ALREADY_EXISTS,
+                        absl::StrCat("signed in, but ", saved.status().message(),
+                                     "; start a new login with another account_id"));
+      }
+      return StoreError(saved.status());
     }
-    return StoreError(saved.status());
-  }
-  if (grpc::Status status = ApplyFileToPool(); !status.ok()) return status;
-  return Reply(saved->name, *response);
+    saved_name = saved->name;
+    return grpc::Status::OK;
+  });
+  if (!status.ok()) return status;
+  return Reply(saved_name, *response);
 }
 
 }  // namespace maxpool::control

@@ -5,7 +5,8 @@
 // through the ConfigStore (atomic, serialised with the CLI's writes) and applied to the live pool
 // (ServerHooks::ApplyConfig) before the response, so the answer reflects it.
 //
-// Every call first checks the control token: List and Get are reads, the rest writes.
+// Every call goes through ControlCalls (the control token checked against method_access.h, the
+// body run on a worker thread) and every change through ControlWrites (config file, then pool).
 //
 // Which accounts each call sees:
 //   * List and Get show the accounts of the live pool, in pool order (an account deleted with
@@ -31,62 +32,83 @@
 // calls (profile reads, token exchanges, refreshes) run outside it. The pending logins have
 // their own mutex.
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include <memory>
+
+#include "control/control_calls.h"
 #include "control/control_env.h"
+#include "control/control_writes.h"
 #include "control/pending_logins.h"
-#include "grpcpp/server_context.h"
+#include "grpcpp/support/server_callback.h"
 #include "grpcpp/support/status.h"
 #include "maxpool/v1/accounts.grpc.pb.h"
 
 namespace maxpool::control {
 
-class AccountService final : public v1::AccountService::Service {
+class AccountService final : public v1::AccountService::CallbackService {
  public:
   // Pages of ListAccounts.
   static constexpr int kDefaultPageSize = 100;
   static constexpr int kMaxPageSize = 1000;
 
   // `env` is copied; what its pointers point to must outlive the service. env.login_flow may be
-  // null (remote login then answers FAILED_PRECONDITION).
+  // null (remote login then answers FAILED_PRECONDITION). `calls` and `writes` are shared with
+  // the other services.
+  AccountService(const ControlEnv& env, std::shared_ptr<ControlCalls> calls,
+                 std::shared_ptr<ControlWrites> writes);
+  // A service with an entry point and a write path of its own (a server of this service alone).
   explicit AccountService(const ControlEnv& env);
 
-  grpc::Status ListAccounts(grpc::ServerContext* context, const v1::ListAccountsRequest* request,
-                            v1::ListAccountsResponse* response) override;
-  grpc::Status GetAccount(grpc::ServerContext* context, const v1::GetAccountRequest* request,
-                          v1::Account* response) override;
-  grpc::Status CreateAccount(grpc::ServerContext* context, const v1::CreateAccountRequest* request,
-                             v1::Account* response) override;
-  grpc::Status UpdateAccount(grpc::ServerContext* context, const v1::UpdateAccountRequest* request,
-                             v1::Account* response) override;
-  grpc::Status DeleteAccount(grpc::ServerContext* context, const v1::DeleteAccountRequest* request,
-                             v1::DeleteAccountResponse* response) override;
-  grpc::Status RefreshAccountCredentials(grpc::ServerContext* context,
-                                         const v1::RefreshAccountCredentialsRequest* request,
-                                         v1::Account* response) override;
-  grpc::Status ImportClaudeCodeCredentials(grpc::ServerContext* context,
-                                           const v1::ImportClaudeCodeCredentialsRequest* request,
-                                           v1::Account* response) override;
-  grpc::Status StartOAuthLogin(grpc::ServerContext* context,
-                               const v1::StartOAuthLoginRequest* request,
-                               v1::StartOAuthLoginResponse* response) override;
-  grpc::Status CompleteOAuthLogin(grpc::ServerContext* context,
-                                  const v1::CompleteOAuthLoginRequest* request,
-                                  v1::Account* response) override;
+  grpc::ServerUnaryReactor* ListAccounts(grpc::CallbackServerContext* context,
+                                         const v1::ListAccountsRequest* request,
+                                         v1::ListAccountsResponse* response) override;
+  grpc::ServerUnaryReactor* GetAccount(grpc::CallbackServerContext* context,
+                                       const v1::GetAccountRequest* request,
+                                       v1::Account* response) override;
+  grpc::ServerUnaryReactor* CreateAccount(grpc::CallbackServerContext* context,
+                                          const v1::CreateAccountRequest* request,
+                                          v1::Account* response) override;
+  grpc::ServerUnaryReactor* UpdateAccount(grpc::CallbackServerContext* context,
+                                          const v1::UpdateAccountRequest* request,
+                                          v1::Account* response) override;
+  grpc::ServerUnaryReactor* DeleteAccount(grpc::CallbackServerContext* context,
+                                          const v1::DeleteAccountRequest* request,
+                                          v1::DeleteAccountResponse* response) override;
+  grpc::ServerUnaryReactor* RefreshAccountCredentials(
+      grpc::CallbackServerContext* context, const v1::RefreshAccountCredentialsRequest* request,
+      v1::Account* response) override;
+  grpc::ServerUnaryReactor* ImportClaudeCodeCredentials(
+      grpc::CallbackServerContext* context, const v1::ImportClaudeCodeCredentialsRequest* request,
+      v1::Account* response) override;
+  grpc::ServerUnaryReactor* StartOAuthLogin(grpc::CallbackServerContext* context,
+                                            const v1::StartOAuthLoginRequest* request,
+                                            v1::StartOAuthLoginResponse* response) override;
+  grpc::ServerUnaryReactor* CompleteOAuthLogin(grpc::CallbackServerContext* context,
+                                               const v1::CompleteOAuthLoginRequest* request,
+                                               v1::Account* response) override;
 
  private:
+  // The bodies of the handlers above, on a worker thread once the caller is authorized.
+  grpc::Status List(const v1::ListAccountsRequest* request, v1::ListAccountsResponse* response);
+  grpc::Status Get(const v1::GetAccountRequest* request, v1::Account* response);
+  grpc::Status Create(const v1::CreateAccountRequest* request, v1::Account* response);
+  grpc::Status Update(const v1::UpdateAccountRequest* request, v1::Account* response);
+  grpc::Status Delete(const v1::DeleteAccountRequest* request, v1::DeleteAccountResponse* response);
+  grpc::Status Refresh(const v1::RefreshAccountCredentialsRequest* request, v1::Account* response);
+  grpc::Status Import(const v1::ImportClaudeCodeCredentialsRequest* request, v1::Account* response);
+  grpc::Status StartLogin(const v1::StartOAuthLoginRequest* request,
+                          v1::StartOAuthLoginResponse* response);
+  grpc::Status CompleteLogin(const v1::CompleteOAuthLoginRequest* request, v1::Account* response);
+
   // The config file as it is now. Error: FAILED_PRECONDITION with the loader's message.
   grpc::Status LoadConfig(v1::Config& config);
   // The account `id` as Get shows it, after a change; falls back to its config entry when the
   // pool does not run it.
   grpc::Status Reply(const std::string& id, v1::Account& response);
-  // Applies the config file as it is now to the live pool.
-  grpc::Status ApplyFileToPool() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   const ControlEnv env_;
+  const std::shared_ptr<ControlCalls> calls_;
+  const std::shared_ptr<ControlWrites> writes_;
   PendingLogins logins_;
-  // Held from a config write until the live pool has it.
-  absl::Mutex write_mu_;
 };
 
 }  // namespace maxpool::control

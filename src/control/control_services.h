@@ -1,6 +1,7 @@
 #pragma once
 
-// The four maxpool.v1 services on one ControlEnv, named for ControlServer::Start().
+// The four maxpool.v1 services on one ControlEnv, named for ControlServer::Start(), sharing one
+// ControlCalls (the entry point of every call) and one ControlWrites (the path of every change).
 
 #include <vector>
 

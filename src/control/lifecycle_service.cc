@@ -6,10 +6,8 @@
 
 namespace maxpool::control {
 
-grpc::Status LifecycleService::GetStatus(grpc::ServerContext* context,
-                                         const v1::GetStatusRequest* /*request*/,
-                                         v1::GetStatusResponse* response) {
-  if (grpc::Status auth = env_.auth->Check(*context, Access::kRead); !auth.ok()) return auth;
+grpc::Status LifecycleService::ReadStatus(const v1::GetStatusRequest* /*request*/,
+                                          v1::GetStatusResponse* response) {
   const ServerStatusView status = env_.hooks->Status();
   response->set_version(status.version);
   SetTimestamp(status.start_time, response->mutable_start_time());
@@ -24,9 +22,8 @@ grpc::Status LifecycleService::GetStatus(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status LifecycleService::Drain(grpc::ServerContext* context, const v1::DrainRequest* request,
-                                     v1::DrainResponse* response) {
-  if (grpc::Status auth = env_.auth->Check(*context, Access::kWrite); !auth.ok()) return auth;
+grpc::Status LifecycleService::StartDrain(const v1::DrainRequest* request,
+                                          v1::DrainResponse* response) {
   std::vector<FieldViolation> violations;
   absl::Duration deadline = env_.hooks->DefaultDrainDeadline();
   if (request->has_deadline()) {
@@ -51,10 +48,8 @@ grpc::Status LifecycleService::Drain(grpc::ServerContext* context, const v1::Dra
   return grpc::Status::OK;
 }
 
-grpc::Status LifecycleService::ReloadConfig(grpc::ServerContext* context,
-                                            const v1::ReloadConfigRequest* /*request*/,
-                                            v1::ReloadConfigResponse* response) {
-  if (grpc::Status auth = env_.auth->Check(*context, Access::kWrite); !auth.ok()) return auth;
+grpc::Status LifecycleService::Reload(const v1::ReloadConfigRequest* /*request*/,
+                                      v1::ReloadConfigResponse* response) {
   if (absl::Status status = env_.hooks->ReloadConfig(); !status.ok()) {
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                         absl::StrCat("the config file was not applied (the pool is unchanged): ",
@@ -62,6 +57,27 @@ grpc::Status LifecycleService::ReloadConfig(grpc::ServerContext* context,
   }
   response->set_accounts(static_cast<int32_t>(env_.pool->Snapshot().size()));
   return grpc::Status::OK;
+}
+
+grpc::ServerUnaryReactor* LifecycleService::GetStatus(grpc::CallbackServerContext* context,
+                                                      const v1::GetStatusRequest* request,
+                                                      v1::GetStatusResponse* response) {
+  return calls_->Unary(context, "maxpool.v1.LifecycleService.GetStatus",
+                       [this, request, response] { return ReadStatus(request, response); });
+}
+
+grpc::ServerUnaryReactor* LifecycleService::Drain(grpc::CallbackServerContext* context,
+                                                  const v1::DrainRequest* request,
+                                                  v1::DrainResponse* response) {
+  return calls_->Unary(context, "maxpool.v1.LifecycleService.Drain",
+                       [this, request, response] { return StartDrain(request, response); });
+}
+
+grpc::ServerUnaryReactor* LifecycleService::ReloadConfig(grpc::CallbackServerContext* context,
+                                                         const v1::ReloadConfigRequest* request,
+                                                         v1::ReloadConfigResponse* response) {
+  return calls_->Unary(context, "maxpool.v1.LifecycleService.ReloadConfig",
+                       [this, request, response] { return Reload(request, response); });
 }
 
 }  // namespace maxpool::control

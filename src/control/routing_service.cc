@@ -39,18 +39,14 @@ v1::RoutingPolicy RoutingService::CurrentPolicy() const {
   return out;
 }
 
-grpc::Status RoutingService::GetRoutingPolicy(grpc::ServerContext* context,
-                                              const v1::GetRoutingPolicyRequest* /*request*/,
-                                              v1::RoutingPolicy* response) {
-  if (grpc::Status auth = env_.auth->Check(*context, Access::kRead); !auth.ok()) return auth;
+grpc::Status RoutingService::GetPolicy(const v1::GetRoutingPolicyRequest* /*request*/,
+                                       v1::RoutingPolicy* response) {
   *response = CurrentPolicy();
   return grpc::Status::OK;
 }
 
-grpc::Status RoutingService::UpdateRoutingPolicy(grpc::ServerContext* context,
-                                                 const v1::UpdateRoutingPolicyRequest* request,
-                                                 v1::RoutingPolicy* response) {
-  if (grpc::Status auth = env_.auth->Check(*context, Access::kWrite); !auth.ok()) return auth;
+grpc::Status RoutingService::UpdatePolicy(const v1::UpdateRoutingPolicyRequest* request,
+                                          v1::RoutingPolicy* response) {
   const auto& paths = request->update_mask().paths();
   if (paths.empty()) {
     return InvalidArgument("update_mask",
@@ -164,57 +160,54 @@ grpc::Status RoutingService::UpdateRoutingPolicy(grpc::ServerContext* context,
     }
   }
 
-  absl::StatusOr<config::LoadedConfig> written = env_.store->Update(
-      [&](v1::Config& config) {
-        v1::RoutingConfig* routing = config.mutable_routing();
-        if (next.mode() == v1::ROUTING_MODE_PREFERRED) {
-          routing->set_mode("preferred");
-          routing->set_preferred_account(preferred_id);
-        } else {
-          routing->set_mode("automatic");
-          routing->clear_preferred_account();
-        }
-        if (mask.count("switch_threshold")) config.set_switch_threshold(next.switch_threshold());
-        if (mask.count("weekly_soft_threshold")) {
-          config.mutable_scheduler()->set_weekly_soft_threshold(next.weekly_soft_threshold());
-        }
-        if (mask.count("weekly_reserve_threshold")) {
-          config.mutable_scheduler()->set_weekly_reserve_threshold(next.weekly_reserve_threshold());
-        }
-        if (mask.count("weekly_critical_threshold")) {
-          config.mutable_scheduler()->set_weekly_critical_threshold(
-              next.weekly_critical_threshold());
-        }
-        return absl::OkStatus();
-      },
-      std::nullopt);
-  if (!written.ok()) {
-    return grpc::Status(grpc::StatusCode::INTERNAL,
-                        absl::StrCat("the policy was not changed: could not write the config: ",
-                                     written.status().message()));
-  }
-
-  env_.pool->UpdateSchedulerSettings([&](core::SchedulerSettings& settings) {
-    settings.switch_threshold = next.switch_threshold();
-    settings.weekly_soft_threshold = next.weekly_soft_threshold();
-    settings.weekly_reserve_threshold = next.weekly_reserve_threshold();
-    settings.weekly_critical_threshold = next.weekly_critical_threshold();
-  });
-  if (next.mode() == v1::ROUTING_MODE_PREFERRED) {
-    if (absl::Status status = env_.pool->SetPreferred(preferred_id); !status.ok()) {
-      return ToGrpcStatus(status);
+  ControlWrites::Change change;
+  change.edit = [&](v1::Config& config) {
+    v1::RoutingConfig* routing = config.mutable_routing();
+    if (next.mode() == v1::ROUTING_MODE_PREFERRED) {
+      routing->set_mode("preferred");
+      routing->set_preferred_account(preferred_id);
+    } else {
+      routing->set_mode("automatic");
+      routing->clear_preferred_account();
     }
-  } else {
+    if (mask.count("switch_threshold")) config.set_switch_threshold(next.switch_threshold());
+    if (mask.count("weekly_soft_threshold")) {
+      config.mutable_scheduler()->set_weekly_soft_threshold(next.weekly_soft_threshold());
+    }
+    if (mask.count("weekly_reserve_threshold")) {
+      config.mutable_scheduler()->set_weekly_reserve_threshold(next.weekly_reserve_threshold());
+    }
+    if (mask.count("weekly_critical_threshold")) {
+      config.mutable_scheduler()->set_weekly_critical_threshold(next.weekly_critical_threshold());
+    }
+    return grpc::Status::OK;
+  };
+  change.store_error = [](const absl::Status& status) {
+    return grpc::Status(
+        grpc::StatusCode::INTERNAL,
+        absl::StrCat("the policy was not changed: could not write the config: ", status.message()));
+  };
+  // The policy reaches the pool as validated here (the file's other keys are not re-read).
+  change.apply = [&](const v1::Config& /*written*/) {
+    env_.pool->UpdateSchedulerSettings([&](core::SchedulerSettings& settings) {
+      settings.switch_threshold = next.switch_threshold();
+      settings.weekly_soft_threshold = next.weekly_soft_threshold();
+      settings.weekly_reserve_threshold = next.weekly_reserve_threshold();
+      settings.weekly_critical_threshold = next.weekly_critical_threshold();
+    });
+    if (next.mode() == v1::ROUTING_MODE_PREFERRED) {
+      return ToGrpcStatus(env_.pool->SetPreferred(preferred_id));
+    }
     env_.pool->SetAutomatic();
-  }
+    return grpc::Status::OK;
+  };
+  if (grpc::Status status = writes_->Write(change); !status.ok()) return status;
   *response = CurrentPolicy();
   return grpc::Status::OK;
 }
 
-grpc::Status RoutingService::ListSessions(grpc::ServerContext* context,
-                                          const v1::ListSessionsRequest* request,
-                                          v1::ListSessionsResponse* response) {
-  if (grpc::Status auth = env_.auth->Check(*context, Access::kRead); !auth.ok()) return auth;
+grpc::Status RoutingService::Sessions(const v1::ListSessionsRequest* request,
+                                      v1::ListSessionsResponse* response) {
   absl::StatusOr<int> size = EffectivePageSize(request->page_size(), 100, 1000);
   if (!size.ok()) return InvalidArgument("page_size", std::string(size.status().message()));
   absl::StatusOr<std::string> after = DecodePageToken("sessions", request->page_token());
@@ -238,6 +231,27 @@ grpc::Status RoutingService::ListSessions(grpc::ServerContext* context,
   }
   response->set_total_size(static_cast<int32_t>(sessions.size()));
   return grpc::Status::OK;
+}
+
+grpc::ServerUnaryReactor* RoutingService::GetRoutingPolicy(
+    grpc::CallbackServerContext* context, const v1::GetRoutingPolicyRequest* request,
+    v1::RoutingPolicy* response) {
+  return calls_->Unary(context, "maxpool.v1.RoutingService.GetRoutingPolicy",
+                       [this, request, response] { return GetPolicy(request, response); });
+}
+
+grpc::ServerUnaryReactor* RoutingService::UpdateRoutingPolicy(
+    grpc::CallbackServerContext* context, const v1::UpdateRoutingPolicyRequest* request,
+    v1::RoutingPolicy* response) {
+  return calls_->Unary(context, "maxpool.v1.RoutingService.UpdateRoutingPolicy",
+                       [this, request, response] { return UpdatePolicy(request, response); });
+}
+
+grpc::ServerUnaryReactor* RoutingService::ListSessions(grpc::CallbackServerContext* context,
+                                                       const v1::ListSessionsRequest* request,
+                                                       v1::ListSessionsResponse* response) {
+  return calls_->Unary(context, "maxpool.v1.RoutingService.ListSessions",
+                       [this, request, response] { return Sessions(request, response); });
 }
 
 }  // namespace maxpool::control

@@ -16,10 +16,11 @@
 
 namespace maxpool::control {
 
-TelemetryService::TelemetryService(ControlEnv env)
+TelemetryService::TelemetryService(ControlEnv env, std::shared_ptr<ControlCalls> calls)
     : env_(std::move(env)),
+      calls_(std::move(calls)),
       limit_(env_.max_watch_streams),
-      ticker_([this] { return Snapshot(); }),
+      ticker_([this] { return Snapshot(); }, env_.pool->clock()),
       waker_(env_.pool->events()) {}
 
 v1::PoolSnapshot TelemetryService::Snapshot() const {
@@ -46,17 +47,17 @@ v1::PoolSnapshot TelemetryService::Snapshot() const {
 grpc::ServerUnaryReactor* TelemetryService::GetPoolSnapshot(
     grpc::CallbackServerContext* context, const v1::GetPoolSnapshotRequest* /*request*/,
     v1::PoolSnapshot* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  grpc::Status status = env_.auth->Check(*context, Access::kRead);
-  if (status.ok()) *response = Snapshot();
-  reactor->Finish(std::move(status));
-  return reactor;
+  return calls_->Unary(context, "maxpool.v1.TelemetryService.GetPoolSnapshot", [this, response] {
+    *response = Snapshot();
+    return grpc::Status::OK;
+  });
 }
 
 grpc::ServerWriteReactor<v1::PoolSnapshot>* TelemetryService::WatchPool(
     grpc::CallbackServerContext* context, const v1::WatchPoolRequest* request) {
   using Refused = RefusedStream<v1::PoolSnapshot>;
-  if (grpc::Status auth = env_.auth->Check(*context, Access::kRead); !auth.ok()) {
+  if (grpc::Status auth = calls_->Authorize(*context, "maxpool.v1.TelemetryService.WatchPool");
+      !auth.ok()) {
     return new Refused(std::move(auth));
   }
   absl::Duration interval = absl::Seconds(1);
@@ -76,7 +77,8 @@ grpc::ServerWriteReactor<v1::PoolSnapshot>* TelemetryService::WatchPool(
 grpc::ServerWriteReactor<v1::WatchEventsResponse>* TelemetryService::WatchEvents(
     grpc::CallbackServerContext* context, const v1::WatchEventsRequest* request) {
   using Refused = RefusedStream<v1::WatchEventsResponse>;
-  if (grpc::Status auth = env_.auth->Check(*context, Access::kRead); !auth.ok()) {
+  if (grpc::Status auth = calls_->Authorize(*context, "maxpool.v1.TelemetryService.WatchEvents");
+      !auth.ok()) {
     return new Refused(std::move(auth));
   }
   std::vector<FieldViolation> violations;

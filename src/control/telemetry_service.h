@@ -8,13 +8,17 @@
 // its own queue, then receives a gap marker with the number of events it missed; the data plane
 // never waits for it.
 //
-// Every call checks the control token for a read. At most env.max_watch_streams watch streams
-// (both kinds together) are open at once; one more is refused with RESOURCE_EXHAUSTED. Streams
-// end when the client cancels or the server shuts down (gRPC then cancels them).
+// Every call goes through ControlCalls (the control token; GetPoolSnapshot on a worker thread). At
+// most env.max_watch_streams watch streams (both kinds together) are open at once; one more is
+// refused with RESOURCE_EXHAUSTED. Streams end when the client cancels or the server shuts down
+// (gRPC then cancels them).
 //
 // Lifecycle: the gRPC server must be shut down (every stream done) before the service is
 // destroyed; the destructor stops the ticker and waker threads.
 
+#include <memory>
+
+#include "control/control_calls.h"
 #include "control/control_env.h"
 #include "control/event_waker.h"
 #include "control/snapshot_ticker.h"
@@ -25,8 +29,9 @@ namespace maxpool::control {
 
 class TelemetryService final : public v1::TelemetryService::CallbackService {
  public:
-  // REQUIRES: env.max_watch_streams > 0.
-  explicit TelemetryService(ControlEnv env);
+  // REQUIRES: env.max_watch_streams > 0. `env` is copied; what its pointers point to must
+  // outlive the service.
+  TelemetryService(ControlEnv env, std::shared_ptr<ControlCalls> calls);
 
   grpc::ServerUnaryReactor* GetPoolSnapshot(grpc::CallbackServerContext* context,
                                             const v1::GetPoolSnapshotRequest* request,
@@ -40,6 +45,7 @@ class TelemetryService final : public v1::TelemetryService::CallbackService {
   v1::PoolSnapshot Snapshot() const;
 
   const ControlEnv env_;
+  const std::shared_ptr<ControlCalls> calls_;
   WatchLimit limit_;
   SnapshotTicker ticker_;
   EventWaker waker_;

@@ -1,6 +1,7 @@
 // control::SnapshotTicker: a sink gets a snapshot at once and then one per interval, sinks due
 // together share one snapshot (the pool is read once), and a removed sink gets nothing more. The
-// ticker runs on the real clock, so the intervals here are short and the bounds loose.
+// first tests run the ticker's own thread on the real clock, so their intervals are short and the
+// bounds loose; the FakeClock tests drive the turns themselves (Drive::kByCaller), with no sleep.
 
 #include "control/snapshot_ticker.h"
 
@@ -10,7 +11,9 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "core/clock.h"
 #include "gtest/gtest.h"
+#include "support/fake_clock.h"
 
 namespace maxpool::control {
 namespace {
@@ -38,11 +41,14 @@ class Sink final : public SnapshotSink {
 
 TEST(SnapshotTicker, DeliversAtOnceThenEveryIntervalSharingOneRead) {
   std::atomic<int> reads{0};
-  SnapshotTicker ticker([&] {
-    v1::PoolSnapshot snapshot;
-    snapshot.set_in_flight(++reads);
-    return snapshot;
-  });
+  const core::SystemClock clock;
+  SnapshotTicker ticker(
+      [&] {
+        v1::PoolSnapshot snapshot;
+        snapshot.set_in_flight(++reads);
+        return snapshot;
+      },
+      clock);
   Sink first;
   Sink second;
   Sink slow;
@@ -71,7 +77,8 @@ TEST(SnapshotTicker, DeliversAtOnceThenEveryIntervalSharingOneRead) {
 }
 
 TEST(SnapshotTicker, ARemovedSinkGetsNothingMore) {
-  SnapshotTicker ticker([] { return v1::PoolSnapshot(); });
+  const core::SystemClock clock;
+  SnapshotTicker ticker([] { return v1::PoolSnapshot(); }, clock);
   Sink sink;
   Sink other;
   ticker.Add(&sink, absl::Milliseconds(100));
@@ -82,6 +89,68 @@ TEST(SnapshotTicker, ARemovedSinkGetsNothingMore) {
   ASSERT_TRUE(other.Await(other.received().size() + 3));
   EXPECT_EQ(sink.received().size(), count);
   ticker.Remove(&other);
+}
+
+// The turns are instants of the injected clock: nothing is delivered until the clock reaches
+// them, however much real time passes, and a ticker that fell behind does not catch up.
+TEST(SnapshotTicker, DeliversOnTheInjectedClock) {
+  testing::FakeClock clock;
+  int reads = 0;
+  SnapshotTicker ticker(
+      [&] {
+        v1::PoolSnapshot snapshot;
+        snapshot.set_in_flight(++reads);
+        return snapshot;
+      },
+      clock, SnapshotTicker::Drive::kByCaller);
+  Sink sink;
+  ticker.Add(&sink, absl::Seconds(1));
+  ticker.RunDue();
+  ASSERT_EQ(sink.received().size(), 1u) << "the first snapshot comes at once";
+  ticker.RunDue();
+  EXPECT_EQ(sink.received().size(), 1u) << "not before the interval";
+  clock.Advance(absl::Milliseconds(500));
+  ticker.RunDue();
+  EXPECT_EQ(sink.received().size(), 1u);
+  clock.Advance(absl::Milliseconds(500));
+  ticker.RunDue();
+  EXPECT_EQ(sink.received().size(), 2u) << "one per interval of the injected clock";
+  clock.Advance(absl::Seconds(10));
+  ticker.RunDue();
+  ticker.RunDue();
+  EXPECT_EQ(sink.received().size(), 3u) << "ten missed turns are one snapshot, not ten";
+  clock.Advance(absl::Seconds(1));
+  ticker.RunDue();
+  EXPECT_EQ(sink.received().size(), 4u);
+  EXPECT_EQ(reads, 4);
+  ticker.Remove(&sink);
+}
+
+TEST(SnapshotTicker, SinksDueTogetherShareOneReadOnTheInjectedClock) {
+  testing::FakeClock clock;
+  int reads = 0;
+  SnapshotTicker ticker(
+      [&] {
+        ++reads;
+        return v1::PoolSnapshot();
+      },
+      clock, SnapshotTicker::Drive::kByCaller);
+  Sink fast;
+  Sink slow;
+  ticker.Add(&fast, absl::Seconds(1));
+  ticker.Add(&slow, absl::Seconds(2));
+  ticker.RunDue();
+  EXPECT_EQ(reads, 1);
+  for (int i = 0; i < 4; ++i) {
+    clock.Advance(absl::Seconds(1));
+    ticker.RunDue();
+  }
+  EXPECT_EQ(fast.received().size(), 5u);
+  EXPECT_EQ(slow.received().size(), 3u);
+  EXPECT_EQ(reads, 5) << "the slow sink's turns fall on the fast one's";
+  EXPECT_EQ(fast.received().back(), slow.received().back());
+  ticker.Remove(&fast);
+  ticker.Remove(&slow);
 }
 
 }  // namespace
