@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "config/account_diff.h"
+#include "config/account_names.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/repeated_ptr_field.h"
@@ -33,7 +34,7 @@ std::string DefaultName(const v1::Config& config, const v1::AccountConfig& accou
   if (!account.email().empty() && !NameTaken(config, account.email(), index)) {
     return account.email();
   }
-  const char* const prefix = account.type() == "oauth" ? "account-" : "api-";
+  const char* const prefix = account.type() == "oauth" ? kUnnamedAccountPrefix : "api-";
   for (int n = index + 1;; ++n) {
     std::string name = absl::StrCat(prefix, n);
     if (!NameTaken(config, name, index)) return name;

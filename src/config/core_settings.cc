@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "config/account_names.h"
 #include "config/config_validation.h"
 
 namespace maxpool::config {
@@ -139,7 +140,7 @@ std::vector<core::AccountSettings> AccountSettingsOf(const v1::Config& config) {
     const v1::AccountConfig& a = config.accounts(i);
     if (!HasCredential(a)) continue;  // spec §1.1: dropped at startup
     core::AccountSettings settings;
-    settings.name = a.has_name() ? a.name() : absl::StrCat("account-", i + 1);
+    settings.name = AccountNameOf(a, i);
     if (a.type() == "provider") {
       settings.type = core::AccountType::kProvider;
       settings.provider = ProviderOf(a.provider());

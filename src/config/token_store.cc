@@ -14,6 +14,7 @@
 #include "boost/json/serialize.hpp"
 #include "boost/json/value.hpp"
 #include "config/account_diff.h"
+#include "config/account_names.h"
 #include "config/atomic_file.h"
 
 namespace maxpool::config {
@@ -252,7 +253,7 @@ std::vector<std::string> ApplyStoredTokens(const TokenStore& store, v1::Config& 
   for (int i = 0; i < config.accounts_size(); ++i) {
     v1::AccountConfig& account = *config.mutable_accounts(i);
     if (account.type() != "oauth") continue;
-    const std::string name = account.has_name() ? account.name() : absl::StrCat("account-", i + 1);
+    const std::string name = AccountNameOf(account, i);
     const std::optional<StoredTokenPair> stored = store.Find(name, account.account_uuid());
     if (!stored || stored->refresh_token == account.refresh_token()) continue;
     const int64_t file_expiry = NormalizeExpiryMs(account.expires_at());
