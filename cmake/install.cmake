@@ -19,9 +19,10 @@ install(TARGETS maxpool RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 # installed binary's RUNPATH looks (CMAKE_INSTALL_RPATH). The release build and the package are
 # static and install none.
 if(BUILD_SHARED_LIBS)
-  install(TARGETS maxpool_app maxpool_config maxpool_credentials maxpool_proxy maxpool_control
-                  maxpool_admin maxpool_pool maxpool_fake maxpool_core maxpool_proto
-                  maxpool_wire_proto maxpool_control_client maxpool_tui maxpool_version
+  install(TARGETS maxpool_app maxpool_server maxpool_logging maxpool_config maxpool_credentials
+                  maxpool_proxy maxpool_control maxpool_admin maxpool_pool maxpool_fake
+                  maxpool_core maxpool_proto maxpool_wire_proto maxpool_control_client maxpool_tui
+                  maxpool_version
           LIBRARY DESTINATION lib/maxpool)
 endif()
 install(FILES ${MAXPOOL_MAN_PAGE} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)

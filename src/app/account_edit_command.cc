@@ -11,13 +11,14 @@
 #include "app/local_config.h"
 #include "config/config_store.h"
 #include "core/absl_view.h"
+#include "core/one_line.h"
 
 namespace maxpool::app {
 namespace {
 
 constexpr char kPickedUp[] = "a running server picks this up within a second";
 
-std::string Quoted(std::string_view name) { return absl::StrCat("\"", OneLine(name), "\""); }
+std::string Quoted(std::string_view name) { return absl::StrCat("\"", core::OneLine(name), "\""); }
 
 absl::Status UnknownAccount(const v1::Config& config, std::string_view which) {
   return absl::NotFoundError(absl::StrCat(
@@ -45,8 +46,8 @@ absl::Status Edit(const std::filesystem::path& path,
   if (!written.ok()) {
     return absl::Status(
         written.status().code(),
-        absl::StrCat("could not save ", OneLine(path.string()), ": ", OneLine(written.status()),
-                     " (nothing was changed; try again)"));
+        absl::StrCat("could not save ", core::OneLine(path.string()), ": ",
+                     core::OneLine(written.status()), " (nothing was changed; try again)"));
   }
   return absl::OkStatus();
 }
@@ -139,10 +140,10 @@ int RunRemove(const std::filesystem::path& path, const std::string& name, std::o
     return absl::OkStatus();
   });
   if (!saved.ok()) {
-    err << "maxpool: " << OneLine(saved) << "\n";
+    err << "maxpool: " << core::OneLine(saved) << "\n";
     return kExitFailure;
   }
-  out << "removed account " << Quoted(name) << " from " << OneLine(path.string())
+  out << "removed account " << Quoted(name) << " from " << core::OneLine(path.string())
       << (removal.entries > 1 ? absl::StrCat(" (", removal.entries, " entries)") : "")
       << (removal.was_preferred ? "; it was the preferred account, routing is automatic now" : "")
       << "; " << kPickedUp
@@ -166,18 +167,18 @@ int RunRename(const std::filesystem::path& path, const std::string& which,
     return kExitOk;
   }
   if (!saved.ok()) {
-    err << "maxpool: " << OneLine(saved) << "\n";
+    err << "maxpool: " << core::OneLine(saved) << "\n";
     return kExitFailure;
   }
   out << "renamed account " << Quoted(rename.old_name) << " to " << Quoted(rename.new_name)
-      << " in " << OneLine(path.string()) << "; " << kPickedUp
+      << " in " << core::OneLine(path.string()) << "; " << kPickedUp
       << (rename.has_uuid ? " and renames the account in place (same accountUuid)"
                           : ", as a new account replacing the old one (it has no accountUuid "
                             "to match it by, so its learned quota starts over)")
       << (rename.preferred_followed
               ? absl::StrCat("; routing.preferredAccount follows it in the file (for the running "
                              "server: maxpool routing prefer ",
-                             OneLine(rename.new_name), ")")
+                             core::OneLine(rename.new_name), ")")
               : "")
       << "\n";
   return kExitOk;

@@ -15,6 +15,7 @@
 #include "config/config_sources.h"
 #include "control/account_view.h"
 #include "core/account.h"
+#include "core/one_line.h"
 #include "core/settings.h"
 #include "credentials/redact.h"
 
@@ -93,16 +94,18 @@ std::string ShortDuration(absl::Duration duration) {
   if (duration < absl::Minutes(1)) {
     return absl::StrFormat("%.1fs", absl::ToDoubleSeconds(duration));
   }
-  return CompactDuration(duration);
+  return control_client::CompactDuration(duration);
 }
 
 std::string CredentialText(const v1::CredentialInfo& credential, absl::Time now) {
   std::vector<std::string> parts = {CredentialKindName(credential.kind())};
   if (!credential.fingerprint().empty()) parts[0] += " " + credential.fingerprint();
   if (credential.has_expire_time()) {
-    const absl::Time expiry = ToTime(credential.expire_time());
-    parts.push_back(expiry > now ? absl::StrCat("expires in ", CompactDuration(expiry - now))
-                                 : absl::StrCat("expired ", CompactDuration(now - expiry), " ago"));
+    const absl::Time expiry = control_client::ToTime(credential.expire_time());
+    parts.push_back(
+        expiry > now
+            ? absl::StrCat("expires in ", control_client::CompactDuration(expiry - now))
+            : absl::StrCat("expired ", control_client::CompactDuration(now - expiry), " ago"));
   }
   if (credential.refresh_dead()) {
     parts.push_back("refresh token refused: log in again");
@@ -115,10 +118,13 @@ std::string CredentialText(const v1::CredentialInfo& credential, absl::Time now)
 std::string QuotaText(const v1::AccountSnapshot& snapshot, absl::Time now) {
   std::vector<std::string> parts;
   for (const v1::QuotaWindow& window : snapshot.quota()) {
-    std::string part = absl::StrCat(WindowName(window.kind()), " ", Percent(window.utilization()));
+    std::string part =
+        absl::StrCat(WindowName(window.kind()), " ", control_client::Percent(window.utilization()));
     if (window.has_limit()) absl::StrAppend(&part, " of ", window.limit());
     if (window.has_reset_time()) {
-      absl::StrAppend(&part, " (", ResetCountdown(ToTime(window.reset_time()), now), ")");
+      absl::StrAppend(
+          &part, " (",
+          control_client::ResetCountdown(control_client::ToTime(window.reset_time()), now), ")");
     }
     parts.push_back(std::move(part));
   }
@@ -135,7 +141,8 @@ std::string LoadText(const std::string& label, const v1::LoadWindow& load) {
   std::vector<std::string> details;
   if (load.failed() > 0) details.push_back(absl::StrCat(load.failed(), " failed"));
   if (load.has_average_duration()) {
-    details.push_back(absl::StrCat("avg ", ShortDuration(ToDuration(load.average_duration()))));
+    details.push_back(
+        absl::StrCat("avg ", ShortDuration(control_client::ToDuration(load.average_duration()))));
   }
   if (!details.empty()) absl::StrAppend(&text, " (", absl::StrJoin(details, ", "), ")");
   return text;
@@ -144,9 +151,10 @@ std::string LoadText(const std::string& label, const v1::LoadWindow& load) {
 std::string LastErrorText(const v1::AccountSnapshot& snapshot, absl::Time now) {
   std::string text = snapshot.last_error();
   if (snapshot.has_last_error_time()) {
-    const absl::Time at = ToTime(snapshot.last_error_time());
-    absl::StrAppend(&text, at < now ? absl::StrCat(", ", CompactDuration(now - at), " ago")
-                                    : std::string(", just now"));
+    const absl::Time at = control_client::ToTime(snapshot.last_error_time());
+    absl::StrAppend(&text,
+                    at < now ? absl::StrCat(", ", control_client::CompactDuration(now - at), " ago")
+                             : std::string(", just now"));
   }
   if (snapshot.last_status() != 0) absl::StrAppend(&text, " (HTTP ", snapshot.last_status(), ")");
   return text;
@@ -174,9 +182,9 @@ std::string Details(const v1::Account& account, const v1::AccountSnapshot* snaps
       lines.push_back({"last error:", LastErrorText(*snapshot, now)});
     }
   }
-  std::string out = absl::StrCat(AccountId(account.name()), "\n");
+  std::string out = absl::StrCat(control_client::AccountId(account.name()), "\n");
   for (std::vector<std::string>& line : lines) line.insert(line.begin(), "");
-  absl::StrAppend(&out, FormatTable(lines));
+  absl::StrAppend(&out, control_client::FormatTable(lines));
   return out;
 }
 
@@ -199,7 +207,7 @@ their state, and says so on stderr; it still exits 0.
       OutputOptionHelp("maxpool.v1.ListAccountsResponse in its proto3 JSON mapping, with the "
                        "accounts of every page; from the config file, without state, "
                        "stateReason, stateUntil, inFlight and credential.refreshDead"),
-      "\n", ControlOptionsHelp());
+      "\n", control_client::ControlOptionsHelp());
 }
 
 std::string FormatAccounts(const std::vector<v1::Account>& accounts,
@@ -209,14 +217,16 @@ std::string FormatAccounts(const std::vector<v1::Account>& accounts,
       {"NAME", "TYPE", "STATE", "ENABLED", "PRIORITY", "CAP", "CREDENTIAL"}};
   for (const v1::Account& account : accounts) {
     rows.push_back(
-        {AccountId(account.name()), TypeName(account.type()),
+        {control_client::AccountId(account.name()), control_client::TypeName(account.type()),
          // Accounts read from the config file, without a server, have no state.
-         account.state() == v1::ACCOUNT_STATE_UNSPECIFIED ? "-" : StateName(account.state()),
+         account.state() == v1::ACCOUNT_STATE_UNSPECIFIED
+             ? "-"
+             : control_client::StateName(account.state()),
          account.enabled() ? "yes" : "no", Number(account.priority()),
-         account.has_usage_cap() ? Percent(account.usage_cap()) : "-",
+         account.has_usage_cap() ? control_client::Percent(account.usage_cap()) : "-",
          account.credential().fingerprint().empty() ? "-" : account.credential().fingerprint()});
   }
-  std::string out = FormatTable(rows);
+  std::string out = control_client::FormatTable(rows);
   if (snapshot == nullptr) return out;
   std::map<std::string, const v1::AccountSnapshot*> by_name;
   for (const v1::AccountSnapshot& entry : snapshot->accounts()) by_name[entry.account()] = &entry;
@@ -246,7 +256,7 @@ std::vector<v1::Account> AccountsFromConfig(const v1::Config& config) {
   }
   for (const v1::ProviderAccount& provider : config.providers()) {
     v1::Account account;
-    account.set_name(AccountResourceName(provider.name()));
+    account.set_name(control_client::AccountResourceName(provider.name()));
     account.set_type(v1::ACCOUNT_TYPE_PROVIDER);
     account.set_provider(provider.provider() == "zai"    ? v1::PROVIDER_ZAI
                          : provider.provider() == "kimi" ? v1::PROVIDER_KIMI
@@ -307,23 +317,25 @@ int PrintAccounts(std::vector<v1::Account> accounts, int total_size,
 
 // The accounts of the config file (every layer, as the server reads them), when no server
 // answers at `target`.
-int ListOffline(const AccountsArgs& args, const ControlTarget& target, const config::EnvLookup& env,
-                std::ostream& out, std::ostream& err) {
+int ListOffline(const AccountsArgs& args, const control_client::ControlTarget& target,
+                const config::EnvLookup& env, std::ostream& out, std::ostream& err) {
   const std::filesystem::path& path = args.control.config_path;
   absl::StatusOr<config::ConfigSources> sources = config::ResolveConfigSources(path, env);
   absl::StatusOr<config::LoadedConfig> loaded =
       sources.ok() ? config::LoadLayered(*sources)
                    : absl::StatusOr<config::LoadedConfig>(sources.status());
   if (!loaded.ok()) {
-    err << "maxpool: " << ControlClient::UnreachableLine(target)
-        << ", and the config file cannot be read either: " << OneLine(loaded.status()) << "\n";
+    err << "maxpool: " << control_client::ControlClient::UnreachableLine(target)
+        << ", and the config file cannot be read either: " << core::OneLine(loaded.status())
+        << "\n";
     return kExitFailure;
   }
   std::error_code ec;
   const bool file_exists = std::filesystem::exists(path, ec);
-  err << "maxpool: live state unavailable: " << ControlClient::UnreachableLine(target) << "; "
+  err << "maxpool: live state unavailable: "
+      << control_client::ControlClient::UnreachableLine(target) << "; "
       << (file_exists ? "these are the accounts of " : "there is no config file at ")
-      << OneLine(path.string()) << "\n";
+      << core::OneLine(path.string()) << "\n";
   std::vector<v1::Account> accounts = AccountsFromConfig(loaded->config);
   const v1::PoolSnapshot no_live_state;
   const int total = static_cast<int>(accounts.size());
@@ -335,7 +347,8 @@ int ListOffline(const AccountsArgs& args, const ControlTarget& target, const con
 
 int RunAccounts(const AccountsArgs& args, const config::EnvLookup& env, std::ostream& out,
                 std::ostream& err) {
-  absl::StatusOr<ControlTarget> target = ResolveControlTarget(args.control, env);
+  absl::StatusOr<control_client::ControlTarget> target =
+      control_client::ResolveControlTarget(args.control, env);
   if (!target.ok()) {
     err << "maxpool: " << target.status().message() << "\n";
     return kExitFailure;
@@ -343,7 +356,8 @@ int RunAccounts(const AccountsArgs& args, const config::EnvLookup& env, std::ost
   // Only the server of this config file stands for it: with --server, an unreachable server is
   // an error, not a reason to show another machine's accounts.
   const bool offline_ok = !args.control.server.has_value();
-  absl::StatusOr<std::unique_ptr<ControlClient>> client = ControlClient::Connect(*target);
+  absl::StatusOr<std::unique_ptr<control_client::ControlClient>> client =
+      control_client::ControlClient::Connect(*target);
   if (!client.ok()) {
     if (offline_ok && absl::IsUnavailable(client.status())) {
       return ListOffline(args, *target, env, out, err);
@@ -386,7 +400,7 @@ int RunAccounts(const AccountsArgs& args, const config::EnvLookup& env, std::ost
       err << "maxpool: " << (*client)->ErrorLine(rpc) << "\n";
       return kExitFailure;
     }
-    if (snapshot.has_time()) now = ToTime(snapshot.time());
+    if (snapshot.has_time()) now = control_client::ToTime(snapshot.time());
   }
   return PrintAccounts(std::move(accounts), total_size, args.verbose ? &snapshot : nullptr, now,
                        args.format, Source::kServer, out, err);

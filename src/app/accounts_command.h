@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "app/control_client.h"
 #include "app/output_format.h"
 #include "boost/json/object.hpp"
 #include "config/config_path.h"
+#include "control_client/control_client.h"
 #include "maxpool/v1/accounts.pb.h"
 #include "maxpool/v1/config.pb.h"
 #include "maxpool/v1/telemetry.pb.h"
@@ -42,7 +42,7 @@ std::vector<v1::Account> AccountsFromConfig(const v1::Config& config);
 void EraseLiveFields(boost::json::object& account);
 
 struct AccountsArgs {
-  ControlOptions control;
+  control_client::ControlOptions control;
   bool verbose = false;                       // -v: details per account (text only)
   OutputFormat format = OutputFormat::kText;  // -o
 };

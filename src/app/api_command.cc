@@ -8,11 +8,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "app/cli.h"
-#include "app/control_client.h"
 #include "app/local_config.h"
 #include "boost/json/parse.hpp"
 #include "config/account_diff.h"
+#include "control_client/control_client.h"
 #include "core/absl_view.h"
+#include "core/one_line.h"
 #include "net/tls_client_context.h"
 
 namespace maxpool::app {
@@ -59,13 +60,14 @@ options:
 absl::Status CheckApiArgs(const ApiArgs& args) {
   if (!absl::StartsWith(args.path, "/")) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "the path must start with /, like /v1/models; got \"", OneLine(args.path), "\""));
+        "the path must start with /, like /v1/models; got \"", core::OneLine(args.path), "\""));
   }
   if (args.method.has_value()) {
     const std::string name = absl::AsciiStrToUpper(*args.method);
     if (name != "GET" && name != "POST" && name != "PUT" && name != "PATCH" && name != "DELETE") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--method needs GET, POST, PUT, PATCH or DELETE; got \"", OneLine(*args.method), "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--method needs GET, POST, PUT, PATCH or DELETE; got \"",
+                       core::OneLine(*args.method), "\""));
     }
   }
   if (args.data.has_value()) {
@@ -90,7 +92,7 @@ absl::StatusOr<ApiRequest> BuildApiRequest(const v1::Config& config, const ApiAr
     const std::optional<int> found = FindAccountEntry(config, *args.account);
     if (!found.has_value()) {
       return absl::NotFoundError(
-          absl::StrCat("no account \"", OneLine(*args.account),
+          absl::StrCat("no account \"", core::OneLine(*args.account),
                        "\" in the config; its accounts are: ", AccountNameList(config)));
     }
     index = *found;
@@ -116,7 +118,7 @@ absl::StatusOr<ApiRequest> BuildApiRequest(const v1::Config& config, const ApiAr
     bearer = account.auth_header() == "authorization";
   }
   if (credential.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat("account \"", OneLine(account.name()),
+    return absl::FailedPreconditionError(absl::StrCat("account \"", core::OneLine(account.name()),
                                                       "\" has no ", core::AbslView(field),
                                                       "; add it again with `maxpool login`"));
   }
@@ -157,29 +159,30 @@ int RunApi(const ApiArgs& args, std::ostream& out, std::ostream& err) {
     const absl::Time expiry = absl::FromUnixMillis(request->expires_at_ms);
     const absl::Time now = absl::Now();
     if (expiry <= now) {
-      err << "maxpool: warning: the access token of \"" << OneLine(request->account_name)
-          << "\" expired " << CompactDuration(now - expiry)
+      err << "maxpool: warning: the access token of \"" << core::OneLine(request->account_name)
+          << "\" expired " << control_client::CompactDuration(now - expiry)
           << " ago and is sent as it is (a running server refreshes it; `maxpool login` signs in "
              "again)\n";
     }
   }
   absl::StatusOr<std::unique_ptr<boost::asio::ssl::context>> tls = net::MakeTlsClientContext("");
   if (!tls.ok()) {
-    err << "maxpool: " << OneLine(tls.status()) << "\n";
+    err << "maxpool: " << core::OneLine(tls.status()) << "\n";
     return kExitFailure;
   }
-  err << credentials::HttpMethodName(request->call.method) << " " << OneLine(request->call.url)
-      << " as \"" << OneLine(request->account_name) << "\" (" << request->account_type << ")\n";
+  err << credentials::HttpMethodName(request->call.method) << " "
+      << core::OneLine(request->call.url) << " as \"" << core::OneLine(request->account_name)
+      << "\" (" << request->account_type << ")\n";
   const credentials::HttpOutcome outcome =
       credentials::SendJsonBlocking(**tls, std::move(request->call));
   if (!outcome.ok()) {
-    err << "maxpool: " << OneLine(outcome.message) << "\n";
+    err << "maxpool: " << core::OneLine(outcome.message) << "\n";
     return kExitFailure;
   }
   const credentials::HttpResponse& response = *outcome.response;
   err << "HTTP " << response.status << "\n";
   for (const credentials::HttpHeader& header : response.headers) {
-    err << OneLine(header.name) << ": " << OneLine(header.value) << "\n";
+    err << core::OneLine(header.name) << ": " << core::OneLine(header.value) << "\n";
   }
   out << response.body;
   if (!response.body.empty() && response.body.back() != '\n') out << "\n";

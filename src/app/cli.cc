@@ -3,11 +3,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "app/account_edit_command.h"
 #include "app/accounts_command.h"
@@ -16,7 +17,6 @@
 #include "app/command_table.h"
 #include "app/completion_command.h"
 #include "app/config_command.h"
-#include "app/control_client.h"
 #include "app/demo_command.h"
 #include "app/drain_command.h"
 #include "app/env_command.h"
@@ -31,7 +31,9 @@
 #include "app/status_command.h"
 #include "app/top_command.h"
 #include "app/version.h"
+#include "control_client/control_client.h"
 #include "core/absl_view.h"
+#include "core/one_line.h"
 #include "credentials/redact.h"
 
 namespace maxpool::app {
@@ -57,36 +59,10 @@ exit codes: 0 ok, 1 the command failed, 2 a bad command line (`run`: Claude Code
 
 namespace {
 
-// Options that take a value (also as --opt=value).
+// Options that take a value (also as --opt=value), spelled out in full.
 bool TakesValue(std::string_view arg) {
-  return arg == "--port" || arg == "--control-port" || arg == "--admin-port" ||
-         arg == "--requests" || arg == "--concurrency" || arg == "--config" || arg == "--name" ||
-         arg == "--from" || arg == "--server" || arg == "--token" || arg == "--ca" ||
-         arg == "--deadline" || arg == "--accept-grace" || arg == "--log-to" ||
-         arg == "--account" || arg == "--method" || arg == "--data" || arg == "-o" ||
-         arg == "--output";
-}
-
-bool IsControlCommand(Invocation::Command command) {
-  using Command = Invocation::Command;
-  return command == Command::kStatus || command == Command::kAccounts ||
-         command == Command::kDrain || command == Command::kRouting ||
-         command == Command::kSessions || command == Command::kTop;
-}
-
-// What a value option's value is, for "--opt needs ...".
-std::string ValueKind(std::string_view option) {
-  if (option == "--name") return "a name";
-  if (option == "--server") return "HOST:PORT";
-  if (option == "--token") return "a token";
-  if (option == "--deadline" || option == "--accept-grace") {
-    return "a duration like 30s, 2m or 1h30m";
-  }
-  if (option == "--account") return "an account name or number";
-  if (option == "--method") return "a method (GET, POST, PUT, PATCH or DELETE)";
-  if (option == "--data") return "a JSON body";
-  if (option == "-o" || option == "--output") return "text, json or yaml";
-  return "a path";
+  const OptionSpec* option = FindOption(arg);
+  return option != nullptr && !option->value.empty();
 }
 
 // The command a `--help` anywhere on the line asks about: the first word that is not an option
@@ -102,67 +78,82 @@ std::string HelpTopic(const std::vector<std::string>& args) {
   return "";
 }
 
-// Which commands accept each command-specific option.
+// The table's name of the command an invocation runs, with its subcommand ("config check").
+std::string CommandName(Invocation::Command command) {
+  using Command = Invocation::Command;
+  switch (command) {
+    case Command::kHelp:
+      return "help";
+    case Command::kVersion:
+      return "version";
+    case Command::kConfigCheck:
+      return "config check";
+    case Command::kConfigPath:
+      return "config path";
+    case Command::kServer:
+      return "server";
+    case Command::kDemo:
+      return "demo";
+    case Command::kLogin:
+      return "login";
+    case Command::kImport:
+      return "import";
+    case Command::kEnv:
+      return "env";
+    case Command::kRun:
+      return "run";
+    case Command::kRemove:
+      return "remove";
+    case Command::kRename:
+      return "rename";
+    case Command::kApi:
+      return "api";
+    case Command::kProbe:
+      return "probe";
+    case Command::kCompletion:
+      return "completion";
+    case Command::kStatus:
+      return "status";
+    case Command::kAccounts:
+      return "accounts";
+    case Command::kDrain:
+      return "drain";
+    case Command::kRouting:
+      return "routing";
+    case Command::kSessions:
+      return "sessions";
+    case Command::kTop:
+      return "top";
+  }
+  return "";
+}
+
+// "`maxpool status`, `accounts` and `config check`": the commands that take an option.
+std::string CommandsPhrase(const std::vector<std::string>& names) {
+  std::string phrase;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) absl::StrAppend(&phrase, i + 1 == names.size() ? " and " : ", ");
+    // Two commands are named in full; in a longer list, only the first says `maxpool`.
+    const bool full = i == 0 || names.size() == 2;
+    absl::StrAppend(&phrase, "`", full ? "maxpool " : "", names[i], "`");
+  }
+  return phrase;
+}
+
+// Whether the command takes each option seen (as typed), as the command table says.
 absl::Status CheckOptionsApply(const Invocation& invocation,
                                const std::vector<std::string>& options) {
-  using Command = Invocation::Command;
-  const Command command = invocation.command;
+  const std::string command = CommandName(invocation.command);
   for (const std::string& option : options) {
-    bool applies = true;
-    std::string_view where;
-    if (option == "--port") {
-      applies = command == Command::kServer || command == Command::kDemo;
-      where = "`maxpool server` and `maxpool demo`";
-    } else if (option == "--control-port" || option == "--admin-port" || option == "--log-to") {
-      applies = command == Command::kServer;
-      where = "`maxpool server`";
-    } else if (option == "--no-tui") {
-      applies = command == Command::kServer || command == Command::kDemo;
-      where = "`maxpool server` and `maxpool demo`";
-    } else if (option == "--requests" || option == "--concurrency") {
-      applies = command == Command::kDemo;
-      where = "`maxpool demo`";
-    } else if (option == "--api" || option == "--oauth" || option == "--no-browser" ||
-               option == "--manual" || option == "--key-stdin") {
-      applies = command == Command::kLogin;
-      where = "`maxpool login`";
-    } else if (option == "--name") {
-      applies = command == Command::kLogin || command == Command::kImport;
-      where = "`maxpool login` and `maxpool import`";
-    } else if (option == "--from") {
-      applies = command == Command::kImport;
-      where = "`maxpool import`";
-    } else if (option == "--server" || option == "--token" || option == "--tls" ||
-               option == "--ca") {
-      applies = IsControlCommand(command);
-      where = "`maxpool status`, `accounts`, `drain`, `routing`, `sessions` and `top`";
-    } else if (option == "-o" || option == "--output") {
-      applies = command == Command::kStatus || command == Command::kAccounts ||
-                command == Command::kRouting || command == Command::kSessions ||
-                command == Command::kConfigCheck;
-      where = "`maxpool status`, `accounts`, `routing`, `sessions` and `config check`";
-    } else if (option == "--man") {
-      applies = command == Command::kHelp;
-      where = "`maxpool help`";
-    } else if (option == "-v" || option == "--verbose") {
-      applies = command == Command::kAccounts;
-      where = "`maxpool accounts`";
-    } else if (option == "--deadline" || option == "--accept-grace" || option == "--wait") {
-      applies = command == Command::kDrain;
-      where = "`maxpool drain`";
-    } else if (option == "--with-key") {
-      applies = command == Command::kEnv;
-      where = "`maxpool env`";
-    } else if (option == "--account" || option == "--method" || option == "--data") {
-      applies = command == Command::kApi;
-      where = "`maxpool api`";
-    } else if (option == "--") {
-      applies = command == Command::kRun;
-      where = "`maxpool run`, which passes what follows it to claude";
-    }
-    if (!applies) {
+    if (option == "--") {
+      if (invocation.command == Invocation::Command::kRun) continue;
       return absl::InvalidArgumentError(
-          absl::StrCat(option, " only applies to ", core::AbslView(where)));
+          "-- only applies to `maxpool run`, which passes what follows it to claude");
+    }
+    const std::vector<std::string> takers = CommandsTaking(FindOption(option)->name);
+    if (std::find(takers.begin(), takers.end(), command) == takers.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(option, " only applies to ", CommandsPhrase(takers)));
     }
   }
   if (invocation.verbose && invocation.output != OutputFormat::kText) {
@@ -189,9 +180,10 @@ std::string UsageErrorLine(const std::vector<std::string>& args, const absl::Sta
                                                std::find(args.begin(), args.end(), "--"));
   const std::string topic = HelpTopic(before_dashes);
   if (!topic.empty() && topic != "help" && HelpFor(topic).has_value()) {
-    return absl::StrCat("maxpool: ", OneLine(reason), " (see `maxpool ", topic, " --help`)\n");
+    return absl::StrCat("maxpool: ", core::OneLine(reason), " (see `maxpool ", topic,
+                        " --help`)\n");
   }
-  return absl::StrCat("maxpool: ", OneLine(reason),
+  return absl::StrCat("maxpool: ", core::OneLine(reason),
                       "; usage: maxpool <command> [options] (`maxpool help` lists the commands)\n");
 }
 
@@ -211,7 +203,6 @@ absl::StatusOr<Invocation> ParseWords(const std::vector<std::string>& all_args) 
   Invocation invocation;
   std::vector<std::string> words;
   std::vector<std::string> options;  // command-specific options seen, checked at the end
-  bool api = false, oauth = false;
   // The words after the first `--` are Claude Code's (`run`).
   const auto dashes = std::find(all_args.begin(), all_args.end(), "--");
   const std::vector<std::string> args(all_args.begin(), dashes);
@@ -246,121 +237,48 @@ absl::StatusOr<Invocation> ParseWords(const std::vector<std::string>& all_args) 
           "refusing a key on the command line (other users see it in `ps`, and it stays in "
           "your shell history); pipe it on stdin instead: maxpool login --api < key.txt");
     }
-    if (arg == "--port" || arg == "--control-port" || arg == "--admin-port" ||
-        arg == "--requests" || arg == "--concurrency") {
-      int value = 0;
-      if (i + 1 >= args.size() || !absl::SimpleAtoi(args[i + 1], &value) || value < 0) {
-        return absl::InvalidArgumentError(absl::StrCat(arg, " needs a non-negative number"));
-      }
-      ++i;
-      options.push_back(arg);
-      if (arg == "--port" || arg == "--control-port" || arg == "--admin-port") {
-        if (value > 65535) {
-          return absl::InvalidArgumentError(absl::StrCat(arg, " must be at most 65535"));
-        }
-        if (arg == "--port") {
-          invocation.port = value;
-        } else if (arg == "--control-port") {
-          invocation.control_port = value;
+    // An option of the table: --opt, --opt VALUE, --opt=VALUE; a short one that takes a value
+    // also as -o VALUE, -o=VALUE and -oVALUE.
+    const OptionSpec* option = nullptr;
+    std::string spelling;
+    std::optional<std::string> value;
+    if (absl::StartsWith(arg, "--")) {
+      const size_t equals = arg.find('=');
+      spelling = arg.substr(0, equals);
+      option = FindOption(spelling);
+      if (option != nullptr && equals != std::string::npos) {
+        if (option->value.empty()) {
+          option = nullptr;  // a flag takes no value
         } else {
-          invocation.admin_port = value;
+          value = arg.substr(equals + 1);
         }
-      } else if (arg == "--requests") {
-        invocation.demo_requests = value;
-      } else {
-        invocation.demo_concurrency = std::max(1, value);
       }
-      continue;
-    }
-    if (arg == "--api" || arg == "--oauth" || arg == "--no-browser" || arg == "--manual" ||
-        arg == "--key-stdin") {
-      options.push_back(arg);
-      if (arg == "--api" || arg == "--key-stdin") api = true;
-      if (arg == "--oauth") oauth = true;
-      if (arg == "--no-browser") invocation.open_browser = false;
-      if (arg == "--manual") invocation.manual = true;
-      continue;
-    }
-    // -o FMT, -o=FMT, -oFMT, --output FMT, --output=FMT.
-    if (arg == "-o" || arg == "--output" || absl::StartsWith(arg, "--output=") ||
-        (absl::StartsWith(arg, "-o") && !absl::StartsWith(arg, "--"))) {
-      const std::string option = absl::StartsWith(arg, "--") ? "--output" : "-o";
-      std::optional<std::string> value;
-      if (arg == option) {
-        if (i + 1 < args.size()) value = args[++i];
-      } else {
-        value = arg.substr(option.size() + (arg[option.size()] == '=' ? 1 : 0));
-      }
-      if (!value.has_value() || value->empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(option, " needs ", ValueKind(option)));
-      }
-      absl::StatusOr<OutputFormat> format = ParseOutputFormat(option, *value);
-      if (!format.ok()) return format.status();
-      invocation.output = *format;
-      options.push_back(option);
-      continue;
-    }
-    if (arg == "--tls" || arg == "-v" || arg == "--verbose" || arg == "--wait" ||
-        arg == "--with-key" || arg == "--no-tui" || arg == "--man") {
-      options.push_back(arg);
-      if (arg == "--man") invocation.man = true;
-      if (arg == "--no-tui") invocation.tui = false;
-      if (arg == "--tls") invocation.tls = true;
-      if (arg == "-v" || arg == "--verbose") invocation.verbose = true;
-      if (arg == "--wait") invocation.drain_wait = true;
-      if (arg == "--with-key") invocation.with_key = true;
-      continue;
-    }
-    // Value options: --opt VALUE or --opt=VALUE.
-    std::optional<std::string> option_name, value;
-    for (std::string_view name :
-         {"--config", "--name", "--from", "--server", "--token", "--ca", "--deadline",
-          "--accept-grace", "--log-to", "--account", "--method", "--data"}) {
-      if (arg == name) {
-        option_name = std::string(name);
-        if (i + 1 < args.size()) value = args[++i];
-      } else if (absl::StartsWith(arg, absl::StrCat(core::AbslView(name), "="))) {
-        option_name = std::string(name);
-        value = arg.substr(name.size() + 1);
-      }
-    }
-    if (option_name.has_value()) {
-      if (!value.has_value() || value->empty()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(*option_name, " needs ", ValueKind(*option_name)));
-      }
-      if (*option_name != "--config") options.push_back(*option_name);
-      if (*option_name == "--config") {
-        invocation.config_path = *std::move(value);
-      } else if (*option_name == "--name") {
-        invocation.name = *std::move(value);
-      } else if (*option_name == "--from") {
-        invocation.from = *std::move(value);
-      } else if (*option_name == "--server") {
-        if (absl::StatusOr<std::string> address = ParseServerAddress(*value); !address.ok()) {
-          return address.status();
+    } else if (absl::StartsWith(arg, "-") && arg.size() >= 2) {
+      spelling = arg.substr(0, 2);
+      option = FindOption(spelling);
+      if (option != nullptr && arg.size() > 2) {
+        if (option->value.empty()) {
+          option = nullptr;  // -vx: no such option
+        } else {
+          value = arg.substr(arg[2] == '=' ? 3 : 2);
         }
-        invocation.server = *std::move(value);
-      } else if (*option_name == "--token") {
-        invocation.token = *std::move(value);
-      } else if (*option_name == "--ca") {
-        invocation.ca_file = *std::move(value);
-      } else if (*option_name == "--log-to") {
-        invocation.log_dir = *std::move(value);
-      } else if (*option_name == "--account") {
-        invocation.api_account = *std::move(value);
-      } else if (*option_name == "--method") {
-        invocation.api_method = *std::move(value);
-      } else if (*option_name == "--data") {
-        invocation.api_data = *std::move(value);
-      } else {
-        const bool grace = *option_name == "--accept-grace";
-        absl::StatusOr<absl::Duration> duration =
-            ParseDurationArg(*option_name, *value, /*allow_zero=*/grace);
-        if (!duration.ok()) return duration.status();
-        (grace ? invocation.drain_grace : invocation.drain_deadline) = *duration;
       }
-    } else if (absl::StartsWith(arg, "-")) {
+    }
+    if (option != nullptr) {
+      std::string stored;
+      if (!option->value.empty()) {
+        if (!value.has_value() && i + 1 < args.size()) value = args[++i];
+        if (!value.has_value() || value->empty()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(spelling, " needs ", core::AbslView(option->needs)));
+        }
+        stored = *std::move(value);
+      }
+      if (absl::Status set = option->set(invocation, spelling, stored); !set.ok()) return set;
+      if (option->name != "--config") options.push_back(spelling);
+      continue;
+    }
+    if (absl::StartsWith(arg, "-")) {
       if (HelpTopic(args) == "run") {
         return absl::InvalidArgumentError(absl::StrCat("unknown option ", arg,
                                                        "; to pass it to claude, put it after --: "
@@ -372,8 +290,9 @@ absl::StatusOr<Invocation> ParseWords(const std::vector<std::string>& all_args) 
       words.push_back(arg);
     }
   }
-  if (api && oauth) return absl::InvalidArgumentError("choose one of --api and --oauth");
-  invocation.login_api = api;
+  if (invocation.login_api && invocation.login_oauth) {
+    return absl::InvalidArgumentError("choose one of --api and --oauth");
+  }
   // No command is `maxpool server` (the reference's default): `maxpool --port 4000` works too.
   if (words.empty()) words.push_back("server");
   if (words.size() <= 2 && words[0] == "help") {
@@ -496,8 +415,8 @@ int Run(const std::vector<std::string>& args, const config::EnvLookup& env, int 
   }
   const std::filesystem::path path =
       invocation->config_path.value_or(config::ResolveConfigPath(env));
-  const ControlOptions control{path, invocation->server, invocation->token, invocation->tls,
-                               invocation->ca_file};
+  const control_client::ControlOptions control{path, invocation->server, invocation->token,
+                                               invocation->tls, invocation->ca_file};
   switch (invocation->command) {
     case Invocation::Command::kHelp:
       if (invocation->man) {
@@ -508,7 +427,7 @@ int Run(const std::vector<std::string>& args, const config::EnvLookup& env, int 
         out << *help;
         return kExitOk;
       }
-      err << "maxpool: no command \"" << OneLine(invocation->help_topic)
+      err << "maxpool: no command \"" << core::OneLine(invocation->help_topic)
           << "\"; `maxpool help` lists the commands\n";
       return kExitUsage;
     case Invocation::Command::kVersion:

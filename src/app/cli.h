@@ -70,6 +70,7 @@ struct Invocation {
   std::optional<std::filesystem::path> config_path;
   // login: --api (else --oauth, the default), --no-browser, --manual; login and import: --name.
   bool login_api = false;
+  bool login_oauth = false;  // login: --oauth, which --api contradicts
   bool open_browser = true;
   bool manual = false;
   std::optional<std::string> name;

@@ -1,10 +1,16 @@
 #include "app/command_table.h"
 
+#include <algorithm>
+#include <optional>
+
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "app/account_edit_command.h"
 #include "app/accounts_command.h"
 #include "app/api_command.h"
+#include "app/cli.h"
 #include "app/command_help.h"
 #include "app/completion_command.h"
 #include "app/drain_command.h"
@@ -17,6 +23,7 @@
 #include "app/status_command.h"
 #include "app/top_command.h"
 #include "app/version.h"
+#include "control_client/control_client.h"
 #include "core/absl_view.h"
 
 namespace maxpool::app {
@@ -27,33 +34,132 @@ using Group = CommandSpec::Group;
 // The column of the summaries in the command list.
 constexpr size_t kSummaryColumn = 17;
 
-OptionSpec Flag(std::string_view name, std::string_view summary, std::string_view short_name = "") {
-  return OptionSpec{name, short_name, "", summary, Completion::kNothing, {}};
+OptionSpec Flag(std::string_view name, std::string_view summary, OptionSetter set,
+                std::string_view short_name = "") {
+  OptionSpec option;
+  option.name = name;
+  option.short_name = short_name;
+  option.summary = summary;
+  option.set = set;
+  return option;
 }
 
 OptionSpec Valued(std::string_view name, std::string_view value, std::string_view summary,
+                  std::string_view needs, OptionSetter set,
                   Completion completion = Completion::kNothing,
                   std::vector<std::string_view> words = {}) {
-  return OptionSpec{name, "", value, summary, completion, std::move(words)};
+  OptionSpec option;
+  option.name = name;
+  option.value = value;
+  option.summary = summary;
+  option.completion = completion;
+  option.words = std::move(words);
+  option.needs = needs;
+  option.set = set;
+  return option;
 }
 
-OptionSpec OutputOption() {
-  return OptionSpec{"--output",
-                    "-o",
-                    "FMT",
-                    "output format: text (the default), json or yaml",
-                    Completion::kWords,
-                    {"text", "json", "yaml"}};
+// What the values of several options are, for "--opt needs ...".
+constexpr std::string_view kNeedsNumber = "a non-negative number";
+constexpr std::string_view kNeedsPath = "a path";
+constexpr std::string_view kNeedsDuration = "a duration like 30s, 2m or 1h30m";
+
+// A number: 0 or more.
+absl::StatusOr<int> CountValue(std::string_view spelling, const std::string& value) {
+  int number = 0;
+  if (!absl::SimpleAtoi(value, &number) || number < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(core::AbslView(spelling), " needs ", core::AbslView(kNeedsNumber)));
+  }
+  return number;
+}
+
+// A port number: 0 to 65535.
+absl::StatusOr<int> PortValue(std::string_view spelling, const std::string& value) {
+  absl::StatusOr<int> port = CountValue(spelling, value);
+  if (port.ok() && *port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(core::AbslView(spelling), " must be at most 65535"));
+  }
+  return port;
+}
+
+// --- The options, each declared once -------------------------------------------------------
+
+OptionSpec PortOption(std::string_view summary) {
+  return Valued("--port", "N", summary, kNeedsNumber,
+                [](Invocation& i, std::string_view spelling, const std::string& value) {
+                  absl::StatusOr<int> port = PortValue(spelling, value);
+                  if (port.ok()) i.port = *port;
+                  return port.status();
+                });
+}
+
+OptionSpec NoTuiOption(std::string_view summary) {
+  return Flag("--no-tui", summary, [](Invocation& i, std::string_view, const std::string&) {
+    i.tui = false;
+    return absl::OkStatus();
+  });
+}
+
+OptionSpec NameOption() {
+  return Valued("--name", "NAME", "the account's name", "a name",
+                [](Invocation& i, std::string_view, const std::string& value) {
+                  i.name = value;
+                  return absl::OkStatus();
+                });
+}
+
+OptionSpec OutputOption(std::string_view subcommand = "") {
+  OptionSpec option = Valued(
+      "--output", "FMT", "output format: text (the default), json or yaml", "text, json or yaml",
+      [](Invocation& i, std::string_view spelling, const std::string& value) {
+        absl::StatusOr<OutputFormat> format = ParseOutputFormat(spelling, value);
+        if (format.ok()) i.output = *format;
+        return format.status();
+      },
+      Completion::kWords, {"text", "json", "yaml"});
+  option.short_name = "-o";
+  option.subcommand = subcommand;
+  return option;
 }
 
 // --server, --token, --tls, --ca: where the control plane is (control_client.h).
 std::vector<OptionSpec> WithConnection(std::vector<OptionSpec> options) {
-  options.push_back(Valued("--server", "HOST:PORT", "the server's control plane"));
-  options.push_back(Valued("--token", "T", "the control token"));
-  options.push_back(Flag("--tls", "speak TLS to the control plane"));
-  options.push_back(
-      Valued("--ca", "FILE", "PEM certificates to verify the server with", Completion::kFile));
+  options.push_back(Valued("--server", "HOST:PORT", "the server's control plane", "HOST:PORT",
+                           [](Invocation& i, std::string_view, const std::string& value) {
+                             absl::StatusOr<std::string> address =
+                                 control_client::ParseServerAddress(value);
+                             if (address.ok()) i.server = value;
+                             return address.status();
+                           }));
+  options.push_back(Valued("--token", "T", "the control token", "a token",
+                           [](Invocation& i, std::string_view, const std::string& value) {
+                             i.token = value;
+                             return absl::OkStatus();
+                           }));
+  options.push_back(Flag("--tls", "speak TLS to the control plane",
+                         [](Invocation& i, std::string_view, const std::string&) {
+                           i.tls = true;
+                           return absl::OkStatus();
+                         }));
+  options.push_back(Valued(
+      "--ca", "FILE", "PEM certificates to verify the server with", kNeedsPath,
+      [](Invocation& i, std::string_view, const std::string& value) {
+        i.ca_file = value;
+        return absl::OkStatus();
+      },
+      Completion::kFile));
   return options;
+}
+
+// A drain duration: --deadline more than zero, --accept-grace zero or more.
+absl::Status SetDuration(std::optional<absl::Duration>& out, std::string_view spelling,
+                         const std::string& value, bool allow_zero) {
+  absl::StatusOr<absl::Duration> duration =
+      control_client::ParseDurationArg(std::string(spelling), value, allow_zero);
+  if (duration.ok()) out = *duration;
+  return duration.status();
 }
 
 std::vector<CommandSpec> MakeCommands() {
@@ -69,12 +175,27 @@ std::vector<CommandSpec> MakeCommands() {
                "with the live view (--no-tui for log lines); Ctrl-C drains it (a second\n"
                "Ctrl-C stops at once); --log-to DIR writes one file per request to DIR,\n"
                "prompts and answers in full (for debugging: delete the files after use)"}};
-    c.options = {Valued("--port", "N", "overrides proxy.port (0 = any free port)"),
-                 Valued("--control-port", "N", "overrides control.port"),
-                 Valued("--admin-port", "N", "overrides admin.port"),
-                 Valued("--log-to", "DIR", "write one file per request to DIR, in full",
-                        Completion::kDirectory),
-                 Flag("--no-tui", "log lines instead of the live view")};
+    c.options = {PortOption("overrides proxy.port (0 = any free port)"),
+                 Valued("--control-port", "N", "overrides control.port", kNeedsNumber,
+                        [](Invocation& i, std::string_view spelling, const std::string& value) {
+                          absl::StatusOr<int> port = PortValue(spelling, value);
+                          if (port.ok()) i.control_port = *port;
+                          return port.status();
+                        }),
+                 Valued("--admin-port", "N", "overrides admin.port", kNeedsNumber,
+                        [](Invocation& i, std::string_view spelling, const std::string& value) {
+                          absl::StatusOr<int> port = PortValue(spelling, value);
+                          if (port.ok()) i.admin_port = *port;
+                          return port.status();
+                        }),
+                 Valued(
+                     "--log-to", "DIR", "write one file per request to DIR, in full", kNeedsPath,
+                     [](Invocation& i, std::string_view, const std::string& value) {
+                       i.log_dir = value;
+                       return absl::OkStatus();
+                     },
+                     Completion::kDirectory),
+                 NoTuiOption("log lines instead of the live view")};
     c.help = &ServerUsageText;
     commands.push_back(std::move(c));
   }
@@ -85,10 +206,20 @@ std::vector<CommandSpec> MakeCommands() {
     c.list = {{"demo",
                "run the proxy in front of a simulated pool of four accounts and send it\n"
                "traffic (--requests N, 0 for none; --concurrency N; --port N; --no-tui)"}};
-    c.options = {Valued("--requests", "N", "requests to send (0 = none)"),
-                 Valued("--concurrency", "N", "requests at a time"),
-                 Valued("--port", "N", "the proxy's port"),
-                 Flag("--no-tui", "print lines instead of the live view")};
+    c.options = {Valued("--requests", "N", "requests to send (0 = none)", kNeedsNumber,
+                        [](Invocation& i, std::string_view spelling, const std::string& value) {
+                          absl::StatusOr<int> count = CountValue(spelling, value);
+                          if (count.ok()) i.demo_requests = *count;
+                          return count.status();
+                        }),
+                 Valued("--concurrency", "N", "requests at a time", kNeedsNumber,
+                        [](Invocation& i, std::string_view spelling, const std::string& value) {
+                          absl::StatusOr<int> count = CountValue(spelling, value);
+                          if (count.ok()) i.demo_concurrency = std::max(1, *count);
+                          return count.status();
+                        }),
+                 PortOption("the proxy's port"),
+                 NoTuiOption("print lines instead of the live view")};
     c.help = &DemoUsageText;
     commands.push_back(std::move(c));
   }
@@ -102,7 +233,7 @@ std::vector<CommandSpec> MakeCommands() {
               {"config path", "print the config file's path"}};
     c.subcommands = {{"check", "load and validate the config file", Completion::kNothing, {}},
                      {"path", "print the config file's path", Completion::kNothing, {}}};
-    c.options = {OutputOption()};
+    c.options = {OutputOption("check")};
     c.help = &ConfigUsageText;
     commands.push_back(std::move(c));
   }
@@ -113,11 +244,30 @@ std::vector<CommandSpec> MakeCommands() {
     c.list = {{"login",
                "add a Claude subscription: sign in with a browser (`maxpool login --help`);\n"
                "--api adds a Console API key read from stdin instead"}};
-    c.options = {Flag("--api", "add a Console API key, read from stdin"),
-                 Flag("--oauth", "sign in to a subscription (the default)"),
-                 Valued("--name", "NAME", "the account's name"),
-                 Flag("--no-browser", "only print the sign-in link"),
-                 Flag("--manual", "no local listener: paste the code the page shows")};
+    const OptionSetter api = [](Invocation& i, std::string_view, const std::string&) {
+      i.login_api = true;
+      return absl::OkStatus();
+    };
+    OptionSpec key_stdin = Flag("--key-stdin", "add a Console API key, read from stdin", api);
+    key_stdin.hidden = true;
+    c.options = {Flag("--api", "add a Console API key, read from stdin", api),
+                 Flag("--oauth", "sign in to a subscription (the default)",
+                      [](Invocation& i, std::string_view, const std::string&) {
+                        i.login_oauth = true;
+                        return absl::OkStatus();
+                      }),
+                 NameOption(),
+                 Flag("--no-browser", "only print the sign-in link",
+                      [](Invocation& i, std::string_view, const std::string&) {
+                        i.open_browser = false;
+                        return absl::OkStatus();
+                      }),
+                 Flag("--manual", "no local listener: paste the code the page shows",
+                      [](Invocation& i, std::string_view, const std::string&) {
+                        i.manual = true;
+                        return absl::OkStatus();
+                      }),
+                 key_stdin};
     c.help = &LoginUsageText;
     commands.push_back(std::move(c));
   }
@@ -126,8 +276,14 @@ std::vector<CommandSpec> MakeCommands() {
     c.name = "import";
     c.summary = "add the subscription Claude Code is logged in with";
     c.list = {{"import", "add the subscription Claude Code is logged in with (--from PATH)"}};
-    c.options = {Valued("--from", "PATH", "the credentials file to read", Completion::kFile),
-                 Valued("--name", "NAME", "the account's name")};
+    c.options = {Valued(
+                     "--from", "PATH", "the credentials file to read", kNeedsPath,
+                     [](Invocation& i, std::string_view, const std::string& value) {
+                       i.from = value;
+                       return absl::OkStatus();
+                     },
+                     Completion::kFile),
+                 NameOption()};
     c.help = &ImportUsageText;
     commands.push_back(std::move(c));
   }
@@ -157,7 +313,11 @@ std::vector<CommandSpec> MakeCommands() {
     c.list = {{"env",
                "print  export ANTHROPIC_BASE_URL=...  for the proxy, for eval \"$(maxpool env)\"\n"
                "(--with-key adds ANTHROPIC_API_KEY, the proxy's client key)"}};
-    c.options = {Flag("--with-key", "also print ANTHROPIC_API_KEY, the proxy's client key")};
+    c.options = {Flag("--with-key", "also print ANTHROPIC_API_KEY, the proxy's client key",
+                      [](Invocation& i, std::string_view, const std::string&) {
+                        i.with_key = true;
+                        return absl::OkStatus();
+                      })};
     c.help = &EnvUsageText;
     commands.push_back(std::move(c));
   }
@@ -178,11 +338,26 @@ std::vector<CommandSpec> MakeCommands() {
     c.list = {{"api PATH",
                "debug helper: call <upstream>PATH with an account's credential (--account N,\n"
                "--method M, --data JSON); status and headers on stderr, body on stdout"}};
-    c.options = {Valued("--account", "NAME|N", "the account, by name or number from 1",
-                        Completion::kAccount),
-                 Valued("--method", "M", "the HTTP method", Completion::kWords,
-                        {"GET", "POST", "PUT", "PATCH", "DELETE"}),
-                 Valued("--data", "JSON", "the request body")};
+    c.options = {
+        Valued(
+            "--account", "NAME|N", "the account, by name or number from 1",
+            "an account name or number",
+            [](Invocation& i, std::string_view, const std::string& value) {
+              i.api_account = value;
+              return absl::OkStatus();
+            },
+            Completion::kAccount),
+        Valued("--method", "M", "the HTTP method", "a method (GET, POST, PUT, PATCH or DELETE)",
+               [](Invocation& i, std::string_view, const std::string& value) {
+                 i.api_method = value;
+                 return absl::OkStatus();
+               },
+               Completion::kWords, {"GET", "POST", "PUT", "PATCH", "DELETE"}),
+        Valued("--data", "JSON", "the request body", "a JSON body",
+               [](Invocation& i, std::string_view, const std::string& value) {
+                 i.api_data = value;
+                 return absl::OkStatus();
+               })};
     c.help = &ApiUsageText;
     commands.push_back(std::move(c));
   }
@@ -204,7 +379,11 @@ std::vector<CommandSpec> MakeCommands() {
                "show this help (also --help, -h); `help COMMAND` for a command's own;\n"
                "`help --man` writes the manual page (roff)"}};
     c.arguments = Completion::kCommand;
-    c.options = {Flag("--man", "write the manual page (roff) to stdout")};
+    c.options = {Flag("--man", "write the manual page (roff) to stdout",
+                      [](Invocation& i, std::string_view, const std::string&) {
+                        i.man = true;
+                        return absl::OkStatus();
+                      })};
     c.help = &HelpUsageText;
     commands.push_back(std::move(c));
   }
@@ -246,9 +425,15 @@ std::vector<CommandSpec> MakeCommands() {
     c.list = {{"accounts",
                "list the accounts (-v: email, expiry, quota windows, load); without a running\n"
                "server, the config file's"}};
-    c.options = WithConnection(
-        {Flag("--verbose", "also show identity, expiry, quota, load, last error", "-v"),
-         OutputOption()});
+    c.options =
+        WithConnection({Flag(
+                            "--verbose", "also show identity, expiry, quota, load, last error",
+                            [](Invocation& i, std::string_view, const std::string&) {
+                              i.verbose = true;
+                              return absl::OkStatus();
+                            },
+                            "-v"),
+                        OutputOption()});
     c.help = &AccountsUsageText;
     commands.push_back(std::move(c));
   }
@@ -260,9 +445,20 @@ std::vector<CommandSpec> MakeCommands() {
     c.list = {{"drain",
                "drain it gracefully: requests in flight finish, then it exits (--deadline D,\n"
                "--accept-grace D; --wait follows the drain until the server is gone)"}};
-    c.options = WithConnection({Valued("--deadline", "D", "how long requests in flight may take"),
-                                Valued("--accept-grace", "D", "keep accepting new requests for D"),
-                                Flag("--wait", "follow the drain until the server is gone")});
+    c.options = WithConnection(
+        {Valued("--deadline", "D", "how long requests in flight may take", kNeedsDuration,
+                [](Invocation& i, std::string_view spelling, const std::string& value) {
+                  return SetDuration(i.drain_deadline, spelling, value, /*allow_zero=*/false);
+                }),
+         Valued("--accept-grace", "D", "keep accepting new requests for D", kNeedsDuration,
+                [](Invocation& i, std::string_view spelling, const std::string& value) {
+                  return SetDuration(i.drain_grace, spelling, value, /*allow_zero=*/true);
+                }),
+         Flag("--wait", "follow the drain until the server is gone",
+              [](Invocation& i, std::string_view, const std::string&) {
+                i.drain_wait = true;
+                return absl::OkStatus();
+              })});
     c.help = &DrainUsageText;
     commands.push_back(std::move(c));
   }
@@ -327,12 +523,55 @@ const CommandSpec* FindCommand(std::string_view name) {
 }
 
 const std::vector<OptionSpec>& GlobalOptions() {
+  // --help and --version are commands of their own (cli.cc): they store nothing.
+  const OptionSetter command = [](Invocation&, std::string_view, const std::string&) {
+    return absl::OkStatus();
+  };
   static const auto* const kOptions = new std::vector<OptionSpec>{
-      Valued("--config", "PATH", "the config file", Completion::kFile),
-      Flag("--help", "show the help", "-h"),
-      Flag("--version", "print the version"),
+      Valued(
+          "--config", "PATH", "the config file", kNeedsPath,
+          [](Invocation& i, std::string_view, const std::string& value) {
+            i.config_path = value;
+            return absl::OkStatus();
+          },
+          Completion::kFile),
+      Flag("--help", "show the help", command, "-h"),
+      Flag("--version", "print the version", command),
   };
   return *kOptions;
+}
+
+const OptionSpec* FindOption(std::string_view spelling) {
+  if (spelling.empty()) return nullptr;
+  const auto matches = [spelling](const OptionSpec& option) {
+    return option.name == spelling || option.short_name == spelling;
+  };
+  for (const OptionSpec& option : GlobalOptions()) {
+    if (matches(option)) return &option;
+  }
+  for (const CommandSpec& command : Commands()) {
+    for (const OptionSpec& option : command.options) {
+      if (matches(option)) return &option;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<std::string> CommandsTaking(std::string_view name) {
+  std::vector<std::string> names;
+  for (const Group group : {Group::kServer, Group::kLocal}) {
+    for (const CommandSpec& command : Commands()) {
+      if (command.group != group) continue;
+      for (const OptionSpec& option : command.options) {
+        if (option.name != name) continue;
+        names.push_back(option.subcommand.empty()
+                            ? std::string(command.name)
+                            : absl::StrCat(core::AbslView(command.name), " ",
+                                           core::AbslView(option.subcommand)));
+      }
+    }
+  }
+  return names;
 }
 
 std::string CommandList(CommandSpec::Group group) {

@@ -22,7 +22,9 @@ constexpr char kAccountsPipeline[] =
 std::vector<const OptionSpec*> OptionsOf(const CommandSpec* command) {
   std::vector<const OptionSpec*> options;
   if (command != nullptr) {
-    for (const OptionSpec& option : command->options) options.push_back(&option);
+    for (const OptionSpec& option : command->options) {
+      if (!option.hidden) options.push_back(&option);
+    }
   }
   for (const OptionSpec& option : GlobalOptions()) {
     if (command != nullptr && option.name == "--version") continue;
@@ -85,7 +87,9 @@ std::string BashScript() {
   std::set<std::string_view> seen;
   const auto collect = [&](const std::vector<OptionSpec>& options) {
     for (const OptionSpec& option : options) {
-      if (!option.value.empty() && seen.insert(option.name).second) valued.push_back(&option);
+      if (!option.hidden && !option.value.empty() && seen.insert(option.name).second) {
+        valued.push_back(&option);
+      }
     }
   };
   collect(GlobalOptions());
@@ -380,7 +384,7 @@ complete -c maxpool -f
     const std::string in_command = absl::StrCat("__fish_seen_subcommand_from ", A(command.name));
     absl::StrAppend(&s, "\n# ", A(command.name), "\n");
     for (const OptionSpec& option : command.options) {
-      absl::StrAppend(&s, FishOption(in_command, option));
+      if (!option.hidden) absl::StrAppend(&s, FishOption(in_command, option));
     }
     if (!command.subcommands.empty()) {
       std::vector<std::string_view> names;

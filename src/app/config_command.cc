@@ -8,17 +8,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "app/cli.h"
-#include "app/request_file_log.h"
 #include "config/config_loader.h"
+#include "core/one_line.h"
+#include "logging/request_file_log.h"
 
 namespace maxpool::app {
 namespace {
 
 // Keeps a message on one line whatever it quotes (a file name may hold a newline).
-std::string OneLine(absl::string_view text) {
-  return absl::StrReplaceAll(text, {{"\r", "\\r"}, {"\n", "\\n"}});
-}
-
 // The key path and the reason of a loader error "<path>: <key path>: <reason>"; nothing for the
 // errors that name no key (not JSON: "<path>:<line>:<column>: ...", missing, unreadable).
 std::vector<std::pair<std::string, std::string>> Violations(const std::filesystem::path& path,
@@ -37,13 +34,13 @@ ConfigCheckResult Check(const std::filesystem::path& path) {
   result.path = path;
   absl::StatusOr<config::LoadedConfig> loaded = config::LoadConfig(path);
   if (!loaded.ok()) {
-    result.error = OneLine(loaded.status().message());
+    result.error = core::OneLine(loaded.status());
     result.violations = Violations(path, loaded.status());
     return result;
   }
   if (loaded->config.has_log_dir() && !loaded->config.log_dir().empty()) {
-    if (absl::Status dir = CheckRequestLogDir(loaded->config.log_dir()); !dir.ok()) {
-      result.error = absl::StrCat(OneLine(path.string()), ": ", OneLine(dir.message()));
+    if (absl::Status dir = logging::CheckRequestLogDir(loaded->config.log_dir()); !dir.ok()) {
+      result.error = absl::StrCat(core::OneLine(path.string()), ": ", core::OneLine(dir));
       result.violations = {{"logDir", std::string(dir.message())}};
       return result;
     }
@@ -82,11 +79,11 @@ int RunConfigCheck(const std::filesystem::path& path, OutputFormat format, std::
   if (format != OutputFormat::kText) {
     out << WriteDocument(ConfigCheckDocument(result), format);
   } else if (result.error.empty()) {
-    out << "config: " << OneLine(path.string()) << "\n";
+    out << "config: " << core::OneLine(path.string()) << "\n";
     out << "accounts: " << result.accounts << "\n";
     if (result.providers > 0) out << "providers: " << result.providers << "\n";
     for (const std::string& warning : result.warnings) {
-      out << "warning: " << OneLine(warning) << "\n";
+      out << "warning: " << core::OneLine(warning) << "\n";
     }
   }
   return result.error.empty() ? kExitOk : kExitUsage;

@@ -13,15 +13,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "app/demo_traffic.h"
-#include "app/request_log.h"
-#include "app/server_runtime.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/signal_set.hpp"
 #include "boost/json/serialize.hpp"
 #include "boost/json/value.hpp"
 #include "core/weekly.h"
 #include "fake/fake_upstream.h"
+#include "logging/request_log.h"
 #include "pool/pool.h"
+#include "server/server_runtime.h"
 #include "tui/tui_run.h"
 
 namespace maxpool::app {
@@ -172,7 +172,7 @@ int RunDemo(const DemoArgs& args, std::ostream& out, std::ostream& err) {
   std::mutex out_mu;
   std::atomic<int> finished{0};
   pool::Pool* pool = nullptr;
-  RuntimeOptions options;
+  server::RuntimeOptions options;
   options.config_path = config_path;
   options.port = args.port.value_or(0);
   options.control_port = 0;
@@ -181,10 +181,11 @@ int RunDemo(const DemoArgs& args, std::ostream& out, std::ostream& err) {
   options.on_request = [&](const proxy::RequestLogLine& line) {
     if (tui) return;  // the TUI shows the activity
     std::lock_guard<std::mutex> lock(out_mu);
-    out << FormatRequestLine(line) << std::endl;
+    out << logging::FormatRequestLine(line) << std::endl;
     if (++finished % 20 == 0 && pool != nullptr) PrintSummary(*pool, out);
   };
-  absl::StatusOr<std::unique_ptr<ServerRuntime>> runtime = ServerRuntime::Start(options);
+  absl::StatusOr<std::unique_ptr<server::ServerRuntime>> runtime =
+      server::ServerRuntime::Start(options);
   if (!runtime.ok()) {
     err << "maxpool: " << runtime.status().message() << "\n";
     return 1;

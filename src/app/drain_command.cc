@@ -19,7 +19,7 @@ std::string Requests(int count) {
 
 std::string DeadlineText(absl::Time deadline, absl::Time now) {
   if (deadline <= now) return "deadline reached";
-  return absl::StrCat("deadline in ", CompactDuration(deadline - now));
+  return absl::StrCat("deadline in ", control_client::CompactDuration(deadline - now));
 }
 
 }  // namespace
@@ -42,7 +42,7 @@ changes nothing.
                       exit; exits 0 once it is gone
 
 )",
-      ControlOptionsHelp());
+      control_client::ControlOptionsHelp());
 }
 
 absl::Status CheckDrainDurations(const std::optional<absl::Duration>& deadline,
@@ -62,10 +62,12 @@ std::string FormatDrainStarted(const v1::DrainResponse& response, absl::Duration
   std::string out = absl::StrCat(response.already_draining() ? "already draining: " : "draining: ",
                                  Requests(response.in_flight()), " in flight");
   if (response.has_deadline_time()) {
-    absl::StrAppend(&out, ", ", DeadlineText(ToTime(response.deadline_time()), now));
+    absl::StrAppend(&out, ", ",
+                    DeadlineText(control_client::ToTime(response.deadline_time()), now));
   }
   if (!response.already_draining() && accept_grace > absl::ZeroDuration()) {
-    absl::StrAppend(&out, "; new requests are accepted for ", CompactDuration(accept_grace));
+    absl::StrAppend(&out, "; new requests are accepted for ",
+                    control_client::CompactDuration(accept_grace));
   }
   return absl::StrCat(out, "\n");
 }
@@ -79,24 +81,27 @@ std::string FormatDrainProgress(const v1::DrainProgress& progress, absl::Time no
   std::string out = absl::StrCat("drain: ", Requests(progress.in_flight()), " in flight");
   if (progress.held() > 0) absl::StrAppend(&out, " (", progress.held(), " held)");
   if (progress.has_deadline_time()) {
-    absl::StrAppend(&out, ", ", DeadlineText(ToTime(progress.deadline_time()), now));
+    absl::StrAppend(&out, ", ",
+                    DeadlineText(control_client::ToTime(progress.deadline_time()), now));
   }
   return absl::StrCat(out, "\n");
 }
 
 int RunDrain(const DrainArgs& args, const config::EnvLookup& env, std::ostream& out,
              std::ostream& err) {
-  absl::StatusOr<ControlTarget> target = ResolveControlTarget(args.control, env);
+  absl::StatusOr<control_client::ControlTarget> target =
+      control_client::ResolveControlTarget(args.control, env);
   if (!target.ok()) {
     err << "maxpool: " << target.status().message() << "\n";
     return kExitFailure;
   }
-  absl::StatusOr<std::unique_ptr<ControlClient>> connected = ControlClient::Connect(*target);
+  absl::StatusOr<std::unique_ptr<control_client::ControlClient>> connected =
+      control_client::ControlClient::Connect(*target);
   if (!connected.ok()) {
     err << "maxpool: " << connected.status().message() << "\n";
     return kExitFailure;
   }
-  ControlClient& client = **connected;
+  control_client::ControlClient& client = **connected;
 
   // --wait subscribes before the drain starts, so that no progress report (the last one
   // included) can pass unseen. The server sends the headers once it is subscribed.
@@ -118,8 +123,10 @@ int RunDrain(const DrainArgs& args, const config::EnvLookup& env, std::ostream& 
   };
 
   v1::DrainRequest request;
-  if (args.deadline.has_value()) ToProto(*args.deadline, request.mutable_deadline());
-  if (args.accept_grace.has_value()) ToProto(*args.accept_grace, request.mutable_accept_grace());
+  if (args.deadline.has_value())
+    control_client::ToProto(*args.deadline, request.mutable_deadline());
+  if (args.accept_grace.has_value())
+    control_client::ToProto(*args.accept_grace, request.mutable_accept_grace());
   v1::DrainResponse response;
   const grpc::Status drained =
       client.lifecycle().Drain(client.NewContext().get(), request, &response);
@@ -133,7 +140,7 @@ int RunDrain(const DrainArgs& args, const config::EnvLookup& env, std::ostream& 
   if (!args.wait) return kExitOk;
 
   const absl::Time drain_deadline =
-      response.has_deadline_time() ? ToTime(response.deadline_time()) : absl::Now();
+      response.has_deadline_time() ? control_client::ToTime(response.deadline_time()) : absl::Now();
   bool done = false;
   std::optional<std::pair<int, int>> shown;  // in flight and held of the last line printed
   v1::WatchEventsResponse message;
@@ -144,7 +151,7 @@ int RunDrain(const DrainArgs& args, const config::EnvLookup& env, std::ostream& 
     // One line per change: a long drain reports every second.
     if (progress.done() || shown != load) {
       const absl::Time at =
-          message.event().has_time() ? ToTime(message.event().time()) : absl::Now();
+          message.event().has_time() ? control_client::ToTime(message.event().time()) : absl::Now();
       out << FormatDrainProgress(progress, at) << std::flush;
       shown = load;
     }
@@ -180,7 +187,7 @@ int RunDrain(const DrainArgs& args, const config::EnvLookup& env, std::ostream& 
     if (absl::Now() >= give_up) {
       err << "maxpool: the drain " << (done ? "is done" : "did not report its end")
           << " but the server at " << client.target().address << " is still up after "
-          << CompactDuration(args.exit_timeout) << "\n";
+          << control_client::CompactDuration(args.exit_timeout) << "\n";
       return kExitFailure;
     }
     absl::SleepFor(kExitPoll);

@@ -11,15 +11,15 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "app/control_client.h"
 #include "config/config_path.h"
+#include "control_client/control_client.h"
 #include "maxpool/v1/lifecycle.pb.h"
 #include "maxpool/v1/telemetry.pb.h"
 
 namespace maxpool::app {
 
 struct DrainArgs {
-  ControlOptions control;
+  control_client::ControlOptions control;
   std::optional<absl::Duration> deadline;      // --deadline D; absent = the server's default
   std::optional<absl::Duration> accept_grace;  // --accept-grace D; absent = none
   bool wait = false;                           // --wait

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "app/cli.h"
 #include "app/local_config.h"
+#include "core/one_line.h"
 
 namespace maxpool::app {
 
@@ -64,7 +65,7 @@ int RunEnv(const std::filesystem::path& path, bool with_key, std::ostream& out, 
     return kExitFailure;
   }
   if (with_key && config->proxy().api_key().empty()) {
-    err << "maxpool: " << OneLine(path.string())
+    err << "maxpool: " << core::OneLine(path.string())
         << " has no proxy.apiKey; set one there (clients on the loopback interface need no key, "
            "so plain `maxpool env` may be all you need)\n";
     return kExitFailure;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_replace.h"
 #include "config/config_loader.h"
 #include "core/absl_view.h"
+#include "core/one_line.h"
 
 namespace maxpool::app {
 
@@ -19,13 +20,13 @@ absl::StatusOr<v1::Config> LoadLocalConfig(const std::filesystem::path& path, bo
       if (!defaults.ok()) return defaults.status();
       return std::move(defaults->config);
     }
-    return absl::NotFoundError(absl::StrCat(OneLine(path.string()),
+    return absl::NotFoundError(absl::StrCat(core::OneLine(path.string()),
                                             " does not exist; add an account with `maxpool "
                                             "login` (or pass --config PATH)"));
   }
   return absl::Status(
       loaded.status().code(),
-      absl::StrCat(OneLine(loaded.status()), "; `maxpool config check` shows what is wrong"));
+      absl::StrCat(core::OneLine(loaded.status()), "; `maxpool config check` shows what is wrong"));
 }
 
 std::string ProxyBaseUrl(const v1::Config& config) {
@@ -38,12 +39,6 @@ std::string ProxyBaseUrl(const v1::Config& config) {
   const int port = config.proxy().has_port() ? config.proxy().port() : 3456;
   return absl::StrCat("http://", host, ":", port);
 }
-
-std::string OneLine(std::string_view text) {
-  return absl::StrReplaceAll(core::AbslView(text), {{"\r", "\\r"}, {"\n", "\\n"}});
-}
-
-std::string OneLine(const absl::Status& status) { return OneLine(core::StdView(status.message())); }
 
 std::optional<int> FindAccountEntry(const v1::Config& config, std::string_view which) {
   for (int i = 0; i < config.accounts_size(); ++i) {
@@ -63,7 +58,7 @@ std::optional<int> FindAccountEntry(const v1::Config& config, std::string_view w
 std::string AccountNameList(const v1::Config& config) {
   std::string names;
   for (const v1::AccountConfig& account : config.accounts()) {
-    absl::StrAppend(&names, names.empty() ? "" : ", ", "\"", OneLine(account.name()), "\"");
+    absl::StrAppend(&names, names.empty() ? "" : ", ", "\"", core::OneLine(account.name()), "\"");
   }
   return names.empty() ? "none" : names;
 }

@@ -26,11 +26,6 @@ namespace maxpool::app {
 // 127.0.0.1, an IPv6 literal is bracketed; defaults 127.0.0.1 and 3456.
 std::string ProxyBaseUrl(const v1::Config& config);
 
-// `text` with CR and LF escaped, so that a message quoting a file name stays on one line.
-std::string OneLine(std::string_view text);
-// The status's message, on one line.
-std::string OneLine(const absl::Status& status);
-
 // The index into `config.accounts()` that `which` designates: the first entry named exactly
 // `which`, else, when `which` is a number N (or "#N") from 1 to the count, entry N-1.
 std::optional<int> FindAccountEntry(const v1::Config& config, std::string_view which);

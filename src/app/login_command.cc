@@ -26,6 +26,7 @@
 #include "config/config_sources.h"
 #include "config/config_store.h"
 #include "core/absl_view.h"
+#include "core/one_line.h"
 #include "credentials/claude_code_credentials.h"
 #include "credentials/login_flow.h"
 #include "credentials/pasted_code.h"
@@ -42,11 +43,6 @@ constexpr size_t kMaxPastedLine = 64 * 1024;
 constexpr std::string_view kImportFallbackName = "claude-code";
 
 // Keeps a message on one line whatever it quotes.
-std::string OneLine(absl::string_view text) {
-  return absl::StrReplaceAll(text, {{"\r", "\\r"}, {"\n", "\\n"}});
-}
-std::string OneLine(const absl::Status& status) { return OneLine(status.message()); }
-
 std::string Trimmed(std::string_view text) {
   return std::string(absl::StripAsciiWhitespace(core::AbslView(text)));
 }
@@ -73,14 +69,14 @@ std::unique_ptr<LoginFlow> MakeFlow(const std::filesystem::path& path, const con
                                     std::ostream& err) {
   absl::StatusOr<v1::OAuthConfig> oauth = OAuthSection(path);
   if (!oauth.ok()) {
-    err << "maxpool: " << OneLine(oauth.status())
+    err << "maxpool: " << core::OneLine(oauth.status())
         << " (fix the config file first; `maxpool config check` shows what is wrong)\n";
     return nullptr;
   }
   absl::StatusOr<std::unique_ptr<LoginFlow>> flow =
       LoginFlow::Create(credentials::ResolveOAuthEndpoints(*oauth, env));
   if (!flow.ok()) {
-    err << "maxpool: " << OneLine(flow.status()) << " (fix oauth.caFile in " << path.string()
+    err << "maxpool: " << core::OneLine(flow.status()) << " (fix oauth.caFile in " << path.string()
         << ")\n";
     return nullptr;
   }
@@ -194,7 +190,7 @@ absl::StatusOr<std::string> WaitForCode(credentials::CallbackServer* callback,
       result = *std::move(code);
       return true;
     }
-    err << "maxpool: " << OneLine(code.status())
+    err << "maxpool: " << core::OneLine(code.status())
         << (callback != nullptr ? " (or finish signing in in the browser)" : "") << std::endl;
     return false;
   };
@@ -277,7 +273,7 @@ int RunOAuthLogin(const LoginArgs& args, const config::EnvLookup& env, int in_fd
   if (flow == nullptr) return kExitFailure;
   absl::StatusOr<std::unique_ptr<config::ConfigStore>> store = OpenStore(args.config_path);
   if (!store.ok()) {
-    err << "maxpool: " << OneLine(store.status()) << "\n";
+    err << "maxpool: " << core::OneLine(store.status()) << "\n";
     return kExitFailure;
   }
   const bool can_paste = FdIsOpen(in_fd);
@@ -292,12 +288,12 @@ int RunOAuthLogin(const LoginArgs& args, const config::EnvLookup& env, int in_fd
   absl::StatusOr<credentials::StartedLogin> started = flow->Start(options);
   if (!started.ok() && !args.manual && absl::IsUnavailable(started.status()) && can_paste) {
     err << "maxpool: warning: cannot listen for the browser's redirect ("
-        << OneLine(started.status()) << "); paste the code instead" << std::endl;
+        << core::OneLine(started.status()) << "); paste the code instead" << std::endl;
     options.redirect = credentials::LoginStartOptions::Redirect::kManual;
     started = flow->Start(options);
   }
   if (!started.ok()) {
-    err << "maxpool: cannot start the login: " << OneLine(started.status()) << "\n";
+    err << "maxpool: cannot start the login: " << core::OneLine(started.status()) << "\n";
     return kExitFailure;
   }
 
@@ -321,24 +317,25 @@ int RunOAuthLogin(const LoginArgs& args, const config::EnvLookup& env, int in_fd
                                                  in_fd, credentials::LoginTimeout(env), err);
   if (started->callback != nullptr) started->callback->Stop();
   if (!code.ok()) {
-    err << "maxpool: login failed: " << OneLine(code.status()) << "\n";
+    err << "maxpool: login failed: " << core::OneLine(code.status()) << "\n";
     return kExitFailure;
   }
   absl::StatusOr<LoggedInAccount> account = flow->Complete(started->session, *code);
   if (!account.ok()) {
-    err << "maxpool: login failed: " << OneLine(account.status())
+    err << "maxpool: login failed: " << core::OneLine(account.status())
         << "; run `maxpool login` again\n";
     return kExitFailure;
   }
   if (!account->profile_error.empty()) {
     err << "maxpool: warning: signed in, but the account profile could not be read ("
-        << OneLine(account->profile_error) << "); saving the login without its plan" << std::endl;
+        << core::OneLine(account->profile_error) << "); saving the login without its plan"
+        << std::endl;
   }
   absl::StatusOr<credentials::SavedAccount> saved =
       credentials::SaveLoggedInAccount(**store, *account, "login", args.name);
   if (!saved.ok()) {
     err << "maxpool: signed in, but could not save the account to " << args.config_path.string()
-        << ": " << OneLine(saved.status())
+        << ": " << core::OneLine(saved.status())
         << (absl::IsAlreadyExists(saved.status()) ? " (choose another --name)" : "") << "\n";
     return kExitFailure;
   }
@@ -402,18 +399,18 @@ absl::StatusOr<std::string> ReadApiKey(int fd, std::ostream& err) {
 int RunApiKeyLogin(const LoginArgs& args, int in_fd, std::ostream& out, std::ostream& err) {
   absl::StatusOr<std::unique_ptr<config::ConfigStore>> store = OpenStore(args.config_path);
   if (!store.ok()) {
-    err << "maxpool: " << OneLine(store.status()) << "\n";
+    err << "maxpool: " << core::OneLine(store.status()) << "\n";
     return kExitFailure;
   }
   absl::StatusOr<std::string> key = ReadApiKey(in_fd, err);
   if (!key.ok()) {
-    err << "maxpool: " << OneLine(key.status()) << "\n";
+    err << "maxpool: " << core::OneLine(key.status()) << "\n";
     return kExitFailure;
   }
   absl::StatusOr<credentials::SavedAccount> saved =
       credentials::SaveApiKeyAccount(**store, *key, args.name);
   if (!saved.ok()) {
-    err << "maxpool: " << OneLine(saved.status())
+    err << "maxpool: " << core::OneLine(saved.status())
         << (absl::IsAlreadyExists(saved.status()) ? " (choose another --name)" : "") << "\n";
     return kExitFailure;
   }
@@ -480,14 +477,14 @@ int RunImport(const ImportArgs& args, const config::EnvLookup& env, std::ostream
   absl::StatusOr<credentials::ImportedCredentials> imported =
       credentials::ReadClaudeCodeCredentials(from);
   if (!imported.ok()) {
-    err << "maxpool: " << OneLine(imported.status()) << "\n";
+    err << "maxpool: " << core::OneLine(imported.status()) << "\n";
     return kExitFailure;
   }
   std::unique_ptr<LoginFlow> flow = MakeFlow(args.config_path, env, err);
   if (flow == nullptr) return kExitFailure;
   absl::StatusOr<std::unique_ptr<config::ConfigStore>> store = OpenStore(args.config_path);
   if (!store.ok()) {
-    err << "maxpool: " << OneLine(store.status()) << "\n";
+    err << "maxpool: " << core::OneLine(store.status()) << "\n";
     return kExitFailure;
   }
   LoggedInAccount account;
@@ -498,8 +495,9 @@ int RunImport(const ImportArgs& args, const config::EnvLookup& env, std::ostream
     account.profile = *std::move(profile);
   } else {
     if (!name.has_value()) name = std::string(kImportFallbackName);
-    err << "maxpool: warning: could not read the account profile (" << OneLine(profile.status())
-        << "); importing it as \"" << *name << "\" without its email and plan" << std::endl;
+    err << "maxpool: warning: could not read the account profile ("
+        << core::OneLine(profile.status()) << "); importing it as \"" << *name
+        << "\" without its email and plan" << std::endl;
   }
   if (account.profile.tier.empty() && !imported->subscription_type.empty()) {
     account.profile.tier = imported->subscription_type;
@@ -508,7 +506,7 @@ int RunImport(const ImportArgs& args, const config::EnvLookup& env, std::ostream
       credentials::SaveLoggedInAccount(**store, account, "import", name);
   if (!saved.ok()) {
     err << "maxpool: could not save the account to " << args.config_path.string() << ": "
-        << OneLine(saved.status())
+        << core::OneLine(saved.status())
         << (absl::IsAlreadyExists(saved.status()) ? " (choose another --name)" : "") << "\n";
     return kExitFailure;
   }

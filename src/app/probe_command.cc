@@ -10,6 +10,7 @@
 #include "app/cli.h"
 #include "app/local_config.h"
 #include "core/absl_view.h"
+#include "core/one_line.h"
 #include "credentials/oauth_http.h"
 #include "credentials/redact.h"
 #include "net/tls_client_context.h"
@@ -23,7 +24,7 @@ constexpr size_t kQuotedBodyChars = 80;
 
 // The start of `body`, on one line, secrets masked.
 std::string BodyExcerpt(std::string_view body) {
-  std::string text = OneLine(core::StdView(absl::StripAsciiWhitespace(core::AbslView(body))));
+  std::string text = core::OneLine(core::StdView(absl::StripAsciiWhitespace(core::AbslView(body))));
   if (text.size() > kQuotedBodyChars) text = absl::StrCat(text.substr(0, kQuotedBodyChars), "…");
   return credentials::Redact(text);
 }
@@ -49,7 +50,7 @@ absl::Status CheckProbeUrl(const std::string& url) {
   if (!absl::StartsWith(lower, "http://") && !absl::StartsWith(lower, "https://")) {
     return absl::InvalidArgumentError(absl::StrCat(
         "probe needs an http:// or https:// URL, like http://127.0.0.1:3458/livez; got \"",
-        OneLine(url), "\""));
+        core::OneLine(url), "\""));
   }
   return absl::OkStatus();
 }
@@ -64,7 +65,7 @@ absl::StatusOr<std::string> DefaultProbeUrl(const config::EnvLookup& env) {
   if (std::optional<std::string> text = env("MAXPOOL_ADMIN_PORT"); text && !text->empty()) {
     if (!absl::SimpleAtoi(*text, &port) || port < 1 || port > 65535) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "MAXPOOL_ADMIN_PORT must be a port from 1 to 65535; got \"", OneLine(*text), "\""));
+          "MAXPOOL_ADMIN_PORT must be a port from 1 to 65535; got \"", core::OneLine(*text), "\""));
     }
   }
   return absl::StrCat("http://", host, ":", port, "/livez");
@@ -78,14 +79,14 @@ int RunProbe(const ProbeArgs& args, const config::EnvLookup& env, std::ostream& 
   } else {
     absl::StatusOr<std::string> default_url = DefaultProbeUrl(env);
     if (!default_url.ok()) {
-      err << "maxpool: probe: " << OneLine(default_url.status()) << "\n";
+      err << "maxpool: probe: " << core::OneLine(default_url.status()) << "\n";
       return kExitFailure;
     }
     url = *std::move(default_url);
   }
   absl::StatusOr<std::unique_ptr<boost::asio::ssl::context>> tls = net::MakeTlsClientContext("");
   if (!tls.ok()) {
-    err << "maxpool: probe: " << OneLine(tls.status()) << "\n";
+    err << "maxpool: probe: " << core::OneLine(tls.status()) << "\n";
     return kExitFailure;
   }
   credentials::HttpCall call;
@@ -96,19 +97,19 @@ int RunProbe(const ProbeArgs& args, const config::EnvLookup& env, std::ostream& 
   call.connect_timeout = args.timeout;
   const credentials::HttpOutcome outcome = credentials::SendJsonBlocking(**tls, std::move(call));
   if (!outcome.ok()) {
-    err << "maxpool: probe failed: " << OneLine(outcome.message) << "\n";
+    err << "maxpool: probe failed: " << core::OneLine(outcome.message) << "\n";
     return kExitFailure;
   }
   const int status = outcome.response->status;
   if (status != 200) {
-    err << "maxpool: probe " << OneLine(credentials::Redact(url)) << " answered " << status;
+    err << "maxpool: probe " << core::OneLine(credentials::Redact(url)) << " answered " << status;
     if (const std::string body = BodyExcerpt(outcome.response->body); !body.empty()) {
       err << " (" << body << ")";
     }
     err << "\n";
     return kExitFailure;
   }
-  out << "maxpool probe: 200 from " << OneLine(credentials::Redact(url)) << "\n";
+  out << "maxpool probe: 200 from " << core::OneLine(credentials::Redact(url)) << "\n";
   return kExitOk;
 }
 

@@ -79,7 +79,7 @@ requests at once and are written to the config file; the policy is printed after
 )",
                       OutputOptionHelp("maxpool.v1.RoutingPolicy in its proto3 JSON mapping (after "
                                        "a change: the policy the server answered)"),
-                      "\n", ControlOptionsHelp());
+                      "\n", control_client::ControlOptionsHelp());
 }
 
 absl::StatusOr<RoutingChange> ParseRoutingWords(const std::vector<std::string>& words) {
@@ -102,7 +102,7 @@ absl::StatusOr<RoutingChange> ParseRoutingWords(const std::vector<std::string>& 
           "`routing prefer` needs one account name: routing prefer NAME");
     }
     change.action = RoutingChange::Action::kPrefer;
-    change.account = AccountId(words[1]);
+    change.account = control_client::AccountId(words[1]);
     return change;
   }
   if (action == "set") {
@@ -154,7 +154,7 @@ v1::UpdateRoutingPolicyRequest RoutingUpdateRequest(const RoutingChange& change)
       break;
     case RoutingChange::Action::kPrefer:
       policy->set_mode(v1::ROUTING_MODE_PREFERRED);
-      policy->set_preferred_account(AccountResourceName(change.account));
+      policy->set_preferred_account(control_client::AccountResourceName(change.account));
       mask->add_paths("mode");
       mask->add_paths("preferred_account");
       break;
@@ -178,13 +178,13 @@ std::string FormatRoutingPolicy(const v1::RoutingPolicy& policy) {
       mode = "automatic";
       break;
     case v1::ROUTING_MODE_PREFERRED:
-      mode = absl::StrCat("preferred ", AccountId(policy.preferred_account()));
+      mode = absl::StrCat("preferred ", control_client::AccountId(policy.preferred_account()));
       break;
     default:
       mode = "unknown";
       break;
   }
-  return FormatTable({
+  return control_client::FormatTable({
       {"mode:", mode},
       {"switch-threshold:", Number(policy.switch_threshold())},
       {"weekly-soft:", Number(policy.weekly_soft_threshold())},
@@ -193,14 +193,17 @@ std::string FormatRoutingPolicy(const v1::RoutingPolicy& policy) {
   });
 }
 
-int RunRouting(const ControlOptions& options, const RoutingChange& change, OutputFormat format,
-               const config::EnvLookup& env, std::ostream& out, std::ostream& err) {
-  absl::StatusOr<ControlTarget> target = ResolveControlTarget(options, env);
+int RunRouting(const control_client::ControlOptions& options, const RoutingChange& change,
+               OutputFormat format, const config::EnvLookup& env, std::ostream& out,
+               std::ostream& err) {
+  absl::StatusOr<control_client::ControlTarget> target =
+      control_client::ResolveControlTarget(options, env);
   if (!target.ok()) {
     err << "maxpool: " << target.status().message() << "\n";
     return kExitFailure;
   }
-  absl::StatusOr<std::unique_ptr<ControlClient>> client = ControlClient::Connect(*target);
+  absl::StatusOr<std::unique_ptr<control_client::ControlClient>> client =
+      control_client::ControlClient::Connect(*target);
   if (!client.ok()) {
     err << "maxpool: " << client.status().message() << "\n";
     return kExitFailure;

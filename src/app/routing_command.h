@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "app/control_client.h"
 #include "app/output_format.h"
 #include "config/config_path.h"
+#include "control_client/control_client.h"
 #include "maxpool/v1/routing.pb.h"
 
 namespace maxpool::app {
@@ -46,7 +46,8 @@ std::string FormatRoutingPolicy(const v1::RoutingPolicy& policy);
 
 // Shows or changes the policy, then prints it as `format` (json and yaml: the RoutingPolicy the
 // server answered). Returns kExitOk, or kExitFailure with one line on `err`.
-int RunRouting(const ControlOptions& options, const RoutingChange& change, OutputFormat format,
-               const config::EnvLookup& env, std::ostream& out, std::ostream& err);
+int RunRouting(const control_client::ControlOptions& options, const RoutingChange& change,
+               OutputFormat format, const config::EnvLookup& env, std::ostream& out,
+               std::ostream& err);
 
 }  // namespace maxpool::app

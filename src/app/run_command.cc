@@ -19,6 +19,7 @@
 #include "app/cli.h"
 #include "app/local_config.h"
 #include "core/absl_view.h"
+#include "core/one_line.h"
 
 extern char** environ;
 
@@ -163,10 +164,10 @@ int RunClaude(const RunArgs& args, const config::EnvLookup& env, std::ostream& e
       err << "maxpool: `claude` (Claude Code) is not installed or not on PATH; install it "
              "(npm install -g @anthropic-ai/claude-code) and try again\n";
     } else if (spawned == ENOENT) {
-      err << "maxpool: " << kClaudeBinEnv << "=" << OneLine(*program)
+      err << "maxpool: " << kClaudeBinEnv << "=" << core::OneLine(*program)
           << " was not found; point it at Claude Code's `claude`, or unset it\n";
     } else {
-      err << "maxpool: cannot run " << OneLine(*program) << ": " << std::strerror(spawned)
+      err << "maxpool: cannot run " << core::OneLine(*program) << ": " << std::strerror(spawned)
           << (overridden ? absl::StrCat(" (check ", kClaudeBinEnv, ")") : "") << "\n";
     }
     return kExitFailure;
@@ -174,7 +175,8 @@ int RunClaude(const RunArgs& args, const config::EnvLookup& env, std::ostream& e
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) {
-      err << "maxpool: lost track of " << OneLine(*program) << ": " << std::strerror(errno) << "\n";
+      err << "maxpool: lost track of " << core::OneLine(*program) << ": " << std::strerror(errno)
+          << "\n";
       return kExitFailure;
     }
   }

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "app/cli.h"
 #include "app/local_config.h"
+#include "core/one_line.h"
 
 namespace maxpool::app {
 
@@ -21,27 +22,30 @@ the account serving it now (they differ after a failover).
 )",
       OutputOptionHelp("maxpool.v1.ListSessionsResponse in its proto3 JSON mapping, with the "
                        "sessions of every page"),
-      "\n", ControlOptionsHelp());
+      "\n", control_client::ControlOptionsHelp());
 }
 
 std::string FormatSessions(const v1::ListSessionsResponse& sessions) {
   if (sessions.sessions().empty()) return "no sessions\n";
   std::vector<std::vector<std::string>> rows = {{"SESSION", "HOME", "CURRENT"}};
   for (const v1::Session& session : sessions.sessions()) {
-    rows.push_back({OneLine(session.session_id()), AccountId(session.home_account()),
-                    AccountId(session.current_account())});
+    rows.push_back({core::OneLine(session.session_id()),
+                    control_client::AccountId(session.home_account()),
+                    control_client::AccountId(session.current_account())});
   }
-  return FormatTable(rows);
+  return control_client::FormatTable(rows);
 }
 
-int RunSessions(const ControlOptions& options, OutputFormat format, const config::EnvLookup& env,
-                std::ostream& out, std::ostream& err) {
-  absl::StatusOr<ControlTarget> target = ResolveControlTarget(options, env);
+int RunSessions(const control_client::ControlOptions& options, OutputFormat format,
+                const config::EnvLookup& env, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<control_client::ControlTarget> target =
+      control_client::ResolveControlTarget(options, env);
   if (!target.ok()) {
     err << "maxpool: " << target.status().message() << "\n";
     return kExitFailure;
   }
-  absl::StatusOr<std::unique_ptr<ControlClient>> client = ControlClient::Connect(*target);
+  absl::StatusOr<std::unique_ptr<control_client::ControlClient>> client =
+      control_client::ControlClient::Connect(*target);
   if (!client.ok()) {
     err << "maxpool: " << client.status().message() << "\n";
     return kExitFailure;

@@ -7,9 +7,9 @@
 #include <ostream>
 #include <string>
 
-#include "app/control_client.h"
 #include "app/output_format.h"
 #include "config/config_path.h"
+#include "control_client/control_client.h"
 #include "maxpool/v1/routing.pb.h"
 
 namespace maxpool::app {
@@ -24,7 +24,7 @@ std::string FormatSessions(const v1::ListSessionsResponse& sessions);
 // Connects, lists every page, prints them as `format`: for json and yaml, one
 // ListSessionsResponse with the sessions of all pages (nextPageToken empty). Returns kExitOk, or
 // kExitFailure with one line on `err`.
-int RunSessions(const ControlOptions& options, OutputFormat format, const config::EnvLookup& env,
-                std::ostream& out, std::ostream& err);
+int RunSessions(const control_client::ControlOptions& options, OutputFormat format,
+                const config::EnvLookup& env, std::ostream& out, std::ostream& err);
 
 }  // namespace maxpool::app

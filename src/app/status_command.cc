@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "app/cli.h"
 #include "app/local_config.h"
+#include "core/one_line.h"
 
 namespace maxpool::app {
 namespace {
@@ -37,9 +38,11 @@ std::string WindowCell(const v1::AccountSnapshot& account,
   for (v1::QuotaWindowKind kind : kinds) {
     for (const v1::QuotaWindow& window : account.quota()) {
       if (window.kind() != kind) continue;
-      std::string cell = Percent(window.utilization());
+      std::string cell = control_client::Percent(window.utilization());
       if (window.has_reset_time()) {
-        absl::StrAppend(&cell, " (", ResetCountdown(ToTime(window.reset_time()), now), ")");
+        absl::StrAppend(
+            &cell, " (",
+            control_client::ResetCountdown(control_client::ToTime(window.reset_time()), now), ")");
       }
       return cell;
     }
@@ -48,10 +51,10 @@ std::string WindowCell(const v1::AccountSnapshot& account,
 }
 
 std::string StateCell(const v1::AccountSnapshot& account, absl::Time now) {
-  std::string cell = StateName(account.state());
+  std::string cell = control_client::StateName(account.state());
   if (account.has_state_until()) {
-    const absl::Time until = ToTime(account.state_until());
-    if (until > now) absl::StrAppend(&cell, " for ", CompactDuration(until - now));
+    const absl::Time until = control_client::ToTime(account.state_until());
+    if (until > now) absl::StrAppend(&cell, " for ", control_client::CompactDuration(until - now));
   }
   return cell;
 }
@@ -71,7 +74,7 @@ flight. Exits 1 when the server cannot be reached or refuses the call.
       OutputOptionHelp("maxpool.v1.GetStatusResponse in its proto3 JSON mapping (version, "
                        "startTime, uptime, listeners, draining, inFlight, held, accounts, "
                        "configPath, drainDeadline)"),
-      "\n", ControlOptionsHelp());
+      "\n", control_client::ControlOptionsHelp());
 }
 
 // What an operator must do about an account, one line each: log in again, or fix what keeps its
@@ -79,7 +82,7 @@ flight. Exits 1 when the server cannot be reached or refuses the call.
 std::vector<std::string> AccountNotes(const v1::PoolSnapshot& snapshot) {
   std::vector<std::string> notes;
   for (const v1::AccountSnapshot& account : snapshot.accounts()) {
-    const std::string name = AccountId(account.account());
+    const std::string name = control_client::AccountId(account.account());
     if (account.state() == v1::ACCOUNT_STATE_NEEDS_LOGIN) {
       notes.push_back(absl::StrCat(
           name, ": needs a new login: maxpool login --name ", name,
@@ -89,7 +92,7 @@ std::vector<std::string> AccountNotes(const v1::PoolSnapshot& snapshot) {
       notes.push_back(absl::StrCat(name,
                                    ": tokens not saved (in use, but a restart would lose them; "
                                    "retrying): ",
-                                   OneLine(account.credentials_unsaved())));
+                                   core::OneLine(account.credentials_unsaved())));
     }
   }
   return notes;
@@ -100,21 +103,22 @@ std::string FormatAccountTable(const v1::PoolSnapshot& snapshot, absl::Time now)
   std::vector<std::vector<std::string>> rows = {{"NAME", "STATE", "5H", "7D", "IN FLIGHT"}};
   for (const v1::AccountSnapshot& account : snapshot.accounts()) {
     rows.push_back(
-        {AccountId(account.account()), StateCell(account, now),
+        {control_client::AccountId(account.account()), StateCell(account, now),
          WindowCell(account,
                     {v1::QUOTA_WINDOW_KIND_FIVE_HOUR, v1::QUOTA_WINDOW_KIND_PROVIDER_SESSION}, now),
          WindowCell(account, {v1::QUOTA_WINDOW_KIND_SEVEN_DAY, v1::QUOTA_WINDOW_KIND_PROVIDER_WEEK},
                     now),
          absl::StrCat(account.in_flight())});
   }
-  return FormatTable(rows);
+  return control_client::FormatTable(rows);
 }
 
 std::string FormatStatus(const v1::GetStatusResponse& status, const v1::PoolSnapshot& snapshot,
                          absl::Time now) {
   std::vector<std::vector<std::string>> lines;
   lines.push_back({"version:", status.version().empty() ? "unknown" : status.version()});
-  lines.push_back({"uptime:", CompactDuration(ToDuration(status.uptime()))});
+  lines.push_back(
+      {"uptime:", control_client::CompactDuration(control_client::ToDuration(status.uptime()))});
   if (!status.config_path().empty()) lines.push_back({"config:", status.config_path()});
   std::vector<std::string> listeners;
   for (const v1::Listener& listener : status.listeners()) {
@@ -125,8 +129,9 @@ std::string FormatStatus(const v1::GetStatusResponse& status, const v1::PoolSnap
   if (status.draining()) {
     draining = "yes";
     if (status.has_drain_deadline()) {
-      const absl::Time deadline = ToTime(status.drain_deadline());
-      draining = deadline > now ? absl::StrCat("yes, deadline in ", CompactDuration(deadline - now))
+      const absl::Time deadline = control_client::ToTime(status.drain_deadline());
+      draining = deadline > now ? absl::StrCat("yes, deadline in ",
+                                               control_client::CompactDuration(deadline - now))
                                 : "yes, deadline passed";
     }
   }
@@ -134,11 +139,12 @@ std::string FormatStatus(const v1::GetStatusResponse& status, const v1::PoolSnap
   lines.push_back({"in flight:", absl::StrCat(status.in_flight())});
   lines.push_back({"held:", absl::StrCat(status.held())});
   lines.push_back(
-      {"routing:", snapshot.preferred_account().empty()
-                       ? "automatic"
-                       : absl::StrCat("preferred ", AccountId(snapshot.preferred_account()))});
+      {"routing:",
+       snapshot.preferred_account().empty()
+           ? "automatic"
+           : absl::StrCat("preferred ", control_client::AccountId(snapshot.preferred_account()))});
   lines.push_back({"accounts:", absl::StrCat(status.accounts())});
-  std::string out = FormatTable(lines);
+  std::string out = control_client::FormatTable(lines);
   const std::string table = FormatAccountTable(snapshot, now);
   if (!table.empty()) absl::StrAppend(&out, "\n", table);
   const std::vector<std::string> notes = AccountNotes(snapshot);
@@ -146,14 +152,16 @@ std::string FormatStatus(const v1::GetStatusResponse& status, const v1::PoolSnap
   return out;
 }
 
-int RunStatus(const ControlOptions& options, OutputFormat format, const config::EnvLookup& env,
-              std::ostream& out, std::ostream& err) {
-  absl::StatusOr<ControlTarget> target = ResolveControlTarget(options, env);
+int RunStatus(const control_client::ControlOptions& options, OutputFormat format,
+              const config::EnvLookup& env, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<control_client::ControlTarget> target =
+      control_client::ResolveControlTarget(options, env);
   if (!target.ok()) {
     err << "maxpool: " << target.status().message() << "\n";
     return kExitFailure;
   }
-  absl::StatusOr<std::unique_ptr<ControlClient>> client = ControlClient::Connect(*target);
+  absl::StatusOr<std::unique_ptr<control_client::ControlClient>> client =
+      control_client::ControlClient::Connect(*target);
   if (!client.ok()) {
     err << "maxpool: " << client.status().message() << "\n";
     return kExitFailure;
@@ -179,7 +187,8 @@ int RunStatus(const ControlOptions& options, OutputFormat format, const config::
     err << "maxpool: " << (*client)->ErrorLine(rpc) << "\n";
     return kExitFailure;
   }
-  const absl::Time now = snapshot.has_time() ? ToTime(snapshot.time()) : absl::Now();
+  const absl::Time now =
+      snapshot.has_time() ? control_client::ToTime(snapshot.time()) : absl::Now();
   out << FormatStatus(status, snapshot, now);
   return kExitOk;
 }

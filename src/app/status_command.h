@@ -9,9 +9,9 @@
 #include <string>
 
 #include "absl/time/time.h"
-#include "app/control_client.h"
 #include "app/output_format.h"
 #include "config/config_path.h"
+#include "control_client/control_client.h"
 #include "maxpool/v1/lifecycle.pb.h"
 #include "maxpool/v1/telemetry.pb.h"
 
@@ -32,7 +32,7 @@ std::string FormatAccountTable(const v1::PoolSnapshot& snapshot, absl::Time now)
 // Connects, asks, prints as `format`: text (FormatStatus), or for json and yaml the
 // GetStatusResponse alone (no snapshot is asked for). Returns kExitOk, or kExitFailure with one
 // line on `err`.
-int RunStatus(const ControlOptions& options, OutputFormat format, const config::EnvLookup& env,
-              std::ostream& out, std::ostream& err);
+int RunStatus(const control_client::ControlOptions& options, OutputFormat format,
+              const config::EnvLookup& env, std::ostream& out, std::ostream& err);
 
 }  // namespace maxpool::app

@@ -18,12 +18,13 @@ std::string TopUsageText() {
       "m routing, s reload the config, d drain, q quit. Needs a terminal; for scripts use\n"
       "`maxpool status`.\n"
       "\n",
-      ControlOptionsHelp());
+      control_client::ControlOptionsHelp());
 }
 
-int RunTop(const ControlOptions& control, const config::EnvLookup& env, std::ostream& /*out*/,
-           std::ostream& err) {
-  absl::StatusOr<ControlTarget> target = ResolveControlTarget(control, env);
+int RunTop(const control_client::ControlOptions& control, const config::EnvLookup& env,
+           std::ostream& /*out*/, std::ostream& err) {
+  absl::StatusOr<control_client::ControlTarget> target =
+      control_client::ResolveControlTarget(control, env);
   if (!target.ok()) {
     err << "maxpool: " << target.status().message() << "\n";
     return kExitFailure;

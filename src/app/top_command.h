@@ -8,8 +8,8 @@
 #include <ostream>
 #include <string>
 
-#include "app/control_client.h"
 #include "config/config_path.h"
+#include "control_client/control_client.h"
 
 namespace maxpool::app {
 
@@ -18,7 +18,7 @@ std::string TopUsageText();
 
 // Resolves the target (ResolveControlTarget), checks that stdout is a terminal, and runs the TUI
 // until `q`. Returns kExitOk, or kExitFailure with one line on `err`.
-int RunTop(const ControlOptions& control, const config::EnvLookup& env, std::ostream& out,
-           std::ostream& err);
+int RunTop(const control_client::ControlOptions& control, const config::EnvLookup& env,
+           std::ostream& out, std::ostream& err);
 
 }  // namespace maxpool::app

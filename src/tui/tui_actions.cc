@@ -8,23 +8,23 @@
 namespace maxpool::tui {
 namespace {
 
-using app::AccountId;
-using app::AccountResourceName;
+using control_client::AccountId;
+using control_client::AccountResourceName;
 
 // The call's error as a Status with the control client's one-line message.
-absl::Status Failed(const app::ControlClient& client, const grpc::Status& status) {
+absl::Status Failed(const control_client::ControlClient& client, const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), client.ErrorLine(status));
 }
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<app::ControlClient>> ControlActionSink::Connect() const {
-  return app::ControlClient::Connect(target_);
+absl::StatusOr<std::unique_ptr<control_client::ControlClient>> ControlActionSink::Connect() const {
+  return control_client::ControlClient::Connect(target_);
 }
 
 absl::StatusOr<std::string> ControlActionSink::AddApiKey(const std::string& id,
                                                          const std::string& key) {
-  absl::StatusOr<std::unique_ptr<app::ControlClient>> client = Connect();
+  absl::StatusOr<std::unique_ptr<control_client::ControlClient>> client = Connect();
   if (!client.ok()) return client.status();
   v1::CreateAccountRequest request;
   request.set_account_id(id);
@@ -33,12 +33,12 @@ absl::StatusOr<std::string> ControlActionSink::AddApiKey(const std::string& id,
   const grpc::Status status =
       (*client)->accounts().CreateAccount((*client)->NewContext().get(), request, &account);
   if (!status.ok()) return Failed(**client, status);
-  return absl::StrCat("added ", AccountId(account.name()), " (", app::TypeName(account.type()),
-                      ")");
+  return absl::StrCat("added ", AccountId(account.name()), " (",
+                      control_client::TypeName(account.type()), ")");
 }
 
 absl::StatusOr<std::string> ControlActionSink::ImportClaudeCode(const std::string& id) {
-  absl::StatusOr<std::unique_ptr<app::ControlClient>> client = Connect();
+  absl::StatusOr<std::unique_ptr<control_client::ControlClient>> client = Connect();
   if (!client.ok()) return client.status();
   v1::ImportClaudeCodeCredentialsRequest request;
   request.set_account_id(id);
@@ -50,7 +50,7 @@ absl::StatusOr<std::string> ControlActionSink::ImportClaudeCode(const std::strin
 }
 
 absl::StatusOr<LoginStart> ControlActionSink::StartOAuthLogin(const std::string& id) {
-  absl::StatusOr<std::unique_ptr<app::ControlClient>> client = Connect();
+  absl::StatusOr<std::unique_ptr<control_client::ControlClient>> client = Connect();
   if (!client.ok()) return client.status();
   v1::StartOAuthLoginRequest request;
   request.set_account_id(id);
@@ -63,7 +63,7 @@ absl::StatusOr<LoginStart> ControlActionSink::StartOAuthLogin(const std::string&
 
 absl::StatusOr<std::string> ControlActionSink::CompleteOAuthLogin(const std::string& login_id,
                                                                   const std::string& code) {
-  absl::StatusOr<std::unique_ptr<app::ControlClient>> client = Connect();
+  absl::StatusOr<std::unique_ptr<control_client::ControlClient>> client = Connect();
   if (!client.ok()) return client.status();
   v1::CompleteOAuthLoginRequest request;
   request.set_login_id(login_id);
@@ -77,7 +77,7 @@ absl::StatusOr<std::string> ControlActionSink::CompleteOAuthLogin(const std::str
 }
 
 absl::StatusOr<std::string> ControlActionSink::SetEnabled(const std::string& id, bool enabled) {
-  absl::StatusOr<std::unique_ptr<app::ControlClient>> client = Connect();
+  absl::StatusOr<std::unique_ptr<control_client::ControlClient>> client = Connect();
   if (!client.ok()) return client.status();
   v1::UpdateAccountRequest request;
   request.mutable_account()->set_name(AccountResourceName(id));
@@ -92,7 +92,7 @@ absl::StatusOr<std::string> ControlActionSink::SetEnabled(const std::string& id,
 
 absl::StatusOr<std::string> ControlActionSink::SetUsageCap(const std::string& id,
                                                            std::optional<double> cap) {
-  absl::StatusOr<std::unique_ptr<app::ControlClient>> client = Connect();
+  absl::StatusOr<std::unique_ptr<control_client::ControlClient>> client = Connect();
   if (!client.ok()) return client.status();
   v1::UpdateAccountRequest request;
   request.mutable_account()->set_name(AccountResourceName(id));
@@ -103,11 +103,11 @@ absl::StatusOr<std::string> ControlActionSink::SetUsageCap(const std::string& id
       (*client)->accounts().UpdateAccount((*client)->NewContext().get(), request, &account);
   if (!status.ok()) return Failed(**client, status);
   if (!cap) return absl::StrCat("removed the usage cap of ", id);
-  return absl::StrCat("usage cap of ", id, ": ", app::Percent(*cap));
+  return absl::StrCat("usage cap of ", id, ": ", control_client::Percent(*cap));
 }
 
 absl::StatusOr<std::string> ControlActionSink::DeleteAccount(const std::string& id) {
-  absl::StatusOr<std::unique_ptr<app::ControlClient>> client = Connect();
+  absl::StatusOr<std::unique_ptr<control_client::ControlClient>> client = Connect();
   if (!client.ok()) return client.status();
   v1::DeleteAccountRequest request;
   request.set_name(AccountResourceName(id));
@@ -119,7 +119,7 @@ absl::StatusOr<std::string> ControlActionSink::DeleteAccount(const std::string& 
 }
 
 absl::StatusOr<std::string> ControlActionSink::SetAutomatic() {
-  absl::StatusOr<std::unique_ptr<app::ControlClient>> client = Connect();
+  absl::StatusOr<std::unique_ptr<control_client::ControlClient>> client = Connect();
   if (!client.ok()) return client.status();
   v1::UpdateRoutingPolicyRequest request;
   request.mutable_policy()->set_mode(v1::ROUTING_MODE_AUTOMATIC);
@@ -132,7 +132,7 @@ absl::StatusOr<std::string> ControlActionSink::SetAutomatic() {
 }
 
 absl::StatusOr<std::string> ControlActionSink::SetPreferred(const std::string& id) {
-  absl::StatusOr<std::unique_ptr<app::ControlClient>> client = Connect();
+  absl::StatusOr<std::unique_ptr<control_client::ControlClient>> client = Connect();
   if (!client.ok()) return client.status();
   v1::UpdateRoutingPolicyRequest request;
   request.mutable_policy()->set_mode(v1::ROUTING_MODE_PREFERRED);
@@ -147,7 +147,7 @@ absl::StatusOr<std::string> ControlActionSink::SetPreferred(const std::string& i
 }
 
 absl::StatusOr<std::string> ControlActionSink::ReloadConfig() {
-  absl::StatusOr<std::unique_ptr<app::ControlClient>> client = Connect();
+  absl::StatusOr<std::unique_ptr<control_client::ControlClient>> client = Connect();
   if (!client.ok()) return client.status();
   v1::ReloadConfigResponse response;
   const grpc::Status status = (*client)->lifecycle().ReloadConfig(
@@ -157,7 +157,7 @@ absl::StatusOr<std::string> ControlActionSink::ReloadConfig() {
 }
 
 absl::StatusOr<std::string> ControlActionSink::Drain() {
-  absl::StatusOr<std::unique_ptr<app::ControlClient>> client = Connect();
+  absl::StatusOr<std::unique_ptr<control_client::ControlClient>> client = Connect();
   if (!client.ok()) return client.status();
   v1::DrainResponse response;
   const grpc::Status status =

@@ -4,14 +4,14 @@
 // connects (so it works across server restarts), makes one RPC with the control token and returns
 // a one-line result or the control client's one-line error.
 
-#include "app/control_client.h"
+#include "control_client/control_client.h"
 #include "tui/tui_controller.h"
 
 namespace maxpool::tui {
 
 class ControlActionSink final : public ActionSink {
  public:
-  explicit ControlActionSink(app::ControlTarget target) : target_(std::move(target)) {}
+  explicit ControlActionSink(control_client::ControlTarget target) : target_(std::move(target)) {}
 
   absl::StatusOr<std::string> AddApiKey(const std::string& id, const std::string& key) override;
   absl::StatusOr<std::string> ImportClaudeCode(const std::string& id) override;
@@ -28,9 +28,9 @@ class ControlActionSink final : public ActionSink {
   absl::StatusOr<std::string> Drain() override;
 
  private:
-  absl::StatusOr<std::unique_ptr<app::ControlClient>> Connect() const;
+  absl::StatusOr<std::unique_ptr<control_client::ControlClient>> Connect() const;
 
-  const app::ControlTarget target_;
+  const control_client::ControlTarget target_;
 };
 
 }  // namespace maxpool::tui

@@ -6,7 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "app/control_client.h"
+#include "control_client/control_client.h"
 #include "tui/tui_grid.h"
 
 namespace maxpool::tui {
@@ -21,10 +21,10 @@ std::string KeyHint(const std::string& key) {
 }
 
 std::string AccountLabel(const v1::AccountSnapshot& a) {
-  std::string state = a.enabled() ? app::StateName(a.state()) : std::string("disabled");
-  return absl::StrCat(app::AccountId(a.account()), "  (", app::TypeName(a.type()), ", ", state,
-                      a.in_flight() > 0 ? absl::StrCat(", ", a.in_flight(), " in flight") : "",
-                      ")");
+  std::string state = a.enabled() ? control_client::StateName(a.state()) : std::string("disabled");
+  return absl::StrCat(
+      control_client::AccountId(a.account()), "  (", control_client::TypeName(a.type()), ", ",
+      state, a.in_flight() > 0 ? absl::StrCat(", ", a.in_flight(), " in flight") : "", ")");
 }
 
 }  // namespace
@@ -248,7 +248,7 @@ void TuiController::AccountsMenu(const TuiModel& model) {
            [this, m] {
              PickAccount(
                  "Enable or disable which account?", *m, [this](const v1::AccountSnapshot& a) {
-                   const std::string id = app::AccountId(a.account());
+                   const std::string id = control_client::AccountId(a.account());
                    const bool enable = !a.enabled();
                    Confirm(enable ? absl::StrCat("Enable ", id, "? Routing may use it again.")
                                   : absl::StrCat("Disable ", id,
@@ -260,7 +260,7 @@ void TuiController::AccountsMenu(const TuiModel& model) {
           {"Set a usage cap",
            [this, m] {
              PickAccount("Usage cap for which account?", *m, [this](const v1::AccountSnapshot& a) {
-               const std::string id = app::AccountId(a.account());
+               const std::string id = control_client::AccountId(a.account());
                Prompt(absl::StrCat("Usage cap of ", id,
                                    " in % of the 5-hour window (1-99, 0 removes)"),
                       false, [this, id](std::string text) {
@@ -284,7 +284,7 @@ void TuiController::AccountsMenu(const TuiModel& model) {
           {"Delete an idle account",
            [this, m] {
              PickAccount("Delete which account?", *m, [this](const v1::AccountSnapshot& a) {
-               const std::string id = app::AccountId(a.account());
+               const std::string id = control_client::AccountId(a.account());
                if (a.in_flight() > 0) {
                  Info(absl::StrCat(id, " has ", a.in_flight(),
                                    " requests in flight; disable it and retry when idle"),
@@ -309,7 +309,7 @@ void TuiController::RoutingMenu(const TuiModel& model) {
                  [this] { Report(sink_.SetAutomatic()); });
        }});
   for (const v1::AccountSnapshot& a : model.accounts()) {
-    const std::string id = app::AccountId(a.account());
+    const std::string id = control_client::AccountId(a.account());
     const bool now = a.account() == model.preferred_account();
     entries.push_back(
         {absl::StrCat("Prefer ", AccountLabel(a), now ? "  (now)" : ""), [this, id] {

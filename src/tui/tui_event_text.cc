@@ -4,18 +4,19 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "app/control_client.h"
+#include "control_client/control_client.h"
 
 namespace maxpool::tui {
 namespace {
 
 std::string Who(const std::string& account) {
-  return account.empty() ? std::string("(no account)") : app::AccountId(account);
+  return account.empty() ? std::string("(no account)") : control_client::AccountId(account);
 }
 
 EventText Request(const v1::RequestFinished& e) {
-  std::string text = absl::StrCat(e.method(), " ", e.path(), " → ", Who(e.account()), " (",
-                                  e.status(), ", ", ShortSeconds(app::ToDuration(e.duration())));
+  std::string text =
+      absl::StrCat(e.method(), " ", e.path(), " → ", Who(e.account()), " (", e.status(), ", ",
+                   ShortSeconds(control_client::ToDuration(e.duration())));
   if (e.attempts() > 1) absl::StrAppend(&text, ", ", e.attempts(), " attempts");
   if (e.held()) absl::StrAppend(&text, ", held");
   if (e.truncated()) absl::StrAppend(&text, ", truncated");
@@ -42,12 +43,12 @@ EventText StateChange(const v1::AccountStateChanged& e) {
   std::string text;
   LogTone tone = LogTone::kInfo;
   if (e.previous() == v1::ACCOUNT_STATE_UNSPECIFIED) {
-    text = absl::StrCat(who, ": added (", app::StateName(e.current()), ")");
+    text = absl::StrCat(who, ": added (", control_client::StateName(e.current()), ")");
   } else if (e.current() == v1::ACCOUNT_STATE_UNSPECIFIED) {
     text = absl::StrCat(who, ": removed");
   } else {
-    text =
-        absl::StrCat(who, ": ", app::StateName(e.previous()), " → ", app::StateName(e.current()));
+    text = absl::StrCat(who, ": ", control_client::StateName(e.previous()), " → ",
+                        control_client::StateName(e.current()));
     tone = e.current() == v1::ACCOUNT_STATE_ACTIVE ? LogTone::kGood : LogTone::kWarn;
   }
   if (!e.reason().empty()) absl::StrAppend(&text, " (", e.reason(), ")");
@@ -64,7 +65,7 @@ std::string ShortSeconds(absl::Duration duration) {
   if (duration < absl::Seconds(59.95)) {
     return absl::StrFormat("%.1fs", absl::ToDoubleSeconds(duration));
   }
-  return app::CompactDuration(duration);
+  return control_client::CompactDuration(duration);
 }
 
 std::optional<EventText> DescribeEvent(const v1::Event& event) {
@@ -89,7 +90,7 @@ std::optional<EventText> DescribeEvent(const v1::Event& event) {
     case v1::Event::kHoldEnded: {
       const v1::HoldEnded& e = event.hold_ended();
       return EventText{absl::StrCat("hold ended: ", e.outcome(), " after ",
-                                    ShortSeconds(app::ToDuration(e.waited()))),
+                                    ShortSeconds(control_client::ToDuration(e.waited()))),
                        e.outcome() == "admitted" ? LogTone::kInfo : LogTone::kWarn};
     }
     case v1::Event::kDrainProgress: {

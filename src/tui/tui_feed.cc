@@ -5,7 +5,7 @@
 
 namespace maxpool::tui {
 
-Feed::Feed(app::ControlTarget target, FeedOptions options, FeedQueue& queue)
+Feed::Feed(control_client::ControlTarget target, FeedOptions options, FeedQueue& queue)
     : target_(std::move(target)), options_(options), queue_(queue) {}
 
 Feed::~Feed() { Stop(); }
@@ -46,8 +46,8 @@ void Feed::RunPool() {
   absl::Duration backoff = options_.min_backoff;
   while (true) {
     std::string error;
-    absl::StatusOr<std::unique_ptr<app::ControlClient>> client =
-        app::ControlClient::Connect(target_, options_.connect_timeout);
+    absl::StatusOr<std::unique_ptr<control_client::ControlClient>> client =
+        control_client::ControlClient::Connect(target_, options_.connect_timeout);
     if (!client.ok()) {
       error = std::string(client.status().message());
     } else {
@@ -55,7 +55,7 @@ void Feed::RunPool() {
           (*client)->NewContext(absl::InfiniteDuration());
       if (!SetActive(context.get(), 0)) return;
       v1::WatchPoolRequest request;
-      app::ToProto(options_.interval, request.mutable_interval());
+      control_client::ToProto(options_.interval, request.mutable_interval());
       auto reader = (*client)->telemetry().WatchPool(context.get(), request);
       v1::PoolSnapshot snapshot;
       bool up = false;
@@ -82,8 +82,8 @@ void Feed::RunPool() {
 void Feed::RunEvents() {
   absl::Duration backoff = options_.min_backoff;
   while (true) {
-    absl::StatusOr<std::unique_ptr<app::ControlClient>> client =
-        app::ControlClient::Connect(target_, options_.connect_timeout);
+    absl::StatusOr<std::unique_ptr<control_client::ControlClient>> client =
+        control_client::ControlClient::Connect(target_, options_.connect_timeout);
     if (client.ok()) {
       std::unique_ptr<grpc::ClientContext> context =
           (*client)->NewContext(absl::InfiniteDuration());

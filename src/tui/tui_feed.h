@@ -15,7 +15,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "app/control_client.h"
+#include "control_client/control_client.h"
 #include "tui/tui_queue.h"
 
 namespace maxpool::tui {
@@ -29,7 +29,7 @@ struct FeedOptions {
 
 class Feed {
  public:
-  Feed(app::ControlTarget target, FeedOptions options, FeedQueue& queue);
+  Feed(control_client::ControlTarget target, FeedOptions options, FeedQueue& queue);
   ~Feed();
   Feed(const Feed&) = delete;
   Feed& operator=(const Feed&) = delete;
@@ -46,7 +46,7 @@ class Feed {
   // stopping already.
   bool SetActive(grpc::ClientContext* context, int slot);
 
-  const app::ControlTarget target_;
+  const control_client::ControlTarget target_;
   const FeedOptions options_;
   FeedQueue& queue_;
   absl::Mutex mu_;

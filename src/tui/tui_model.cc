@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "app/control_client.h"
+#include "control_client/control_client.h"
 #include "tui/tui_event_text.h"
 
 namespace maxpool::tui {
@@ -23,7 +23,7 @@ void TuiModel::ApplyEvent(const v1::WatchEventsResponse& message) {
   std::optional<EventText> line = DescribeEvent(message.event());
   if (!line) return;
   const absl::Time at =
-      message.event().has_time() ? app::ToTime(message.event().time()) : absl::Now();
+      message.event().has_time() ? control_client::ToTime(message.event().time()) : absl::Now();
   AddLog(at, std::move(line->text), line->tone);
 }
 
@@ -60,7 +60,7 @@ const v1::PoolSnapshot& TuiModel::snapshot() const {
 }
 
 const v1::AccountSnapshot* TuiModel::FindAccount(const std::string& name) const {
-  const std::string full = app::AccountResourceName(name);
+  const std::string full = control_client::AccountResourceName(name);
   for (const v1::AccountSnapshot& account : accounts_) {
     if (account.account() == full) return &account;
   }

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "app/control_client.h"
+#include "control_client/control_client.h"
 
 namespace maxpool::tui {
 namespace {
@@ -33,9 +33,9 @@ Style ToneStyle(LogTone tone) {
 }
 
 std::string Countdown(const google::protobuf::Timestamp& at, absl::Time now) {
-  const absl::Time t = app::ToTime(at);
+  const absl::Time t = control_client::ToTime(at);
   if (t <= now) return "now";
-  return app::CompactDuration(t - now);
+  return control_client::CompactDuration(t - now);
 }
 
 // Writes segments left to right; returns the next column.
@@ -96,7 +96,7 @@ void DrawQuota(Grid& grid, int row, int col, int width, const v1::AccountSnapsho
     DrawBar(grid, row, col + kBarLabel, bar, 0, "—");
     return;
   }
-  std::string label = app::Percent(w->utilization());
+  std::string label = control_client::Percent(w->utilization());
   if (w->has_reset_time()) {
     const std::string countdown = Countdown(w->reset_time(), now);
     // Only when it fits whole.
@@ -111,7 +111,7 @@ void DrawQuota(Grid& grid, int row, int col, int width, const v1::AccountSnapsho
 std::pair<std::string, Style> StateText(const v1::AccountSnapshot& a, const v1::PoolSnapshot& s,
                                         absl::Time now) {
   if (!a.enabled() || a.state() == v1::ACCOUNT_STATE_DISABLED) return {"✕ disabled", Style::kDim};
-  std::string text = app::StateName(a.state());
+  std::string text = control_client::StateName(a.state());
   Style style = Style::kNormal;
   switch (a.state()) {
     case v1::ACCOUNT_STATE_ACTIVE:
@@ -158,11 +158,11 @@ std::vector<Column> Columns(const TuiModel& model, absl::Time now, int name_widt
   const v1::PoolSnapshot& s = model.snapshot();
   std::vector<Column> cols;
   cols.push_back({"ACCOUNT", name_width, 0, [](Grid& g, int r, int c, int w, const auto& a) {
-                    g.Put(r, c, Ellipsize(app::AccountId(a.account()), w),
+                    g.Put(r, c, Ellipsize(control_client::AccountId(a.account()), w),
                           a.enabled() ? Style::kBold : Style::kDim);
                   }});
   cols.push_back({"TYPE", 7, 3, [](Grid& g, int r, int c, int w, const auto& a) {
-                    g.Put(r, c, app::TypeName(a.type()), Style::kDim, w);
+                    g.Put(r, c, control_client::TypeName(a.type()), Style::kDim, w);
                   }});
   cols.push_back({"STATE", 15, 0, [&s, now](Grid& g, int r, int c, int w, const auto& a) {
                     auto [text, style] = StateText(a, s, now);
@@ -262,8 +262,9 @@ void DrawTitle(Grid& grid, const TuiModel& model, absl::Time now) {
       break;
     case LinkState::kReconnecting: {
       const absl::Duration wait = std::max(absl::ZeroDuration(), c.retry_at - now);
-      line.Add(absl::StrCat("reconnecting in ", app::CompactDuration(wait), ": ", c.error),
-               Style::kBad);
+      line.Add(
+          absl::StrCat("reconnecting in ", control_client::CompactDuration(wait), ": ", c.error),
+          Style::kBad);
       break;
     }
   }
@@ -280,7 +281,8 @@ void DrawSummary(Grid& grid, int row, const TuiModel& model) {
   if (s.preferred_account().empty()) {
     line.Add("automatic", Style::kBold);
   } else {
-    line.Add(absl::StrCat("preferred ", app::AccountId(s.preferred_account())), Style::kBold);
+    line.Add(absl::StrCat("preferred ", control_client::AccountId(s.preferred_account())),
+             Style::kBold);
   }
   line.Add("  in flight ", Style::kDim);
   line.Add(absl::StrCat(s.in_flight()), Style::kBold);
@@ -296,17 +298,19 @@ std::string BannerText(const TuiModel& model, absl::Time now) {
   const v1::PoolSnapshot& s = model.snapshot();
   std::vector<std::string> parts;
   if (s.breaker_open()) {
-    if (s.breaker_probing() || !s.has_breaker_until() || app::ToTime(s.breaker_until()) <= now) {
+    if (s.breaker_probing() || !s.has_breaker_until() ||
+        control_client::ToTime(s.breaker_until()) <= now) {
       parts.push_back("upstream throttled: breaker open, probing recovery");
     } else {
-      parts.push_back(absl::StrCat("upstream throttled: breaker open, retry in ",
-                                   app::CompactDuration(app::ToTime(s.breaker_until()) - now)));
+      parts.push_back(absl::StrCat(
+          "upstream throttled: breaker open, retry in ",
+          control_client::CompactDuration(control_client::ToTime(s.breaker_until()) - now)));
     }
   }
   if (s.held() > 0) parts.push_back(absl::StrCat(s.held(), " held waiting for capacity"));
   if (s.draining()) parts.push_back(absl::StrCat("draining: ", s.in_flight(), " in flight"));
   for (const v1::AccountSnapshot& account : s.accounts()) {
-    const std::string name = app::AccountId(account.account());
+    const std::string name = control_client::AccountId(account.account());
     // (An account that needs a login says so in its row.)
     if (!account.credentials_unsaved().empty()) {
       parts.push_back(absl::StrCat(name, ": tokens not saved (retrying)"));
@@ -461,7 +465,7 @@ Grid Render(const TuiModel& model, const ControllerView& view, absl::Time now, i
   if (model.has_snapshot() && table_bottom - row >= 2) {
     int name_width = 7;
     for (const auto& a : accounts) {
-      name_width = std::max(name_width, TextWidth(app::AccountId(a.account())));
+      name_width = std::max(name_width, TextWidth(control_client::AccountId(a.account())));
     }
     name_width = std::min(name_width, 20);
     const std::vector<Column> cols = Fit(Columns(model, now, name_width), width - 2);

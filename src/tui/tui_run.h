@@ -9,14 +9,14 @@
 #include <memory>
 
 #include "absl/time/time.h"
-#include "app/control_client.h"
+#include "control_client/control_client.h"
 #include "tui/tui_controller.h"
 
 namespace maxpool::tui {
 
 struct TuiOptions {
   // The control plane to watch and act on.
-  app::ControlTarget target;
+  control_client::ControlTarget target;
   // The TUI runs inside a local server process (`maxpool server` on a terminal): `q` asks
   // "drain the server and quit?" and, on `y`, RunTui calls `on_drain_and_quit` after restoring
   // the terminal and returns. SIGINT/SIGTERM (when handled here) count as that confirmation.

@@ -16,12 +16,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "app/server_runtime.h"
 #include "config/atomic_file.h"
 #include "fake/fake_upstream.h"
 #include "fake/test_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/server_runtime.h"
 #include "support/eventually.h"
 #include "support/file_size_limit.h"
 #include "support/temp_dir.h"
@@ -90,13 +90,13 @@ class CredentialDurability : public ::testing::Test {
   }
 
   void StartServer(bool hot_sync = false) {
-    app::RuntimeOptions options = testing::TestRuntimeOptions(config_path_);
+    server::RuntimeOptions options = testing::TestRuntimeOptions(config_path_);
     options.hot_sync = hot_sync;
     options.log = [this](const std::string& line) {
       lines_.Add(line);
       if (std::getenv("TEST_VERBOSE")) std::fprintf(stderr, "log: %s\n", line.c_str());
     };
-    auto runtime = app::ServerRuntime::Start(std::move(options));
+    auto runtime = server::ServerRuntime::Start(std::move(options));
     ASSERT_TRUE(runtime.ok()) << runtime.status();
     runtime_ = std::move(*runtime);
   }
@@ -140,7 +140,7 @@ class CredentialDurability : public ::testing::Test {
   std::filesystem::path config_path_;
   std::string config_text_;
   Lines lines_;
-  std::unique_ptr<app::ServerRuntime> runtime_;
+  std::unique_ptr<server::ServerRuntime> runtime_;
 };
 
 TEST_F(CredentialDurability, AFailedSaveIsRetriedUntilItLandsAndARestartUsesTheRotatedPair) {

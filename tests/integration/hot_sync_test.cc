@@ -1,9 +1,9 @@
 // Hot-sync of the config file into a running proxy (spec §1.3, §1.4, §6.6, §14 item 9): the real
 // proxy and pool in front of the fake upstream, a config file edited through ConfigStore (atomic
-// saves) and app::HotSync watching it. Acceptance: add, disable and delete accounts while 50
+// saves) and server::HotSync watching it. Acceptance: add, disable and delete accounts while 50
 // streams are in flight, and no stream breaks.
 
-#include "app/hot_sync.h"
+#include "server/hot_sync.h"
 
 #include <atomic>
 #include <chrono>
@@ -19,12 +19,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "app/oauth_wiring.h"
 #include "config/atomic_file.h"
 #include "config/config_store.h"
 #include "core/clock.h"
 #include "fake/test_client.h"
 #include "gtest/gtest.h"
+#include "server/oauth_wiring.h"
 #include "support/eventually.h"
 #include "support/proxy_harness.h"
 #include "support/router_harness.h"
@@ -77,7 +77,7 @@ v1::AccountConfig* Find(v1::Config& config, const std::string& name) {
 // Thread-safe capture of the hot-sync's log lines.
 class Logs {
  public:
-  app::HotSync::Log Sink() {
+  server::HotSync::Log Sink() {
     return [this](const std::string& line) {
       absl::MutexLock lock(&mu_);
       lines_.push_back(line);
@@ -144,15 +144,15 @@ class HotSyncTest : public ::testing::Test {
 
   // Starts HotSync on the file as it is now (the config the pool was built from).
   // `watch` false: Apply() only (no watcher applying the file concurrently).
-  void StartSync(app::OAuthWiring* oauth = nullptr, bool watch = true) {
+  void StartSync(server::OAuthWiring* oauth = nullptr, bool watch = true) {
     absl::StatusOr<config::LoadedConfig> loaded = store_->Load();
     ASSERT_TRUE(loaded.ok()) << loaded.status();
-    app::HotSyncOptions options;
+    server::HotSyncOptions options;
     options.path = path_;
     options.poll_interval = milliseconds(250);  // the fallback, should inotify miss something
     options.removal_retry = milliseconds(100);
     sync_ =
-        std::make_unique<app::HotSync>(options, h().pool(), oauth, loaded->config, logs_.Sink());
+        std::make_unique<server::HotSync>(options, h().pool(), oauth, loaded->config, logs_.Sink());
     if (watch) {
       ASSERT_TRUE(sync_->Start().ok());
     }
@@ -210,7 +210,7 @@ class HotSyncTest : public ::testing::Test {
   std::unique_ptr<ProxyHarness> harness_;
   std::unique_ptr<config::ConfigStore> store_;
   Logs logs_;
-  std::unique_ptr<app::HotSync> sync_;
+  std::unique_ptr<server::HotSync> sync_;
 };
 
 // Joins client threads however the test ends (an ASSERT must not leave them joinable).
@@ -362,7 +362,7 @@ TEST_F(HotSyncTest, StalerTokenOnDiskIsNotAdopted) {
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   core::SystemClock clock;
   Logs oauth_logs;
-  absl::StatusOr<std::unique_ptr<app::OAuthWiring>> oauth = app::OAuthWiring::Create(
+  absl::StatusOr<std::unique_ptr<server::OAuthWiring>> oauth = server::OAuthWiring::Create(
       clock, loaded->config, store_.get(), nullptr, h().pool(), oauth_logs.Sink());
   ASSERT_TRUE(oauth.ok()) << oauth.status();
   h().Start();

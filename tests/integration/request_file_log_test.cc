@@ -3,7 +3,7 @@
 // by time and id; the final hop's account and the hops before it; the bodies in full; and the
 // injected credentials masked in every file.
 
-#include "app/request_file_log.h"
+#include "logging/request_file_log.h"
 
 #include <filesystem>
 #include <memory>
@@ -46,9 +46,9 @@ class RequestFileLogTest : public ::testing::Test {
     harness_options.pool.queue.enabled = hold;
     harness_ = std::make_unique<ProxyHarness>(harness_options);
     ProxyHarness& harness = *harness_;
-    app::RequestFileLogOptions options;
+    logging::RequestFileLogOptions options;
     options.dir = dir_.path() / "requests";
-    auto log = app::RequestFileLog::Open(options);
+    auto log = logging::RequestFileLog::Open(options);
     ASSERT_TRUE(log.ok()) << log.status();
     log_ = *log;
     harness.proxy_options().request_sink = log_;
@@ -96,7 +96,7 @@ class RequestFileLogTest : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<ProxyHarness> harness_;
-  std::shared_ptr<app::RequestFileLog> log_;
+  std::shared_ptr<logging::RequestFileLog> log_;
 };
 
 TEST_F(RequestFileLogTest, JsonRequestIsLoggedWithItsPrettyBodiesAndAMaskedApiKey) {

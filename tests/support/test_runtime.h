@@ -7,12 +7,12 @@
 #include <filesystem>
 #include <utility>
 
-#include "app/server_runtime.h"
+#include "server/server_runtime.h"
 
 namespace maxpool::testing {
 
-inline app::RuntimeOptions TestRuntimeOptions(std::filesystem::path config_path) {
-  app::RuntimeOptions options;
+inline server::RuntimeOptions TestRuntimeOptions(std::filesystem::path config_path) {
+  server::RuntimeOptions options;
   options.config_path = std::move(config_path);
   options.port = 0;
   options.control_port = 0;

@@ -17,10 +17,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "app/server_runtime.h"
 #include "fake/fake_upstream.h"
 #include "fake/test_client.h"
 #include "gtest/gtest.h"
+#include "server/server_runtime.h"
 #include "support/eventually.h"
 #include "support/temp_dir.h"
 #include "support/test_runtime.h"
@@ -73,7 +73,7 @@ class MetricsEndpointTest : public ::testing::Test {
                         << R"(", "proxy": {"threads": 2},)"
                         << R"( "scheduler": {"safetyMaxActivePerAccount": 100,)"
                         << R"( "safetyMaxGlobalActive": 400}, "accounts": [)" << accounts << "]}";
-    auto runtime = app::ServerRuntime::Start(testing::TestRuntimeOptions(path));
+    auto runtime = server::ServerRuntime::Start(testing::TestRuntimeOptions(path));
     ASSERT_TRUE(runtime.ok()) << runtime.status();
     runtime_ = std::move(*runtime);
   }
@@ -96,7 +96,7 @@ class MetricsEndpointTest : public ::testing::Test {
 
   std::unique_ptr<fake::FakeUpstream> upstream_;
   TempDir dir_;
-  std::unique_ptr<app::ServerRuntime> runtime_;
+  std::unique_ptr<server::ServerRuntime> runtime_;
 };
 
 TEST_F(MetricsEndpointTest, InFlightAndTokenCountersAgreeWithTheUpstream) {

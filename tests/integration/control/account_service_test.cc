@@ -1,9 +1,9 @@
 // maxpool.v1.AccountService end to end over gRPC: a real server on loopback with the service, a
 // real client stub, a config file written through a ConfigStore, the live pool built from it
-// (app::MakePool), app::HotSync applying each change, the OAuth refresher of app::OAuthWiring and
-// a LoginFlow, both against the fake upstream's OAuth endpoints. Every RPC is covered for success,
-// bad input (the google.rpc.BadRequest field), not found, authentication and preconditions; every
-// response and error is checked for the secrets the test uses.
+// (server::MakePool), server::HotSync applying each change, the OAuth refresher of
+// server::OAuthWiring and a LoginFlow, both against the fake upstream's OAuth endpoints. Every RPC
+// is covered for success, bad input (the google.rpc.BadRequest field), not found, authentication
+// and preconditions; every response and error is checked for the secrets the test uses.
 
 #include "control/account_service.h"
 
@@ -26,9 +26,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "app/hot_sync.h"
-#include "app/oauth_wiring.h"
-#include "app/pool_from_config.h"
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
@@ -54,6 +51,9 @@
 #include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
 #include "maxpool/v1/accounts.grpc.pb.h"
+#include "server/hot_sync.h"
+#include "server/oauth_wiring.h"
+#include "server/pool_from_config.h"
 #include "support/eventually.h"
 #include "support/temp_dir.h"
 
@@ -154,7 +154,7 @@ class TestHooks : public control::ServerHooks {
     runner_.join();
   }
 
-  void Connect(app::HotSync* sync, app::OAuthWiring* oauth) {
+  void Connect(server::HotSync* sync, server::OAuthWiring* oauth) {
     sync_ = sync;
     oauth_ = oauth;
   }
@@ -198,8 +198,8 @@ class TestHooks : public control::ServerHooks {
   boost::asio::io_context ioc_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::thread runner_;
-  app::HotSync* sync_ = nullptr;
-  app::OAuthWiring* oauth_ = nullptr;
+  server::HotSync* sync_ = nullptr;
+  server::OAuthWiring* oauth_ = nullptr;
   std::atomic<int> applies_{0};
 };
 
@@ -294,14 +294,14 @@ class AccountServiceTest : public ::testing::Test {
     const v1::Config& config = written->config;
 
     hooks_ = std::make_unique<TestHooks>();
-    pool_ = app::MakePool(clock_, config);
-    auto oauth = app::OAuthWiring::Create(clock_, config, store_.get(), nullptr, *pool_, Sink());
+    pool_ = server::MakePool(clock_, config);
+    auto oauth = server::OAuthWiring::Create(clock_, config, store_.get(), nullptr, *pool_, Sink());
     ASSERT_TRUE(oauth.ok()) << oauth.status();
     oauth_ = *std::move(oauth);
-    app::HotSyncOptions sync_options;
+    server::HotSyncOptions sync_options;
     sync_options.path = path_;
     sync_options.removal_retry = std::chrono::milliseconds(50);
-    sync_ = std::make_unique<app::HotSync>(sync_options, *pool_, oauth_.get(), config, Sink());
+    sync_ = std::make_unique<server::HotSync>(sync_options, *pool_, oauth_.get(), config, Sink());
     hooks_->Connect(sync_.get(), oauth_.get());
     auth_ = std::make_unique<control::ControlAuth>(kToken, kReadToken);
     auto flow =
@@ -332,7 +332,7 @@ class AccountServiceTest : public ::testing::Test {
     return [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
   }
 
-  app::HotSync::Log Sink() {
+  server::HotSync::Log Sink() {
     return [this](const std::string& line) {
       absl::MutexLock lock(&log_mu_);
       log_.push_back(line);
@@ -508,8 +508,8 @@ class AccountServiceTest : public ::testing::Test {
   std::unique_ptr<config::ConfigStore> store_;
   std::unique_ptr<TestHooks> hooks_;  // before the refresher: its executor outlives it
   std::unique_ptr<pool::Pool> pool_;
-  std::unique_ptr<app::OAuthWiring> oauth_;
-  std::unique_ptr<app::HotSync> sync_;
+  std::unique_ptr<server::OAuthWiring> oauth_;
+  std::unique_ptr<server::HotSync> sync_;
   std::unique_ptr<control::ControlAuth> auth_;
   std::unique_ptr<credentials::LoginFlow> login_flow_;
   control::ControlEnv env_;

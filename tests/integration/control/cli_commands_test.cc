@@ -1,6 +1,6 @@
-// `maxpool status`, `accounts`, `drain` and `routing` end to end: a real app::ServerRuntime (pool,
-// data plane and control plane) on a temp config in front of the fake upstream, and the CLI run
-// as a function (app::Run) against its control port: output, exit codes, and `drain --wait`
+// `maxpool status`, `accounts`, `drain` and `routing` end to end: a real server::ServerRuntime
+// (pool, data plane and control plane) on a temp config in front of the fake upstream, and the CLI
+// run as a function (app::Run) against its control port: output, exit codes, and `drain --wait`
 // ending with exit 0 once the runtime has drained and stopped.
 
 #include <filesystem>
@@ -13,10 +13,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "app/cli.h"
-#include "app/server_runtime.h"
 #include "fake/fake_upstream.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/server_runtime.h"
 #include "support/temp_dir.h"
 #include "support/test_runtime.h"
 
@@ -61,7 +61,7 @@ class CliCommandsTest : public ::testing::Test {
                      R"("}, "accounts": [{"name": "alpha", "type": "oauth", "accessToken": ")",
                      kAlphaAccess, R"("}, {"name": "beta", "type": "apikey", "apiKey": ")",
                      kBetaKey, R"("}]})"));
-    auto runtime = app::ServerRuntime::Start(testing::TestRuntimeOptions(config_path_));
+    auto runtime = server::ServerRuntime::Start(testing::TestRuntimeOptions(config_path_));
     ASSERT_TRUE(runtime.ok()) << runtime.status();
     runtime_ = std::move(*runtime);
     ASSERT_NE(runtime_->control_port(), 0);
@@ -89,7 +89,7 @@ class CliCommandsTest : public ::testing::Test {
   TempDir dir_;
   std::filesystem::path config_path_;
   std::unique_ptr<fake::FakeUpstream> upstream_;
-  std::unique_ptr<app::ServerRuntime> runtime_;
+  std::unique_ptr<server::ServerRuntime> runtime_;
   std::string server_;
 };
 

@@ -15,8 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "app/control_client.h"
-#include "app/server_runtime.h"
+#include "control_client/control_client.h"
 #include "fake/fake_upstream.h"
 #include "fake/test_client.h"
 #include "google/rpc/error_details.pb.h"
@@ -29,6 +28,7 @@
 #include "maxpool/v1/lifecycle.grpc.pb.h"
 #include "maxpool/v1/routing.grpc.pb.h"
 #include "maxpool/v1/telemetry.grpc.pb.h"
+#include "server/server_runtime.h"
 #include "support/eventually.h"
 #include "support/pool_waiter.h"
 #include "support/temp_dir.h"
@@ -89,7 +89,7 @@ class ControlServerTest : public ::testing::Test {
     std::ofstream(path_) << R"({"upstream": ")" << upstream_->base_url()
                          << R"(", "control": {"token": ")" << kToken << R"(", "readOnlyToken": ")"
                          << kReadToken << R"("}, "accounts": [)" << accounts << "]}";
-    auto runtime = app::ServerRuntime::Start(testing::TestRuntimeOptions(path_));
+    auto runtime = server::ServerRuntime::Start(testing::TestRuntimeOptions(path_));
     ASSERT_TRUE(runtime.ok()) << runtime.status();
     runtime_ = std::move(*runtime);
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", runtime_->control_port()),
@@ -151,7 +151,7 @@ class ControlServerTest : public ::testing::Test {
   TempDir dir_;
   std::filesystem::path path_;
   std::unique_ptr<fake::FakeUpstream> upstream_;
-  std::unique_ptr<app::ServerRuntime> runtime_;
+  std::unique_ptr<server::ServerRuntime> runtime_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::RoutingService::Stub> routing_;
   std::unique_ptr<v1::LifecycleService::Stub> lifecycle_;
@@ -363,7 +363,7 @@ TEST_F(ControlServerTest, SnapshotShowsTheSharedBreaker) {
   ASSERT_TRUE(telemetry_->GetPoolSnapshot(Ctx(kReadToken).get(), {}, &snapshot).ok());
   EXPECT_TRUE(snapshot.breaker_open());
   ASSERT_TRUE(snapshot.has_breaker_until());
-  EXPECT_GT(app::ToTime(snapshot.breaker_until()), before);
+  EXPECT_GT(control_client::ToTime(snapshot.breaker_until()), before);
   EXPECT_FALSE(snapshot.breaker_probing());
 }
 
@@ -616,7 +616,7 @@ TEST(ControlServerTls, MutualTlsAdmitsOnlyClientsWithACertificate) {
                                    : std::string())
                         << R"(}}, "accounts": [{"name": "k", "type": "apikey", "apiKey": ")"
                         << KeyOf(0) << R"("}]})";
-    auto runtime = app::ServerRuntime::Start(testing::TestRuntimeOptions(path));
+    auto runtime = server::ServerRuntime::Start(testing::TestRuntimeOptions(path));
     ASSERT_TRUE(runtime.ok()) << runtime.status();
     const std::string target = absl::StrCat("127.0.0.1:", (*runtime)->control_port());
     auto status_with = [&](std::shared_ptr<grpc::ChannelCredentials> credentials) {

@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "app/server_runtime.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/create_channel.h"
@@ -22,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "maxpool/v1/accounts.grpc.pb.h"
 #include "maxpool/v1/routing.grpc.pb.h"
+#include "server/server_runtime.h"
 #include "support/temp_dir.h"
 #include "support/test_runtime.h"
 
@@ -59,7 +59,7 @@ class InputBoundsTest : public ::testing::Test {
         absl::StrCat(R"({"upstream": "http://127.0.0.1:9", "control": {"token": ")", kToken,
                      R"("}, "accounts": [{"name": "k0", "type": "apikey", "apiKey": ")", kKey,
                      R"("}]})"));
-    auto runtime = app::ServerRuntime::Start(testing::TestRuntimeOptions(path));
+    auto runtime = server::ServerRuntime::Start(testing::TestRuntimeOptions(path));
     ASSERT_TRUE(runtime.ok()) << runtime.status();
     runtime_ = std::move(*runtime);
     auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", runtime_->control_port()),
@@ -100,7 +100,7 @@ class InputBoundsTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::unique_ptr<app::ServerRuntime> runtime_;
+  std::unique_ptr<server::ServerRuntime> runtime_;
   std::unique_ptr<v1::AccountService::Stub> accounts_;
   std::unique_ptr<v1::RoutingService::Stub> routing_;
 };

@@ -12,7 +12,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "app/server_runtime.h"
 #include "fake/fake_upstream.h"
 #include "fake/test_client.h"
 #include "grpcpp/create_channel.h"
@@ -20,6 +19,7 @@
 #include "gtest/gtest.h"
 #include "maxpool/v1/accounts.grpc.pb.h"
 #include "maxpool/v1/telemetry.grpc.pb.h"
+#include "server/server_runtime.h"
 #include "support/eventually.h"
 #include "support/temp_dir.h"
 #include "support/test_runtime.h"
@@ -69,7 +69,7 @@ TEST(RefreshMetricsTest, RefreshAccountCredentialsIsCountedOnce) {
           R"(", "apiBaseUrl": ")", base, R"("}, "control": {"token": ")", kToken,
           R"("}, "accounts": [{"name": "alpha", "type": "oauth", "accessToken": ")", kAccess,
           R"(", "refreshToken": ")", kRefresh, R"(", "expiresAt": 4102444800000}]})"));
-  auto runtime = app::ServerRuntime::Start(testing::TestRuntimeOptions(path));
+  auto runtime = server::ServerRuntime::Start(testing::TestRuntimeOptions(path));
   ASSERT_TRUE(runtime.ok()) << runtime.status();
   auto scrape = [&] {
     fake::ClientOptions o;

@@ -15,12 +15,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "app/control_client.h"
-#include "app/server_runtime.h"
+#include "control_client/control_client.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "maxpool/v1/telemetry.grpc.pb.h"
+#include "server/server_runtime.h"
 #include "support/eventually.h"
 #include "support/temp_dir.h"
 #include "support/test_runtime.h"
@@ -48,7 +48,7 @@ std::string ConfigWithCap(const std::string& cap) {
 class WatchLimitTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto runtime = app::ServerRuntime::Start(
+    auto runtime = server::ServerRuntime::Start(
         testing::TestRuntimeOptions(dir_.Write("maxpool.json", ConfigWithCap("3"))));
     ASSERT_TRUE(runtime.ok()) << runtime.status();
     runtime_ = std::move(*runtime);
@@ -79,7 +79,7 @@ class WatchLimitTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::unique_ptr<app::ServerRuntime> runtime_;
+  std::unique_ptr<server::ServerRuntime> runtime_;
   std::unique_ptr<v1::TelemetryService::Stub> stub_;
 };
 
@@ -149,11 +149,11 @@ TEST_F(WatchLimitTest, ASlowPoolWatcherSkipsToTheLatestSnapshot) {
   // 5 s without reading: 50 intervals, more than the window holds.
   std::this_thread::sleep_for(std::chrono::seconds(5));
   const absl::Time resumed = absl::Now();
-  absl::Time previous = app::ToTime(snapshot.time());
+  absl::Time previous = control_client::ToTime(snapshot.time());
   absl::Duration longest_step;
   int read = 0;
   while (reader->Read(&snapshot)) {
-    const absl::Time taken = app::ToTime(snapshot.time());
+    const absl::Time taken = control_client::ToTime(snapshot.time());
     longest_step = std::max(longest_step, taken - previous);
     previous = taken;
     ++read;
@@ -170,7 +170,7 @@ TEST_F(WatchLimitTest, ASlowPoolWatcherSkipsToTheLatestSnapshot) {
 TEST(WatchLimitConfig, AnInvalidCapIsRefusedNamingTheKey) {
   TempDir dir;
   for (const char* cap : {"0", "-1", "1000001"}) {
-    auto runtime = app::ServerRuntime::Start(
+    auto runtime = server::ServerRuntime::Start(
         testing::TestRuntimeOptions(dir.Write("maxpool.json", ConfigWithCap(cap))));
     ASSERT_FALSE(runtime.ok()) << cap;
     EXPECT_NE(runtime.status().message().find("control.maxWatchStreams"), std::string::npos)

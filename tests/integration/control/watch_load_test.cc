@@ -18,13 +18,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "app/server_runtime.h"
 #include "fake/fake_upstream.h"
 #include "fake/test_client.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "maxpool/v1/telemetry.grpc.pb.h"
+#include "server/server_runtime.h"
 #include "support/eventually.h"
 #include "support/temp_dir.h"
 #include "support/test_runtime.h"
@@ -63,7 +63,7 @@ class WatchLoadTest : public ::testing::Test {
     const std::filesystem::path path = dir_.path() / "maxpool.json";
     std::ofstream(path) << R"({"upstream": ")" << upstream_->base_url()
                         << R"(", "proxy": {"threads": 2}, "accounts": [)" << accounts << "]}";
-    auto runtime = app::ServerRuntime::Start(testing::TestRuntimeOptions(path));
+    auto runtime = server::ServerRuntime::Start(testing::TestRuntimeOptions(path));
     ASSERT_TRUE(runtime.ok()) << runtime.status();
     runtime_ = std::move(*runtime);
   }
@@ -127,7 +127,7 @@ class WatchLoadTest : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<fake::FakeUpstream> upstream_;
-  std::unique_ptr<app::ServerRuntime> runtime_;
+  std::unique_ptr<server::ServerRuntime> runtime_;
   int next_channel_ = 0;
 };
 

@@ -19,13 +19,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "app/server_runtime.h"
 #include "fake/fake_upstream.h"
 #include "fake/test_client.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "maxpool/v1/telemetry.grpc.pb.h"
+#include "server/server_runtime.h"
 #include "support/eventually.h"
 #include "support/temp_dir.h"
 #include "support/test_runtime.h"
@@ -84,7 +84,7 @@ TEST(WatchScaleTest, AThousandWatchersKeepThreadsBoundedSeeEveryRequestAndShutDo
                    R"(", "maxWatchStreams": 2000},)",
                    R"( "accounts": [{"name": "k0", "type": "apikey", "apiKey": ")", key,
                    R"("}]})"));
-  auto runtime = app::ServerRuntime::Start(testing::TestRuntimeOptions(path));
+  auto runtime = server::ServerRuntime::Start(testing::TestRuntimeOptions(path));
   ASSERT_TRUE(runtime.ok()) << runtime.status();
   const int threads_before = ThreadCount();
 

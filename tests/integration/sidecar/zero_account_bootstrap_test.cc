@@ -11,13 +11,13 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "app/server_runtime.h"
 #include "fake/fake_upstream.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "maxpool/v1/accounts.grpc.pb.h"
+#include "server/server_runtime.h"
 #include "support/env_lookup.h"
 #include "support/raw_socket.h"
 #include "support/temp_dir.h"
@@ -80,10 +80,10 @@ class ZeroAccountBootstrapTest : public ::testing::Test {
   }
 
   void Start() {
-    app::RuntimeOptions options = testing::TestRuntimeOptions(config_path_);
+    server::RuntimeOptions options = testing::TestRuntimeOptions(config_path_);
     options.env = ::maxpool::testing::EnvOver(env_);
-    absl::StatusOr<std::unique_ptr<app::ServerRuntime>> runtime =
-        app::ServerRuntime::Start(std::move(options));
+    absl::StatusOr<std::unique_ptr<server::ServerRuntime>> runtime =
+        server::ServerRuntime::Start(std::move(options));
     ASSERT_TRUE(runtime.ok()) << runtime.status();
     runtime_ = std::move(*runtime);
   }
@@ -113,7 +113,7 @@ class ZeroAccountBootstrapTest : public ::testing::Test {
   std::filesystem::path state_dir_;
   std::map<std::string, std::string> env_;
   std::unique_ptr<fake::FakeUpstream> upstream_;
-  std::unique_ptr<app::ServerRuntime> runtime_;
+  std::unique_ptr<server::ServerRuntime> runtime_;
 };
 
 TEST_F(ZeroAccountBootstrapTest, StartsWithNoAccountAndSaysWhy) {

@@ -58,6 +58,7 @@ TEST(CompletionScriptTest, EveryCommandAndOptionOfTheTable) {
         EXPECT_THAT(*script, HasSubstr(std::string(sub.name))) << shell;
       }
       for (const OptionSpec& option : command.options) {
+        if (option.hidden) continue;  // an older spelling, accepted but not offered
         // fish names long options without their dashes (-l output).
         const std::string name = shell == std::string("fish")
                                      ? absl::StrCat("-l ", std::string(option.name.substr(2)))

@@ -94,7 +94,7 @@ TEST(TuiFeed, StreamsReconnectsAfterAServerRestartAndStops) {
   options.interval = absl::Milliseconds(100);
   options.min_backoff = absl::Milliseconds(100);
   options.max_backoff = absl::Milliseconds(300);
-  app::ControlTarget target;
+  control_client::ControlTarget target;
   target.address = absl::StrCat("127.0.0.1:", port);
   Feed feed(target, options, queue);
   feed.Start();
