@@ -7,7 +7,6 @@
 
 #include "absl/time/time.h"
 #include "app/accounts_command.h"
-#include "app/control_client.h"
 #include "app/drain_command.h"
 #include "app/routing_command.h"
 #include "app/status_command.h"

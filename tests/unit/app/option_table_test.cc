@@ -59,7 +59,9 @@ TEST(OptionTableTest, SharedOptionsAreOneOption) {
       EXPECT_EQ(first->needs, option.needs) << option.name;
       EXPECT_EQ(first->set, option.set) << option.name;
       EXPECT_EQ(option.value.empty(), option.needs.empty()) << option.name;
-      if (!option.short_name.empty()) EXPECT_EQ(FindOption(option.short_name), first);
+      if (!option.short_name.empty()) {
+        EXPECT_EQ(FindOption(option.short_name), first);
+      }
     }
   }
 }
@@ -83,7 +85,7 @@ TEST(OptionTableTest, TheParserTakesEachOptionWhereTheTableSaysAndNowhereElse) {
             EXPECT_TRUE(parsed.ok()) << command.name << " " << spelling << ": " << parsed.status();
           } else {
             ASSERT_FALSE(parsed.ok()) << command.name << " " << spelling;
-            EXPECT_THAT(parsed.status().message(),
+            EXPECT_THAT(std::string(parsed.status().message()),
                         StartsWith(absl::StrCat(spelling, " only applies to `maxpool ")))
                 << command.name;
           }
@@ -102,7 +104,7 @@ TEST(OptionTableTest, AValueOptionWithoutItsValueSaysWhatItNeeds) {
         args.push_back(spelling);
         const absl::StatusOr<Invocation> parsed = ParseCommandLine(args);
         ASSERT_FALSE(parsed.ok()) << spelling;
-        EXPECT_EQ(parsed.status().message(),
+        EXPECT_EQ(std::string(parsed.status().message()),
                   absl::StrCat(spelling, " needs ", std::string(option.needs)));
       }
     }
