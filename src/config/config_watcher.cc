@@ -16,11 +16,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "config/atomic_file.h"
+#include "net/spawn_report.h"
 
 namespace maxpool::config {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 std::string Sha256(std::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -64,17 +63,22 @@ bool SetNonBlocking(int fd) {
          ::fcntl(fd, F_SETFD, FD_CLOEXEC) == 0;
 }
 
-int TimeoutMs(Clock::time_point now, Clock::time_point deadline) {
+// The wait until `deadline`, at most `longest` (the clock is a wall clock: a step back must not
+// stretch a wait).
+int TimeoutMs(absl::Time now, absl::Time deadline, absl::Duration longest) {
   if (deadline <= now) return 0;
   // Round up so the wait never ends just before the deadline (which would spin).
-  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
+  const int64_t ms = absl::ToInt64Milliseconds(
+      absl::Ceil(std::min(deadline - now, longest), absl::Milliseconds(1)));
   return static_cast<int>(std::min<int64_t>(ms, INT_MAX));
 }
 
 }  // namespace
 
 ConfigWatcher::ConfigWatcher(Options options, OnChange on_change)
-    : options_(std::move(options)), on_change_(std::move(on_change)) {}
+    : options_(std::move(options)),
+      on_change_(std::move(on_change)),
+      clock_(options_.clock != nullptr ? *options_.clock : system_clock_) {}
 
 ConfigWatcher::~ConfigWatcher() { Stop(); }
 
@@ -105,9 +109,12 @@ absl::Status ConfigWatcher::Start() {
   notifier_active_ = notifier_ != nullptr && notifier_->active();
   // The baseline is read after the watch exists, so no change can fall between the two.
   last_fingerprint_ = Fingerprint(nullptr);
+  // A jump of the clock (a test's fake clock) ends the thread's wait, as a reload request does.
+  clock_subscription_ = clock_.Subscribe([this] { Wake(); });
+  subscribed_ = true;
   try {
     thread_ = std::thread(&ConfigWatcher::Run, this);
-  } catch (const std::system_error& e) {
+  } catch (const std::system_error& e) {  // returned: the caller reports it
     CloseFds();
     return absl::ResourceExhaustedError(absl::StrCat("config watcher: thread: ", e.what()));
   }
@@ -124,6 +131,10 @@ void ConfigWatcher::Stop() {
 }
 
 void ConfigWatcher::CloseFds() {
+  if (subscribed_) {
+    clock_.Unsubscribe(clock_subscription_);
+    subscribed_ = false;
+  }
   notifier_.reset();
   notifier_active_ = false;
   absl::MutexLock lock(&wake_mu_);
@@ -169,31 +180,47 @@ void ConfigWatcher::Check(bool force) {
     on_change_(std::move(loaded));
   } catch (...) {
     // Never let a bad file (or a throwing callback) take the server down; the next change is
-    // reported as usual.
+    // reported as usual. Logged and counted, never silent.
+    failed_checks_.fetch_add(1, std::memory_order_relaxed);
+    const std::string line = net::DescribeException(
+        absl::StrCat("reading the config ", options_.path.string()), std::current_exception());
+    if (options_.log) {
+      options_.log(absl::StrCat("error: ", line));
+    } else {
+      net::ReportToStderr(line);
+    }
   }
 }
 
 void ConfigWatcher::Run() {
-  const auto debounce = options_.debounce;
-  const auto poll_interval = std::max(options_.poll_interval, std::chrono::milliseconds(1));
-  Clock::time_point next_tick = Clock::now() + poll_interval;
+  const absl::Duration debounce = absl::FromChrono(options_.debounce);
+  const absl::Duration poll_interval =
+      absl::FromChrono(std::max(options_.poll_interval, std::chrono::milliseconds(1)));
+  absl::Time next_tick = clock_.Now() + poll_interval;
   // A notifier without a descriptor (polling) is asked every period.
   const bool polled = notifier_ != nullptr && notifier_->fd() < 0;
-  const auto notifier_period =
-      polled ? std::max(notifier_->period(), std::chrono::milliseconds(1)) : poll_interval;
-  Clock::time_point next_notifier_check = Clock::now() + notifier_period;
+  const absl::Duration notifier_period =
+      polled ? absl::FromChrono(std::max(notifier_->period(), std::chrono::milliseconds(1)))
+             : poll_interval;
+  absl::Time next_notifier_check = clock_.Now() + notifier_period;
+  // No wait is longer than the longest period (a wall clock may step back).
+  const absl::Duration longest_wait = std::max(poll_interval, notifier_period);
   // Debounce: read when the events pause (quiet_until) or at the latest at burst_deadline.
   // A flag and plain values, not std::optional: GCC 12 at -O3 warns maybe-uninitialized on it.
   bool debouncing = false;
-  Clock::time_point quiet_until{};
-  Clock::time_point burst_deadline{};
+  absl::Time quiet_until;
+  absl::Time burst_deadline;
   while (!stop_) {
-    Clock::time_point deadline = next_tick;
+    const absl::Time before_wait = clock_.Now();
+    // A step back of the clock: the periodic deadlines start again from now.
+    next_tick = std::min(next_tick, before_wait + poll_interval);
+    next_notifier_check = std::min(next_notifier_check, before_wait + notifier_period);
+    absl::Time deadline = next_tick;
     if (polled) deadline = std::min(deadline, next_notifier_check);
     if (debouncing) deadline = std::min({deadline, quiet_until, burst_deadline});
     const int notify_fd = notifier_ != nullptr ? notifier_->fd() : -1;
     struct pollfd fds[2] = {{wake_read_, POLLIN, 0}, {notify_fd, POLLIN, 0}};
-    const int ready = ::poll(fds, 2, TimeoutMs(Clock::now(), deadline));
+    const int ready = ::poll(fds, 2, TimeoutMs(before_wait, deadline, longest_wait));
     if (ready < 0 && errno != EINTR) {
       // Cannot happen with valid fds; never spin on it.
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -212,13 +239,13 @@ void ConfigWatcher::Run() {
         changed = notifier_->Check();
       }
     }
-    if (polled && notifier_ != nullptr && Clock::now() >= next_notifier_check) {
+    if (polled && notifier_ != nullptr && clock_.Now() >= next_notifier_check) {
       changed = notifier_->Check() || changed;
-      next_notifier_check = Clock::now() + notifier_period;
+      next_notifier_check = clock_.Now() + notifier_period;
     }
     notifier_active_ = notifier_ != nullptr && notifier_->active();
     if (changed) {
-      const Clock::time_point now = Clock::now();
+      const absl::Time now = clock_.Now();
       if (!debouncing) burst_deadline = now + 10 * debounce;
       debouncing = true;
       quiet_until = now + debounce;
@@ -226,10 +253,10 @@ void ConfigWatcher::Run() {
     if (reload_.exchange(false)) {
       debouncing = false;
       Check(/*force=*/true);
-      next_tick = Clock::now() + poll_interval;
+      next_tick = clock_.Now() + poll_interval;
       continue;
     }
-    const Clock::time_point now = Clock::now();
+    const absl::Time now = clock_.Now();
     if (debouncing && (now >= quiet_until || now >= burst_deadline)) {
       debouncing = false;
       Check(/*force=*/false);
@@ -238,7 +265,7 @@ void ConfigWatcher::Run() {
       if (notifier_ != nullptr) notifier_->Rearm();
       notifier_active_ = notifier_ != nullptr && notifier_->active();
       Check(/*force=*/false);
-      next_tick = Clock::now() + poll_interval;
+      next_tick = clock_.Now() + poll_interval;
     }
   }
 }

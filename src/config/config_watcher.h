@@ -10,12 +10,20 @@
 // A file that cannot be read or loaded is reported as an error (once per content; the server
 // keeps its last good config); nothing here throws or crashes on a bad file.
 //
+// Time: every deadline (the periodic re-read, the polling period, the debounce) is on an injected
+// core::Clock, and the thread's wait ends when that clock jumps (core::Clock::Subscribe), so a
+// test drives the watcher with a fake clock instead of sleeping.
+//
+// Failures: an exception out of a load or the callback is logged (Options::log) and counted
+// (failed_checks()); the watcher carries on.
+//
 // Threading: the callback runs on the watcher's own thread, one call at a time; it must not call
 // Stop() or destroy the watcher. Start() and Stop() are called by the owner (not concurrently
 // with each other); ReloadNow() may be called from any thread.
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -29,6 +37,7 @@
 #include "absl/synchronization/mutex.h"
 #include "config/change_notifier.h"
 #include "config/config_loader.h"
+#include "core/clock.h"
 
 namespace maxpool::config {
 
@@ -52,6 +61,10 @@ class ConfigWatcher {
     std::vector<std::filesystem::path> extra_paths;
     // How the config is loaded; null: ParseConfig of `path`'s bytes.
     std::function<absl::StatusOr<LoadedConfig>()> load;
+    // The time source of every deadline above; null: the system clock. Must outlive the watcher.
+    const core::Clock* clock = nullptr;
+    // Where a failure of a check is logged ("error: ..."); null: stderr.
+    std::function<void(const std::string&)> log;
   };
 
   ConfigWatcher(Options options, OnChange on_change);
@@ -77,6 +90,9 @@ class ConfigWatcher {
   // Whether every watched place is currently watched by the notifier (diagnostics and tests).
   bool inotify_active() const { return notifier_active_.load(); }
 
+  // Checks that ended with an exception (a load or the callback threw), logged and skipped.
+  uint64_t failed_checks() const { return failed_checks_.load(std::memory_order_relaxed); }
+
  private:
   // The content fingerprint: a hash of every path's bytes (or read error), and the bytes of
   // `path` itself.
@@ -89,6 +105,11 @@ class ConfigWatcher {
 
   const Options options_;
   const OnChange on_change_;
+  const core::SystemClock system_clock_;
+  const core::Clock& clock_;  // options_.clock, or system_clock_
+  uint64_t clock_subscription_ = 0;
+  bool subscribed_ = false;
+  std::atomic<uint64_t> failed_checks_{0};
 
   std::thread thread_;
   absl::Mutex wake_mu_;  // orders ReloadNow()'s write with Stop()'s close of the pipe
