@@ -226,8 +226,7 @@ asio::awaitable<FreshToken> TokenRefresher::EnsureFresh(
     absl::MutexLock lock(&mu_);
     std::erase(flight->waiters, waiter);
     if (!flight->done) {
-      result.kind = FreshToken::Kind::kFailed;
-      result.reason = "cancelled";
+      result.kind = FreshToken::Kind::kCancelled;
     } else {
       result = flight->result;
       auto it = entries_.find(account);

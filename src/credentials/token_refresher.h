@@ -78,6 +78,7 @@ struct FreshToken {
     kFresh,      // `access_token` is valid (no refresh was needed, or another request did it)
     kRefreshed,  // a refresh just rotated the tokens; `access_token` is the new one
     kFailed,     // no usable token: see `failure`, `status`, `reason`
+    kCancelled,  // the caller was cancelled before the refresh ended (the refresh carries on)
   };
   Kind kind = Kind::kUntracked;
   std::string access_token;
@@ -104,7 +105,7 @@ class TokenRefresher {
 
   // A usable access token for `account`. `rejected_access_token` is the token an upstream 401
   // refused: the refresh is forced unless the account already holds a different token.
-  // Cancellation of the caller ends the wait with kFailed (the refresh itself carries on).
+  // Cancellation of the caller ends the wait with kCancelled (the refresh itself carries on).
   boost::asio::awaitable<FreshToken> EnsureFresh(std::string account,
                                                  std::optional<std::string> rejected_access_token);
 

@@ -33,8 +33,9 @@ FailoverNext NextOf(const core::FailureAction& action) {
   return FailoverNext::kFail;
 }
 
-// The failure class a refresh failure counts as (for Failover events).
-core::FailureClass ClassOfRefreshFailure(const credentials::FreshToken& failure) {
+}  // namespace
+
+core::FailureClass FailureClassOf(const credentials::FreshToken& failure) {
   switch (failure.failure) {
     case credentials::RefreshFailureKind::kNetworkBeforeSend:
     case credentials::RefreshFailureKind::kAmbiguousAfterSend:
@@ -47,8 +48,6 @@ core::FailureClass ClassOfRefreshFailure(const credentials::FreshToken& failure)
   }
   return core::FailureClass::kNetwork;
 }
-
-}  // namespace
 
 // Removes a waiter's ticket however Hold() ends: a return, an exception, or the destruction of
 // its suspended frame. When the live head leaves this way (not by admission), the next waiter is
@@ -283,9 +282,9 @@ core::FailureAction Pool::OnRefreshFailure(const core::Lease& lease,
     const int status = failure.status.value_or(0);
     action = router_.OnRefreshFailure(lease, request, route, kind, status, attempt);
     Track(lease.account, now, "token_refresh_failed", outbox.events());
-    outbox.events().push_back(Failover{
-        lease.account_name, std::string(core::FailureClassName(ClassOfRefreshFailure(failure))),
-        status, NextOf(action)});
+    outbox.events().push_back(Failover{lease.account_name,
+                                       std::string(core::FailureClassName(FailureClassOf(failure))),
+                                       status, NextOf(action)});
     outbox.Seal();
   }
   outbox.Flush();

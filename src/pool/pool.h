@@ -75,6 +75,9 @@ struct Grant {
   core::Provider provider = core::Provider::kAnthropic;
 };
 
+// The failure class a failed refresh counts as (Failover events, the request's record).
+core::FailureClass FailureClassOf(const credentials::FreshToken& failure);
+
 struct PoolOptions {
   core::SchedulerSettings scheduler;
   core::QueueSettings queue;

@@ -38,11 +38,6 @@ using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
-// The answer of a server with no account at all (a fresh sidecar, before one is added).
-constexpr std::string_view kNoAccountConfigured =
-    "maxpool: no account is configured. Add one with `maxpool login` (subscription) or `maxpool "
-    "login --api` (API key), or through the control plane (CreateAccount, StartOAuthLogin).";
-
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 // core::HeaderSource over Beast's fields, without copying.
@@ -141,10 +136,7 @@ Exchange::Exchange(ExchangeEnv env, beast::tcp_stream& client,
       request_(request),
       writer_(client, env.options.client_write_timeout, request.version(), keep_alive) {}
 
-Exchange::~Exchange() {
-  // A frame destroyed while it held a lease (the server stopping mid-request) hands it back.
-  if (open_lease_) env_.pool.Release(*open_lease_, {core::ReleaseKind::kAbandoned, 0, ""});
-}
+Exchange::~Exchange() = default;
 
 void Exchange::InjectFault(AttemptStep step) const {
   if (env_.options.attempt_fault && env_.options.attempt_fault(step)) {
@@ -152,27 +144,8 @@ void Exchange::InjectFault(AttemptStep step) const {
   }
 }
 
-void Exchange::ReleaseLease(const core::Lease& lease, const core::ReleaseOutcome& outcome) {
-  open_lease_.reset();
-  env_.pool.Release(lease, outcome);
-}
-
-core::FailureAction Exchange::FailLease(const core::Lease& lease, const core::RequestInfo& request,
-                                        core::RouteState& route,
-                                        const core::ResponseVerdict& verdict,
-                                        const core::AttemptContext& attempt) {
-  open_lease_.reset();
-  return env_.pool.OnFailure(lease, request, route, verdict, attempt);
-}
-
-core::FailureAction Exchange::FailRefresh(const core::Lease& lease,
-                                          const core::RequestInfo& request, core::RouteState& route,
-                                          const credentials::FreshToken& failure,
-                                          const core::AttemptContext& attempt) {
-  open_lease_.reset();
-  return env_.pool.OnRefreshFailure(lease, request, route, failure, attempt);
-}
-
+// The I/O of one request: performs what the request loop (pool::RequestLoop) decides and reports
+// back what came of it, until there is nothing left to do.
 asio::awaitable<ExchangeSummary> Exchange::Run() {
   run_started_ = std::chrono::steady_clock::now();
   const std::string_view target = View(request_.target());
@@ -184,117 +157,62 @@ asio::awaitable<ExchangeSummary> Exchange::Run() {
     capture_ = std::make_unique<ExchangeCapture>(*env_.options.request_sink,
                                                  View(request_.method_string()));
   }
-  FieldsSource headers(request_.base());
-  info_ = core::ClassifyRequest(View(request_.method_string()), target, request_.body(), headers);
-  const int max_attempts = env_.pool.MaxAttempts();
-  const bool can_retry = static_cast<int64_t>(request_.body().size()) <=
-                         env_.pool.options().retry.max_retry_buffer_bytes;
-  int hops = 0;
-  while (true) {
-    if (Aborted()) {  // e.g. admitted from a hold just as the drain deadline passed
-      co_await EndAborted();
-      co_return summary_;
-    }
-    std::optional<pool::Grant> grant = env_.pool.TryAcquire(info_, route_);
-    route_.pinned_account.clear();
-    if (grant) open_lease_ = grant->lease;
-    if (!grant) {
-      summary_.account = "(none available)";
-      if (env_.pool.AccountCount() == 0) {  // a fresh server: nothing to hold for
-        const std::string message = std::string(kNoAccountConfigured);
-        co_await SendError(503, "api_error", message, std::nullopt);
-        co_return summary_;
-      }
-      if (!co_await HoldOrFail(core::HoldCause::kQuota, core::FallbackReply::kNoAccount429,
-                               nullptr)) {
-        co_return summary_;
-      }
-      hops = 0;
-      continue;
-    }
-    ++hops;
-    ++summary_.attempts;
-    summary_.account = grant->lease.account_name;
-    last_account_ = grant->lease.account_name;
-    // OAuth: a fresh token first (spec §7.3); after a 401 the refused one is replaced. Other
-    // credentials skip this (no coroutine frame per request for API keys).
-    if (grant->credential.kind == pool::CredentialKind::kOAuthBearer) {
-      std::optional<std::string> rejected = std::move(rejected_token_);
-      rejected_token_.reset();
-      auto freshen = env_.pool.FreshToken(*grant, std::move(rejected));
-      const credentials::FreshToken fresh = co_await std::move(freshen);
-      if (Aborted()) {
-        ReleaseLease(grant->lease, {core::ReleaseKind::kAbandoned, 0, ""});
-        co_await EndAborted();
-        co_return summary_;
-      }
-      if (fresh.kind == credentials::FreshToken::Kind::kFailed) {
-        if (fresh.reason == "cancelled") {  // the client left while the refresh ran
-          ReleaseLease(grant->lease, {core::ReleaseKind::kAbandoned, 0, ""});
-          summary_.client_gone = true;
-          co_return summary_;
-        }
-        core::AttemptContext refresh_context;
-        refresh_context.can_retry = can_retry;
-        refresh_context.hops_left = hops < max_attempts;
-        refresh_context.bytes_sent = writer_.body_bytes() > 0;
-        const core::FailureAction action =
-            FailRefresh(grant->lease, info_, route_, fresh, refresh_context);
-        if (action.failover) continue;
-        if (action.hold) {
-          if (!co_await HoldOrFail(*action.hold, action.reply, nullptr)) co_return summary_;
-          hops = 0;
-          continue;
-        }
-        const core::RetryPlan plan = env_.pool.NextRetry(info_, core::RouteState{});
-        co_await Fail(action.reply, plan, false, nullptr);
-        co_return summary_;
-      }
-      if (!fresh.access_token.empty()) grant->credential.secret = fresh.access_token;
-    }
-    AttemptResult result = co_await Attempt(*grant);
-    if (result.kind == AttemptResult::Kind::kDone) co_return summary_;
-    if (Aborted()) {  // no failover, no hold: the answer so far ends with the drain's
-      ReleaseLease(grant->lease, {core::ReleaseKind::kAbandoned, 0, ""});
-      co_await EndAborted();
-      co_return summary_;
-    }
-    if (result.kind == AttemptResult::Kind::kClientGone) {
-      ReleaseLease(grant->lease, {core::ReleaseKind::kAbandoned, 0, ""});
-      summary_.client_gone = true;
-      co_return summary_;
-    }
-    core::AttemptContext context = result.context;
-    context.can_retry = can_retry;
-    context.hops_left = hops < max_attempts;
-    context.bytes_sent = writer_.body_bytes() > 0;
-    if (result.verdict.failure == core::FailureClass::kNetwork) {
-      last_transport_error_ = context.transport_error;
-      if (!network_soak_deadline_) {
-        network_soak_deadline_ =
-            env_.pool.clock().Now() + core::NetworkSoakBudget(info_, env_.pool.options().queue);
-      }
-    }
-    const core::FailureAction action =
-        FailLease(grant->lease, info_, route_, result.verdict, context);
-    if (action.refresh_and_retry) {
-      // Retried once on the same account, with the refused token replaced first.
-      route_.pinned_account = grant->lease.account_name;
-      rejected_token_ = grant->credential.secret;
-      continue;
-    }
-    if (action.failover) continue;
-    if (action.hold) {
-      if (!co_await HoldOrFail(*action.hold, action.reply, &result.failure)) co_return summary_;
-      hops = 0;
-      continue;
-    }
-    // The plan is computed outside the co_await: GCC 12 miscompiles a temporary with a
-    // destructor (here the RouteState) in a co_await expression (ASan: bad-free).
-    const core::RetryPlan plan = env_.pool.NextRetry(info_, core::RouteState{});
-    co_await Fail(action.reply, plan, false, &result.failure);
+  if (Aborted()) {  // e.g. admitted just as the drain deadline passed
+    co_await EndAborted();
     co_return summary_;
   }
+  FieldsSource headers(request_.base());
+  loop_.emplace(
+      env_.pool,
+      core::ClassifyRequest(View(request_.method_string()), target, request_.body(), headers),
+      static_cast<int64_t>(request_.body().size()));
+  pool::RequestAction action = loop_->Start(Progress());
+  using Kind = pool::RequestAction::Kind;
+  while (true) {
+    if (Aborted()) {  // the drain deadline: no failover, no hold; the answer ends with the drain's
+      loop_->Abandon();
+      co_await EndAborted();
+      break;
+    }
+    if (action.kind == Kind::kRefreshThenSend) {
+      auto freshen = env_.pool.FreshToken(loop_->grant(), std::move(action.refused_token));
+      const credentials::FreshToken fresh = co_await std::move(freshen);
+      if (Aborted()) continue;
+      action = loop_->OnRefreshed(fresh, Progress());
+    } else if (action.kind == Kind::kSend) {
+      AttemptResult result = co_await Attempt(loop_->grant());
+      if (result.kind == AttemptResult::Kind::kDone) break;
+      if (Aborted()) continue;
+      if (result.kind == AttemptResult::Kind::kClientGone) {
+        action = loop_->OnClientGone();
+        continue;
+      }
+      const unsigned answer_status = result.failure.status;
+      failed_answer_ = std::make_unique<UpstreamFailure>(std::move(result.failure));
+      action = loop_->OnAttemptFailed(result.verdict, std::move(result.context), answer_status,
+                                      Progress());
+    } else if (action.kind == Kind::kHold) {
+      action = co_await Hold(action);
+    } else if (action.kind == Kind::kRelayFailure) {
+      co_await RelayFailure();
+      break;
+    } else if (action.kind == Kind::kReplyError) {
+      co_await SendError(action.error);
+      break;
+    } else {  // kEnd
+      break;
+    }
+  }
+  SummarizeLoop();
+  co_return summary_;
+}
+
+void Exchange::SummarizeLoop() {
+  if (!loop_->account_label().empty()) summary_.account = loop_->account_label();
+  summary_.attempts = loop_->attempts();
+  summary_.held = loop_->held();
+  summary_.failure = loop_->last_failure();
+  if (loop_->client_gone()) summary_.client_gone = true;
 }
 
 asio::awaitable<Exchange::AttemptResult> Exchange::Attempt(const pool::Grant& grant) {
@@ -346,7 +264,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::Attempt(const pool::Grant& gr
       result.verdict.failure = core::FailureClass::kUpstream5xx;
       result.context.transport_error = DescribeFailure(thrown);
       if (capture_) capture_->AddError(result.context.transport_error);
-      if (!open_lease_) {
+      if (!loop_->holds_lease()) {
         // It threw after its answer was settled: the connection to the client ends with it.
         result.kind = AttemptResult::Kind::kDone;
         writer_.set_keep_alive(false);
@@ -403,7 +321,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     co_return result;
   }
   const auto sent_at = std::chrono::steady_clock::now();
-  if (summary_.before_upstream.count() < 0 && !summary_.held) {
+  if (summary_.before_upstream.count() < 0 && !loop_->held()) {
     summary_.before_upstream = sent_at - run_started_;
   }
   conn.tcp().expires_after(opt.ttfb);
@@ -433,7 +351,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
   };
   auto grace_then_heartbeats = [&]() -> asio::awaitable<void> {
     if (!writer_.started()) {
-      if (!info_.streaming) {
+      if (!loop_->info().streaming) {
         asio::steady_timer forever(co_await asio::this_coro::executor);
         forever.expires_at(asio::steady_timer::time_point::max());
         co_await forever.async_wait(kTuple);
@@ -452,7 +370,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
   bool client_gone = false;
   if (Aborted()) {
     header_ec = asio::error::operation_aborted;
-  } else if (!info_.streaming && !writer_.started()) {
+  } else if (!loop_->info().streaming && !writer_.started()) {
     auto raced = co_await (read_header() || WatchClientGone());
     client_gone = raced.index() != 0;
     if (!client_gone) header_ec = std::get<0>(raced);
@@ -536,7 +454,8 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     return read_into(buffer, timeout);
   };
 
-  const core::UpstreamContext context{grant.type, grant.provider, info_.family, info_.model,
+  const core::UpstreamContext context{grant.type, grant.provider, loop_->info().family,
+                                      loop_->info().model,
                                       absl::FromChrono(opt.provider_403_cooldown)};
   if (status >= 400) {
     // An error: read (a bounded part of) its body and classify it (§4.2: 64 KiB).
@@ -579,7 +498,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
       out.set("x-maxpool-account", grant.lease.account_name);
       co_await writer_.Respond(status, std::move(out), std::move(failure.body));
     }
-    ReleaseLease(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
+    loop_->Answered(status);
     summary_.status = status;
     result.kind = AttemptResult::Kind::kDone;
     result.reusable = in_step();
@@ -595,7 +514,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     const std::optional<uint64_t> length =
         declared ? std::optional<uint64_t>(*declared) : std::nullopt;
     const bool delivered = co_await writer_.RespondHead(status, std::move(out), length);
-    ReleaseLease(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
+    loop_->Answered(status);
     summary_.status = status;
     summary_.client_gone = !delivered;
     result.kind = AttemptResult::Kind::kDone;
@@ -624,7 +543,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     if (capture_) capture_->SetClientResponse(200, event);
     co_await writer_.Chunk(event);
     co_await writer_.Finish();
-    ReleaseLease(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
+    loop_->Answered(status);
     summary_.status = 200;
     result.kind = AttemptResult::Kind::kDone;
     result.reusable = in_step();
@@ -655,7 +574,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
     if (capture_) capture_->AppendBody(body, ExchangeRecord::BodyKind::kBody);
     const bool reusable = in_step();
     const bool delivered = co_await writer_.Respond(status, std::move(out), std::move(body));
-    ReleaseLease(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
+    loop_->Answered(status);
     summary_.status = status;
     summary_.client_gone = !delivered;
     result.kind = AttemptResult::Kind::kDone;
@@ -739,7 +658,7 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
         co_await writer_.Chunk(frame);
         co_await writer_.Finish();
       }
-      ReleaseLease(grant.lease, {core::ReleaseKind::kAbandoned, 0, ""});
+      loop_->Abandon();
       result.kind = AttemptResult::Kind::kDone;
       co_return result;
     }
@@ -754,17 +673,12 @@ asio::awaitable<Exchange::AttemptResult> Exchange::AttemptOn(Stream& stream,
       writer_.set_keep_alive(false);  // the body is short: the client must not trust it
     }
     result.kind = AttemptResult::Kind::kDone;
-    core::ResponseVerdict verdict;
-    verdict.failure = core::FailureClass::kNetwork;
-    core::AttemptContext cut;
-    cut.transport_error = std::move(broke);
-    cut.bytes_sent = true;
-    FailLease(grant.lease, info_, route_, verdict, cut);
+    loop_->Cut(std::move(broke));
     co_return result;
   }
   const bool reusable = in_step();
   co_await writer_.Finish();
-  ReleaseLease(grant.lease, {core::ReleaseKind::kSuccess, static_cast<int>(status), ""});
+  loop_->Answered(status);
   result.kind = AttemptResult::Kind::kDone;
   result.reusable = reusable;
   co_return result;
@@ -797,38 +711,9 @@ asio::awaitable<void> Exchange::WatchClientGone() {
   }
 }
 
-asio::awaitable<bool> Exchange::HoldOrFail(core::HoldCause cause, core::FallbackReply reply,
-                                           const UpstreamFailure* failure) {
-  const absl::Time now = env_.pool.clock().Now();
-  core::RouteState probe_route;
-  probe_route.has_ticket = route_.has_ticket;
-  probe_route.admitted = route_.admitted;
-  const core::RetryPlan plan = env_.pool.NextRetry(info_, probe_route);
-  core::HoldContext context;
-  context.now = now;
-  context.queue_started_at = queue_started_at_;
-  context.network_soak_deadline = network_soak_deadline_;
-  context.response_started = writer_.body_bytes() > 0;
-  const core::HoldDecision decision =
-      core::DecideHold(info_, cause, plan, env_.pool.options().queue, context);
-  if (!decision.hold) {
-    const bool recovering = decision.refusal != core::HoldRefusal::kNotWithinWindow &&
-                            decision.refusal != core::HoldRefusal::kWeeklyResetUnknown &&
-                            plan.retry_after.has_value();
-    const core::FallbackReply answer =
-        cause == core::HoldCause::kNetwork ? core::FallbackReply::kConnectionUnavailable : reply;
-    co_await Fail(answer, plan, recovering, failure);
-    co_return false;
-  }
-  if (Aborted()) {
-    co_await EndAborted();
-    co_return false;
-  }
-  if (!queue_started_at_) queue_started_at_ = now;
-  summary_.held = true;
-  route_.excluded.clear();
+asio::awaitable<pool::RequestAction> Exchange::Hold(const pool::RequestAction& hold) {
   std::variant<pool::HoldResult, std::monostate> waited;
-  if (info_.streaming && !writer_.started()) {
+  if (hold.begin_stream_when_queued) {
     // The heartbeat stream is committed once the ticket is queued (§5.1 steps 5 and 7), so a
     // request refused by a full queue still gets a plain 429.
     asio::steady_timer queued(co_await asio::this_coro::executor);
@@ -841,120 +726,39 @@ asio::awaitable<bool> Exchange::HoldOrFail(core::HoldCause cause, core::Fallback
       co_await Heartbeats();
     };
     auto on_queued = [&queued] { queued.expires_at(asio::steady_timer::time_point::min()); };
-    waited = co_await (env_.pool.Hold(info_, route_, decision.deadline, on_queued) ||
+    waited = co_await (env_.pool.Hold(loop_->info(), loop_->route(), hold.hold_until, on_queued) ||
                        commit_then_heartbeats());
   } else if (writer_.event_stream()) {
-    waited = co_await (env_.pool.Hold(info_, route_, decision.deadline) || Heartbeats());
+    waited =
+        co_await (env_.pool.Hold(loop_->info(), loop_->route(), hold.hold_until) || Heartbeats());
   } else {
-    waited = co_await (env_.pool.Hold(info_, route_, decision.deadline) || WatchClientGone());
+    waited = co_await (env_.pool.Hold(loop_->info(), loop_->route(), hold.hold_until) ||
+                       WatchClientGone());
   }
-  if (Aborted()) {  // the cancellation ended the hold (or it ended just before)
-    co_await EndAborted();
-    co_return false;
-  }
-  if (waited.index() != 0) {
-    summary_.client_gone = true;
-    co_return false;
-  }
-  const pool::HoldResult& held = std::get<0>(waited);
-  switch (held.outcome) {
-    case pool::HoldOutcome::kAdmitted:
-      co_return true;
-    case pool::HoldOutcome::kCancelled:
-      summary_.client_gone = true;
-      co_return false;
-    case pool::HoldOutcome::kQueueFull:
-      if (writer_.started()) {
-        const std::string message = "maxpool: the hold queue is full; try again shortly.";
-        co_await SendError(429, "rate_limit_error", message, 5);
-      } else {
-        // Not held and nothing sent: the caller's own answer (§5.6).
-        co_await Fail(reply, held.plan, held.plan.retry_after.has_value(), failure);
-      }
-      co_return false;
-    case pool::HoldOutcome::kExpired:
-    case pool::HoldOutcome::kNotRecovering: {
-      const core::FallbackReply answer = cause == core::HoldCause::kNetwork
-                                             ? core::FallbackReply::kConnectionUnavailable
-                                             : core::FallbackReply::kNoAccount429;
-      co_await Fail(answer, held.plan, false, nullptr);
-      co_return false;
-    }
-  }
-  co_return false;
-}
-
-Exchange::ProxyError Exchange::FallbackError(core::FallbackReply reply, const core::RetryPlan& plan,
-                                             bool recovering, const UpstreamFailure* failure) {
-  const int retry_after = core::RetryAfterSeconds(plan);
-  const absl::Time now = env_.pool.clock().Now();
-  const unsigned failed_status = failure != nullptr ? failure->status : 0;
-  switch (reply) {
-    case core::FallbackReply::kRelayUpstream:  // with nothing to relay
-    case core::FallbackReply::kNoAccount429:
-      return {429, "rate_limit_error",
-              core::HonestMessage(env_.pool.Census(info_), plan, recovering, now), retry_after};
-    case core::FallbackReply::kBreaker429:
-      return {429, "rate_limit_error",
-              absl::StrCat("Anthropic is temporarily limiting requests for every account in the "
-                           "pool (not your usage limit); maxpool retries automatically. Retry in ~",
-                           core::FormatWait(absl::Seconds(retry_after)), "."),
-              retry_after};
-    case core::FallbackReply::kOverloaded529:
-      return {529, "overloaded_error",
-              "Anthropic is temporarily overloaded; maxpool retries automatically.", std::nullopt};
-    case core::FallbackReply::kUpstreamStatus: {
-      const unsigned status = failed_status != 0 ? failed_status : 502;
-      return {status, "overloaded_error", absl::StrCat("Upstream returned ", status), std::nullopt};
-    }
-    case core::FallbackReply::kConnectionUnavailable: {
-      const std::string_view cause = last_transport_error_.empty()
-                                         ? std::string_view("network error")
-                                         : std::string_view(last_transport_error_);
-      return {503, "connection_unavailable",
-              absl::StrCat("maxpool: the connection to the upstream dropped on every account "
-                           "tried (",
-                           core::AbslView(cause),
-                           "). This is not a quota problem; resending usually works."),
-              std::nullopt};
-    }
-    case core::FallbackReply::kProviderAuth502:
-      return {502, "provider_auth_error",
-              absl::StrCat("Provider account ", last_account_, " refused its credentials (HTTP ",
-                           failed_status, "); check its token, base URL and model."),
-              std::nullopt};
-    case core::FallbackReply::kAuthentication401:
-      return {401, "authentication_error",
-              absl::StrCat("Account ", last_account_,
-                           " was refused by Anthropic; check `maxpool accounts -v` or log in "
-                           "again."),
-              std::nullopt};
-  }
-  return {502, "proxy_error", "maxpool: internal error", std::nullopt};
+  if (Aborted())
+    co_return pool::RequestAction{};  // the cancellation ended the hold (or it
+                                      // ended just before): the drain answers
+  if (waited.index() != 0) co_return loop_->OnClientGone();
+  co_return loop_->OnHoldEnded(std::get<0>(waited), Progress());
 }
 
 // Every argument of a co_await below is a named local or a trivial value: GCC 12 destroys
 // temporaries with destructors that live across a co_await twice (ASan: double free).
-asio::awaitable<void> Exchange::Fail(core::FallbackReply reply, const core::RetryPlan& plan,
-                                     bool recovering, const UpstreamFailure* failure) {
-  if (reply == core::FallbackReply::kRelayUpstream && failure != nullptr && failure->status != 0) {
-    summary_.status = failure->status;
-    if (writer_.started()) {
-      auto [type, message] = ErrorOf(failure->body, failure->status);
-      const std::string event = ErrorEvent(type, message);
-      if (capture_) capture_->SetClientResponse(200, event);
-      co_await writer_.Chunk(event);
-      co_await writer_.Finish();
-    } else {
-      http::fields out = failure->headers;
-      out.set("x-maxpool-account", last_account_);
-      std::string body = failure->body;
-      co_await writer_.Respond(failure->status, std::move(out), std::move(body));
-    }
+asio::awaitable<void> Exchange::RelayFailure() {
+  const UpstreamFailure& failure = *failed_answer_;
+  summary_.status = failure.status;
+  if (writer_.started()) {
+    auto [type, message] = ErrorOf(failure.body, failure.status);
+    const std::string event = ErrorEvent(type, message);
+    if (capture_) capture_->SetClientResponse(200, event);
+    co_await writer_.Chunk(event);
+    co_await writer_.Finish();
     co_return;
   }
-  const ProxyError error = FallbackError(reply, plan, recovering, failure);
-  co_await SendError(error.status, error.type, error.message, error.retry_after);
+  http::fields out = failure.headers;
+  out.set("x-maxpool-account", loop_->last_account());
+  std::string body = failure.body;
+  co_await writer_.Respond(failure.status, std::move(out), std::move(body));
 }
 
 asio::awaitable<void> Exchange::SendError(unsigned status, std::string_view type,

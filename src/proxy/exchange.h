@@ -24,6 +24,7 @@
 #include "core/request_info.h"
 #include "core/router.h"
 #include "pool/pool.h"
+#include "pool/request_loop.h"
 #include "proxy/client_writer.h"
 #include "proxy/drain.h"
 #include "proxy/exchange_capture.h"
@@ -49,6 +50,8 @@ struct ExchangeSummary {
   std::string account;  // last account tried, or "(queued)" / "(none available)"
   unsigned status = 0;  // what the client got (200 for committed streams)
   int attempts = 0;
+  // The last attempt's failure class; kNone when it was answered or never sent.
+  core::FailureClass failure = core::FailureClass::kNone;
   bool held = false;
   bool truncated = false;
   bool client_gone = false;
@@ -70,7 +73,8 @@ class Exchange {
   Exchange(ExchangeEnv env, boost::beast::tcp_stream& client,
            const boost::beast::http::request<boost::beast::http::string_body>& request,
            bool keep_alive);
-  // Releases a lease still held (abandoned): a frame destroyed mid-request never leaks one.
+  // A lease still held goes back as abandoned (pool::LeaseHandle): a frame destroyed
+  // mid-request never leaks one.
   ~Exchange();
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
@@ -106,19 +110,13 @@ class Exchange {
   template <class Stream>
   boost::asio::awaitable<AttemptResult> AttemptOn(Stream& stream, UpstreamConnection& conn,
                                                   const pool::Grant& grant);
-  boost::asio::awaitable<bool> HoldOrFail(core::HoldCause cause, core::FallbackReply reply,
-                                          const UpstreamFailure* failure);
-  boost::asio::awaitable<void> Fail(core::FallbackReply reply, const core::RetryPlan& plan,
-                                    bool recovering, const UpstreamFailure* failure);
-  // An error the proxy makes: status, error type, message and retry-after seconds.
-  struct ProxyError {
-    unsigned status = 502;
-    std::string_view type;
-    std::string message;
-    std::optional<int> retry_after;
-  };
-  ProxyError FallbackError(core::FallbackReply reply, const core::RetryPlan& plan, bool recovering,
-                           const UpstreamFailure* failure);
+  // Performs a kHold action; returns what the request loop decides next.
+  boost::asio::awaitable<pool::RequestAction> Hold(const pool::RequestAction& hold);
+  // Relays the last failed attempt's answer as it came (kRelayFailure).
+  boost::asio::awaitable<void> RelayFailure();
+  boost::asio::awaitable<void> SendError(const pool::ProxyError& error) {
+    return SendError(error.status, error.type, error.message, error.retry_after);
+  }
   boost::asio::awaitable<void> SendError(unsigned status, std::string_view type,
                                          const std::string& message,
                                          std::optional<int> retry_after);
@@ -133,22 +131,18 @@ class Exchange {
   void FinishCapture();
   // Throws when the fault-injection hook (ProxyOptions::attempt_fault) says so for `step`.
   void InjectFault(AttemptStep step) const;
-  // Every hand-back of the current lease goes through these, so that `open_lease_` says whether
-  // one is still held.
-  void ReleaseLease(const core::Lease& lease, const core::ReleaseOutcome& outcome);
-  core::FailureAction FailLease(const core::Lease& lease, const core::RequestInfo& request,
-                                core::RouteState& route, const core::ResponseVerdict& verdict,
-                                const core::AttemptContext& attempt);
-  core::FailureAction FailRefresh(const core::Lease& lease, const core::RequestInfo& request,
-                                  core::RouteState& route, const credentials::FreshToken& failure,
-                                  const core::AttemptContext& attempt);
+  // What the client has seen so far, for the request loop.
+  pool::ClientProgress Progress() const { return {writer_.started(), writer_.body_bytes() > 0}; }
+  void SummarizeLoop();
 
   ExchangeEnv env_;
   boost::beast::tcp_stream& client_;
   const boost::beast::http::request<boost::beast::http::string_body>& request_;
   ClientWriter writer_;
-  core::RequestInfo info_;
-  core::RouteState route_;
+  // The request's decisions and its lease (created once the request is classified).
+  std::optional<pool::RequestLoop> loop_;
+  // The last failed attempt's answer, for kRelayFailure.
+  std::unique_ptr<UpstreamFailure> failed_answer_;
   void SetUsage(const TokenUsage& usage) {
     summary_.input_tokens = usage.input_tokens;
     summary_.output_tokens = usage.output_tokens;
@@ -156,12 +150,6 @@ class Exchange {
 
   ExchangeSummary summary_;
   std::chrono::steady_clock::time_point run_started_;
-  std::optional<absl::Time> queue_started_at_;
-  std::optional<absl::Time> network_soak_deadline_;
-  std::string last_transport_error_;
-  std::optional<std::string> rejected_token_;  // the access token a 401 refused, to replace
-  std::string last_account_;
-  std::optional<core::Lease> open_lease_;  // the lease held now, if any
   bool aborted_ = false;
   // Per-request log record (`--log-to`); null unless a request sink is configured.
   std::unique_ptr<ExchangeCapture> capture_;
