@@ -8,7 +8,6 @@
 #include <exception>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "boost/asio/as_tuple.hpp"
@@ -31,9 +30,9 @@
 #include "boost/beast/http/string_body.hpp"
 #include "boost/beast/http/write.hpp"
 #include "boost/beast/ssl/ssl_stream.hpp"
-#include "boost/url/parse.hpp"
 #include "core/absl_view.h"
 #include "credentials/oauth_constants.h"
+#include "net/http_url.h"
 
 namespace maxpool::credentials {
 namespace asio = boost::asio;
@@ -62,75 +61,20 @@ struct Target {
   std::string display;    // scheme://host:port/path, for messages (no query: it may be secret)
 };
 
-bool IsLoopback(const Target& target) {
-  if (target.literal) return target.address.is_loopback();
-  return absl::EqualsIgnoreCase(core::AbslView(target.host), "localhost");
-}
-
-// The URL up to its query, for an error message about the URL itself.
-std::string WithoutQuery(std::string_view url) {
-  return std::string(url.substr(0, std::min(url.find('?'), url.find('#'))));
-}
-
 absl::StatusOr<Target> ParseTarget(std::string_view url_text) {
-  auto url = boost::urls::parse_uri(boost::core::string_view(url_text.data(), url_text.size()));
-  const std::string shown = WithoutQuery(url_text);
-  if (!url) return absl::InvalidArgumentError(absl::StrCat("\"", shown, "\" is not a valid URL"));
+  absl::StatusOr<net::HttpUrl> url = net::ParseHttpUrl(url_text);
+  if (!url.ok()) return url.status();
   Target target;
-  const std::string scheme = absl::AsciiStrToLower(std::string(url->scheme()));
-  if (scheme == "https") {
-    target.tls = true;
-  } else if (scheme == "http") {
-    target.tls = false;
-  } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("\"", shown, "\" must start with https:// or http://"));
-  }
-  if (url->has_userinfo()) {
-    return absl::InvalidArgumentError(absl::StrCat("URL of ", scheme, "://",
-                                                   std::string(url->encoded_host_and_port()),
-                                                   " must not carry user info"));
-  }
-  switch (url->host_type()) {
-    case boost::urls::host_type::ipv4:
-      target.literal = true;
-      target.address = asio::ip::make_address_v4(url->host_ipv4_address().to_bytes());
-      break;
-    case boost::urls::host_type::ipv6:
-      target.literal = true;
-      target.address = asio::ip::make_address_v6(url->host_ipv6_address().to_bytes());
-      break;
-    case boost::urls::host_type::name:
-      target.host = std::string(url->host_name());
-      break;
-    default:
-      return absl::InvalidArgumentError(absl::StrCat("\"", shown, "\" has no usable host"));
-  }
-  if (target.literal) target.host = target.address.to_string();
-  if (target.host.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("\"", shown, "\" has no host"));
-  }
-  const std::string default_port = target.tls ? "443" : "80";
-  if (url->has_port() && !url->port().empty()) {
-    target.port_number = url->port_number();  // 0 when out of range
-    if (target.port_number == 0) {
-      return absl::InvalidArgumentError(absl::StrCat("\"", shown, "\" has an invalid port"));
-    }
-    target.port = std::to_string(target.port_number);
-  } else {
-    target.port_number = target.tls ? 443 : 80;
-    target.port = default_port;
-  }
-  const std::string host_text = std::string(url->encoded_host());  // keeps IPv6 brackets
-  target.authority = target.port == default_port ? host_text : host_text + ":" + target.port;
-  target.target = std::string(url->encoded_path());
-  if (target.target.empty()) target.target = "/";
-  target.display = absl::StrCat(scheme, "://", host_text, ":", target.port, target.target);
-  if (url->has_query()) absl::StrAppend(&target.target, "?", std::string(url->encoded_query()));
-  if (!target.tls && !IsLoopback(target)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "\"", shown, "\" uses plain http to a host that is not loopback; use https://"));
-  }
+  target.tls = url->tls;
+  target.host = url->host;
+  target.port = url->port;
+  target.port_number = url->port_number;
+  target.literal = url->address.has_value();
+  if (target.literal) target.address = *url->address;
+  target.authority = url->authority();
+  target.target = url->path.empty() ? "/" : url->path;
+  target.display = absl::StrCat(url->scheme, "://", url->host_text, ":", url->port, target.target);
+  if (url->query) absl::StrAppend(&target.target, "?", *url->query);
   return target;
 }
 

@@ -11,8 +11,7 @@
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/ssl/host_name_verification.hpp"
 #include "boost/asio/use_awaitable.hpp"
-#include "boost/url/parse.hpp"
-#include "core/absl_view.h"
+#include "net/http_url.h"
 
 namespace maxpool::proxy {
 namespace asio = boost::asio;
@@ -23,48 +22,18 @@ namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
-bool IsLoopbackHost(std::string_view host) {
-  if (host == "localhost") return true;
-  boost::system::error_code ec;
-  std::string bare(host);
-  if (bare.size() > 2 && bare.front() == '[' && bare.back() == ']')
-    bare = bare.substr(1, bare.size() - 2);
-  const asio::ip::address address = asio::ip::make_address(bare, ec);
-  return !ec && address.is_loopback();
-}
-
 }  // namespace
 
 absl::StatusOr<Origin> ParseOrigin(std::string_view base_url) {
-  auto url = boost::urls::parse_uri(boost::core::string_view(base_url.data(), base_url.size()));
-  if (!url) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("upstream URL \"", core::AbslView(base_url), "\" is not a valid URL"));
-  }
+  absl::StatusOr<net::HttpUrl> url = net::ParseHttpUrl(base_url, "upstream URL");
+  if (!url.ok()) return url.status();
   Origin origin;
-  const std::string scheme(url->scheme());
-  if (scheme == "https") {
-    origin.tls = true;
-  } else if (scheme == "http") {
-    origin.tls = false;
-  } else {
-    return absl::InvalidArgumentError(absl::StrCat("upstream URL \"", core::AbslView(base_url),
-                                                   "\" must start with https:// or http://"));
-  }
-  origin.host = std::string(url->host());
-  if (origin.host.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("upstream URL \"", core::AbslView(base_url), "\" has no host"));
-  }
-  origin.port = url->has_port() ? std::string(url->port()) : (origin.tls ? "443" : "80");
-  origin.path_prefix = std::string(url->encoded_path());
+  origin.tls = url->tls;
+  origin.host = url->host_text;
+  origin.port = url->port;
+  origin.path_prefix = url->path;
   while (!origin.path_prefix.empty() && origin.path_prefix.back() == '/') {
     origin.path_prefix.pop_back();
-  }
-  if (!origin.tls && !IsLoopbackHost(origin.host)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("upstream URL \"", core::AbslView(base_url),
-                     "\" uses plain http to a host that is not loopback; use https://"));
   }
   return origin;
 }

@@ -38,8 +38,10 @@ struct Origin {
   std::string authority() const { return port == (tls ? "443" : "80") ? host : host + ":" + port; }
 };
 
-// Parses "https://api.anthropic.com" or "http://127.0.0.1:8080/prefix". INVALID_ARGUMENT for a
-// bad URL, a scheme other than http/https, or plain http to a host that is not loopback.
+// Parses "https://api.anthropic.com" or "http://127.0.0.1:8080/prefix" with net::ParseHttpUrl
+// (labelled "upstream URL"): INVALID_ARGUMENT for a bad URL, a scheme other than http/https, user
+// info, a bad port, or plain http to a host that is not loopback. `host` keeps an IPv6 literal's
+// brackets.
 absl::StatusOr<Origin> ParseOrigin(std::string_view base_url);
 
 class UpstreamConnection {
