@@ -65,7 +65,9 @@ HotSync::HotSync(HotSyncOptions options, pool::Pool& pool, OAuthWiring* oauth,
                                               .use_inotify = options_.use_inotify,
                                               .use_polling = options_.use_polling,
                                               .extra_paths = options_.extra_paths,
-                                              .load = options_.load},
+                                              .load = options_.load,
+                                              .clock = nullptr,
+                                              .log = log_},
                [this](absl::StatusOr<config::LoadedConfig> loaded) {
                  OnFileChange(std::move(loaded));
                }) {
