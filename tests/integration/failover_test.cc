@@ -302,9 +302,7 @@ TEST(Failover, Scenario16_NewcomersWaitBehindTheOpenBreakerAndAllComplete) {
   fake::HttpResponse streamed;
   std::thread first([&] { streamed = h.Post(/*stream=*/true); });
   // Wait until the first request is held (the breaker is open), then send the second.
-  for (int i = 0; i < 200 && h.pool().waiting() == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  EXPECT_TRUE(Eventually([&] { return h.pool().waiting() > 0; }, std::chrono::milliseconds(1000)));
   EXPECT_EQ(h.pool().waiting(), 1);
   fake::HttpResponse json = h.Post(/*stream=*/false);
   first.join();

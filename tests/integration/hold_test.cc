@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "support/eventually.h"
 #include "support/proxy_harness.h"
 
 namespace maxpool {
@@ -88,12 +89,7 @@ std::unique_ptr<fake::BlockingHttpClient> SendMessage(ProxyHarness& h, const std
 }
 
 bool Eventually(const std::function<bool()>& done, milliseconds timeout = milliseconds(3000)) {
-  const auto until = SteadyClock::now() + timeout;
-  while (!done()) {
-    if (SteadyClock::now() > until) return false;
-    std::this_thread::sleep_for(milliseconds(5));
-  }
-  return true;
+  return testing::Eventually(done, timeout);
 }
 
 // The pieces of a streamed body, each stamped with the wall time it arrived.

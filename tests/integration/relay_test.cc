@@ -30,12 +30,14 @@
 #include "fake/test_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "support/eventually.h"
 #include "support/proxy_harness.h"
 #include "support/status_matchers.h"
 
 namespace maxpool {
 namespace {
 
+using ::maxpool::testing::Eventually;
 using ::maxpool::testing::IsOk;
 using ::maxpool::testing::ProxyHarness;
 using ::testing::ElementsAre;
@@ -131,18 +133,6 @@ std::optional<core::Account> AccountNamed(ProxyHarness& h, std::string_view name
     if (account.settings.name == name) return account;
   }
   return std::nullopt;
-}
-
-// Polls `done` until it holds or `within` passes (state the proxy or the fake update just after
-// the client has its last byte).
-template <class Predicate>
-bool Eventually(Predicate done, std::chrono::milliseconds within = 2s) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
 }
 
 // The JSON of the stream's last event, which must be an `error` event.
