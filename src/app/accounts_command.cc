@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "app/cli.h"
 #include "app/local_config.h"
+#include "app/option_help.h"
 #include "config/config_sources.h"
 #include "control/account_view.h"
 #include "core/account.h"
@@ -199,15 +200,8 @@ it, priority (lower is preferred), usage cap (the 5-hour utilization above which
 and the fingerprint of its credential (never the secret). When no server answers at the address
 of the config file (and no --server is given), lists the config file's accounts instead, without
 their state, and says so on stderr; it still exits 0.
-
-  -v, --verbose       also show each account's email and organization, when its credential
-                      expires, its quota windows with their resets, its load over the last 15
-                      minutes and hour, and its last error
 )",
-      OutputOptionHelp("maxpool.v1.ListAccountsResponse in its proto3 JSON mapping, with the "
-                       "accounts of every page; from the config file, without state, "
-                       "stateReason, stateUntil, inFlight and credential.refreshDead"),
-      "\n", control_client::ControlOptionsHelp());
+      OptionsHelp("accounts"));
 }
 
 std::string FormatAccounts(const std::vector<v1::Account>& accounts,

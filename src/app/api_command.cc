@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "app/cli.h"
 #include "app/local_config.h"
+#include "app/option_help.h"
 #include "boost/json/parse.hpp"
 #include "config/account_diff.h"
 #include "control_client/control_client.h"
@@ -49,12 +50,7 @@ credential. Exits 0 on a 2xx answer, else 1.
   maxpool api /api/oauth/usage --account work
   maxpool api /v1/messages/count_tokens --account 2 \
       --data '{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}]}'
-
-options:
-  --account NAME|N  the account named NAME, or the N-th of accounts[] (from 1); default the first
-  --method M        GET, POST, PUT, PATCH or DELETE; default GET, or POST with --data
-  --data JSON       the request body (sent as application/json)
-)";
+)" + OptionsHelp("api");
 }
 
 absl::Status CheckApiArgs(const ApiArgs& args) {

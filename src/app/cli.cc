@@ -6,10 +6,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "app/account_edit_command.h"
 #include "app/accounts_command.h"
 #include "app/api_command.h"
@@ -23,6 +25,8 @@
 #include "app/local_config.h"
 #include "app/login_command.h"
 #include "app/man_page.h"
+#include "app/option_help.h"
+#include "app/output_format.h"
 #include "app/probe_command.h"
 #include "app/routing_command.h"
 #include "app/run_command.h"
@@ -38,23 +42,51 @@
 
 namespace maxpool::app {
 
+namespace {
+
+// The column of the descriptions in the options of `maxpool help`.
+constexpr size_t kOptionColumn = 17;
+
+// "a, b and c".
+std::string JoinedList(const std::vector<std::string>& items) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += i + 1 == items.size() ? " and " : ", ";
+    out += items[i];
+  }
+  return out;
+}
+
+// The options of `maxpool help`: --config, the connection options and -o, each spelled as the
+// command table declares it.
+std::string GlobalOptionsHelp() {
+  const OptionSpec& config = *FindOption("--config");
+  std::vector<std::string> connection;
+  for (const OptionSpec& option : FindCommand("status")->options) {
+    if (option.connection) connection.push_back(Spelling(option));
+  }
+  return absl::StrCat(
+      HelpEntry(Spelling(config), config.help, kOptionColumn),
+      HelpEntry(absl::StrJoin(connection, ", "),
+                "where the running server's control plane is and how to reach it (default: the "
+                "config file's control section; `maxpool status --help`)",
+                kOptionColumn),
+      HelpEntry(
+          Spelling(*FindOption("--output")),
+          absl::StrCat(core::AbslView(kOutputFormats), ": ", JoinedList(CommandsTaking("--output")),
+                       " print one JSON (or YAML) document for scripts"),
+          kOptionColumn));
+}
+
+}  // namespace
+
 std::string UsageText() {
   return absl::StrCat("usage: maxpool <command> [--config PATH]\n\ncommands:\n",
                       CommandList(CommandSpec::Group::kLocal),
                       "\ncommands for a running server (through its control plane):\n",
-                      CommandList(CommandSpec::Group::kServer), R"text(
-options:
-  --config PATH  use this config file instead of $MAXPOOL_CONFIG, $TEAMCLAUDE_CONFIG or
-                 <$XDG_CONFIG_HOME or ~/.config>/maxpool.json
-  --server HOST:PORT, --token T, --tls, --ca FILE
-                 where the running server's control plane is and how to reach it (default:
-                 the config file's control section; `maxpool status --help`)
-  -o, --output FMT
-                 text (the default), json or yaml: status, accounts, routing, sessions and
-                 config check print one JSON (or YAML) document for scripts
-
-exit codes: 0 ok, 1 the command failed, 2 a bad command line (`run`: Claude Code's own)
-)text");
+                      CommandList(CommandSpec::Group::kServer), "\noptions:\n", GlobalOptionsHelp(),
+                      "\nexit codes: 0 ok, 1 the command failed, 2 a bad command line (`run`: "
+                      "Claude Code's own)\n");
 }
 
 namespace {

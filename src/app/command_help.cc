@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "app/cli.h"
 #include "app/command_table.h"
-#include "app/output_format.h"
+#include "app/option_help.h"
 
 namespace maxpool::app {
 
@@ -18,16 +18,7 @@ default 127.0.0.1:3457) and the metrics and health endpoints (admin section, def
 requests in flight finish, then it exits 0 (a second Ctrl-C stops at once). On a terminal it
 shows the live pool (the `maxpool top` view; `q` drains and quits); elsewhere, or with --no-tui,
 it writes log lines to stderr.
-
-options:
-  --port N          overrides proxy.port (0 = any free port)
-  --control-port N  overrides control.port
-  --admin-port N    overrides admin.port
-  --log-to DIR      writes one file per request to DIR, prompts and answers in full (for
-                    debugging: delete the files after use)
-  --no-tui          log lines instead of the live view, even on a terminal
-  --config PATH     the config file
-)";
+)" + OptionsHelp("server");
 }
 
 std::string DemoUsageText() {
@@ -37,13 +28,7 @@ Runs the proxy in front of a simulated upstream with four accounts in different 
 sends it traffic, so you can watch the balancing. On a terminal it opens the live view (the
 `maxpool top` screen) with traffic flowing until `q`; elsewhere, or with --no-tui, it prints one
 line per routed request and a summary per account. Needs no account and no config file.
-
-options:
-  --requests N      requests to send (default 60; 0 = none, serve until Ctrl-C)
-  --concurrency N   requests at a time (default 4)
-  --port N          the proxy's port (default: any free port)
-  --no-tui          print lines instead of the live view, even on a terminal
-)";
+)" + OptionsHelp("demo");
 }
 
 std::string ConfigUsageText() {
@@ -57,12 +42,8 @@ config check   loads and validates the config file and prints its path, its numb
 config path    prints the config file's path: --config PATH, else $MAXPOOL_CONFIG, else
                $TEAMCLAUDE_CONFIG, else <$XDG_CONFIG_HOME or ~/.config>/maxpool.json (a legacy
                teamclaude.json next to it is used when maxpool.json does not exist).
-
 )",
-      OutputOptionHelp("{\"path\", \"valid\", \"error\" (when invalid), "
-                       "\"fieldViolations\": [{\"field\", \"description\"}], \"accounts\", "
-                       "\"providers\", \"warnings\"} (config check; still exit 2 when "
-                       "invalid)"));
+      OptionsHelp("config"));
 }
 
 std::string HelpUsageText() {
@@ -70,9 +51,8 @@ std::string HelpUsageText() {
        maxpool COMMAND --help
        maxpool help --man
 
-Shows the list of commands, or the help of one (also -h). With --man, writes the manual page
-(roff) made of every command's help to stdout:  maxpool help --man | man -l -
-)";
+Shows the list of commands, or the help of one (also -h).
+)" + OptionsHelp("help");
 }
 
 std::optional<std::string> HelpFor(std::string_view topic) {

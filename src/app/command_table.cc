@@ -16,6 +16,7 @@
 #include "app/drain_command.h"
 #include "app/env_command.h"
 #include "app/login_command.h"
+#include "app/output_format.h"
 #include "app/probe_command.h"
 #include "app/routing_command.h"
 #include "app/run_command.h"
@@ -34,24 +35,26 @@ using Group = CommandSpec::Group;
 // The column of the summaries in the command list.
 constexpr size_t kSummaryColumn = 17;
 
-OptionSpec Flag(std::string_view name, std::string_view summary, OptionSetter set,
+OptionSpec Flag(std::string_view name, std::string_view summary, std::string help, OptionSetter set,
                 std::string_view short_name = "") {
   OptionSpec option;
   option.name = name;
   option.short_name = short_name;
   option.summary = summary;
+  option.help = std::move(help);
   option.set = set;
   return option;
 }
 
 OptionSpec Valued(std::string_view name, std::string_view value, std::string_view summary,
-                  std::string_view needs, OptionSetter set,
+                  std::string help, std::string_view needs, OptionSetter set,
                   Completion completion = Completion::kNothing,
                   std::vector<std::string_view> words = {}) {
   OptionSpec option;
   option.name = name;
   option.value = value;
   option.summary = summary;
+  option.help = std::move(help);
   option.completion = completion;
   option.words = std::move(words);
   option.needs = needs;
@@ -86,8 +89,8 @@ absl::StatusOr<int> PortValue(std::string_view spelling, const std::string& valu
 
 // --- The options, each declared once -------------------------------------------------------
 
-OptionSpec PortOption(std::string_view summary) {
-  return Valued("--port", "N", summary, kNeedsNumber,
+OptionSpec PortOption(std::string_view summary, std::string help) {
+  return Valued("--port", "N", summary, std::move(help), kNeedsNumber,
                 [](Invocation& i, std::string_view spelling, const std::string& value) {
                   absl::StatusOr<int> port = PortValue(spelling, value);
                   if (port.ok()) i.port = *port;
@@ -95,62 +98,79 @@ OptionSpec PortOption(std::string_view summary) {
                 });
 }
 
-OptionSpec NoTuiOption(std::string_view summary) {
-  return Flag("--no-tui", summary, [](Invocation& i, std::string_view, const std::string&) {
-    i.tui = false;
-    return absl::OkStatus();
-  });
+OptionSpec NoTuiOption(std::string_view summary, std::string help) {
+  return Flag("--no-tui", summary, std::move(help),
+              [](Invocation& i, std::string_view, const std::string&) {
+                i.tui = false;
+                return absl::OkStatus();
+              });
 }
 
-OptionSpec NameOption() {
-  return Valued("--name", "NAME", "the account's name", "a name",
+OptionSpec NameOption(std::string help) {
+  return Valued("--name", "NAME", "the account's name", std::move(help), "a name",
                 [](Invocation& i, std::string_view, const std::string& value) {
                   i.name = value;
                   return absl::OkStatus();
                 });
 }
 
-OptionSpec OutputOption(std::string_view subcommand = "") {
-  OptionSpec option = Valued(
-      "--output", "FMT", "output format: text (the default), json or yaml", "text, json or yaml",
-      [](Invocation& i, std::string_view spelling, const std::string& value) {
-        absl::StatusOr<OutputFormat> format = ParseOutputFormat(spelling, value);
-        if (format.ok()) i.output = *format;
-        return format.status();
-      },
-      Completion::kWords, {"text", "json", "yaml"});
+// `shape`: what the document of this command holds.
+OptionSpec OutputOption(std::string_view shape, std::string_view subcommand = "") {
+  OptionSpec option =
+      Valued("--output", "FMT", "output format: text (the default), json or yaml",
+             absl::StrCat(core::AbslView(kOutputFormats), "; json and yaml print one document:\n",
+                          core::AbslView(shape)),
+             "text, json or yaml",
+             [](Invocation& i, std::string_view spelling, const std::string& value) {
+               absl::StatusOr<OutputFormat> format = ParseOutputFormat(spelling, value);
+               if (format.ok()) i.output = *format;
+               return format.status();
+             },
+             Completion::kWords, {"text", "json", "yaml"});
   option.short_name = "-o";
   option.subcommand = subcommand;
   return option;
 }
 
-// --server, --token, --tls, --ca: where the control plane is (control_client.h).
-std::vector<OptionSpec> WithConnection(std::vector<OptionSpec> options) {
-  options.push_back(Valued("--server", "HOST:PORT", "the server's control plane", "HOST:PORT",
-                           [](Invocation& i, std::string_view, const std::string& value) {
-                             absl::StatusOr<std::string> address =
-                                 control_client::ParseServerAddress(value);
-                             if (address.ok()) i.server = value;
-                             return address.status();
-                           }));
-  options.push_back(Valued("--token", "T", "the control token", "a token",
+// --server, --token, --tls, --ca: where the control plane is (control_client.h), after the
+// command's own options; and what --config is to it.
+void AddConnectionOptions(CommandSpec& command) {
+  std::vector<OptionSpec>& options = command.options;
+  options.push_back(
+      Valued("--server", "HOST:PORT", "the server's control plane",
+             "the server's control plane (default: control.host and control.port "
+             "of the config file, else 127.0.0.1:3457)",
+             "HOST:PORT", [](Invocation& i, std::string_view, const std::string& value) {
+               absl::StatusOr<std::string> address = control_client::ParseServerAddress(value);
+               if (address.ok()) i.server = value;
+               return address.status();
+             }));
+  options.push_back(Valued("--token", "T", "the control token",
+                           "the control token (default: control.token of the config file, else "
+                           "$MAXPOOL_CONTROL_TOKEN); prefer those, a token on the command line "
+                           "shows in `ps`",
+                           "a token",
                            [](Invocation& i, std::string_view, const std::string& value) {
                              i.token = value;
                              return absl::OkStatus();
                            }));
   options.push_back(Flag("--tls", "speak TLS to the control plane",
+                         "speak TLS to the control plane (control.tls on the server)",
                          [](Invocation& i, std::string_view, const std::string&) {
                            i.tls = true;
                            return absl::OkStatus();
                          }));
   options.push_back(Valued(
-      "--ca", "FILE", "PEM certificates to verify the server with", kNeedsPath,
+      "--ca", "FILE", "PEM certificates to verify the server with",
+      "PEM certificates to verify the server with (implies --tls; default: the system's)",
+      kNeedsPath,
       [](Invocation& i, std::string_view, const std::string& value) {
         i.ca_file = value;
         return absl::OkStatus();
       },
       Completion::kFile));
-  return options;
+  for (size_t i = options.size() - 4; i < options.size(); ++i) options[i].connection = true;
+  command.config_help = "the config file to read the defaults from";
 }
 
 // A drain duration: --deadline more than zero, --accept-grace zero or more.
@@ -175,27 +195,35 @@ std::vector<CommandSpec> MakeCommands() {
                "with the live view (--no-tui for log lines); Ctrl-C drains it (a second\n"
                "Ctrl-C stops at once); --log-to DIR writes one file per request to DIR,\n"
                "prompts and answers in full (for debugging: delete the files after use)"}};
-    c.options = {PortOption("overrides proxy.port (0 = any free port)"),
-                 Valued("--control-port", "N", "overrides control.port", kNeedsNumber,
-                        [](Invocation& i, std::string_view spelling, const std::string& value) {
-                          absl::StatusOr<int> port = PortValue(spelling, value);
-                          if (port.ok()) i.control_port = *port;
-                          return port.status();
-                        }),
-                 Valued("--admin-port", "N", "overrides admin.port", kNeedsNumber,
-                        [](Invocation& i, std::string_view spelling, const std::string& value) {
-                          absl::StatusOr<int> port = PortValue(spelling, value);
-                          if (port.ok()) i.admin_port = *port;
-                          return port.status();
-                        }),
-                 Valued(
-                     "--log-to", "DIR", "write one file per request to DIR, in full", kNeedsPath,
-                     [](Invocation& i, std::string_view, const std::string& value) {
-                       i.log_dir = value;
-                       return absl::OkStatus();
-                     },
-                     Completion::kDirectory),
-                 NoTuiOption("log lines instead of the live view")};
+    c.options = {
+        PortOption("overrides proxy.port (0 = any free port)",
+                   "overrides proxy.port (0 = any free port)"),
+        Valued("--control-port", "N", "overrides control.port", "overrides control.port",
+               kNeedsNumber,
+               [](Invocation& i, std::string_view spelling, const std::string& value) {
+                 absl::StatusOr<int> port = PortValue(spelling, value);
+                 if (port.ok()) i.control_port = *port;
+                 return port.status();
+               }),
+        Valued("--admin-port", "N", "overrides admin.port", "overrides admin.port", kNeedsNumber,
+               [](Invocation& i, std::string_view spelling, const std::string& value) {
+                 absl::StatusOr<int> port = PortValue(spelling, value);
+                 if (port.ok()) i.admin_port = *port;
+                 return port.status();
+               }),
+        Valued(
+            "--log-to", "DIR", "write one file per request to DIR, in full",
+            "writes one file per request to DIR, prompts and answers in full (for "
+            "debugging: delete the files after use)",
+            kNeedsPath,
+            [](Invocation& i, std::string_view, const std::string& value) {
+              i.log_dir = value;
+              return absl::OkStatus();
+            },
+            Completion::kDirectory),
+        NoTuiOption("log lines instead of the live view",
+                    "log lines instead of the live view, even on a terminal")};
+    c.config_help = "the config file";
     c.help = &ServerUsageText;
     commands.push_back(std::move(c));
   }
@@ -206,20 +234,23 @@ std::vector<CommandSpec> MakeCommands() {
     c.list = {{"demo",
                "run the proxy in front of a simulated pool of four accounts and send it\n"
                "traffic (--requests N, 0 for none; --concurrency N; --port N; --no-tui)"}};
-    c.options = {Valued("--requests", "N", "requests to send (0 = none)", kNeedsNumber,
+    c.options = {Valued("--requests", "N", "requests to send (0 = none)",
+                        "requests to send (default 60; 0 = none, serve until Ctrl-C)", kNeedsNumber,
                         [](Invocation& i, std::string_view spelling, const std::string& value) {
                           absl::StatusOr<int> count = CountValue(spelling, value);
                           if (count.ok()) i.demo_requests = *count;
                           return count.status();
                         }),
-                 Valued("--concurrency", "N", "requests at a time", kNeedsNumber,
+                 Valued("--concurrency", "N", "requests at a time",
+                        "requests at a time (default 4)", kNeedsNumber,
                         [](Invocation& i, std::string_view spelling, const std::string& value) {
                           absl::StatusOr<int> count = CountValue(spelling, value);
                           if (count.ok()) i.demo_concurrency = std::max(1, *count);
                           return count.status();
                         }),
-                 PortOption("the proxy's port"),
-                 NoTuiOption("print lines instead of the live view")};
+                 PortOption("the proxy's port", "the proxy's port (default: any free port)"),
+                 NoTuiOption("print lines instead of the live view",
+                             "print lines instead of the live view, even on a terminal")};
     c.help = &DemoUsageText;
     commands.push_back(std::move(c));
   }
@@ -233,7 +264,11 @@ std::vector<CommandSpec> MakeCommands() {
               {"config path", "print the config file's path"}};
     c.subcommands = {{"check", "load and validate the config file", Completion::kNothing, {}},
                      {"path", "print the config file's path", Completion::kNothing, {}}};
-    c.options = {OutputOption("check")};
+    c.options = {OutputOption(
+        "{\"path\", \"valid\", \"error\" (when invalid), \"fieldViolations\": [{\"field\", "
+        "\"description\"}], \"accounts\", \"providers\", \"warnings\"} (config check; still "
+        "exit 2 when invalid)",
+        "check")};
     c.help = &ConfigUsageText;
     commands.push_back(std::move(c));
   }
@@ -248,26 +283,33 @@ std::vector<CommandSpec> MakeCommands() {
       i.login_api = true;
       return absl::OkStatus();
     };
-    OptionSpec key_stdin = Flag("--key-stdin", "add a Console API key, read from stdin", api);
+    OptionSpec key_stdin = Flag("--key-stdin", "add a Console API key, read from stdin", "", api);
     key_stdin.hidden = true;
-    c.options = {Flag("--api", "add a Console API key, read from stdin", api),
+    c.options = {Flag("--api", "add a Console API key, read from stdin",
+                      "add a Console API key (sk-ant-api...) instead: it is read from stdin, "
+                      "with a hidden prompt on a terminal (never pass a key as an argument: `ps` "
+                      "shows it)",
+                      api),
                  Flag("--oauth", "sign in to a subscription (the default)",
+                      "sign in to a subscription (the default)",
                       [](Invocation& i, std::string_view, const std::string&) {
                         i.login_oauth = true;
                         return absl::OkStatus();
                       }),
-                 NameOption(),
-                 Flag("--no-browser", "only print the sign-in link",
+                 NameOption("the account's name (default: its email; API keys api-N)"),
+                 Flag("--no-browser", "only print the sign-in link", "only print the link",
                       [](Invocation& i, std::string_view, const std::string&) {
                         i.open_browser = false;
                         return absl::OkStatus();
                       }),
                  Flag("--manual", "no local listener: paste the code the page shows",
+                      "no local listener: the page after signing in shows a code to paste here",
                       [](Invocation& i, std::string_view, const std::string&) {
                         i.manual = true;
                         return absl::OkStatus();
                       }),
                  key_stdin};
+    c.config_help = "the config file to add the account to";
     c.help = &LoginUsageText;
     commands.push_back(std::move(c));
   }
@@ -277,13 +319,15 @@ std::vector<CommandSpec> MakeCommands() {
     c.summary = "add the subscription Claude Code is logged in with";
     c.list = {{"import", "add the subscription Claude Code is logged in with (--from PATH)"}};
     c.options = {Valued(
-                     "--from", "PATH", "the credentials file to read", kNeedsPath,
+                     "--from", "PATH", "the credentials file to read",
+                     "the credentials file to read", kNeedsPath,
                      [](Invocation& i, std::string_view, const std::string& value) {
                        i.from = value;
                        return absl::OkStatus();
                      },
                      Completion::kFile),
-                 NameOption()};
+                 NameOption("the account's name")};
+    c.config_help = "the config file to add the account to";
     c.help = &ImportUsageText;
     commands.push_back(std::move(c));
   }
@@ -314,6 +358,9 @@ std::vector<CommandSpec> MakeCommands() {
                "print  export ANTHROPIC_BASE_URL=...  for the proxy, for eval \"$(maxpool env)\"\n"
                "(--with-key adds ANTHROPIC_API_KEY, the proxy's client key)"}};
     c.options = {Flag("--with-key", "also print ANTHROPIC_API_KEY, the proxy's client key",
+                      "also print  export ANTHROPIC_API_KEY=<proxy.apiKey>,  the key that clients "
+                      "on other hosts must send. This prints a secret: keep it out of logs and "
+                      "screen shares.",
                       [](Invocation& i, std::string_view, const std::string&) {
                         i.with_key = true;
                         return absl::OkStatus();
@@ -341,20 +388,23 @@ std::vector<CommandSpec> MakeCommands() {
     c.options = {
         Valued(
             "--account", "NAME|N", "the account, by name or number from 1",
+            "the account named NAME, or the N-th of accounts[] (from 1); default the first",
             "an account name or number",
             [](Invocation& i, std::string_view, const std::string& value) {
               i.api_account = value;
               return absl::OkStatus();
             },
             Completion::kAccount),
-        Valued("--method", "M", "the HTTP method", "a method (GET, POST, PUT, PATCH or DELETE)",
+        Valued("--method", "M", "the HTTP method",
+               "GET, POST, PUT, PATCH or DELETE; default GET, or POST with --data",
+               "a method (GET, POST, PUT, PATCH or DELETE)",
                [](Invocation& i, std::string_view, const std::string& value) {
                  i.api_method = value;
                  return absl::OkStatus();
                },
                Completion::kWords, {"GET", "POST", "PUT", "PATCH", "DELETE"}),
-        Valued("--data", "JSON", "the request body", "a JSON body",
-               [](Invocation& i, std::string_view, const std::string& value) {
+        Valued("--data", "JSON", "the request body", "the request body (sent as application/json)",
+               "a JSON body", [](Invocation& i, std::string_view, const std::string& value) {
                  i.api_data = value;
                  return absl::OkStatus();
                })};
@@ -380,6 +430,8 @@ std::vector<CommandSpec> MakeCommands() {
                "`help --man` writes the manual page (roff)"}};
     c.arguments = Completion::kCommand;
     c.options = {Flag("--man", "write the manual page (roff) to stdout",
+                      "writes the manual page (roff) made of every command's help to stdout:\n"
+                      "maxpool help --man | man -l -",
                       [](Invocation& i, std::string_view, const std::string&) {
                         i.man = true;
                         return absl::OkStatus();
@@ -413,7 +465,10 @@ std::vector<CommandSpec> MakeCommands() {
     c.group = Group::kServer;
     c.summary = "the running server: version, uptime, listeners, load, accounts";
     c.list = {{"status", "version, uptime, listeners, load, and each account's state and quota"}};
-    c.options = WithConnection({OutputOption()});
+    c.options = {OutputOption(
+        "maxpool.v1.GetStatusResponse in its proto3 JSON mapping (version, startTime, uptime, "
+        "listeners, draining, inFlight, held, accounts, configPath, drainDeadline)")};
+    AddConnectionOptions(c);
     c.help = &StatusUsageText;
     commands.push_back(std::move(c));
   }
@@ -425,15 +480,21 @@ std::vector<CommandSpec> MakeCommands() {
     c.list = {{"accounts",
                "list the accounts (-v: email, expiry, quota windows, load); without a running\n"
                "server, the config file's"}};
-    c.options =
-        WithConnection({Flag(
-                            "--verbose", "also show identity, expiry, quota, load, last error",
-                            [](Invocation& i, std::string_view, const std::string&) {
-                              i.verbose = true;
-                              return absl::OkStatus();
-                            },
-                            "-v"),
-                        OutputOption()});
+    c.options = {
+        Flag(
+            "--verbose", "also show identity, expiry, quota, load, last error",
+            "also show each account's email and organization, when its credential expires, its "
+            "quota windows with their resets, its load over the last 15 minutes and hour, and its "
+            "last error",
+            [](Invocation& i, std::string_view, const std::string&) {
+              i.verbose = true;
+              return absl::OkStatus();
+            },
+            "-v"),
+        OutputOption("maxpool.v1.ListAccountsResponse in its proto3 JSON mapping, with the "
+                     "accounts of every page; from the config file, without state, stateReason, "
+                     "stateUntil, inFlight and credential.refreshDead")};
+    AddConnectionOptions(c);
     c.help = &AccountsUsageText;
     commands.push_back(std::move(c));
   }
@@ -445,20 +506,29 @@ std::vector<CommandSpec> MakeCommands() {
     c.list = {{"drain",
                "drain it gracefully: requests in flight finish, then it exits (--deadline D,\n"
                "--accept-grace D; --wait follows the drain until the server is gone)"}};
-    c.options = WithConnection(
-        {Valued("--deadline", "D", "how long requests in flight may take", kNeedsDuration,
-                [](Invocation& i, std::string_view spelling, const std::string& value) {
-                  return SetDuration(i.drain_deadline, spelling, value, /*allow_zero=*/false);
-                }),
-         Valued("--accept-grace", "D", "keep accepting new requests for D", kNeedsDuration,
-                [](Invocation& i, std::string_view spelling, const std::string& value) {
-                  return SetDuration(i.drain_grace, spelling, value, /*allow_zero=*/true);
-                }),
-         Flag("--wait", "follow the drain until the server is gone",
-              [](Invocation& i, std::string_view, const std::string&) {
-                i.drain_wait = true;
-                return absl::OkStatus();
-              })});
+    c.options = {
+        Valued("--deadline", "D", "how long requests in flight may take",
+               "how long requests in flight may take, e.g. 30s, 2m, 1h30m (1s to 24h; default: "
+               "the server's shutdown.drainTimeoutMs, 15s)",
+               kNeedsDuration,
+               [](Invocation& i, std::string_view spelling, const std::string& value) {
+                 return SetDuration(i.drain_deadline, spelling, value, /*allow_zero=*/false);
+               }),
+        Valued("--accept-grace", "D", "keep accepting new requests for D",
+               "keep accepting new requests for D first, so that load balancers stop sending "
+               "(shorter than the deadline; default 0)",
+               kNeedsDuration,
+               [](Invocation& i, std::string_view spelling, const std::string& value) {
+                 return SetDuration(i.drain_grace, spelling, value, /*allow_zero=*/true);
+               }),
+        Flag("--wait", "follow the drain until the server is gone",
+             "print the drain's progress until it is done, then wait for the server to exit; "
+             "exits 0 once it is gone",
+             [](Invocation& i, std::string_view, const std::string&) {
+               i.drain_wait = true;
+               return absl::OkStatus();
+             })};
+    AddConnectionOptions(c);
     c.help = &DrainUsageText;
     commands.push_back(std::move(c));
   }
@@ -480,7 +550,10 @@ std::vector<CommandSpec> MakeCommands() {
                       "change a threshold",
                       Completion::kWords,
                       {"switch-threshold", "weekly-soft", "weekly-reserve", "weekly-critical"}}};
-    c.options = WithConnection({OutputOption()});
+    c.options = {OutputOption(
+        "maxpool.v1.RoutingPolicy in its proto3 JSON mapping (after a change: the policy the "
+        "server answered)")};
+    AddConnectionOptions(c);
     c.help = &RoutingUsageText;
     commands.push_back(std::move(c));
   }
@@ -491,7 +564,10 @@ std::vector<CommandSpec> MakeCommands() {
     c.summary = "list the sessions kept on accounts";
     c.list = {
         {"sessions", "list the sessions kept on accounts, with their home and current account"}};
-    c.options = WithConnection({OutputOption()});
+    c.options = {OutputOption(
+        "maxpool.v1.ListSessionsResponse in its proto3 JSON mapping, with the sessions of every "
+        "page")};
+    AddConnectionOptions(c);
     c.help = &SessionsUsageText;
     commands.push_back(std::move(c));
   }
@@ -501,7 +577,7 @@ std::vector<CommandSpec> MakeCommands() {
     c.group = Group::kServer;
     c.summary = "full-screen live view of the pool";
     c.list = {{"top", "full-screen live view of the pool (terminal UI)"}};
-    c.options = WithConnection({});
+    AddConnectionOptions(c);
     c.help = &TopUsageText;
     commands.push_back(std::move(c));
   }
@@ -529,14 +605,17 @@ const std::vector<OptionSpec>& GlobalOptions() {
   };
   static const auto* const kOptions = new std::vector<OptionSpec>{
       Valued(
-          "--config", "PATH", "the config file", kNeedsPath,
+          "--config", "PATH", "the config file",
+          "use this config file instead of $MAXPOOL_CONFIG, $TEAMCLAUDE_CONFIG or "
+          "<$XDG_CONFIG_HOME or ~/.config>/maxpool.json",
+          kNeedsPath,
           [](Invocation& i, std::string_view, const std::string& value) {
             i.config_path = value;
             return absl::OkStatus();
           },
           Completion::kFile),
-      Flag("--help", "show the help", command, "-h"),
-      Flag("--version", "print the version", command),
+      Flag("--help", "show the help", "shows the help", command, "-h"),
+      Flag("--version", "print the version", "prints the version", command),
   };
   return *kOptions;
 }

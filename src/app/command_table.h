@@ -3,10 +3,10 @@
 // The table of `maxpool` commands: for each, its name, its line in the command list of `maxpool
 // help`, its subcommands, what its arguments are, its options and its help text. Each option is
 // declared here once: its name, its short alias, whether it takes a value, what that value is,
-// its help line and how the parser stores it. The parser (cli.cc) reads the options from the
+// its help sentence and how the parser stores it. The parser (cli.cc) reads the options from the
 // table (which exist, which take a value, which command takes which); `maxpool help` (the command
-// list and `help COMMAND`), `maxpool completion` and the manual page are generated from it, so
-// that none of them can disagree. Immutable; thread-safe.
+// list and the option lines of `help COMMAND`, option_help.h), `maxpool completion` and the
+// manual page are generated from it, so that none of them can disagree. Immutable; thread-safe.
 
 #include <string>
 #include <string_view>
@@ -38,7 +38,11 @@ struct OptionSpec {
   std::string_view name;        // "--port"
   std::string_view short_name;  // "-v", "-o"; empty when there is none
   std::string_view value;       // what it takes ("N", "PATH"); empty for a flag
-  std::string_view summary;     // one line for completion menus
+  std::string_view summary;     // one short line for completion menus
+  // What it does, after its spelling in `help COMMAND` (wrapped there; '\n' starts a line).
+  std::string help;
+  // One of the connection options (--server, --token, ...): where the running server is.
+  bool connection = false;
   Completion completion = Completion::kNothing;
   std::vector<std::string_view> words;  // kWords
   // What the value is, for "--port needs a non-negative number" (a missing or empty value).
@@ -79,7 +83,10 @@ struct CommandSpec {
   std::vector<std::string_view> words;  // kWords
   // The options it takes besides --config and --help (which every command takes).
   std::vector<OptionSpec> options;
-  std::string (*help)() = nullptr;  // its help text, ending with a newline
+  // What --config is to it, for its option lines; empty: --config is not among them.
+  std::string_view config_help;
+  // Its help text, ending with a newline: its usage and prose, then OptionsHelp (option_help.h).
+  std::string (*help)() = nullptr;
 };
 
 // Every command, in the order of `maxpool help`.

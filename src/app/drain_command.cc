@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "app/cli.h"
+#include "app/option_help.h"
 
 namespace maxpool::app {
 namespace {
@@ -33,16 +34,8 @@ grace new requests get 503 with retry-after; the requests in flight may finish u
 deadline, when the rest are ended (streams get an SSE error event) and the server exits 0.
 Prints the deadline and the requests in flight. Draining a server that is already draining
 changes nothing.
-
-  --deadline D        how long requests in flight may take, e.g. 30s, 2m, 1h30m (1s to 24h;
-                      default: the server's shutdown.drainTimeoutMs, 15s)
-  --accept-grace D    keep accepting new requests for D first, so that load balancers stop
-                      sending (shorter than the deadline; default 0)
-  --wait              print the drain's progress until it is done, then wait for the server to
-                      exit; exits 0 once it is gone
-
 )",
-      control_client::ControlOptionsHelp());
+      OptionsHelp("drain"));
 }
 
 absl::Status CheckDrainDurations(const std::optional<absl::Duration>& deadline,

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "app/cli.h"
 #include "app/local_config.h"
+#include "app/option_help.h"
 #include "core/one_line.h"
 
 namespace maxpool::app {
@@ -17,12 +18,7 @@ config file (proxy.host and proxy.port; a wildcard host such as 0.0.0.0 becomes 
   export ANTHROPIC_BASE_URL=http://127.0.0.1:3456
 
 Use it as  eval "$(maxpool env)".  Clients on the loopback interface need no key.
-
-options:
-  --with-key     also print  export ANTHROPIC_API_KEY=<proxy.apiKey>,  the key that clients on
-                 other hosts must send. This prints a secret: keep it out of logs and screen
-                 shares.
-)text";
+)text" + OptionsHelp("env");
 }
 
 std::string ShellQuote(std::string_view value) {

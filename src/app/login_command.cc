@@ -22,6 +22,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "app/cli.h"
+#include "app/option_help.h"
 #include "config/config_loader.h"
 #include "config/config_sources.h"
 #include "config/config_store.h"
@@ -430,16 +431,7 @@ a browser; after you sign in, the browser comes back to a listener on this machi
 cannot (a browser on another machine), paste the address it ends on, or the code it shows, and
 press Enter. Logging in again with the same account updates its entry. The wait ends after
 5 minutes (MAXPOOL_LOGIN_TIMEOUT_MS, at least 60000).
-
-options:
-  --api          add a Console API key (sk-ant-api...) instead: it is read from stdin, with a
-                 hidden prompt on a terminal (never pass a key as an argument: `ps` shows it)
-  --oauth        sign in to a subscription (the default)
-  --name NAME    the account's name (default: its email; API keys api-N)
-  --no-browser   only print the link
-  --manual       no local listener: the page after signing in shows a code to paste here
-  --config PATH  the config file to add the account to
-)";
+)" + OptionsHelp("login");
 }
 
 std::string ImportUsageText() {
@@ -452,12 +444,7 @@ after its email (read from the account profile), else NAME, else "claude-code".
 Note: maxpool and Claude Code then share one refresh token, and refresh tokens are single-use:
 whichever refreshes first leaves the other with a dead copy, so one of them will ask you to log
 in again. For a login of maxpool's own, use `maxpool login` instead.
-
-options:
-  --from PATH    the credentials file to read
-  --name NAME    the account's name
-  --config PATH  the config file to add the account to
-)";
+)" + OptionsHelp("import");
 }
 
 int RunLogin(const LoginArgs& args, const config::EnvLookup& env, int in_fd, std::ostream& out,

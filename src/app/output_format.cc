@@ -7,7 +7,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "boost/json/parse.hpp"
 #include "core/absl_view.h"
 #include "google/protobuf/descriptor.h"
@@ -297,20 +296,6 @@ void AppendYamlBlock(const json::value& value, int indent, std::string& out) {
   }
 }
 
-// Breaks `text` into lines of at most `width` columns, each after `indent` spaces.
-std::string Wrap(std::string_view text, size_t indent, size_t width) {
-  std::string out, line;
-  for (absl::string_view word : absl::StrSplit(core::AbslView(text), ' ', absl::SkipEmpty())) {
-    if (!line.empty() && indent + line.size() + 1 + word.size() > width) {
-      absl::StrAppend(&out, std::string(indent, ' '), line, "\n");
-      line.clear();
-    }
-    absl::StrAppend(&line, line.empty() ? "" : " ", word);
-  }
-  if (!line.empty()) absl::StrAppend(&out, std::string(indent, ' '), line, "\n");
-  return out;
-}
-
 }  // namespace
 
 absl::StatusOr<OutputFormat> ParseOutputFormat(std::string_view option, std::string_view value) {
@@ -368,12 +353,6 @@ absl::StatusOr<std::string> FormatMessage(const google::protobuf::Message& messa
   absl::StatusOr<json::value> value = MessageToJsonValue(message);
   if (!value.ok()) return value.status();
   return WriteDocument(*value, format);
-}
-
-std::string OutputOptionHelp(std::string_view shape) {
-  return absl::StrCat(
-      "  -o, --output FMT    text (the default), json or yaml; json and yaml print one document:\n",
-      Wrap(shape, 22, 98));
 }
 
 }  // namespace maxpool::app

@@ -25,6 +25,9 @@ enum class OutputFormat {
   kYaml,  // one YAML document (block style), the same value as the JSON
 };
 
+// The formats, as the help of -o names them.
+inline constexpr std::string_view kOutputFormats = "text (the default), json or yaml";
+
 // "text", "json" or "yaml". Error: InvalidArgument "<option> needs text, json or yaml; got
 // \"<value>\"" (`option` is how the user spelled it: "-o" or "--output").
 [[nodiscard]] absl::StatusOr<OutputFormat> ParseOutputFormat(std::string_view option,
@@ -55,9 +58,5 @@ std::string WriteDocument(const boost::json::value& value, OutputFormat format);
 // REQUIRES: format != kText. Errors: MessageToJsonValue's.
 [[nodiscard]] absl::StatusOr<std::string> FormatMessage(const google::protobuf::Message& message,
                                                         OutputFormat format);
-
-// The help lines of -o for the commands' usage texts: the formats, then `shape` (what the
-// document holds) wrapped under the option's description. Ends with a newline.
-std::string OutputOptionHelp(std::string_view shape);
 
 }  // namespace maxpool::app

@@ -11,6 +11,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "app/cli.h"
+#include "app/option_help.h"
 
 namespace maxpool::app {
 namespace {
@@ -75,11 +76,8 @@ requests at once and are written to the config file; the policy is printed after
     weekly-reserve    weekly utilization from which it is held in reserve (0.85)
     weekly-critical   weekly utilization from which it serves only when nothing else can (0.95)
                       (soft <= reserve <= critical)
-
 )",
-                      OutputOptionHelp("maxpool.v1.RoutingPolicy in its proto3 JSON mapping (after "
-                                       "a change: the policy the server answered)"),
-                      "\n", control_client::ControlOptionsHelp());
+                      OptionsHelp("routing"));
 }
 
 absl::StatusOr<RoutingChange> ParseRoutingWords(const std::vector<std::string>& words) {

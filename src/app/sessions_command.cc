@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "app/cli.h"
 #include "app/local_config.h"
+#include "app/option_help.h"
 #include "core/one_line.h"
 
 namespace maxpool::app {
@@ -18,11 +19,8 @@ Lists the sessions the running server keeps on accounts: each session (the x-max
 header `maxpool run` sets, or Claude Code's own session id) stays on its home account while that
 account can serve, and returns to it after a failover. Shows the session id, its home account and
 the account serving it now (they differ after a failover).
-
 )",
-      OutputOptionHelp("maxpool.v1.ListSessionsResponse in its proto3 JSON mapping, with the "
-                       "sessions of every page"),
-      "\n", control_client::ControlOptionsHelp());
+      OptionsHelp("sessions"));
 }
 
 std::string FormatSessions(const v1::ListSessionsResponse& sessions) {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "app/cli.h"
 #include "app/local_config.h"
+#include "app/option_help.h"
 #include "core/one_line.h"
 
 namespace maxpool::app {
@@ -69,12 +70,8 @@ Shows the running server: its version, uptime, config file, listeners, whether i
 the requests in flight and held, the routing mode, and one line per account with its state, the
 utilization of its 5-hour and 7-day windows (with the time to their reset) and its requests in
 flight. Exits 1 when the server cannot be reached or refuses the call.
-
 )",
-      OutputOptionHelp("maxpool.v1.GetStatusResponse in its proto3 JSON mapping (version, "
-                       "startTime, uptime, listeners, draining, inFlight, held, accounts, "
-                       "configPath, drainDeadline)"),
-      "\n", control_client::ControlOptionsHelp());
+      OptionsHelp("status"));
 }
 
 // What an operator must do about an account, one line each: log in again, or fix what keeps its

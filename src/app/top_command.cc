@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "app/cli.h"
+#include "app/option_help.h"
 #include "tui/tui_run.h"
 
 namespace maxpool::app {
@@ -16,9 +17,8 @@ std::string TopUsageText() {
       "account's state, 5-hour and 7-day (or tokens and requests) quota bars with their reset\n"
       "countdowns, load, the breaker, holds and drain, and an activity log. Keys: a accounts,\n"
       "m routing, s reload the config, d drain, q quit. Needs a terminal; for scripts use\n"
-      "`maxpool status`.\n"
-      "\n",
-      control_client::ControlOptionsHelp());
+      "`maxpool status`.\n",
+      OptionsHelp("top"));
 }
 
 int RunTop(const control_client::ControlOptions& control, const config::EnvLookup& env,

@@ -54,20 +54,6 @@ absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path) {
 
 }  // namespace
 
-std::string ControlOptionsHelp() {
-  return R"(connection options:
-  --server HOST:PORT  the server's control plane (default: control.host and control.port of the
-                      config file, else 127.0.0.1:3457)
-  --token T           the control token (default: control.token of the config file, else
-                      $MAXPOOL_CONTROL_TOKEN); prefer those, a token on the command line shows
-                      in `ps`
-  --tls               speak TLS to the control plane (control.tls on the server)
-  --ca FILE           PEM certificates to verify the server with (implies --tls; default: the
-                      system's)
-  --config PATH       the config file to read the defaults from
-)";
-}
-
 absl::StatusOr<std::string> ParseServerAddress(const std::string& value) {
   const size_t colon = value.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == value.size()) {

@@ -52,9 +52,6 @@ inline constexpr int kDefaultControlPort = 3457;
 // Environment variable with the token when neither --token nor control.token gives one.
 inline constexpr char kControlTokenEnv[] = "MAXPOOL_CONTROL_TOKEN";
 
-// The help lines of the connection options (ends with a newline), for the commands' usage texts.
-std::string ControlOptionsHelp();
-
 // Resolves the target: --server, else control.host:control.port of the config file (a wildcard
 // host such as 0.0.0.0 or :: becomes the loopback address), else 127.0.0.1:3457; --token, else
 // control.token, else $MAXPOOL_CONTROL_TOKEN. A missing config file means the defaults; the file
