@@ -6,11 +6,6 @@
 #include <charconv>
 #include <string>
 
-#include "boost/asio/as_tuple.hpp"
-#include "boost/asio/bind_cancellation_slot.hpp"
-#include "boost/asio/use_awaitable.hpp"
-#include "boost/asio/write.hpp"
-#include "boost/beast/core/buffers_suffix.hpp"
 #include "boost/beast/http/message.hpp"
 #include "boost/beast/http/rfc7230.hpp"
 
@@ -24,13 +19,6 @@ namespace {
 const std::string& WorkerPid() {
   static const std::string pid = std::to_string(::getpid());
   return pid;
-}
-
-// Writes are never cancelled from outside (a half-written chunk would corrupt the stream); the
-// write timeout bounds them instead.
-auto Uncancellable() {
-  return asio::bind_cancellation_slot(asio::cancellation_slot(),
-                                      asio::as_tuple(asio::use_awaitable));
 }
 
 constexpr std::string_view kCrlf = "\r\n";
@@ -81,24 +69,9 @@ std::string ClientWriter::Head(unsigned status, http::fields& headers, Framing f
 
 asio::awaitable<bool> ClientWriter::WriteAll(std::span<const asio::const_buffer> buffers) {
   if (dead_) co_return false;
-  const size_t total = asio::buffer_size(buffers);
-  auto& socket = stream_.socket();
-  boost::system::error_code ec;
-  if (!socket.non_blocking()) socket.non_blocking(true, ec);
-  size_t written = ec ? 0 : socket.write_some(buffers, ec);
-  if (!ec && written == total) co_return true;
-  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
-    dead_ = true;
-    co_return false;
-  }
-  // The socket's buffer is full: the rest goes asynchronously, bounded by the timeout.
-  beast::buffers_suffix<std::span<const asio::const_buffer>> rest(buffers);
-  rest.consume(written);
-  stream_.expires_after(write_timeout_);
-  auto [wec, n] = co_await asio::async_write(stream_, rest, Uncancellable());
-  stream_.expires_never();
-  if (wec) dead_ = true;
-  co_return !dead_;
+  const bool written = co_await transport_.WriteAll(buffers, write_timeout_);
+  if (!written) dead_ = true;
+  co_return written;
 }
 
 asio::awaitable<bool> ClientWriter::Begin(unsigned status, http::fields headers, bool flush) {

@@ -8,8 +8,8 @@
 // An HTTP/1.0 client never gets chunked encoding (RFC 9112 §7.1): its streamed response is
 // delimited by closing the connection instead, so the writer turns keep-alive off for it.
 //
-// Few syscalls per response: a write is first tried at once on the non-blocking socket, and only
-// what the socket does not take is written asynchronously under the timeout. The head of a
+// The bytes go through a ClientTransport (client_transport.h: a TCP socket in the proxy, Beast's
+// in-memory stream in tests), one transport write per writer call. The head of a
 // chunked response may be held back (Begin(..., flush=false)) and leaves with the first chunk;
 // a chunk may carry the last-chunk marker with it (Chunk(data, /*last=*/true)).
 
@@ -21,17 +21,17 @@
 
 #include "boost/asio/awaitable.hpp"
 #include "boost/asio/buffer.hpp"
-#include "boost/beast/core/tcp_stream.hpp"
 #include "boost/beast/http/fields.hpp"
 #include "boost/beast/http/status.hpp"
+#include "proxy/client_transport.h"
 
 namespace maxpool::proxy {
 
 class ClientWriter {
  public:
-  ClientWriter(boost::beast::tcp_stream& stream, std::chrono::milliseconds write_timeout,
+  ClientWriter(ClientTransport& transport, std::chrono::milliseconds write_timeout,
                unsigned version, bool keep_alive)
-      : stream_(stream),
+      : transport_(transport),
         write_timeout_(write_timeout),
         version_(version),
         keep_alive_(keep_alive) {}
@@ -65,7 +65,8 @@ class ClientWriter {
   void CountBodyBytes(size_t n) { body_bytes_ += n; }
 
  private:
-  // Writes every byte of `buffers` (at most a handful), trying the socket at once first.
+  // Writes every byte of `buffers` (at most a handful) under the write timeout; a failure marks
+  // the writer dead.
   boost::asio::awaitable<bool> WriteAll(std::span<const boost::asio::const_buffer> buffers);
   // How a response's body is delimited.
   enum class Framing { kChunked, kLength, kClose, kNone };
@@ -75,7 +76,7 @@ class ClientWriter {
   // Chunked for HTTP/1.1 clients; close-delimited for HTTP/1.0 ones.
   bool chunked() const { return version_ >= 11; }
 
-  boost::beast::tcp_stream& stream_;
+  ClientTransport& transport_;
   std::chrono::milliseconds write_timeout_;
   unsigned version_;
   bool keep_alive_;

@@ -1,8 +1,5 @@
 #include "proxy/exchange.h"
 
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <memory>
 #include <span>
@@ -129,7 +126,7 @@ struct Exchange::AttemptResult {
   UpstreamFailure failure;
 };
 
-Exchange::Exchange(ExchangeEnv env, beast::tcp_stream& client,
+Exchange::Exchange(ExchangeEnv env, ClientTransport& client,
                    const http::request<http::string_body>& request, bool keep_alive)
     : env_(env),
       client_(client),
@@ -693,21 +690,6 @@ asio::awaitable<void> Exchange::Heartbeats() {
     if (!co_await writer_.Chunk(kPingEvent)) co_return;  // client gone
     auto state = co_await asio::this_coro::cancellation_state;
     if (state.cancelled() != asio::cancellation_type::none) co_return;
-  }
-}
-
-asio::awaitable<void> Exchange::WatchClientGone() {
-  // Readable with nothing to read means the client closed (EOF) or reset.
-  auto [ec] = co_await client_.socket().async_wait(asio::ip::tcp::socket::wait_read, kTuple);
-  if (!ec) {
-    char byte;
-    const ssize_t n = ::recv(client_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n > 0) {
-      // A pipelined request, not a close: keep waiting until cancelled.
-      asio::steady_timer forever(co_await asio::this_coro::executor);
-      forever.expires_at(asio::steady_timer::time_point::max());
-      co_await forever.async_wait(kTuple);
-    }
   }
 }
 

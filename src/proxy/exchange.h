@@ -19,12 +19,12 @@
 
 #include "absl/time/time.h"
 #include "boost/asio/awaitable.hpp"
-#include "boost/beast/core/tcp_stream.hpp"
 #include "boost/beast/http/string_body.hpp"
 #include "core/request_info.h"
 #include "core/router.h"
 #include "pool/pool.h"
 #include "pool/request_loop.h"
+#include "proxy/client_transport.h"
 #include "proxy/client_writer.h"
 #include "proxy/drain.h"
 #include "proxy/exchange_capture.h"
@@ -40,7 +40,7 @@ namespace maxpool::proxy {
 struct ExchangeEnv {
   pool::Pool& pool;
   const ProxyOptions& options;
-  UpstreamPool& upstreams;
+  Upstreams& upstreams;
   RelayBuffers& buffers;
   const DrainState& drain;
 };
@@ -70,7 +70,8 @@ struct ExchangeSummary {
 
 class Exchange {
  public:
-  Exchange(ExchangeEnv env, boost::beast::tcp_stream& client,
+  // `client`: the connection's transport (a TCP socket in the proxy; an in-memory stream in tests).
+  Exchange(ExchangeEnv env, ClientTransport& client,
            const boost::beast::http::request<boost::beast::http::string_body>& request,
            bool keep_alive);
   // A lease still held goes back as abandoned (pool::LeaseHandle): a frame destroyed
@@ -121,7 +122,8 @@ class Exchange {
                                          const std::string& message,
                                          std::optional<int> retry_after);
   boost::asio::awaitable<void> Heartbeats();
-  boost::asio::awaitable<void> WatchClientGone();
+  // Returns once the client has gone (ClientTransport::WaitGone).
+  boost::asio::awaitable<void> WatchClientGone() { return client_.WaitGone(); }
   boost::asio::awaitable<void> RelayOAuthToken();
   // Aborted by this worker, or by the server (seen before this worker got to it).
   bool Aborted() const { return aborted_ || env_.drain.aborted.load(std::memory_order_relaxed); }
@@ -136,7 +138,7 @@ class Exchange {
   void SummarizeLoop();
 
   ExchangeEnv env_;
-  boost::beast::tcp_stream& client_;
+  ClientTransport& client_;
   const boost::beast::http::request<boost::beast::http::string_body>& request_;
   ClientWriter writer_;
   // The request's decisions and its lease (created once the request is classified).

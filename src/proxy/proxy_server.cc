@@ -50,7 +50,8 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
 asio::awaitable<void> SendSimpleError(beast::tcp_stream& stream, unsigned version, unsigned status,
                                       std::string_view type, const std::string& message,
                                       std::optional<int> retry_after = std::nullopt) {
-  ClientWriter writer(stream, std::chrono::seconds(5), version, /*keep_alive=*/false);
+  TcpClientTransport transport(stream);
+  ClientWriter writer(transport, std::chrono::seconds(5), version, /*keep_alive=*/false);
   http::fields headers;
   headers.set(http::field::content_type, "application/json");
   if (retry_after) headers.set(http::field::retry_after, std::to_string(*retry_after));
@@ -89,7 +90,8 @@ asio::awaitable<void> SendBusy(beast::tcp_stream& stream, unsigned version) {
 // The answer to a request that arrives after the drain's accept grace.
 asio::awaitable<void> SendDraining(beast::tcp_stream& stream, unsigned version,
                                    std::chrono::milliseconds write_timeout) {
-  ClientWriter writer(stream, write_timeout, version, /*keep_alive=*/false);
+  TcpClientTransport transport(stream);
+  ClientWriter writer(transport, write_timeout, version, /*keep_alive=*/false);
   http::fields headers;
   headers.set(http::field::content_type, "application/json");
   headers.set(http::field::retry_after, std::to_string(kDrainingRetryAfterSeconds));
@@ -373,8 +375,9 @@ asio::awaitable<void> ProxyServer::Session(ProxyServer* self, Worker* worker_ptr
     const bool keep_alive =
         request.keep_alive() && !self->drain_.draining.load(std::memory_order_acquire);
     const auto started = std::chrono::steady_clock::now();
+    TcpClientTransport transport(stream);
     Exchange exchange(ExchangeEnv{self->pool_, o, worker.upstreams, worker.buffers, self->drain_},
-                      stream, request, keep_alive);
+                      transport, request, keep_alive);
     // Counted in flight and reachable by OnDrain()/OnAbort() while it runs (also when the
     // io_context is destroyed with the exchange suspended).
     struct Serving {

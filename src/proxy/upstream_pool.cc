@@ -38,6 +38,11 @@ absl::StatusOr<Origin> ParseOrigin(std::string_view base_url) {
   return origin;
 }
 
+UpstreamConnection::UpstreamConnection(Origin origin, beast::tcp_stream stream)
+    : origin_(std::move(origin)), tcp_(std::make_unique<beast::tcp_stream>(std::move(stream))) {
+  buffer_.reserve(8192);
+}
+
 UpstreamConnection::UpstreamConnection(asio::io_context& ioc, asio::ssl::context* tls,
                                        Origin origin)
     : origin_(std::move(origin)) {

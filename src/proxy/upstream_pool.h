@@ -47,6 +47,8 @@ absl::StatusOr<Origin> ParseOrigin(std::string_view base_url);
 class UpstreamConnection {
  public:
   UpstreamConnection(boost::asio::io_context& ioc, boost::asio::ssl::context* tls, Origin origin);
+  // A plain connection already established (a test's in-process socket pair).
+  UpstreamConnection(Origin origin, boost::beast::tcp_stream stream);
 
   bool tls() const { return ssl_ != nullptr; }
   boost::beast::tcp_stream& tcp() { return ssl_ ? boost::beast::get_lowest_layer(*ssl_) : *tcp_; }
@@ -75,7 +77,21 @@ struct UpstreamPoolOptions {
   size_t max_idle_per_origin = 64;
 };
 
-class UpstreamPool {
+// Where an exchange gets its upstream connections: UpstreamPool in the proxy; tests hand out
+// connections over in-process socket pairs to script an upstream byte by byte.
+class Upstreams {
+ public:
+  virtual ~Upstreams() = default;
+  // An idle connection to `origin`, or a new one. The error says which step failed and why.
+  virtual boost::asio::awaitable<absl::StatusOr<std::unique_ptr<UpstreamConnection>>> Acquire(
+      const Origin& origin) = 0;
+  // ParseOrigin(base_url); the pointer stays valid for the Upstreams' life.
+  virtual absl::StatusOr<const Origin*> OriginFor(const std::string& base_url) = 0;
+  // Hands back a connection whose last response was read completely with keep-alive.
+  virtual void Return(std::unique_ptr<UpstreamConnection> connection) = 0;
+};
+
+class UpstreamPool final : public Upstreams {
  public:
   UpstreamPool(boost::asio::io_context& ioc, boost::asio::ssl::context& tls,
                UpstreamPoolOptions options);
@@ -83,15 +99,15 @@ class UpstreamPool {
   // An idle connection to `origin`, or a new one (resolve, connect, TLS handshake with SNI and
   // verification). The error says which step failed and why (for logs and the network class).
   boost::asio::awaitable<absl::StatusOr<std::unique_ptr<UpstreamConnection>>> Acquire(
-      const Origin& origin);
+      const Origin& origin) override;
 
   // ParseOrigin(base_url), remembered per base URL: the hot path parses each URL once. The
   // pointer stays valid for the pool's life.
-  absl::StatusOr<const Origin*> OriginFor(const std::string& base_url);
+  absl::StatusOr<const Origin*> OriginFor(const std::string& base_url) override;
 
   // Hands back a connection whose last response was read completely with keep-alive; dropped
   // unless Quiet().
-  void Return(std::unique_ptr<UpstreamConnection> connection);
+  void Return(std::unique_ptr<UpstreamConnection> connection) override;
 
   size_t idle_count() const;
 
