@@ -25,6 +25,7 @@
 #include "core/account.h"
 #include "core/clock.h"
 #include "core/header_source.h"
+#include "core/refresh_failure.h"
 #include "core/request_info.h"
 #include "core/response_classifier.h"
 #include "core/retry_plan.h"
@@ -115,14 +116,6 @@ struct FailureAction {
   bool failover = false;           // try another account now
   std::optional<HoldCause> hold;   // otherwise try to hold with this cause
   FallbackReply reply = FallbackReply::kRelayUpstream;  // when neither happens
-};
-
-// How a token refresh failed (spec §7.3), for OnRefreshFailure().
-enum class RefreshFailure {
-  kNetwork,          // transport error before the request was sent: safe to retry later
-  kAmbiguous,        // sent, then timed out or reset: the token may be spent; never re-sent
-  kRetryableStatus,  // 429 or 5xx from the token endpoint
-  kDead,             // invalid_grant or another 4xx: the account needs login
 };
 
 // What the exchange knows about the attempt when it fails.

@@ -408,8 +408,8 @@ FailureAction Router::OnRefreshFailure(const Lease& lease, const RequestInfo& re
   }
   AccountState& st = account->state;
   switch (failure) {
-    case RefreshFailure::kNetwork:
-    case RefreshFailure::kAmbiguous:
+    case RefreshFailure::kNetworkBeforeSend:
+    case RefreshFailure::kAmbiguousAfterSend:
       NetworkCooldown(*account, "token_refresh_network", now);
       return AfterExclusion(request, route, attempt, HoldCause::kNetwork,
                             FallbackReply::kConnectionUnavailable, false);

@@ -165,52 +165,39 @@ std::optional<OAuthError> ParseOAuthError(std::string_view body) {
   return result;
 }
 
-RefreshFailureKind ClassifyRefreshFailure(std::optional<int> http_status, bool request_sent,
-                                          std::string_view body) {
+core::RefreshFailure ClassifyRefreshFailure(std::optional<int> http_status, bool request_sent,
+                                            std::string_view body) {
   if (!http_status.has_value()) {
-    return request_sent ? RefreshFailureKind::kAmbiguousAfterSend
-                        : RefreshFailureKind::kNetworkBeforeSend;
+    return request_sent ? core::RefreshFailure::kAmbiguousAfterSend
+                        : core::RefreshFailure::kNetworkBeforeSend;
   }
   const int status = *http_status;
-  if (status == 408 || status == 429 || status >= 500) return RefreshFailureKind::kRetryableStatus;
+  if (status == 408 || status == 429 || status >= 500)
+    return core::RefreshFailure::kRetryableStatus;
   if (status >= 400) {
     const std::optional<OAuthError> error = ParseOAuthError(body);
     if (error.has_value() &&
         (error->error == "rate_limit_error" || error->error == "overloaded_error")) {
-      return RefreshFailureKind::kRetryableStatus;
+      return core::RefreshFailure::kRetryableStatus;
     }
-    return RefreshFailureKind::kDead;
+    return core::RefreshFailure::kDead;
   }
   // 1xx, 2xx, 3xx as a failure: the server answered, but not with usable tokens. It may have
   // rotated the token, so this is as uncertain as a timeout after sending.
-  return RefreshFailureKind::kAmbiguousAfterSend;
+  return core::RefreshFailure::kAmbiguousAfterSend;
 }
 
-bool MayRetryWithinRefresh(RefreshFailureKind kind, std::optional<int> http_status) {
+bool MayRetryWithinRefresh(core::RefreshFailure kind, std::optional<int> http_status) {
   switch (kind) {
-    case RefreshFailureKind::kNetworkBeforeSend:
+    case core::RefreshFailure::kNetworkBeforeSend:
       return true;
-    case RefreshFailureKind::kRetryableStatus:
+    case core::RefreshFailure::kRetryableStatus:
       return http_status.has_value() && *http_status >= 500;
-    case RefreshFailureKind::kAmbiguousAfterSend:
-    case RefreshFailureKind::kDead:
+    case core::RefreshFailure::kAmbiguousAfterSend:
+    case core::RefreshFailure::kDead:
       return false;
   }
   return false;
-}
-
-std::string_view RefreshFailureKindName(RefreshFailureKind kind) {
-  switch (kind) {
-    case RefreshFailureKind::kNetworkBeforeSend:
-      return "network_before_send";
-    case RefreshFailureKind::kAmbiguousAfterSend:
-      return "ambiguous_after_send";
-    case RefreshFailureKind::kRetryableStatus:
-      return "retryable_status";
-    case RefreshFailureKind::kDead:
-      return "dead";
-  }
-  return "unknown";
 }
 
 std::string RefreshFailureReason(std::optional<int> http_status) {

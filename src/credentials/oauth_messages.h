@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "core/refresh_failure.h"
 
 namespace maxpool::credentials {
 
@@ -72,50 +73,17 @@ struct OAuthError {
 // text: pass it through Redact() before logging.
 std::optional<OAuthError> ParseOAuthError(std::string_view body);
 
-// How a failed refresh call ended, and so what may be done next (spec §7.3).
-//
-// A refresh token is single-use: once the server has seen it, it may already be spent, and
-// sending it again then fails with invalid_grant, killing the account's login. Hence:
-enum class RefreshFailureKind {
-  // No response and the request provably never reached the server (connection refused, DNS
-  // failure, connect timeout). The token is intact: the same refresh may be retried at once
-  // (spec: up to 3 attempts, 500 ms / 1000 ms apart); if all fail, 5 s network cooldown
-  // (kRefreshNetworkCooldown), reason "token_refresh_network".
-  kNetworkBeforeSend,
-  // The request was sent but no usable answer came back (timeout, reset, abort after send; also
-  // a 2xx whose body could not be read, and 1xx/3xx). The server may have rotated the token:
-  // NEVER resend it within this refresh. Keep serving the current access token while it is still
-  // valid; else 5 s network cooldown. Before a later attempt, re-read the persisted credentials
-  // (another writer may hold the rotated pair); if only the old token is left, the next attempt
-  // either succeeds or returns invalid_grant (kDead, re-login needed).
-  kAmbiguousAfterSend,
-  // 408, 429 or 5xx: the server refused without rotating. 5xx may be retried within the same
-  // refresh; 429 not. Afterwards exponential cooldown, reason "token_refresh_<status>".
-  kRetryableStatus,
-  // Any other 4xx (400 invalid_grant, 401, 403): the refresh token is dead. Latch refreshDead,
-  // status error, lastError "token_refresh_failed"; no further automatic refresh until new
-  // credentials arrive (re-login or hot-sync). The current access token is still served until
-  // it actually expires.
-  kDead,
-};
-
-// The cooldown after a network or ambiguous refresh failure (spec §7.3).
-inline constexpr absl::Duration kRefreshNetworkCooldown = absl::Seconds(5);
-
 // Classifies a failed refresh. `http_status` is the response status, nullopt if none arrived;
 // `request_sent` says whether any byte of the request reached the socket. `body` refines a 4xx:
 // an Anthropic error of type rate_limit_error or overloaded_error is kRetryableStatus.
 // (408 is retryable too: the server gave up before reading the request.) Deviations from the
 // reference, which treats every non-429 4xx as dead and retries nothing but 429/5xx.
-RefreshFailureKind ClassifyRefreshFailure(std::optional<int> http_status, bool request_sent,
-                                          std::string_view body);
+core::RefreshFailure ClassifyRefreshFailure(std::optional<int> http_status, bool request_sent,
+                                            std::string_view body);
 
 // Whether the same refresh call may resend the same token right away (spec §7.3 attempt loop):
 // kNetworkBeforeSend, and kRetryableStatus with a 5xx status.
-bool MayRetryWithinRefresh(RefreshFailureKind kind, std::optional<int> http_status);
-
-// "network_before_send", "ambiguous_after_send", "retryable_status", "dead".
-std::string_view RefreshFailureKindName(RefreshFailureKind kind);
+bool MayRetryWithinRefresh(core::RefreshFailure kind, std::optional<int> http_status);
 
 // The cooldown reason of spec §7.3: "token_refresh_<status>", or "token_refresh_network" when no
 // status arrived.

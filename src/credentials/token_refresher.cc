@@ -194,7 +194,7 @@ asio::awaitable<FreshToken> TokenRefresher::EnsureFresh(
           // token expired too, nothing works until a new login.
           entry.dead = true;
           entry.last_failure.kind = FreshToken::Kind::kFailed;
-          entry.last_failure.failure = RefreshFailureKind::kDead;
+          entry.last_failure.failure = core::RefreshFailure::kDead;
           entry.last_failure.reason = "token_refresh_unknown_outcome";
           if (!entry.spent_reported) {
             entry.spent_reported = true;
@@ -273,7 +273,7 @@ asio::awaitable<void> TokenRefresher::Run(TokenRefresher* self, std::string acco
         }
       }
     }
-    const RefreshFailureKind kind = ClassifyRefreshFailure(status, outcome.request_sent, body);
+    const core::RefreshFailure kind = ClassifyRefreshFailure(status, outcome.request_sent, body);
     if (MayRetryWithinRefresh(kind, status) && attempt < opt.retry_delays.size()) {
       asio::steady_timer pause(co_await asio::this_coro::executor);
       pause.expires_after(opt.retry_delays[attempt]);
@@ -282,8 +282,8 @@ asio::awaitable<void> TokenRefresher::Run(TokenRefresher* self, std::string acco
     }
     result.failure = kind;
     result.status = status;
-    result.reason = kind == RefreshFailureKind::kDead ? std::string("token_refresh_failed")
-                                                      : RefreshFailureReason(status);
+    result.reason = kind == core::RefreshFailure::kDead ? std::string("token_refresh_failed")
+                                                        : RefreshFailureReason(status);
     break;
   }
 
@@ -311,18 +311,18 @@ asio::awaitable<void> TokenRefresher::Run(TokenRefresher* self, std::string acco
       Entry& entry = it->second;
       const absl::Time now = self->clock_.Now();
       switch (result.failure) {
-        case RefreshFailureKind::kDead:
+        case core::RefreshFailure::kDead:
           entry.dead = true;
           break;
-        case RefreshFailureKind::kAmbiguousAfterSend:
+        case core::RefreshFailure::kAmbiguousAfterSend:
           entry.spent = true;  // never send this refresh token again
           result.reason = "token_refresh_unknown_outcome";
-          entry.cooldown_until = now + kRefreshNetworkCooldown;
+          entry.cooldown_until = now + core::kRefreshNetworkCooldown;
           break;
-        case RefreshFailureKind::kNetworkBeforeSend:
-          entry.cooldown_until = now + kRefreshNetworkCooldown;
+        case core::RefreshFailure::kNetworkBeforeSend:
+          entry.cooldown_until = now + core::kRefreshNetworkCooldown;
           break;
-        case RefreshFailureKind::kRetryableStatus: {
+        case core::RefreshFailure::kRetryableStatus: {
           entry.failures = std::min(entry.failures + 1, 10);
           const absl::Duration backoff =
               std::min(opt.max_backoff, absl::Seconds(1) * (int64_t{1} << entry.failures));

@@ -82,7 +82,7 @@ struct FreshToken {
   };
   Kind kind = Kind::kUntracked;
   std::string access_token;
-  RefreshFailureKind failure = RefreshFailureKind::kNetworkBeforeSend;
+  core::RefreshFailure failure = core::RefreshFailure::kNetworkBeforeSend;
   std::optional<int> status;
   std::string reason;  // "token_refresh_network", "token_refresh_429", "token_refresh_failed", …
   absl::Status persist_error;  // set when the rotated tokens could not be written

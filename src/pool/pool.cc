@@ -37,13 +37,13 @@ FailoverNext NextOf(const core::FailureAction& action) {
 
 core::FailureClass FailureClassOf(const credentials::FreshToken& failure) {
   switch (failure.failure) {
-    case credentials::RefreshFailureKind::kNetworkBeforeSend:
-    case credentials::RefreshFailureKind::kAmbiguousAfterSend:
+    case core::RefreshFailure::kNetworkBeforeSend:
+    case core::RefreshFailure::kAmbiguousAfterSend:
       return core::FailureClass::kNetwork;
-    case credentials::RefreshFailureKind::kRetryableStatus:
+    case core::RefreshFailure::kRetryableStatus:
       return failure.status.value_or(0) == 429 ? core::FailureClass::kRateLimited
                                                : core::FailureClass::kUpstream5xx;
-    case credentials::RefreshFailureKind::kDead:
+    case core::RefreshFailure::kDead:
       return core::FailureClass::kAuthDead;
   }
   return core::FailureClass::kNetwork;
@@ -236,9 +236,8 @@ void Pool::RefreshOutcome(std::string_view account, const credentials::FreshToke
     } else {
       event.status = outcome.status.value_or(0);
       event.error = credentials::Redact(
-          outcome.reason + " (" +
-          std::string(credentials::RefreshFailureKindName(outcome.failure)) + ")");
-      dead = outcome.failure == credentials::RefreshFailureKind::kDead;
+          outcome.reason + " (" + std::string(core::RefreshFailureName(outcome.failure)) + ")");
+      dead = outcome.failure == core::RefreshFailure::kDead;
       if (dead) {
         router_.RefreshDead(account, event.status);
         if (const std::optional<core::AccountId> id = router_.IdOf(account)) {
@@ -258,21 +257,6 @@ core::FailureAction Pool::OnRefreshFailure(const core::Lease& lease,
                                            core::RouteState& route,
                                            const credentials::FreshToken& failure,
                                            const core::AttemptContext& attempt) {
-  core::RefreshFailure kind = core::RefreshFailure::kNetwork;
-  switch (failure.failure) {
-    case credentials::RefreshFailureKind::kNetworkBeforeSend:
-      kind = core::RefreshFailure::kNetwork;
-      break;
-    case credentials::RefreshFailureKind::kAmbiguousAfterSend:
-      kind = core::RefreshFailure::kAmbiguous;
-      break;
-    case credentials::RefreshFailureKind::kRetryableStatus:
-      kind = core::RefreshFailure::kRetryableStatus;
-      break;
-    case credentials::RefreshFailureKind::kDead:
-      kind = core::RefreshFailure::kDead;
-      break;
-  }
   core::FailureAction action;
   Outbox outbox(*this);
   {
@@ -280,7 +264,7 @@ core::FailureAction Pool::OnRefreshFailure(const core::Lease& lease,
     const absl::Time now = clock_.Now();
     SweepDue(now, outbox.events());
     const int status = failure.status.value_or(0);
-    action = router_.OnRefreshFailure(lease, request, route, kind, status, attempt);
+    action = router_.OnRefreshFailure(lease, request, route, failure.failure, status, attempt);
     Track(lease.account, now, "token_refresh_failed", outbox.events());
     outbox.events().push_back(Failover{lease.account_name,
                                        std::string(core::FailureClassName(FailureClassOf(failure))),

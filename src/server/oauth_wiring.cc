@@ -300,7 +300,7 @@ void OAuthWiring::Rotated(const std::string& account, const credentials::TokenSe
 
 void OAuthWiring::Outcome(const std::string& account, const credentials::FreshToken& outcome) {
   if (outcome.kind == credentials::FreshToken::Kind::kFailed &&
-      outcome.failure == credentials::RefreshFailureKind::kDead) {
+      outcome.failure == core::RefreshFailure::kDead) {
     const std::string why =
         outcome.reason == "token_refresh_unknown_outcome"
             ? "its refresh token may have been used by a refresh whose answer was lost, and its "

@@ -234,7 +234,7 @@ TEST_F(MetricsTest, FailoversRefreshesAndStatesFromARealPool) {
   ASSERT_EQ(second->lease.account_name, other);
   credentials::FreshToken failure;
   failure.kind = credentials::FreshToken::Kind::kFailed;
-  failure.failure = credentials::RefreshFailureKind::kDead;
+  failure.failure = core::RefreshFailure::kDead;
   failure.status = 400;
   failure.reason = "token_refresh_failed";
   // The refresher reports the refresh; the request that waited for it fails over.

@@ -30,7 +30,7 @@ struct Attempt {
 
 TEST(RouterRefreshTest, NetworkFailureCoolsTheAccountBrieflyAndFailsOverWithoutAFailureCount) {
   Attempt a;
-  const FailureAction action = a.Fail(RefreshFailure::kNetwork);
+  const FailureAction action = a.Fail(RefreshFailure::kNetworkBeforeSend);
   EXPECT_TRUE(action.failover);
   const Account& account = a.h.account(a.lease.account_name);
   EXPECT_EQ(account.state.in_flight, 0);

@@ -266,14 +266,14 @@ TEST(ParseOAuthError, AStringErrorIsTheOAuthShapeWhateverElseIsThere) {
 
 TEST(ClassifyRefreshFailure, TransportFailures) {
   EXPECT_EQ(ClassifyRefreshFailure(std::nullopt, false, ""),
-            RefreshFailureKind::kNetworkBeforeSend);
+            core::RefreshFailure::kNetworkBeforeSend);
   EXPECT_EQ(ClassifyRefreshFailure(std::nullopt, true, ""),
-            RefreshFailureKind::kAmbiguousAfterSend);
+            core::RefreshFailure::kAmbiguousAfterSend);
 }
 
 TEST(ClassifyRefreshFailure, RetryableStatuses) {
   for (int status : {408, 429, 500, 502, 503, 504, 529}) {
-    EXPECT_EQ(ClassifyRefreshFailure(status, true, ""), RefreshFailureKind::kRetryableStatus)
+    EXPECT_EQ(ClassifyRefreshFailure(status, true, ""), core::RefreshFailure::kRetryableStatus)
         << status;
   }
 }
@@ -281,51 +281,45 @@ TEST(ClassifyRefreshFailure, RetryableStatuses) {
 TEST(ClassifyRefreshFailure, OtherClientErrorsAreDead) {
   EXPECT_EQ(ClassifyRefreshFailure(
                 400, true, R"({"error":"invalid_grant","error_description":"Refresh token..."})"),
-            RefreshFailureKind::kDead);
+            core::RefreshFailure::kDead);
   for (int status : {400, 401, 403, 404, 405, 422}) {
-    EXPECT_EQ(ClassifyRefreshFailure(status, true, ""), RefreshFailureKind::kDead) << status;
+    EXPECT_EQ(ClassifyRefreshFailure(status, true, ""), core::RefreshFailure::kDead) << status;
   }
   EXPECT_EQ(
       ClassifyRefreshFailure(
           401, true, R"({"type":"error","error":{"type":"authentication_error","message":"x"}})"),
-      RefreshFailureKind::kDead);
+      core::RefreshFailure::kDead);
 }
 
 TEST(ClassifyRefreshFailure, ClientErrorWithATransientAnthropicTypeIsRetryable) {
   EXPECT_EQ(ClassifyRefreshFailure(
                 400, true, R"({"type":"error","error":{"type":"rate_limit_error","message":"x"}})"),
-            RefreshFailureKind::kRetryableStatus);
+            core::RefreshFailure::kRetryableStatus);
   EXPECT_EQ(ClassifyRefreshFailure(
                 403, true, R"({"type":"error","error":{"type":"overloaded_error","message":"x"}})"),
-            RefreshFailureKind::kRetryableStatus);
+            core::RefreshFailure::kRetryableStatus);
 }
 
 TEST(ClassifyRefreshFailure, AnAnswerWithoutUsableTokensIsAmbiguous) {
   for (int status : {200, 201, 204, 302, 101}) {
     EXPECT_EQ(ClassifyRefreshFailure(status, true, "garbage"),
-              RefreshFailureKind::kAmbiguousAfterSend)
+              core::RefreshFailure::kAmbiguousAfterSend)
         << status;
   }
 }
 
 TEST(MayRetryWithinRefresh, OnlyBeforeSendAndOn5xx) {
-  EXPECT_TRUE(MayRetryWithinRefresh(RefreshFailureKind::kNetworkBeforeSend, std::nullopt));
-  EXPECT_FALSE(MayRetryWithinRefresh(RefreshFailureKind::kAmbiguousAfterSend, std::nullopt));
-  EXPECT_TRUE(MayRetryWithinRefresh(RefreshFailureKind::kRetryableStatus, 503));
-  EXPECT_FALSE(MayRetryWithinRefresh(RefreshFailureKind::kRetryableStatus, 429));
-  EXPECT_FALSE(MayRetryWithinRefresh(RefreshFailureKind::kRetryableStatus, 408));
-  EXPECT_FALSE(MayRetryWithinRefresh(RefreshFailureKind::kDead, 400));
+  EXPECT_TRUE(MayRetryWithinRefresh(core::RefreshFailure::kNetworkBeforeSend, std::nullopt));
+  EXPECT_FALSE(MayRetryWithinRefresh(core::RefreshFailure::kAmbiguousAfterSend, std::nullopt));
+  EXPECT_TRUE(MayRetryWithinRefresh(core::RefreshFailure::kRetryableStatus, 503));
+  EXPECT_FALSE(MayRetryWithinRefresh(core::RefreshFailure::kRetryableStatus, 429));
+  EXPECT_FALSE(MayRetryWithinRefresh(core::RefreshFailure::kRetryableStatus, 408));
+  EXPECT_FALSE(MayRetryWithinRefresh(core::RefreshFailure::kDead, 400));
 }
 
-TEST(RefreshFailureLabels, NamesAndReasons) {
-  EXPECT_EQ(RefreshFailureKindName(RefreshFailureKind::kNetworkBeforeSend), "network_before_send");
-  EXPECT_EQ(RefreshFailureKindName(RefreshFailureKind::kAmbiguousAfterSend),
-            "ambiguous_after_send");
-  EXPECT_EQ(RefreshFailureKindName(RefreshFailureKind::kRetryableStatus), "retryable_status");
-  EXPECT_EQ(RefreshFailureKindName(RefreshFailureKind::kDead), "dead");
+TEST(RefreshFailureLabels, Reasons) {
   EXPECT_EQ(RefreshFailureReason(429), "token_refresh_429");
   EXPECT_EQ(RefreshFailureReason(std::nullopt), "token_refresh_network");
-  EXPECT_EQ(kRefreshNetworkCooldown, absl::Seconds(5));
 }
 
 }  // namespace

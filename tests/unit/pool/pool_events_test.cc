@@ -253,7 +253,7 @@ TEST(PoolEvents, ADeadRefreshNeedsLoginUntilNewCredentials) {
 
   credentials::FreshToken failure;
   failure.kind = credentials::FreshToken::Kind::kFailed;
-  failure.failure = credentials::RefreshFailureKind::kDead;
+  failure.failure = core::RefreshFailure::kDead;
   failure.status = 400;
   failure.reason = "token_refresh_failed";
   core::AttemptContext attempt;
@@ -299,7 +299,7 @@ TEST(PoolEvents, RefreshNetworkFailuresCoolTheAccount) {
 
   credentials::FreshToken failure;
   failure.kind = credentials::FreshToken::Kind::kFailed;
-  failure.failure = credentials::RefreshFailureKind::kNetworkBeforeSend;
+  failure.failure = core::RefreshFailure::kNetworkBeforeSend;
   failure.reason = "token_refresh_network";
   core::RequestInfo request = SmallRequest();
   for (int i = 0; i < 2; ++i) {

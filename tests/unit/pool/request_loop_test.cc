@@ -165,7 +165,7 @@ TEST_F(RequestLoopTest, AFailedRefreshFailsOverToAnotherAccount) {
   const std::string first = loop->grant().lease.account_name;
   credentials::FreshToken dead;
   dead.kind = credentials::FreshToken::Kind::kFailed;
-  dead.failure = credentials::RefreshFailureKind::kDead;
+  dead.failure = core::RefreshFailure::kDead;
   dead.status = 400;
   ASSERT_EQ(loop->OnRefreshed(dead, kNothingSent).kind, Kind::kRefreshThenSend);
   EXPECT_NE(loop->grant().lease.account_name, first);
