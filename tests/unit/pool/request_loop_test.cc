@@ -438,5 +438,60 @@ TEST_F(RequestLoopTest, AKeyRefusedForGoodOnTheOnlyAccountAnswers401NamingIt) {
   EXPECT_EQ(loop->last_failure(), core::FailureClass::kAuthDead);
 }
 
+// What each failure class comes to when it happens on the only account, with nothing sent: a
+// hold for what passes (ending, when it expires, with the honest 429), or the upstream's own
+// answer relayed for a refusal of this account.
+struct OnlyAccountCase {
+  core::FailureClass failure;
+  int status;
+  core::ThrottleScope scope;
+  Kind expected;
+};
+
+class OnlyAccountTest : public RequestLoopTest,
+                        public ::testing::WithParamInterface<OnlyAccountCase> {};
+
+TEST_P(OnlyAccountTest, EndsAsTheReferenceDoes) {
+  const OnlyAccountCase& c = GetParam();
+  AddKeys({"A"});
+  auto loop = Loop();
+  ASSERT_EQ(loop->Start(kNothingSent).kind, Kind::kSend);
+  const RequestAction next = loop->OnAttemptFailed(Verdict(c.failure, absl::Seconds(20), c.scope),
+                                                   Status(c.status), c.status, kNothingSent);
+  ASSERT_EQ(next.kind, c.expected) << core::FailureClassName(c.failure);
+  EXPECT_EQ(InFlight("A"), 0);
+  if (next.kind == Kind::kRelayFailure) {
+    EXPECT_EQ(next.relay_status, static_cast<unsigned>(c.status));
+    return;
+  }
+  const RequestAction end = loop->OnHoldEnded({HoldOutcome::kExpired, {}}, kNothingSent);
+  ASSERT_EQ(end.kind, Kind::kReplyError);
+  EXPECT_EQ(end.error.status, 429u);
+  EXPECT_EQ(end.error.type, "rate_limit_error");
+  EXPECT_TRUE(end.error.retry_after.has_value());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Classes, OnlyAccountTest,
+    ::testing::Values(OnlyAccountCase{core::FailureClass::kQuotaRejected, 429,
+                                      core::ThrottleScope::kAccount, Kind::kHold},
+                      OnlyAccountCase{core::FailureClass::kModelRejected, 429,
+                                      core::ThrottleScope::kAccount, Kind::kHold},
+                      OnlyAccountCase{core::FailureClass::kRateLimited, 429,
+                                      core::ThrottleScope::kAccount, Kind::kHold},
+                      OnlyAccountCase{core::FailureClass::kRequestRefused, 429,
+                                      core::ThrottleScope::kUpstream, Kind::kHold},
+                      OnlyAccountCase{core::FailureClass::kOverloaded, 529,
+                                      core::ThrottleScope::kNone, Kind::kHold},
+                      OnlyAccountCase{core::FailureClass::kUpstream5xx, 502,
+                                      core::ThrottleScope::kNone, Kind::kHold},
+                      OnlyAccountCase{core::FailureClass::kBanned, 403, core::ThrottleScope::kNone,
+                                      Kind::kRelayFailure},
+                      OnlyAccountCase{core::FailureClass::kForbidden, 403,
+                                      core::ThrottleScope::kNone, Kind::kRelayFailure}),
+    [](const auto& param_info) {
+      return std::string(core::FailureClassName(param_info.param.failure));
+    });
+
 }  // namespace
 }  // namespace maxpool::pool
