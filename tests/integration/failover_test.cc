@@ -15,12 +15,14 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/eventually.h"
+#include "support/fake_clock.h"
 #include "support/proxy_harness.h"
 
 namespace maxpool {
 namespace {
 
 using ::maxpool::testing::Eventually;
+using ::maxpool::testing::FakeClock;
 using ::maxpool::testing::ProxyHarness;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -88,10 +90,18 @@ int CountEvents(const fake::SseParse& sse, std::string_view name) {
   return n;
 }
 
-// Sleeps until the pool's clock (the system clock) has passed `t`.
-void SleepPast(absl::Time t) {
-  const absl::Duration left = t - absl::Now();
-  if (left > absl::ZeroDuration()) absl::SleepFor(left + absl::Milliseconds(20));
+// A harness whose pool runs on `clock`: a bench or a cooldown ends when the test moves the
+// clock past it, not after a sleep. (The clock starts at the wall clock's now, so the fake
+// upstream's reset times read the same.)
+ProxyHarness::Options OnClock(const FakeClock& clock) {
+  ProxyHarness::Options options = ProxyHarness::DefaultOptions();
+  options.clock = &clock;
+  return options;
+}
+
+// Moves `clock` just past `t`.
+void MovePast(FakeClock& clock, absl::Time t) {
+  if (clock.Now() <= t) clock.Set(t + absl::Milliseconds(20));
 }
 
 // ---- Failover before the first byte, one failure class at a time (§4.1 step 8, §14 item 32) ---
@@ -392,7 +402,8 @@ TEST(Failover, Scenario21_All529sWithoutAQueueAnswer529Overloaded) {
 TEST(Failover, Scenario22_Consecutive500sDoubleTheCooldownUntilASuccessResetsIt) {
   // §4.7 with the base scaled from 30 s to 10 ms and the cap from 900 s to 300 ms (the same
   // 30x ratio): 10, 20, 40, 80, 160, 300 ms; a success resets the sequence.
-  ProxyHarness::Options options = ProxyHarness::DefaultOptions();
+  FakeClock clock(absl::Now());
+  ProxyHarness::Options options = OnClock(clock);
   options.pool.queue.enabled = false;
   options.pool.scheduler.cooldown = absl::Milliseconds(10);
   options.pool.scheduler.max_cooldown = absl::Milliseconds(300);
@@ -418,7 +429,7 @@ TEST(Failover, Scenario22_Consecutive500sDoubleTheCooldownUntilASuccessResetsIt)
     ASSERT_TRUE(account.state.last_error_at.has_value());
     EXPECT_EQ(*account.state.cooldown_until - *account.state.last_error_at,
               absl::Milliseconds(expected_ms[i]));
-    SleepPast(*account.state.cooldown_until);
+    MovePast(clock, *account.state.cooldown_until);
   }
 
   fake::HttpResponse success = PostSettled(h, /*stream=*/false);
@@ -452,7 +463,8 @@ TEST(Affinity, Scenario41_SessionOnAHotHomeMovesToTheOtherAccount) {
 }
 
 TEST(Affinity, Scenario42_SessionUsesTheOtherAccountWhileHomeIsBenchedThenReturns) {
-  ProxyHarness h;
+  FakeClock clock(absl::Now());
+  ProxyHarness h(OnClock(clock));
   const std::string a = h.AddAccount("A");
   h.AddAccount("B");
   h.Start();
@@ -471,13 +483,14 @@ TEST(Affinity, Scenario42_SessionUsesTheOtherAccountWhileHomeIsBenchedThenReturn
   EXPECT_EQ(PostSettled(h, false, session).Header("x-maxpool-account"), "B");
   EXPECT_THAT(UpstreamAccounts(h), ::testing::ElementsAre("A", "B", "A", "B", "B"));
   // Once A's bench is over the session is back home (the failover kept the home).
-  SleepPast(*benched.state.rate_limited_until);
+  MovePast(clock, *benched.state.rate_limited_until);
   EXPECT_EQ(PostSettled(h, false, session).Header("x-maxpool-account"), "A");
   EXPECT_EQ(PostSettled(h, false, session).Header("x-maxpool-account"), "A");
 }
 
 TEST(Preferred, Scenario43_PreferredAccountServesUntilBenchedReturnsAndRevertsWhenDisabled) {
-  ProxyHarness h;
+  FakeClock clock(absl::Now());
+  ProxyHarness h(OnClock(clock));
   h.AddAccount("A");
   const std::string b = h.AddAccount("B");
   h.Start();
@@ -495,7 +508,7 @@ TEST(Preferred, Scenario43_PreferredAccountServesUntilBenchedReturnsAndRevertsWh
   ASSERT_TRUE(benched.state.rate_limited_until.has_value());
   EXPECT_EQ(PostSettled(h, false).Header("x-maxpool-account"), "A");
   EXPECT_THAT(UpstreamAccounts(h), ::testing::ElementsAre("B", "B", "B", "A", "A"));
-  SleepPast(*benched.state.rate_limited_until);
+  MovePast(clock, *benched.state.rate_limited_until);
   EXPECT_EQ(PostSettled(h, false).Header("x-maxpool-account"), "B");
 
   // Disabling the preferred account reverts routing to automatic, for good (§1.3, §6.7).
