@@ -11,6 +11,7 @@
 
 #include "absl/time/time.h"
 #include "core/quota.h"
+#include "core/refresh_failure.h"
 #include "core/rolling_load.h"
 
 namespace maxpool::core {
@@ -41,6 +42,33 @@ struct AccountSettings {
   }
 };
 
+// Whether, and when, an OAuth account's refresh token may be sent to the token endpoint again
+// (spec §7.3). The token refresher asks before every refresh and reports every outcome
+// (Router::RefreshGate, RecordRefreshFailure); new refresh tokens clear it all
+// (RefreshTokenRenewed). Routing does not read it: `refresh_dead` below is what routing and
+// status show, and the refresh outcome sets that too.
+struct RefreshHealth {
+  bool dead = false;            // refresh token refused for good: never sent again
+  bool spent = false;           // a refresh with this token may have reached the server
+  bool spent_reported = false;  // its expiry with a spent refresh token was reported
+  int failures = 0;             // consecutive retryable-status failures (backoff exponent)
+  std::optional<absl::Time> cooldown_until;  // no refresh before this
+  // The latest failure, answered to requests while the refresh is latched.
+  std::optional<RefreshFailure> last_failure;
+  std::optional<int> last_status;
+  std::string last_reason;
+};
+
+// The answer to "may this refresh token be sent now?" (Router::RefreshGate). When not allowed and
+// the access token is no longer usable, `failure`, `status` and `reason` are what requests get.
+struct RefreshPermit {
+  bool allowed = true;
+  bool newly_dead = false;  // this call latched a spent token dead: report it once
+  std::optional<RefreshFailure> failure;
+  std::optional<int> status;
+  std::string reason;
+};
+
 struct AccountState {
   AccountStatus status = AccountStatus::kActive;
   std::optional<absl::Time> rate_limited_until;
@@ -50,6 +78,7 @@ struct AccountState {
   std::string provisional_rate_limit_fingerprint;
   std::optional<absl::Time> recovered_at;
   bool refresh_dead = false;
+  RefreshHealth refresh;
   // Why the account's latest OAuth tokens are not saved yet (in memory only: a restart would lose
   // them); empty when they are. Display only: the account serves as usual.
   std::string credentials_unsaved;

@@ -201,6 +201,23 @@ class Router {
   // `status` is the token endpoint's (0: none).
   void RefreshDead(std::string_view name, int status);
 
+  // --- Refresh-token health (router_refresh.cc; AccountState::refresh) ------------------------
+  // Whether the refresher may send `name`'s refresh token now (RefreshPermit). A spent token
+  // meeting an access token that is no longer usable (`access_usable` false) latches dead.
+  // Unknown accounts may always refresh.
+  RefreshPermit RefreshGate(std::string_view name, bool access_usable);
+  bool RefreshTokenDead(std::string_view name) const;
+  // A refresh of `name` failed: a dead token latches, an ambiguous one is spent and cools down
+  // for kRefreshNetworkCooldown like a network error, a retryable status backs off 2^n s up to
+  // `max_backoff`.
+  void RecordRefreshFailure(std::string_view name, RefreshFailure failure,
+                            std::optional<int> status, std::string reason,
+                            absl::Duration max_backoff);
+  // A refresh of `name` succeeded: backoff, cooldown and spent cleared.
+  void RecordRefreshSuccess(std::string_view name);
+  // `name` has a new refresh token: every refresh latch is cleared.
+  void RefreshTokenRenewed(std::string_view name);
+
   // The retry oracle (§2.8).
   RetryPlan NextRetry(const RequestInfo& request, const RouteState& route);
 

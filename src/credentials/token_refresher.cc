@@ -98,12 +98,12 @@ void TokenRefresher::Track(const std::string& account, const TokenSet& tokens) {
   }
   const bool new_refresh_token = tokens.refresh_token != entry.tokens.refresh_token;
   entry.tokens = tokens;
-  if (new_refresh_token) {
-    entry.dead = false;
-    entry.spent = false;
-    entry.failures = 0;
-    entry.cooldown_until.reset();
-  }
+  if (new_refresh_token && ledger_ != nullptr) ledger_->RefreshTokenRenewed(account);
+}
+
+void TokenRefresher::SetHealthLedger(RefreshHealthLedger* ledger) {
+  absl::MutexLock lock(&mu_);
+  ledger_ = ledger;
 }
 
 void TokenRefresher::Forget(const std::string& account) {
@@ -120,8 +120,7 @@ std::optional<TokenSet> TokenRefresher::Current(const std::string& account) cons
 
 bool TokenRefresher::IsDead(const std::string& account) const {
   absl::MutexLock lock(&mu_);
-  auto it = entries_.find(account);
-  return it != entries_.end() && it->second.dead;
+  return entries_.contains(account) && ledger_ != nullptr && ledger_->RefreshTokenDead(account);
 }
 
 int64_t TokenRefresher::refresh_calls() const {
@@ -187,22 +186,18 @@ asio::awaitable<FreshToken> TokenRefresher::EnsureFresh(
         } else {
           immediate = FreshWith(FreshToken::Kind::kFresh, entry.tokens.access_token);
         }
-      } else if (entry.dead || entry.spent ||
-                 (entry.cooldown_until.has_value() && now < *entry.cooldown_until)) {
-        if (entry.spent && !usable && !entry.dead) {
-          // The refresh whose answer was lost may have used the refresh token: with the access
-          // token expired too, nothing works until a new login.
-          entry.dead = true;
-          entry.last_failure.kind = FreshToken::Kind::kFailed;
-          entry.last_failure.failure = core::RefreshFailure::kDead;
-          entry.last_failure.reason = "token_refresh_unknown_outcome";
-          if (!entry.spent_reported) {
-            entry.spent_reported = true;
-            spent_report = entry.last_failure;
-          }
-        }
-        immediate = usable ? FreshWith(FreshToken::Kind::kFresh, entry.tokens.access_token)
-                           : entry.last_failure;
+      } else if (const core::RefreshPermit permit = ledger_ != nullptr
+                                                        ? ledger_->RefreshGate(account, usable)
+                                                        : core::RefreshPermit{};
+                 !permit.allowed) {
+        FreshToken latched;
+        latched.kind = FreshToken::Kind::kFailed;
+        latched.failure = permit.failure.value_or(core::RefreshFailure::kNetworkBeforeSend);
+        latched.status = permit.status;
+        latched.reason = permit.reason;
+        if (permit.newly_dead) spent_report = latched;
+        immediate =
+            usable ? FreshWith(FreshToken::Kind::kFresh, entry.tokens.access_token) : latched;
       } else {
         flight = std::make_shared<Flight>();
         entry.flight = flight;
@@ -296,41 +291,22 @@ asio::awaitable<void> TokenRefresher::Run(TokenRefresher* self, std::string acco
       absl::MutexLock lock(&self->mu_);
       auto it = self->entries_.find(account);
       if (it != self->entries_.end() && it->second.tokens.refresh_token == refresh_token) {
-        Entry& entry = it->second;
-        entry.tokens = *rotated;
-        entry.failures = 0;
-        entry.cooldown_until.reset();
-        entry.spent = false;
+        it->second.tokens = *rotated;
+        if (self->ledger_ != nullptr) self->ledger_->RecordRefreshSuccess(account);
       }
     }
     if (self->on_rotated_) self->on_rotated_(account, *rotated);
   } else {
     absl::MutexLock lock(&self->mu_);
     auto it = self->entries_.find(account);
+    // Only a failure of the refresh token still held counts against it.
     if (it != self->entries_.end() && it->second.tokens.refresh_token == refresh_token) {
-      Entry& entry = it->second;
-      const absl::Time now = self->clock_.Now();
-      switch (result.failure) {
-        case core::RefreshFailure::kDead:
-          entry.dead = true;
-          break;
-        case core::RefreshFailure::kAmbiguousAfterSend:
-          entry.spent = true;  // never send this refresh token again
-          result.reason = "token_refresh_unknown_outcome";
-          entry.cooldown_until = now + core::kRefreshNetworkCooldown;
-          break;
-        case core::RefreshFailure::kNetworkBeforeSend:
-          entry.cooldown_until = now + core::kRefreshNetworkCooldown;
-          break;
-        case core::RefreshFailure::kRetryableStatus: {
-          entry.failures = std::min(entry.failures + 1, 10);
-          const absl::Duration backoff =
-              std::min(opt.max_backoff, absl::Seconds(1) * (int64_t{1} << entry.failures));
-          entry.cooldown_until = now + backoff;
-          break;
-        }
+      if (result.failure == core::RefreshFailure::kAmbiguousAfterSend) {
+        result.reason = "token_refresh_unknown_outcome";
       }
-      entry.last_failure = result;
+      if (self->ledger_ != nullptr) {
+        self->ledger_->RecordRefreshFailure(account, result, opt.max_backoff);
+      }
     }
   }
   const FreshToken outcome = result;

@@ -6,17 +6,20 @@
 // tokens are handed to `persist` (an atomic 0600 config write) and only then to the waiting
 // requests and to `on_rotated`.
 //
-// Failures follow the taxonomy of oauth_messages.h: a network error before the request was sent
-// cools the account for 5 s; 429/5xx back off exponentially; invalid_grant and other 4xx latch the
-// account dead until new credentials arrive (Track()); a refresh that failed after it was sent is
-// never re-sent with the same refresh token (the account keeps serving its current access token
+// Failures follow the taxonomy of core/refresh_failure.h: a network error before the request was
+// sent cools the account for 5 s; 429/5xx back off exponentially; invalid_grant and other 4xx latch
+// the account dead until new credentials arrive (Track()); a refresh that failed after it was sent
+// is never re-sent with the same refresh token (the account keeps serving its current access token
 // until it expires, then needs new credentials). While a refresh fails, a still-valid access token
-// keeps being served.
+// keeps being served. Those latches are not kept here: they are the account's state in the pool
+// (core::RefreshHealth), which the refresher asks before every refresh and tells every outcome
+// through a RefreshHealthLedger. The refresher is the worker: single flight, the HTTP exchange,
+// and persisting the rotated tokens.
 //
 // Threading: refreshes run on the refresher's own thread (token calls and the blocking persist
 // never run on a proxy worker). Every public method may be called from any thread; EnsureFresh()
 // suspends only the calling coroutine and resumes it on its own executor. The lock is never held
-// across I/O.
+// across I/O; the ledger is called with it held (lock order: refresher, then ledger).
 
 #include <chrono>
 #include <cstdint>
@@ -37,6 +40,7 @@
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ssl/context.hpp"
+#include "core/account.h"
 #include "core/clock.h"
 #include "credentials/oauth_messages.h"
 
@@ -88,6 +92,26 @@ struct FreshToken {
   absl::Status persist_error;  // set when the rotated tokens could not be written
 };
 
+// The account health the refresher consults and updates (spec §7.3): whether a refresh token may
+// be sent now, and what each refresh did to it. The pool owns that state (pool::Pool implements
+// this); the refresher keeps none. Called with the refresher's lock held: an implementation never
+// calls back into the refresher. With no ledger every refresh may run and nothing is latched.
+class RefreshHealthLedger {
+ public:
+  // May `account`'s refresh token be sent now? `access_usable`: its access token still works.
+  virtual core::RefreshPermit RefreshGate(const std::string& account, bool access_usable) = 0;
+  virtual bool RefreshTokenDead(const std::string& account) const = 0;
+  // A refresh failed (`failure.kind` kFailed); `max_backoff` caps the retryable-status backoff.
+  virtual void RecordRefreshFailure(const std::string& account, const FreshToken& failure,
+                                    absl::Duration max_backoff) = 0;
+  virtual void RecordRefreshSuccess(const std::string& account) = 0;
+  // `account` has a new refresh token: every refresh latch is cleared.
+  virtual void RefreshTokenRenewed(const std::string& account) = 0;
+
+ protected:
+  ~RefreshHealthLedger() = default;
+};
+
 class TokenRefresher {
  public:
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<TokenRefresher>> Create(
@@ -97,9 +121,12 @@ class TokenRefresher {
   TokenRefresher(const TokenRefresher&) = delete;
   TokenRefresher& operator=(const TokenRefresher&) = delete;
 
+  // Where account health is kept (the pool); must outlive the refresher's use of it. Any thread.
+  void SetHealthLedger(RefreshHealthLedger* ledger);
+
   // Starts or replaces the tokens of `account`. New tokens (a different refresh token) clear a
-  // dead or spent latch and any cooldown. A staler pair (earlier expiry than the one held) is
-  // ignored, so a fresher in-memory token is never replaced by an older copy.
+  // dead or spent latch and any cooldown (in the ledger). A staler pair (earlier expiry than the
+  // one held) is ignored, so a fresher in-memory token is never replaced by an older copy.
   void Track(const std::string& account, const TokenSet& tokens);
   void Forget(const std::string& account);
 
@@ -110,6 +137,7 @@ class TokenRefresher {
                                                  std::optional<std::string> rejected_access_token);
 
   std::optional<TokenSet> Current(const std::string& account) const;
+  // Whether the ledger holds `account`'s refresh token as refused for good.
   bool IsDead(const std::string& account) const;
   int64_t refresh_calls() const;  // token-endpoint requests sent, for tests and metrics
 
@@ -118,12 +146,6 @@ class TokenRefresher {
   struct Flight;
   struct Entry {
     TokenSet tokens;
-    bool dead = false;            // refresh token rejected: needs new credentials
-    bool spent = false;           // a refresh with this token may have reached the server
-    bool spent_reported = false;  // its expiry with a spent refresh token was reported
-    int failures = 0;             // consecutive retryable-status failures (backoff exponent)
-    std::optional<absl::Time> cooldown_until;
-    FreshToken last_failure;
     std::shared_ptr<Flight> flight;  // the refresh in progress, if any
   };
 
@@ -147,6 +169,7 @@ class TokenRefresher {
   std::unique_ptr<boost::asio::ssl::context> tls_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  RefreshHealthLedger* ledger_ ABSL_GUARDED_BY(mu_) = nullptr;
   int64_t refresh_calls_ ABSL_GUARDED_BY(mu_) = 0;
   boost::asio::io_context ioc_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;

@@ -88,7 +88,7 @@ struct PoolOptions {
   EventBusOptions events;
 };
 
-class Pool {
+class Pool final : public credentials::RefreshHealthLedger {
  public:
   Pool(const core::Clock& clock, PoolOptions options);
   ~Pool();
@@ -110,8 +110,19 @@ class Pool {
   // UpdateCredential() does.
   absl::Status UpdateSecret(std::string_view name, std::string secret);
   // The OAuth refresher this pool's OAuth accounts use; null (the default) means their tokens
-  // are used as they are. Must outlive the pool's requests.
-  void SetTokenRefresher(credentials::TokenRefresher* refresher) { refresher_ = refresher; }
+  // are used as they are. Must outlive the pool's requests; the pool outlives it. The refresher
+  // keeps its refresh latches here (the ledger below).
+  void SetTokenRefresher(credentials::TokenRefresher* refresher);
+  // --- Refresh-token health (credentials::RefreshHealthLedger; pool_refresh.cc) ---------------
+  // Each account's core::AccountState::refresh, under the pool's lock, read and written by the
+  // refresher (with its own lock held; the pool never calls the refresher under its lock). No
+  // events: the refresher's outcome (RefreshOutcome) publishes them.
+  core::RefreshPermit RefreshGate(const std::string& account, bool access_usable) override;
+  bool RefreshTokenDead(const std::string& account) const override;
+  void RecordRefreshFailure(const std::string& account, const credentials::FreshToken& failure,
+                            absl::Duration max_backoff) override;
+  void RecordRefreshSuccess(const std::string& account) override;
+  void RefreshTokenRenewed(const std::string& account) override;
   // Marks `name`'s latest OAuth tokens as not saved, with why (`error`; empty: saved now). Shown
   // by status and telemetry (core::AccountState::credentials_unsaved); routing is unaffected.
   void SetCredentialsUnsaved(std::string_view name, std::string error);
