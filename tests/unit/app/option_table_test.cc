@@ -12,35 +12,13 @@
 #include "app/completion_command.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "unit/app/command_line_samples.h"
 
 namespace maxpool::app {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-
-// The shortest command line of `command` (with `subcommand`) that parses.
-std::vector<std::string> BaseArgs(const CommandSpec& command, std::string_view subcommand) {
-  const std::string name(command.name);
-  if (name == "config") return {"config", subcommand.empty() ? "check" : std::string(subcommand)};
-  if (name == "remove") return {"remove", "alpha"};
-  if (name == "rename") return {"rename", "alpha", "omega"};
-  if (name == "api") return {"api", "/v1/models"};
-  if (name == "completion") return {"completion", "bash"};
-  return {name};
-}
-
-// A value the parser takes for an option whose value is `kind`.
-std::string SampleValue(std::string_view kind) {
-  if (kind == "N") return "1";
-  if (kind == "D") return "30s";
-  if (kind == "HOST:PORT") return "127.0.0.1:1";
-  if (kind == "FMT") return "json";
-  if (kind == "M") return "GET";
-  if (kind == "JSON") return "{}";
-  if (kind == "NAME|N") return "1";
-  return "x";
-}
 
 // Every spelling of an option: its name, and its short alias when it has one.
 std::vector<std::string> Spellings(const OptionSpec& option) {
