@@ -53,6 +53,18 @@ std::string Label(const v1::Config& config, int index) {
 
 }  // namespace
 
+HotSync::Record HotSync::RecordOf(const v1::AccountConfig& entry) {
+  Record record;
+  record.uuid = entry.account_uuid();
+  record.type = entry.type();
+  record.upstream = entry.upstream();
+  record.refresh_token = entry.refresh_token();
+  record.expires_at_ms = config::NormalizeExpiryMs(entry.expires_at());
+  record.api_key = entry.api_key();
+  record.auth_token = entry.auth_token();
+  return record;
+}
+
 HotSync::HotSync(HotSyncOptions options, pool::Pool& pool, OAuthWiring* oauth,
                  const v1::Config& running, Log log)
     : options_(std::move(options)),
@@ -80,14 +92,7 @@ HotSync::HotSync(HotSyncOptions options, pool::Pool& pool, OAuthWiring* oauth,
   }
   for (const v1::AccountConfig& entry : named.accounts()) {
     if (!config::HasCredential(entry) || in_pool.count(entry.name()) == 0) continue;
-    Record& record = records_[entry.name()];
-    record.uuid = entry.account_uuid();
-    record.type = entry.type();
-    record.upstream = entry.upstream();
-    record.refresh_token = entry.refresh_token();
-    record.expires_at_ms = config::NormalizeExpiryMs(entry.expires_at());
-    record.api_key = entry.api_key();
-    record.auth_token = entry.auth_token();
+    records_[entry.name()] = RecordOf(entry);
   }
   retry_thread_ = std::thread(&HotSync::RetryLoop, this);
 }
@@ -451,14 +456,7 @@ void HotSync::Add(const v1::AccountConfig& entry, const v1::Config& shell,
   const bool enabled = account.settings.enabled;
   pool_.AddAccount(std::move(account.settings), std::move(account.credential),
                    /*added_while_running=*/true);
-  Record& record = records_[name];
-  record.uuid = entry.account_uuid();
-  record.type = entry.type();
-  record.upstream = entry.upstream();
-  record.refresh_token = entry.refresh_token();
-  record.expires_at_ms = config::NormalizeExpiryMs(entry.expires_at());
-  record.api_key = entry.api_key();
-  record.auth_token = entry.auth_token();
+  records_[name] = RecordOf(entry);
   Emit(absl::StrCat("account ", name, " (", entry.type(), ", credential ", fingerprint,
                     "): picked up from the config file", enabled ? "; warming up" : " (disabled)"));
 }

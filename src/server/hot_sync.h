@@ -105,6 +105,8 @@ class HotSync {
     std::string api_key;
     std::string auth_token;
   };
+  // The record of an accounts[] entry with a credential.
+  static Record RecordOf(const v1::AccountConfig& entry);
 
   void OnFileChange(absl::StatusOr<config::LoadedConfig> loaded);
   void ApplyLocked(const v1::Config& config, const std::vector<std::string>& loader_warnings)

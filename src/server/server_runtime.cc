@@ -150,24 +150,7 @@ absl::Status ServerRuntime::Init() {
     if (options_.on_request) options_.on_request(line);
     if (options_.event_log_requests && event_log_)
       event_log_->Append(logging::FormatRequestLine(line));
-    pool::RequestFinished event;
-    event.account = line.account;
-    event.method = line.method;
-    event.target = line.target;
-    event.status = static_cast<int>(line.status);
-    event.duration = absl::Seconds(line.seconds);
-    event.attempts = line.attempts;
-    event.held = line.held;
-    event.truncated = line.truncated || line.aborted;
-    event.client_gone = line.client_gone;
-    event.input_tokens = line.input_tokens;
-    event.output_tokens = line.output_tokens;
-    if (line.upstream_ttfb_seconds >= 0)
-      event.upstream_ttfb = absl::Seconds(line.upstream_ttfb_seconds);
-    if (line.before_upstream_seconds >= 0) {
-      event.before_upstream = absl::Seconds(line.before_upstream_seconds);
-    }
-    pool_->events().Publish(std::move(event));
+    pool_->events().Publish(proxy::FinishedEvent(line));
   };
   proxy::ProxyOptions proxy_options = ProxyOptionsOf(config_);
   proxy_options.log = [this](const std::string& line) { Log(line); };
