@@ -1,18 +1,10 @@
 #include "control/control_auth.h"
 
-#include <openssl/crypto.h>
-
 #include <string_view>
 
+#include "credentials/same_secret.h"
+
 namespace maxpool::control {
-namespace {
-
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  if (a.empty() || a.size() != b.size()) return false;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-}  // namespace
 
 ControlAuth::ControlAuth(std::string token, std::string read_only_token)
     : token_(std::move(token)), read_only_token_(std::move(read_only_token)) {}
@@ -34,8 +26,8 @@ grpc::Status ControlAuth::Check(const grpc::ServerContextBase& context, Access a
                         "the authorization metadata must be `Bearer <token>`");
   }
   const std::string_view presented = value.substr(kBearer.size());
-  if (ConstantTimeEquals(presented, token_)) return grpc::Status::OK;
-  if (ConstantTimeEquals(presented, read_only_token_)) {
+  if (credentials::SameSecret(presented, token_)) return grpc::Status::OK;
+  if (credentials::SameSecret(presented, read_only_token_)) {
     if (access == Access::kRead) return grpc::Status::OK;
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                         "the read-only control token cannot change anything; use control.token");

@@ -1,7 +1,5 @@
 #include "credentials/callback_server.h"
 
-#include <openssl/crypto.h>
-
 #include <exception>
 #include <list>
 #include <mutex>
@@ -33,6 +31,7 @@
 #include "boost/beast/http/write.hpp"
 #include "boost/url/parse.hpp"
 #include "credentials/oauth_constants.h"
+#include "credentials/same_secret.h"
 #include "net/spawn_report.h"
 
 namespace maxpool::credentials {
@@ -96,10 +95,6 @@ std::string HtmlEscape(std::string_view text) {
 std::string Page(const std::string& title, const std::string& text) {
   return absl::StrCat("<!doctype html><html><head><meta charset=\"utf-8\"><title>", title,
                       "</title></head><body><h1>", title, "</h1><p>", text, "</p></body></html>\n");
-}
-
-bool SameSecret(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 // What to answer one request, and what it decides (if anything).

@@ -1,7 +1,5 @@
 #include "proxy/proxy_server.h"
 
-#include <openssl/crypto.h>
-
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -24,6 +22,7 @@
 #include "boost/beast/core/tcp_stream.hpp"
 #include "boost/beast/http/read.hpp"
 #include "boost/beast/http/string_body.hpp"
+#include "credentials/same_secret.h"
 #include "net/spawn_report.h"
 #include "net/tls_client_context.h"
 #include "proxy/client_writer.h"
@@ -40,11 +39,6 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
 
 // A complete error answer, and the connection closes after it.
 asio::awaitable<void> SendSimpleError(beast::tcp_stream& stream, unsigned version, unsigned status,
@@ -313,7 +307,7 @@ asio::awaitable<void> ProxyServer::Session(ProxyServer* self, Worker* worker_ptr
     }
     if ((!loopback || o.key_required_on_loopback) && !o.api_key.empty()) {
       const auto key = parser.get()["x-api-key"];
-      if (!ConstantTimeEquals(std::string_view(key.data(), key.size()), o.api_key)) {
+      if (!credentials::SameSecret(std::string_view(key.data(), key.size()), o.api_key)) {
         self->admission_.CountRefusal(ClientRefusal::kUnauthenticated);
         const std::string message = "Invalid proxy API key";
         co_await SendSimpleError(stream, version, 401, "authentication_error", message);
