@@ -95,9 +95,13 @@ Pool::Pool(const core::Clock& clock, PoolOptions options)
       events_(clock, options_.events),
       router_(clock, options_.scheduler),
       queue_(options_.queue),
-      rng_(options_.jitter_seed ? *options_.jitter_seed : std::random_device{}()) {}
+      rng_(options_.jitter_seed ? *options_.jitter_seed : std::random_device{}()) {
+  // A clock that jumps (a test's) wakes the held requests, which re-read it: the hold queue runs
+  // on the injected clock, not on the real sleeps between its evaluations.
+  clock_subscription_ = clock_.Subscribe([this] { WakeWaiters(); });
+}
 
-Pool::~Pool() = default;
+Pool::~Pool() { clock_.Unsubscribe(clock_subscription_); }
 
 // --- Accounts ---------------------------------------------------------------------------------
 

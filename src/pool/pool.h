@@ -192,7 +192,8 @@ class Pool final : public credentials::RefreshHealthLedger {
   // kQueueFull. While registered, route.has_ticket is true; kAdmitted clears it and sets
   // route.admitted (the caller should TryAcquire() at once). Every other outcome leaves both
   // false. The ticket is removed on every exit, including the coroutine's destruction.
-  // Decisions use the injected clock; the sleeps between them use the real steady clock.
+  // Decisions use the injected clock. Between them a waiter sleeps on a real timer, which a jump
+  // of the injected clock (core::Clock::Subscribe) or an event ends early.
   // `result.plan` is the last oracle answer (for kQueueFull: when capacity returns, past the
   // FIFO gate, for the retry-after hint).
   // REQUIRES: the calling coroutine runs on a strand or a single-threaded io_context (its timer
@@ -253,6 +254,7 @@ class Pool final : public credentials::RefreshHealthLedger {
              std::vector<PoolEventBody>& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const core::Clock& clock_;
+  uint64_t clock_subscription_ = 0;  // wakes the waiters when the clock jumps
   const PoolOptions options_;
   // Destroyed after every member below: nothing publishes once the pool is being destroyed.
   EventBus events_;
