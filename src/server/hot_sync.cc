@@ -78,7 +78,7 @@ HotSync::HotSync(HotSyncOptions options, pool::Pool& pool, OAuthWiring* oauth,
                                               .use_polling = options_.use_polling,
                                               .extra_paths = options_.extra_paths,
                                               .load = options_.load,
-                                              .clock = nullptr,
+                                              .clock = &pool.clock(),
                                               .log = log_},
                [this](absl::StatusOr<config::LoadedConfig> loaded) {
                  OnFileChange(std::move(loaded));

@@ -220,6 +220,7 @@ absl::Status ServerRuntime::Init() {
     admin_options.port = static_cast<uint16_t>(config_.admin().port());
   if (options_.admin_port) admin_options.port = static_cast<uint16_t>(*options_.admin_port);
   admin_options.draining = [this] { return draining(); };
+  admin_options.log = [this](const std::string& line) { Log(line); };
   admin_options.not_ready = [this] { return NotReadyReason(pool_->Snapshot()); };
   absl::StatusOr<std::unique_ptr<admin::AdminServer>> admin =
       admin::AdminServer::Start(*metrics_, std::move(admin_options));
