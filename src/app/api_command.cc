@@ -23,13 +23,13 @@ namespace {
 constexpr char kOAuthBeta[] = "oauth-2025-04-20";
 constexpr char kDefaultUpstream[] = "https://api.anthropic.com";
 
-credentials::HttpMethod MethodOf(const ApiArgs& args) {
+net::HttpMethod MethodOf(const ApiArgs& args) {
   const std::string name = absl::AsciiStrToUpper(args.method.value_or(args.data ? "POST" : "GET"));
-  if (name == "POST") return credentials::HttpMethod::kPost;
-  if (name == "PUT") return credentials::HttpMethod::kPut;
-  if (name == "PATCH") return credentials::HttpMethod::kPatch;
-  if (name == "DELETE") return credentials::HttpMethod::kDelete;
-  return credentials::HttpMethod::kGet;
+  if (name == "POST") return net::HttpMethod::kPost;
+  if (name == "PUT") return net::HttpMethod::kPut;
+  if (name == "PATCH") return net::HttpMethod::kPatch;
+  if (name == "DELETE") return net::HttpMethod::kDelete;
+  return net::HttpMethod::kGet;
 }
 
 }  // namespace
@@ -123,7 +123,7 @@ absl::StatusOr<ApiRequest> BuildApiRequest(const v1::Config& config, const ApiAr
                                                   : std::string(kDefaultUpstream);
   while (absl::EndsWith(base, "/")) base.pop_back();
 
-  credentials::HttpCall& call = request.call;
+  net::HttpCall& call = request.call;
   call.method = MethodOf(args);
   call.url = absl::StrCat(base, args.path);
   call.body = args.data.value_or("");
@@ -166,18 +166,17 @@ int RunApi(const ApiArgs& args, std::ostream& out, std::ostream& err) {
     err << "maxpool: " << core::OneLine(tls.status()) << "\n";
     return kExitFailure;
   }
-  err << credentials::HttpMethodName(request->call.method) << " "
+  err << net::HttpMethodName(request->call.method) << " "
       << core::OneLine(request->call.url) << " as \"" << core::OneLine(request->account_name)
       << "\" (" << request->account_type << ")\n";
-  const credentials::HttpOutcome outcome =
-      credentials::SendJsonBlocking(**tls, std::move(request->call));
+  const net::HttpOutcome outcome = net::SendJsonBlocking(**tls, std::move(request->call));
   if (!outcome.ok()) {
     err << "maxpool: " << core::OneLine(outcome.message) << "\n";
     return kExitFailure;
   }
-  const credentials::HttpResponse& response = *outcome.response;
+  const net::HttpResponse& response = *outcome.response;
   err << "HTTP " << response.status << "\n";
-  for (const credentials::HttpHeader& header : response.headers) {
+  for (const net::HttpHeader& header : response.headers) {
     err << core::OneLine(header.name) << ": " << core::OneLine(header.value) << "\n";
   }
   out << response.body;

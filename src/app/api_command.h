@@ -4,7 +4,7 @@
 // calls <the account's upstream>PATH with one account's credential from the config file, the
 // way the proxy would send it (oauth: Authorization: Bearer + anthropic-beta oauth-2025-04-20;
 // API keys: x-api-key, or Bearer when authHeader is "authorization"; providers: Bearer), plus
-// anthropic-version: 2023-06-01. Real HTTP(S) (credentials::SendJsonBlocking: verified TLS;
+// anthropic-version: 2023-06-01. Real HTTP(S) (net::SendJsonBlocking: verified TLS;
 // plain http only to loopback). The status and the response headers go to `err`, the body to
 // `out`; the credential is never printed. Stateless.
 
@@ -15,8 +15,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "credentials/oauth_http.h"
 #include "maxpool/v1/config.pb.h"
+#include "net/http_client.h"
 
 namespace maxpool::app {
 
@@ -39,7 +39,7 @@ absl::Status CheckApiArgs(const ApiArgs& args);
 
 // What RunApi sends.
 struct ApiRequest {
-  credentials::HttpCall call;
+  net::HttpCall call;
   std::string account_name;
   std::string account_type;
   // The OAuth access token's expiry (ms since the epoch), 0 when unknown or not OAuth.

@@ -11,8 +11,8 @@
 #include "app/local_config.h"
 #include "core/absl_view.h"
 #include "core/one_line.h"
-#include "credentials/oauth_http.h"
 #include "credentials/redact.h"
+#include "net/http_client.h"
 #include "net/tls_client_context.h"
 
 namespace maxpool::app {
@@ -89,13 +89,13 @@ int RunProbe(const ProbeArgs& args, const config::EnvLookup& env, std::ostream& 
     err << "maxpool: probe: " << core::OneLine(tls.status()) << "\n";
     return kExitFailure;
   }
-  credentials::HttpCall call;
-  call.method = credentials::HttpMethod::kGet;
+  net::HttpCall call;
+  call.method = net::HttpMethod::kGet;
   call.url = url;
   call.headers = {{"User-Agent", "maxpool-probe"}, {"Accept", "*/*"}};
   call.timeout = args.timeout;
   call.connect_timeout = args.timeout;
-  const credentials::HttpOutcome outcome = credentials::SendJsonBlocking(**tls, std::move(call));
+  const net::HttpOutcome outcome = net::SendJsonBlocking(**tls, std::move(call));
   if (!outcome.ok()) {
     err << "maxpool: probe failed: " << core::OneLine(outcome.message) << "\n";
     return kExitFailure;

@@ -4,7 +4,7 @@
 // GET URL (default DefaultProbeUrl: the admin listener's /livez) with a limit on the whole
 // exchange (2 s); exit 0 on a 200 answer, else 1 with one line on stderr that says why (the
 // status and the start of the body, or the connection failure). Plain http:// to a loopback
-// address, or https:// anywhere (verified against the system CA store): credentials::SendJson.
+// address, or https:// anywhere (verified against the system CA store): net::SendJson.
 // Stateless.
 
 #include <chrono>

@@ -10,10 +10,10 @@
 #include "absl/strings/str_cat.h"
 #include "config/account_upsert.h"
 #include "core/absl_view.h"
-#include "credentials/oauth_http.h"
 #include "credentials/pasted_code.h"
 #include "credentials/pkce.h"
 #include "credentials/redact.h"
+#include "net/http_client.h"
 #include "net/tls_client_context.h"
 
 namespace maxpool::credentials {
@@ -45,7 +45,7 @@ std::string Quotable(std::string_view text) {
 
 // "<what> failed: HTTP <status> <error> (<description>)", or with a quoted body when it is not
 // an OAuth / Anthropic error body.
-std::string HttpFailureText(std::string_view what, const HttpResponse& response) {
+std::string HttpFailureText(std::string_view what, const net::HttpResponse& response) {
   std::string text = absl::StrCat(core::AbslView(what), " failed: HTTP ", response.status);
   if (std::optional<OAuthError> error = ParseOAuthError(response.body)) {
     absl::StrAppend(&text, " ", Quotable(error->error));
@@ -140,15 +140,15 @@ absl::StatusOr<StartedLogin> LoginFlow::Start(const LoginStartOptions& options) 
 absl::StatusOr<LoggedInAccount> LoginFlow::Complete(const LoginSession& session,
                                                     std::string_view code) const {
   if (code.empty()) return absl::InvalidArgumentError("the authorization code is empty");
-  HttpCall call;
-  call.method = HttpMethod::kPost;
+  net::HttpCall call;
+  call.method = net::HttpMethod::kPost;
   call.url = endpoints_.token_url;
   call.body =
       CodeExchangeBody(code, session.state, kOAuthClientId, session.redirect_uri, session.verifier);
   call.timeout = http_timeout_;
-  const HttpOutcome outcome = SendJsonBlocking(*tls_, std::move(call));
+  const net::HttpOutcome outcome = net::SendJsonBlocking(*tls_, std::move(call));
   if (!outcome.ok()) return Prefixed(outcome.ToStatus(), "token exchange failed: ");
-  const HttpResponse& response = *outcome.response;
+  const net::HttpResponse& response = *outcome.response;
   if (response.status < 200 || response.status > 299) {
     const std::string text = HttpFailureText("token exchange", response);
     if (response.status >= 400 && response.status < 500 && response.status != 408 &&
@@ -188,15 +188,15 @@ absl::StatusOr<LoggedInAccount> LoginFlow::CompletePasted(const LoginSession& se
 }
 
 absl::StatusOr<Profile> LoginFlow::FetchProfile(std::string_view access_token) const {
-  HttpCall call;
-  call.method = HttpMethod::kGet;
+  net::HttpCall call;
+  call.method = net::HttpMethod::kGet;
   call.url = endpoints_.profile_url();
   call.headers.push_back({"Authorization", absl::StrCat("Bearer ", core::AbslView(access_token))});
   call.headers.push_back({"anthropic-beta", std::string(kOAuthBeta)});
   call.timeout = http_timeout_;
-  const HttpOutcome outcome = SendJsonBlocking(*tls_, std::move(call));
+  const net::HttpOutcome outcome = net::SendJsonBlocking(*tls_, std::move(call));
   if (!outcome.ok()) return Prefixed(outcome.ToStatus(), "profile request failed: ");
-  const HttpResponse& response = *outcome.response;
+  const net::HttpResponse& response = *outcome.response;
   if (response.status < 200 || response.status > 299) {
     const std::string text = HttpFailureText("profile request", response);
     if (response.status == 401) return absl::UnauthenticatedError(text);

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "absl/time/time.h"
+#include "net/http_client.h"
 
 namespace maxpool::credentials {
 
@@ -45,8 +46,8 @@ inline constexpr std::string_view kOAuthSuccessPageUrl =
 inline constexpr std::string_view kOAuthBeta = "oauth-2025-04-20";
 
 // Headers of the refresh call, mimicking Claude Code's axios client (spec §7.3).
-inline constexpr std::string_view kOAuthRefreshUserAgent = "axios/1.13.6";
-inline constexpr std::string_view kOAuthRefreshAccept = "application/json, text/plain, */*";
+inline constexpr std::string_view kOAuthRefreshUserAgent = net::kDefaultUserAgent;
+inline constexpr std::string_view kOAuthRefreshAccept = net::kDefaultAccept;
 
 // Token lifetime assumed when a token response carries neither expires_at nor expires_in
 // (spec §7.2 step 6).

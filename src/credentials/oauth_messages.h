@@ -2,7 +2,7 @@
 
 // The OAuth token endpoint's messages (spec §7.2 steps 5–6, §7.3; wire §5.3): request bodies,
 // the token response, error bodies, and how a failed refresh is classified. Pure and
-// thread-safe: the HTTP call itself lives in oauth_http.h.
+// thread-safe: the HTTP call itself lives in net/http_client.h.
 //
 // Token values never appear in an error message produced here.
 

@@ -12,7 +12,7 @@
 #include "boost/asio/this_coro.hpp"
 #include "boost/asio/use_awaitable.hpp"
 #include "credentials/oauth_constants.h"
-#include "credentials/oauth_http.h"
+#include "net/http_client.h"
 #include "net/tls_client_context.h"
 
 namespace maxpool::credentials {
@@ -243,8 +243,8 @@ asio::awaitable<void> TokenRefresher::Run(TokenRefresher* self, std::string acco
   result.kind = FreshToken::Kind::kFailed;
   std::optional<TokenSet> rotated;
   for (size_t attempt = 0;; ++attempt) {
-    HttpCall call;
-    call.method = HttpMethod::kPost;
+    net::HttpCall call;
+    call.method = net::HttpMethod::kPost;
     call.url = opt.token_url;
     call.body = RefreshRequestBody(refresh_token, opt.client_id);
     call.timeout = opt.attempt_timeout;
@@ -253,7 +253,7 @@ asio::awaitable<void> TokenRefresher::Run(TokenRefresher* self, std::string acco
       absl::MutexLock lock(&self->mu_);
       ++self->refresh_calls_;
     }
-    HttpOutcome outcome = co_await SendJson(*self->tls_, std::move(call));
+    net::HttpOutcome outcome = co_await net::SendJson(*self->tls_, std::move(call));
     std::optional<int> status;
     std::string body;
     if (outcome.ok()) {

@@ -1,4 +1,4 @@
-#include "credentials/oauth_http.h"
+#include "net/http_client.h"
 
 // The OAuth HTTP client against a small in-test server on 127.0.0.1, plain and TLS (with a
 // certificate made here with OpenSSL). The heart of it is `request_sent` (spec §7.3: a spent
@@ -38,7 +38,7 @@
 #include "support/status_matchers.h"
 #include "support/temp_dir.h"
 
-namespace maxpool::credentials {
+namespace maxpool::net {
 namespace {
 
 namespace asio = boost::asio;
@@ -660,4 +660,4 @@ TEST(TransportErrorNameTest, NamesFollowNodeCodes) {
 }
 
 }  // namespace
-}  // namespace maxpool::credentials
+}  // namespace maxpool::net

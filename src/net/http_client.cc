@@ -1,4 +1,4 @@
-#include "credentials/oauth_http.h"
+#include "net/http_client.h"
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -30,11 +30,9 @@
 #include "boost/beast/http/string_body.hpp"
 #include "boost/beast/http/write.hpp"
 #include "boost/beast/ssl/ssl_stream.hpp"
-#include "core/absl_view.h"
-#include "credentials/oauth_constants.h"
 #include "net/http_url.h"
 
-namespace maxpool::credentials {
+namespace maxpool::net {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -46,6 +44,8 @@ using namespace asio::experimental::awaitable_operators;
 namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+absl::string_view View(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 constexpr uint32_t kMaxResponseHeaderBytes = 64 * 1024;
 
 // Where the call goes, from its URL.
@@ -129,9 +129,8 @@ HttpOutcome Failure(TransportError error, bool request_sent, std::string_view wh
   HttpOutcome outcome;
   outcome.error = error;
   outcome.request_sent = request_sent;
-  outcome.message =
-      absl::StrCat(core::AbslView(what), ": ", core::AbslView(step), ": ", core::AbslView(detail),
-                   " (", core::AbslView(TransportErrorName(error)), ")");
+  outcome.message = absl::StrCat(View(what), ": ", View(step), ": ", View(detail), " (",
+                                 View(TransportErrorName(error)), ")");
   return outcome;
 }
 
@@ -193,8 +192,8 @@ http::request<http::string_body> BuildRequest(const HttpCall& call, const Target
   http::request<http::string_body> request(
       http::string_to_verb(boost::beast::string_view(verb.data(), verb.size())), target.target, 11);
   request.set(http::field::host, target.authority);
-  request.set(http::field::user_agent, kOAuthRefreshUserAgent);
-  request.set(http::field::accept, kOAuthRefreshAccept);
+  request.set(http::field::user_agent, kDefaultUserAgent);
+  request.set(http::field::accept, kDefaultAccept);
   if (!call.body.empty()) request.set(http::field::content_type, "application/json");
   for (const HttpHeader& header : call.headers) request.set(header.name, header.value);
   // Ours alone: the framing and the connection's fate.
@@ -322,7 +321,7 @@ asio::awaitable<HttpOutcome> Exchange(Stream& stream, ExchangeArgs args) {
 
 std::optional<std::string_view> HttpResponse::Header(std::string_view name) const {
   for (const HttpHeader& header : headers) {
-    if (absl::EqualsIgnoreCase(core::AbslView(header.name), core::AbslView(name))) {
+    if (absl::EqualsIgnoreCase(View(header.name), View(name))) {
       return std::string_view(header.value);
     }
   }
@@ -395,11 +394,10 @@ asio::awaitable<HttpOutcome> SendJson(asio::ssl::context& tls, HttpCall call) {
   if (!target.ok()) {
     HttpOutcome outcome;
     outcome.error = TransportError::kInvalidRequest;
-    outcome.message =
-        absl::StrCat(core::AbslView(method), " ", target.status().message(), " (EINVAL)");
+    outcome.message = absl::StrCat(View(method), " ", target.status().message(), " (EINVAL)");
     co_return outcome;
   }
-  const std::string what = absl::StrCat(core::AbslView(method), " ", target->display);
+  const std::string what = absl::StrCat(View(method), " ", target->display);
   for (const HttpHeader& header : call.headers) {
     if (header.name.empty() || HasControlCharacters(header.name) ||
         HasControlCharacters(header.value)) {
@@ -459,4 +457,4 @@ HttpOutcome SendJsonBlocking(asio::ssl::context& tls, HttpCall call) {
   return outcome;
 }
 
-}  // namespace maxpool::credentials
+}  // namespace maxpool::net

@@ -1,6 +1,7 @@
 #pragma once
 
-// A small HTTPS/JSON client for the OAuth endpoints (token, profile, usage; spec §7.1–§7.3): one
+// The one client of outbound one-shot HTTP calls: the OAuth endpoints (token, profile, usage; spec
+// §7.1–§7.3) and the CLI's `api` and `probe` commands. One
 // request per connection (Connection: close), TLS verified against the system store plus an
 // optional extra CA file, with SNI and host-name verification. Plain http:// is allowed only to
 // loopback hosts and is never a silent downgrade.
@@ -28,7 +29,12 @@
 #include "boost/asio/awaitable.hpp"
 #include "boost/asio/ssl/context.hpp"
 
-namespace maxpool::credentials {
+namespace maxpool::net {
+
+// The User-Agent and Accept sent unless a call names its own: Claude Code's axios client (spec
+// §7.3), the client the OAuth endpoints expect.
+inline constexpr std::string_view kDefaultUserAgent = "axios/1.13.6";
+inline constexpr std::string_view kDefaultAccept = "application/json, text/plain, */*";
 
 // PUT, PATCH and DELETE are for `maxpool api` (a debug helper); the OAuth calls use GET and POST.
 enum class HttpMethod { kGet, kPost, kPut, kPatch, kDelete };
@@ -47,7 +53,7 @@ struct HttpCall {
   // ("localhost", 127.0.0.0/8, ::1).
   std::string url;
   // Sent as given, after the defaults (a caller's header replaces a default of the same name,
-  // case-insensitively): User-Agent: axios/1.13.6, Accept: application/json, text/plain, */*,
+  // case-insensitively): User-Agent: kDefaultUserAgent, Accept: kDefaultAccept,
   // and, when there is a body, Content-Type: application/json. Host, Content-Length and
   // Connection: close are always set here and cannot be overridden. Names and values must not
   // contain CR, LF or NUL.
@@ -122,4 +128,4 @@ boost::asio::awaitable<HttpOutcome> SendJson(boost::asio::ssl::context& tls, Htt
 // on time but this call returns only once the lookup thread has finished.
 HttpOutcome SendJsonBlocking(boost::asio::ssl::context& tls, HttpCall call);
 
-}  // namespace maxpool::credentials
+}  // namespace maxpool::net
