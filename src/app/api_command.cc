@@ -166,9 +166,9 @@ int RunApi(const ApiArgs& args, std::ostream& out, std::ostream& err) {
     err << "maxpool: " << core::OneLine(tls.status()) << "\n";
     return kExitFailure;
   }
-  err << net::HttpMethodName(request->call.method) << " "
-      << core::OneLine(request->call.url) << " as \"" << core::OneLine(request->account_name)
-      << "\" (" << request->account_type << ")\n";
+  err << net::HttpMethodName(request->call.method) << " " << core::OneLine(request->call.url)
+      << " as \"" << core::OneLine(request->account_name) << "\" (" << request->account_type
+      << ")\n";
   const net::HttpOutcome outcome = net::SendJsonBlocking(**tls, std::move(request->call));
   if (!outcome.ok()) {
     err << "maxpool: " << core::OneLine(outcome.message) << "\n";

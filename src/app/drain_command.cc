@@ -82,14 +82,8 @@ std::string FormatDrainProgress(const v1::DrainProgress& progress, absl::Time no
 
 int RunDrain(const DrainArgs& args, const config::EnvLookup& env, std::ostream& out,
              std::ostream& err) {
-  absl::StatusOr<control_client::ControlTarget> target =
-      control_client::ResolveControlTarget(args.control, env);
-  if (!target.ok()) {
-    err << "maxpool: " << target.status().message() << "\n";
-    return kExitFailure;
-  }
   absl::StatusOr<std::unique_ptr<control_client::ControlClient>> connected =
-      control_client::ControlClient::Connect(*target);
+      control_client::ConnectControl(args.control, env);
   if (!connected.ok()) {
     err << "maxpool: " << connected.status().message() << "\n";
     return kExitFailure;

@@ -194,14 +194,8 @@ std::string FormatRoutingPolicy(const v1::RoutingPolicy& policy) {
 int RunRouting(const control_client::ControlOptions& options, const RoutingChange& change,
                OutputFormat format, const config::EnvLookup& env, std::ostream& out,
                std::ostream& err) {
-  absl::StatusOr<control_client::ControlTarget> target =
-      control_client::ResolveControlTarget(options, env);
-  if (!target.ok()) {
-    err << "maxpool: " << target.status().message() << "\n";
-    return kExitFailure;
-  }
   absl::StatusOr<std::unique_ptr<control_client::ControlClient>> client =
-      control_client::ControlClient::Connect(*target);
+      control_client::ConnectControl(options, env);
   if (!client.ok()) {
     err << "maxpool: " << client.status().message() << "\n";
     return kExitFailure;

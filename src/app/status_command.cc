@@ -151,14 +151,8 @@ std::string FormatStatus(const v1::GetStatusResponse& status, const v1::PoolSnap
 
 int RunStatus(const control_client::ControlOptions& options, OutputFormat format,
               const config::EnvLookup& env, std::ostream& out, std::ostream& err) {
-  absl::StatusOr<control_client::ControlTarget> target =
-      control_client::ResolveControlTarget(options, env);
-  if (!target.ok()) {
-    err << "maxpool: " << target.status().message() << "\n";
-    return kExitFailure;
-  }
   absl::StatusOr<std::unique_ptr<control_client::ControlClient>> client =
-      control_client::ControlClient::Connect(*target);
+      control_client::ConnectControl(options, env);
   if (!client.ok()) {
     err << "maxpool: " << client.status().message() << "\n";
     return kExitFailure;

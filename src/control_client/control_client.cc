@@ -361,4 +361,11 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
   return out;
 }
 
+absl::StatusOr<std::unique_ptr<ControlClient>> ConnectControl(const ControlOptions& options,
+                                                              const config::EnvLookup& env) {
+  absl::StatusOr<ControlTarget> target = ResolveControlTarget(options, env);
+  if (!target.ok()) return target.status();
+  return ControlClient::Connect(*std::move(target));
+}
+
 }  // namespace maxpool::control_client

@@ -65,6 +65,12 @@ inline constexpr char kControlTokenEnv[] = "MAXPOOL_CONTROL_TOKEN";
 // address as gRPC takes it, or InvalidArgument with a one-line reason.
 [[nodiscard]] absl::StatusOr<std::string> ParseServerAddress(const std::string& value);
 
+class ControlClient;
+// ResolveControlTarget() then ControlClient::Connect(): what a CLI command does first. Errors are
+// theirs, one line each.
+[[nodiscard]] absl::StatusOr<std::unique_ptr<ControlClient>> ConnectControl(
+    const ControlOptions& options, const config::EnvLookup& env);
+
 // A connection to one control plane.
 class ControlClient {
  public:
