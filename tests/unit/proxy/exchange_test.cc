@@ -1,7 +1,8 @@
 // proxy::Exchange in memory: a client on Beast's test stream, upstreams over in-process socket
 // pairs that send exact bytes. An upstream answer cut at every byte offset of a stream ends, for
 // the client, with an SSE error event and never a clean end (spec §4.8, §14 item 45); an answer
-// cut before anything reached the client fails over (§4.1).
+// cut before anything reached the client, and every failure class of the upstream, fails over
+// (§4.1); a request held on its only account is moved by the fake clock alone (§5).
 
 #include "proxy/exchange.h"
 
@@ -12,12 +13,15 @@
 #include "absl/strings/str_cat.h"
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/io_context.hpp"
+#include "boost/asio/steady_timer.hpp"
+#include "boost/asio/use_awaitable.hpp"
 #include "boost/beast/http/parser.hpp"
 #include "boost/beast/http/string_body.hpp"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pool/pool.h"
 #include "proxy/drain.h"
+#include "proxy/error_body.h"
 #include "proxy/relay_buffers.h"
 #include "support/fake_clock.h"
 #include "support/memory_client.h"
@@ -119,6 +123,7 @@ class ExchangeRun {
       : upstreams_(ioc_, std::move(script)), drain_(clock_), client_(ioc_) {
     pool::PoolOptions pool_options;
     pool_options.jitter_seed = 1;
+    pool_options.queue.poll = absl::Hours(1);  // only events and the clock's jumps wake a hold
     pool_.emplace(clock_, pool_options);
     for (const std::string& name : accounts) {
       pool_->AddAccount(ApiKeyAccount(name),
@@ -133,10 +138,18 @@ class ExchangeRun {
     request_.prepare_payload();
   }
 
+  // While Run() runs: once a request is held, the fake clock moves on by `by`, once.
+  void AdvanceTheClockOnceHeld(absl::Duration by) { advance_when_held_ = by; }
+
   ExchangeSummary Run() {
     Exchange exchange(ExchangeEnv{*pool_, options_, upstreams_, buffers_, drain_}, client_,
                       request_, /*keep_alive=*/true);
     std::optional<ExchangeSummary> summary;
+    if (advance_when_held_) {
+      asio::co_spawn(ioc_, AdvanceOnceHeld(*advance_when_held_), [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+      });
+    }
     asio::co_spawn(ioc_, exchange.Run(), [&](std::exception_ptr e, ExchangeSummary s) {
       if (e) std::rethrow_exception(e);
       summary = s;
@@ -155,6 +168,15 @@ class ExchangeRun {
   const PairUpstreams& upstreams() const { return upstreams_; }
 
  private:
+  asio::awaitable<void> AdvanceOnceHeld(absl::Duration by) {
+    asio::steady_timer poll(ioc_);
+    while (pool_->waiting() == 0) {
+      poll.expires_after(std::chrono::milliseconds(1));
+      co_await poll.async_wait(asio::use_awaitable);
+    }
+    clock_.Advance(by);
+  }
+
   asio::io_context ioc_;
   FakeClock clock_;
   std::optional<pool::Pool> pool_;
@@ -164,7 +186,19 @@ class ExchangeRun {
   DrainState drain_;
   MemoryClient client_;
   http::request<http::string_body> request_;
+  std::optional<absl::Duration> advance_when_held_;
 };
+
+std::string Answer(absl::string_view status_line, absl::string_view extra_headers,
+                   absl::string_view body) {
+  return absl::StrCat("HTTP/1.1 ", status_line, "\r\ncontent-type: application/json\r\n",
+                      extra_headers, "content-length: ", body.size(), "\r\n\r\n", body);
+}
+
+std::string RateLimited() {
+  return Answer("429 Too Many Requests", "retry-after: 30\r\n",
+                R"({"type":"error","error":{"type":"rate_limit_error","message":"slow down"}})");
+}
 
 TEST(ExchangeInMemory, ACompleteStreamIsRelayedAsItCameAndEndsCleanly) {
   for (const char* head : {kChunkedHead, kCloseDelimitedHead}) {
@@ -280,6 +314,103 @@ TEST(ExchangeInMemory, AClientErrorIsRelayedAsItCame) {
   EXPECT_EQ(summary.attempts, 1);
   EXPECT_EQ(run.upstreams().attempts(), 1);
   EXPECT_EQ(run.InFlight(), 0);
+}
+
+// What the first account's upstream does, one row per failure class the proxy fails over on.
+struct UpstreamFailureCase {
+  const char* name;
+  std::string answer;  // the bytes A's upstream sends before it closes
+};
+
+class ExchangeFailoverTest : public ::testing::TestWithParam<UpstreamFailureCase> {};
+
+// Whatever A's upstream does before a byte reaches the client, the client gets B's complete
+// answer, nothing of A's failure, and no lease stays taken.
+TEST_P(ExchangeFailoverTest, TheClientGetsTheOtherAccountsAnswer) {
+  for (const bool streaming : {false, true}) {
+    SCOPED_TRACE(streaming ? "SSE" : "JSON");
+    const std::string failure = GetParam().answer;
+    ExchangeRun run(
+        {"A", "B"},
+        [&](int n) {
+          if (n > 0) return streaming ? std::string(kChunkedHead) + ChunkedEvents() : JsonAnswer();
+          return failure;
+        },
+        streaming);
+    const ExchangeSummary summary = run.Run();
+    const ClientView client = run.Client();
+    ASSERT_TRUE(client.complete);
+    EXPECT_EQ(client.status, 200u);
+    EXPECT_EQ(client.account, "B");
+    EXPECT_EQ(client.body, streaming ? EventText() : JsonMessage());
+    EXPECT_FALSE(summary.truncated);
+    EXPECT_EQ(summary.attempts, 2);
+    EXPECT_EQ(run.upstreams().attempts(), 2);
+    EXPECT_EQ(run.InFlight(), 0);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Classes, ExchangeFailoverTest,
+    ::testing::Values(
+        UpstreamFailureCase{"rate_limited", RateLimited()},
+        UpstreamFailureCase{
+            "quota_rejected",
+            Answer("429 Too Many Requests",
+                   "anthropic-ratelimit-unified-status: rejected\r\n"
+                   "anthropic-ratelimit-unified-5h-utilization: 1.0\r\n",
+                   R"({"type":"error","error":{"type":"rate_limit_error","message":"quota"}})")},
+        UpstreamFailureCase{
+            "overloaded",
+            Answer("529 Overloaded", "",
+                   R"({"type":"error","error":{"type":"overloaded_error","message":"busy"}})")},
+        UpstreamFailureCase{
+            "upstream_5xx",
+            Answer("502 Bad Gateway", "",
+                   R"({"type":"error","error":{"type":"api_error","message":"bad gateway"}})")},
+        UpstreamFailureCase{"key_refused",
+                            Answer("401 Unauthorized", "",
+                                   R"({"type":"error","error":{"type":"authentication_error",)"
+                                   R"("message":"invalid x-api-key"}})")},
+        UpstreamFailureCase{"forbidden",
+                            Answer("403 Forbidden", "",
+                                   R"({"type":"error","error":{"type":"permission_error",)"
+                                   R"("message":"not allowed"}})")},
+        UpstreamFailureCase{"closed_before_the_head", ""},
+        UpstreamFailureCase{"garbage_instead_of_a_head", "SSH-2.0-OpenSSH_9.2\r\n\r\n"},
+        UpstreamFailureCase{"cut_inside_the_head", "HTTP/1.1 200 OK\r\ncontent-ty"}),
+    [](const auto& param_info) { return std::string(param_info.param.name); });
+
+// §5: a 429 on the only account holds the request until the account's block ends, on the pool's
+// clock. The hold's poll is an hour, so only the fake clock's jump past the block moves it; the
+// retry on the same account answers. A streamed request is told it is waiting (a ping) first.
+TEST(ExchangeInMemory, ARequestHeldOnItsOnlyAccountIsAnsweredWhenTheFakeClockPassesTheBlock) {
+  for (const bool streaming : {false, true}) {
+    SCOPED_TRACE(streaming ? "SSE" : "JSON");
+    ExchangeRun run(
+        {"A"},
+        [&](int n) {
+          if (n == 0) return RateLimited();
+          return streaming ? std::string(kChunkedHead) + ChunkedEvents() : JsonAnswer();
+        },
+        streaming);
+    run.AdvanceTheClockOnceHeld(absl::Seconds(31));
+    const ExchangeSummary summary = run.Run();
+    const ClientView client = run.Client();
+    ASSERT_TRUE(client.complete);
+    EXPECT_EQ(client.status, 200u);
+    EXPECT_TRUE(summary.held);
+    EXPECT_EQ(summary.attempts, 2);
+    EXPECT_EQ(run.upstreams().attempts(), 2);
+    EXPECT_EQ(run.InFlight(), 0);
+    if (streaming) {
+      EXPECT_THAT(client.body, ::testing::StartsWith(std::string(kPingEvent)));
+      EXPECT_THAT(client.body, EndsWith(EventText()));
+      EXPECT_THAT(client.body, Not(HasSubstr("slow down")));
+    } else {
+      EXPECT_EQ(client.body, JsonMessage());
+    }
+  }
 }
 
 }  // namespace
