@@ -1,5 +1,6 @@
 // OAuth refresh on the request path (spec §7.3, §7.4, §1.7): the real proxy and pool with a
-// TokenRefresher, against the fake upstream's token endpoint.
+// TokenRefresher, against the fake upstream's token endpoint. The pool and the refresher run on a
+// fake clock that starts at the wall clock's now: a refresh cooldown ends when a test moves it.
 
 #include <atomic>
 #include <mutex>
@@ -12,13 +13,21 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/eventually.h"
+#include "support/fake_clock.h"
 #include "support/proxy_harness.h"
 #include "support/tcp_relay.h"
 
 namespace maxpool {
 namespace {
 
+using testing::FakeClock;
 using testing::ProxyHarness;
+
+ProxyHarness::Options OnClock(const FakeClock& clock) {
+  ProxyHarness::Options options = ProxyHarness::DefaultOptions();
+  options.clock = &clock;
+  return options;
+}
 
 // Records what the refresher persisted, in order.
 struct PersistLog {
@@ -44,7 +53,7 @@ class OAuthRefreshTest : public ::testing::Test {
     credentials::TokenSet tokens;
     tokens.access_token = credential;
     tokens.refresh_token = refresh_token;
-    tokens.expires_at_ms = absl::ToUnixMillis(absl::Now() + expires_in);
+    tokens.expires_at_ms = absl::ToUnixMillis(clock_.Now() + expires_in);  // as the pool reads it
     tracked_.emplace_back(name, tokens);
     return credential;
   }
@@ -92,8 +101,8 @@ class OAuthRefreshTest : public ::testing::Test {
 
   void TearDown() override { h_.proxy().Stop(); }
 
-  core::SystemClock clock_;
-  ProxyHarness h_;
+  FakeClock clock_{absl::Now()};
+  ProxyHarness h_{OnClock(clock_)};
   std::vector<std::pair<std::string, credentials::TokenSet>> tracked_;
   PersistLog persisted_;
   std::unique_ptr<credentials::TokenRefresher> refresher_;
@@ -175,6 +184,7 @@ TEST_F(OAuthRefreshTest, TokenEndpointOutageFailsOverWithoutKillingTheAccountThe
 
   // The endpoint comes back: after the network cooldown, "a" (preferred) refreshes and serves.
   token_endpoint.On();
+  clock_.Advance(core::kRefreshNetworkCooldown + absl::Milliseconds(100));
   EXPECT_TRUE(testing::Eventually(
       [&] { return h_.Post(/*stream=*/false).Header("x-maxpool-account") == "a"; },
       std::chrono::seconds(20)));
@@ -196,7 +206,7 @@ TEST_F(OAuthRefreshTest, ARefreshLostAfterItWasSentIsNeverSentAgain) {
   EXPECT_EQ(h_.upstream().TokenCalls(), 1);
   // Past the network cooldown "a" is tried again, but its refresh token may be spent: it is not
   // sent a second time, and the request fails over again.
-  std::this_thread::sleep_for(std::chrono::milliseconds(5500));
+  clock_.Advance(core::kRefreshNetworkCooldown + absl::Milliseconds(100));
   for (int i = 0; i < 3; ++i) {
     const fake::HttpResponse response = h_.Post(/*stream=*/false);
     EXPECT_EQ(response.status, 200);
