@@ -75,7 +75,12 @@ std::string GlobalOptionsHelp() {
           Spelling(*FindOption("--output")),
           absl::StrCat(core::AbslView(kOutputFormats), ": ", JoinedList(CommandsTaking("--output")),
                        " print one JSON (or YAML) document for scripts"),
-          kOptionColumn));
+          kOptionColumn),
+      HelpEntry(Spelling(*FindOption("--help")),
+                "show the help; after a command, that command's own, with its options",
+                kOptionColumn),
+      HelpEntry(Spelling(*FindOption("--version")), FindOption("--version")->summary,
+                kOptionColumn));
 }
 
 }  // namespace

@@ -190,11 +190,8 @@ std::vector<CommandSpec> MakeCommands() {
     c.summary = "run the proxy, the control plane and the metrics listener";
     c.list = {{"server",
                "run the proxy for the accounts in the config file (the default command:\n"
-               "`maxpool` alone does it; --port N overrides proxy.port, --control-port N\n"
-               "control.port, --admin-port N admin.port; 0 = any free port); on a terminal\n"
-               "with the live view (--no-tui for log lines); Ctrl-C drains it (a second\n"
-               "Ctrl-C stops at once); --log-to DIR writes one file per request to DIR,\n"
-               "prompts and answers in full (for debugging: delete the files after use)"}};
+               "`maxpool` alone does it); on a terminal with the live view; Ctrl-C drains\n"
+               "it (a second Ctrl-C stops at once)"}};
     c.options = {
         PortOption("overrides proxy.port (0 = any free port)",
                    "overrides proxy.port (0 = any free port)"),
@@ -233,7 +230,7 @@ std::vector<CommandSpec> MakeCommands() {
     c.summary = "the proxy in front of a simulated pool, with traffic";
     c.list = {{"demo",
                "run the proxy in front of a simulated pool of four accounts and send it\n"
-               "traffic (--requests N, 0 for none; --concurrency N; --port N; --no-tui)"}};
+               "traffic"}};
     c.options = {Valued("--requests", "N", "requests to send (0 = none)",
                         "requests to send (default 60; 0 = none, serve until Ctrl-C)", kNeedsNumber,
                         [](Invocation& i, std::string_view spelling, const std::string& value) {
@@ -276,9 +273,8 @@ std::vector<CommandSpec> MakeCommands() {
     CommandSpec c;
     c.name = "login";
     c.summary = "add a Claude subscription (browser sign-in) or a Console API key";
-    c.list = {{"login",
-               "add a Claude subscription: sign in with a browser (`maxpool login --help`);\n"
-               "--api adds a Console API key read from stdin instead"}};
+    c.list = {
+        {"login", "add a Claude subscription (sign in with a browser), or a Console API key"}};
     const OptionSetter api = [](Invocation& i, std::string_view, const std::string&) {
       i.login_api = true;
       return absl::OkStatus();
@@ -317,7 +313,7 @@ std::vector<CommandSpec> MakeCommands() {
     CommandSpec c;
     c.name = "import";
     c.summary = "add the subscription Claude Code is logged in with";
-    c.list = {{"import", "add the subscription Claude Code is logged in with (--from PATH)"}};
+    c.list = {{"import", "add the subscription Claude Code is logged in with"}};
     c.options = {Valued(
                      "--from", "PATH", "the credentials file to read",
                      "the credentials file to read", kNeedsPath,
@@ -355,8 +351,7 @@ std::vector<CommandSpec> MakeCommands() {
     c.name = "env";
     c.summary = "print export ANTHROPIC_BASE_URL=... for the proxy";
     c.list = {{"env",
-               "print  export ANTHROPIC_BASE_URL=...  for the proxy, for eval \"$(maxpool env)\"\n"
-               "(--with-key adds ANTHROPIC_API_KEY, the proxy's client key)"}};
+               "print  export ANTHROPIC_BASE_URL=...  for the proxy, for eval \"$(maxpool env)\""}};
     c.options = {Flag("--with-key", "also print ANTHROPIC_API_KEY, the proxy's client key",
                       "also print  export ANTHROPIC_API_KEY=<proxy.apiKey>,  the key that clients "
                       "on other hosts must send. This prints a secret: keep it out of logs and "
@@ -383,8 +378,8 @@ std::vector<CommandSpec> MakeCommands() {
     c.name = "api";
     c.summary = "debug helper: call the upstream with an account's credential";
     c.list = {{"api PATH",
-               "debug helper: call <upstream>PATH with an account's credential (--account N,\n"
-               "--method M, --data JSON); status and headers on stderr, body on stdout"}};
+               "debug helper: call <upstream>PATH with an account's credential; status and\n"
+               "headers on stderr, body on stdout"}};
     c.options = {
         Valued(
             "--account", "NAME|N", "the account, by name or number from 1",
@@ -425,9 +420,7 @@ std::vector<CommandSpec> MakeCommands() {
     CommandSpec c;
     c.name = "help";
     c.summary = "show the commands, or the help of one";
-    c.list = {{"help",
-               "show this help (also --help, -h); `help COMMAND` for a command's own;\n"
-               "`help --man` writes the manual page (roff)"}};
+    c.list = {{"help", "show this help, or with COMMAND that command's own, with its options"}};
     c.arguments = Completion::kCommand;
     c.options = {Flag("--man", "write the manual page (roff) to stdout",
                       "writes the manual page (roff) made of every command's help to stdout:\n"
@@ -443,7 +436,7 @@ std::vector<CommandSpec> MakeCommands() {
     CommandSpec c;
     c.name = "version";
     c.summary = "print the version, the git commit and the build type";
-    c.list = {{"version", "print the version, the git commit and the build type (also --version)"}};
+    c.list = {{"version", "print the version, the git commit and the build type"}};
     c.help = &VersionUsageText;
     commands.push_back(std::move(c));
   }
@@ -452,7 +445,7 @@ std::vector<CommandSpec> MakeCommands() {
     c.name = "completion";
     c.summary = "print a shell completion script (bash, zsh or fish)";
     c.list = {{"completion SHELL",
-               "print the completion script for bash, zsh or fish (`maxpool completion --help`\n"
+               "print the completion script for bash, zsh or fish (`maxpool help completion`\n"
                "says how to install it)"}};
     c.arguments = Completion::kWords;
     c.words = {"bash", "zsh", "fish"};
@@ -478,8 +471,8 @@ std::vector<CommandSpec> MakeCommands() {
     c.group = Group::kServer;
     c.summary = "list the accounts (the config file's when no server runs)";
     c.list = {{"accounts",
-               "list the accounts (-v: email, expiry, quota windows, load); without a running\n"
-               "server, the config file's"}};
+               "list the accounts, in more detail on request; without a running server, the\n"
+               "config file's"}};
     c.options = {
         Flag(
             "--verbose", "also show identity, expiry, quota, load, last error",
@@ -503,9 +496,7 @@ std::vector<CommandSpec> MakeCommands() {
     c.name = "drain";
     c.group = Group::kServer;
     c.summary = "drain the running server gracefully";
-    c.list = {{"drain",
-               "drain it gracefully: requests in flight finish, then it exits (--deadline D,\n"
-               "--accept-grace D; --wait follows the drain until the server is gone)"}};
+    c.list = {{"drain", "drain it gracefully: requests in flight finish, then it exits"}};
     c.options = {
         Valued("--deadline", "D", "how long requests in flight may take",
                "how long requests in flight may take, e.g. 30s, 2m, 1h30m (1s to 24h; default: "
@@ -539,7 +530,7 @@ std::vector<CommandSpec> MakeCommands() {
     c.summary = "show or change the routing policy";
     c.list = {{"routing",
                "show the routing policy, or change it: routing auto | prefer NAME |\n"
-               "set KEY VALUE (`maxpool routing --help`)"}};
+               "set KEY VALUE (`maxpool help routing`)"}};
     c.subcommands = {{"show", "show the policy", Completion::kNothing, {}},
                      {"auto", "automatic routing over every account", Completion::kNothing, {}},
                      {"prefer",

@@ -4,6 +4,7 @@
 
 #include "app/command_table.h"
 
+#include <cctype>
 #include <set>
 #include <string>
 #include <vector>
@@ -33,6 +34,40 @@ TEST(CommandTableTest, NamesAreUniqueAndEveryCommandHasItsParts) {
   for (std::string_view expected : {"server", "config", "status", "accounts", "routing", "sessions",
                                     "completion", "help", "top"}) {
     EXPECT_NE(FindCommand(expected), nullptr) << expected;
+  }
+}
+
+// An option is spelled in one place, its OptionSpec: the command list and the one-line summaries
+// name none, so a renamed or removed option cannot leave a stale mention behind.
+TEST(CommandTableTest, NoSummaryNamesAnOption) {
+  std::set<std::string> spellings;
+  auto add = [&spellings](const OptionSpec& option) {
+    spellings.insert(std::string(option.name));
+    if (!option.short_name.empty()) spellings.insert(std::string(option.short_name));
+  };
+  for (const OptionSpec& option : GlobalOptions()) add(option);
+  for (const CommandSpec& command : Commands()) {
+    for (const OptionSpec& option : command.options) add(option);
+  }
+  ASSERT_TRUE(spellings.contains("--port"));
+  for (const CommandSpec& command : Commands()) {
+    std::vector<std::string_view> texts = {command.summary};
+    for (const ListEntry& entry : command.list) {
+      texts.push_back(entry.label);
+      texts.push_back(entry.summary);
+    }
+    for (const std::string_view text : texts) {
+      for (const std::string& option : spellings) {
+        for (size_t at = text.find(option); at != std::string_view::npos;
+             at = text.find(option, at + 1)) {
+          const size_t end = at + option.size();
+          const bool whole =
+              end == text.size() ||
+              !(std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '-');
+          EXPECT_FALSE(whole) << command.name << ": \"" << text << "\" names " << option;
+        }
+      }
+    }
   }
 }
 

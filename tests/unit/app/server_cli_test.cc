@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "app/cli.h"
+#include "app/command_table.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -62,9 +63,10 @@ TEST(ServerCliTest, NoTuiAppliesToTheServerAndTheDemo) {
             "--no-tui only applies to `maxpool server` and `maxpool demo`");
 }
 
-TEST(ServerCliTest, UsageMentionsLogToAndItsWarning) {
-  EXPECT_THAT(UsageText(), HasSubstr("--log-to DIR"));
-  EXPECT_THAT(UsageText(), HasSubstr("delete the files after use"));
+TEST(ServerCliTest, ServerHelpMentionsLogToAndItsWarning) {
+  const std::string help = FindCommand("server")->help();
+  EXPECT_THAT(help, HasSubstr("--log-to DIR"));
+  EXPECT_THAT(help, HasSubstr("delete the files after use"));
 }
 
 }  // namespace
