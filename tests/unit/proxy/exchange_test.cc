@@ -121,6 +121,7 @@ class ExchangeRun {
  public:
   ExchangeRun(std::vector<std::string> accounts, PairUpstreams::Script script, bool streaming)
       : upstreams_(ioc_, std::move(script)), drain_(clock_), client_(ioc_) {
+    streaming_ = streaming;
     pool::PoolOptions pool_options;
     pool_options.jitter_seed = 1;
     pool_options.queue.poll = absl::Hours(1);  // only events and the clock's jumps wake a hold
@@ -138,7 +139,8 @@ class ExchangeRun {
     request_.prepare_payload();
   }
 
-  // While Run() runs: once a request is held, the fake clock moves on by `by`, once.
+  // While Run() runs: once a request is held (and a streamed one has been told so), the fake
+  // clock moves on by `by`, once.
   void AdvanceTheClockOnceHeld(absl::Duration by) { advance_when_held_ = by; }
 
   ExchangeSummary Run() {
@@ -170,7 +172,7 @@ class ExchangeRun {
  private:
   asio::awaitable<void> AdvanceOnceHeld(absl::Duration by) {
     asio::steady_timer poll(ioc_);
-    while (pool_->waiting() == 0) {
+    while (pool_->waiting() == 0 || (streaming_ && client_.Received().empty())) {
       poll.expires_after(std::chrono::milliseconds(1));
       co_await poll.async_wait(asio::use_awaitable);
     }
@@ -187,6 +189,7 @@ class ExchangeRun {
   MemoryClient client_;
   http::request<http::string_body> request_;
   std::optional<absl::Duration> advance_when_held_;
+  bool streaming_ = false;
 };
 
 std::string Answer(absl::string_view status_line, absl::string_view extra_headers,
