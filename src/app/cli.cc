@@ -76,11 +76,8 @@ std::string GlobalOptionsHelp() {
           absl::StrCat(core::AbslView(kOutputFormats), ": ", JoinedList(CommandsTaking("--output")),
                        " print one JSON (or YAML) document for scripts"),
           kOptionColumn),
-      HelpEntry(Spelling(*FindOption("--help")),
-                "show the help; after a command, that command's own, with its options",
-                kOptionColumn),
-      HelpEntry(Spelling(*FindOption("--version")), FindOption("--version")->summary,
-                kOptionColumn));
+      HelpEntry(Spelling(*FindOption("--help")), FindOption("--help")->help, kOptionColumn),
+      HelpEntry(Spelling(*FindOption("--version")), FindOption("--version")->help, kOptionColumn));
 }
 
 }  // namespace

@@ -605,8 +605,9 @@ const std::vector<OptionSpec>& GlobalOptions() {
             return absl::OkStatus();
           },
           Completion::kFile),
-      Flag("--help", "show the help", "shows the help", command, "-h"),
-      Flag("--version", "print the version", "prints the version", command),
+      Flag("--help", "show the help",
+           "show the help; after a command, that command's own, with its options", command, "-h"),
+      Flag("--version", "print the version", "print the version", command),
   };
   return *kOptions;
 }

@@ -5,6 +5,7 @@
 #include "core/router.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "core/absl_view.h"
@@ -57,11 +58,15 @@ absl::Status Router::SetEnabled(std::string_view name, bool enabled) {
   return absl::OkStatus();
 }
 
-Account* Router::FindAccount(std::string_view name) {
-  for (Account& a : accounts_) {
+const Account* Router::FindAccount(std::string_view name) const {
+  for (const Account& a : accounts_) {
     if (a.settings.name == name) return &a;
   }
   return nullptr;
+}
+
+Account* Router::FindAccount(std::string_view name) {
+  return const_cast<Account*>(std::as_const(*this).FindAccount(name));
 }
 
 Account* Router::FindAccount(AccountId id) {

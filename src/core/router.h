@@ -148,6 +148,7 @@ class Router {
                                      const std::function<void(AccountSettings&)>& change);
 
   Account* FindAccount(std::string_view name);
+  const Account* FindAccount(std::string_view name) const;
   Account* FindAccount(AccountId id);
   std::optional<AccountId> IdOf(std::string_view name) const;
   const std::vector<Account>& accounts() const { return accounts_; }

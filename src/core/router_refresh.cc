@@ -33,10 +33,8 @@ RefreshPermit Router::RefreshGate(std::string_view name, bool access_usable) {
 }
 
 bool Router::RefreshTokenDead(std::string_view name) const {
-  for (const Account& account : accounts_) {
-    if (account.settings.name == name) return account.state.refresh.dead;
-  }
-  return false;
+  const Account* account = FindAccount(name);
+  return account != nullptr && account->state.refresh.dead;
 }
 
 void Router::RecordRefreshFailure(std::string_view name, RefreshFailure failure,
