@@ -80,11 +80,7 @@ void Router::RecordRefreshSuccess(std::string_view name) {
 void Router::RefreshTokenRenewed(std::string_view name) {
   Account* account = FindAccount(name);
   if (account == nullptr) return;
-  RefreshHealth& health = account->state.refresh;
-  health.dead = false;
-  health.spent = false;
-  health.failures = 0;
-  health.cooldown_until.reset();
+  account->state.refresh = RefreshHealth{};  // a new token starts with a clean record
 }
 
 }  // namespace maxpool::core

@@ -83,6 +83,11 @@ TEST(PoolRefreshHealth, ASpentTokenMeetingAnExpiredAccessTokenIsDeadUntilANewRef
   pool.RefreshTokenRenewed("A");
   EXPECT_FALSE(pool.RefreshTokenDead("A"));
   EXPECT_TRUE(pool.RefreshGate("A", false).allowed);
+
+  // The new token's own lost refresh is reported too: the once-only report belongs to a token.
+  pool.RecordRefreshFailure("A", Failure(core::RefreshFailure::kAmbiguousAfterSend, std::nullopt),
+                            absl::Minutes(5));
+  EXPECT_TRUE(pool.RefreshGate("A", false).newly_dead);
 }
 
 }  // namespace
