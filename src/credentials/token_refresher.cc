@@ -47,25 +47,22 @@ struct TokenRefresher::Flight {
 absl::StatusOr<std::unique_ptr<TokenRefresher>> TokenRefresher::Create(const core::Clock& clock,
                                                                        RefresherOptions options,
                                                                        PersistTokens persist,
-                                                                       OnRotated on_rotated,
                                                                        OnOutcome on_outcome) {
   if (options.token_url.empty()) options.token_url = std::string(kOAuthDefaultTokenUrl);
   if (options.client_id.empty()) options.client_id = std::string(kOAuthClientId);
   absl::StatusOr<std::unique_ptr<asio::ssl::context>> tls =
       net::MakeTlsClientContext(options.extra_ca_file);
   if (!tls.ok()) return tls.status();
-  return std::unique_ptr<TokenRefresher>(
-      new TokenRefresher(clock, std::move(options), std::move(persist), std::move(on_rotated),
-                         std::move(on_outcome), std::move(*tls)));
+  return std::unique_ptr<TokenRefresher>(new TokenRefresher(
+      clock, std::move(options), std::move(persist), std::move(on_outcome), std::move(*tls)));
 }
 
 TokenRefresher::TokenRefresher(const core::Clock& clock, RefresherOptions options,
-                               PersistTokens persist, OnRotated on_rotated, OnOutcome on_outcome,
+                               PersistTokens persist, OnOutcome on_outcome,
                                std::unique_ptr<asio::ssl::context> tls)
     : clock_(clock),
       options_(std::move(options)),
       persist_(std::move(persist)),
-      on_rotated_(std::move(on_rotated)),
       on_outcome_(std::move(on_outcome)),
       tls_(std::move(tls)),
       work_(ioc_.get_executor()),
@@ -77,50 +74,18 @@ TokenRefresher::~TokenRefresher() {
   thread_.join();
 }
 
-bool TokenRefresher::Expired(const TokenSet& tokens, absl::Time now) const {
+bool TokenRefresher::Expired(const TokenSet& tokens, absl::Time now) {
   return tokens.expires_at_ms > 0 && now >= absl::FromUnixMillis(tokens.expires_at_ms);
 }
 
-void TokenRefresher::Track(const std::string& account, const TokenSet& tokens) {
-  absl::MutexLock lock(&mu_);
-  auto [it, added] = entries_.try_emplace(account);
-  Entry& entry = it->second;
-  if (!added) {
-    if (tokens.access_token == entry.tokens.access_token &&
-        tokens.refresh_token == entry.tokens.refresh_token) {
-      return;
-    }
-    // Never trade a fresher pair for an older copy (spec §1.4, §14).
-    if (tokens.expires_at_ms != 0 && entry.tokens.expires_at_ms != 0 &&
-        tokens.expires_at_ms < entry.tokens.expires_at_ms) {
-      return;
-    }
-  }
-  const bool new_refresh_token = tokens.refresh_token != entry.tokens.refresh_token;
-  entry.tokens = tokens;
-  if (new_refresh_token && ledger_ != nullptr) ledger_->RefreshTokenRenewed(account);
-}
-
-void TokenRefresher::SetHealthLedger(RefreshHealthLedger* ledger) {
+void TokenRefresher::SetLedger(TokenLedger* ledger) {
   absl::MutexLock lock(&mu_);
   ledger_ = ledger;
 }
 
-void TokenRefresher::Forget(const std::string& account) {
-  absl::MutexLock lock(&mu_);
-  entries_.erase(account);
-}
-
-std::optional<TokenSet> TokenRefresher::Current(const std::string& account) const {
-  absl::MutexLock lock(&mu_);
-  auto it = entries_.find(account);
-  if (it == entries_.end()) return std::nullopt;
-  return it->second.tokens;
-}
-
-bool TokenRefresher::IsDead(const std::string& account) const {
-  absl::MutexLock lock(&mu_);
-  return entries_.contains(account) && ledger_ != nullptr && ledger_->RefreshTokenDead(account);
+std::optional<TokenSet> TokenRefresher::TokensOf(const std::string& account) const {
+  if (ledger_ == nullptr) return std::nullopt;
+  return ledger_->Tokens(account);
 }
 
 int64_t TokenRefresher::refresh_calls() const {
@@ -141,8 +106,8 @@ void TokenRefresher::Launch(const std::string& account, std::shared_ptr<Flight> 
                    std::shared_ptr<Flight> stuck;
                    {
                      absl::MutexLock lock(&mu_);
-                     auto it = entries_.find(account);
-                     if (it != entries_.end()) stuck = it->second.flight;
+                     auto it = flights_.find(account);
+                     if (it != flights_.end()) stuck = it->second;
                    }
                    if (stuck) Finish(account, stuck, failed);
                    if (on_outcome_) on_outcome_(account, failed);
@@ -161,30 +126,28 @@ asio::awaitable<FreshToken> TokenRefresher::EnsureFresh(
   std::optional<FreshToken> spent_report;  // a spent refresh token met an expired access token
   {
     absl::MutexLock lock(&mu_);
-    auto it = entries_.find(account);
-    if (it != entries_.end()) {
-      Entry& entry = it->second;
+    if (const std::optional<TokenSet> tokens = TokensOf(account)) {
+      std::shared_ptr<Flight>& in_flight = flights_[account];
       const absl::Time now = clock_.Now();
-      forced =
-          rejected_access_token.has_value() && *rejected_access_token == entry.tokens.access_token;
-      const bool expired = Expired(entry.tokens, now);
-      const absl::Time expiry = absl::FromUnixMillis(entry.tokens.expires_at_ms);
-      const bool expiring = entry.tokens.expires_at_ms > 0 && now + options_.lead >= expiry;
+      forced = rejected_access_token.has_value() && *rejected_access_token == tokens->access_token;
+      const bool expired = Expired(*tokens, now);
+      const absl::Time expiry = absl::FromUnixMillis(tokens->expires_at_ms);
+      const bool expiring = tokens->expires_at_ms > 0 && now + options_.lead >= expiry;
       // Still good for longer than the margin: the request goes on, the refresh runs behind it.
       const bool must_wait =
-          forced || (entry.tokens.expires_at_ms > 0 && now + options_.wait_margin >= expiry);
+          forced || (tokens->expires_at_ms > 0 && now + options_.wait_margin >= expiry);
       const bool usable = !forced && !expired;
       if (rejected_access_token.has_value() && !forced) {
         // Another request already replaced the refused token.
-        immediate = FreshWith(FreshToken::Kind::kFresh, entry.tokens.access_token);
+        immediate = FreshWith(FreshToken::Kind::kFresh, tokens->access_token);
       } else if (!forced && !expiring) {
-        immediate = FreshWith(FreshToken::Kind::kFresh, entry.tokens.access_token);
-      } else if (entry.flight) {
+        immediate = FreshWith(FreshToken::Kind::kFresh, tokens->access_token);
+      } else if (in_flight) {
         if (must_wait) {
-          flight = entry.flight;  // join the refresh in progress
+          flight = in_flight;  // join the refresh in progress
           wait = true;
         } else {
-          immediate = FreshWith(FreshToken::Kind::kFresh, entry.tokens.access_token);
+          immediate = FreshWith(FreshToken::Kind::kFresh, tokens->access_token);
         }
       } else if (const core::RefreshPermit permit = ledger_ != nullptr
                                                         ? ledger_->RefreshGate(account, usable)
@@ -196,15 +159,15 @@ asio::awaitable<FreshToken> TokenRefresher::EnsureFresh(
         latched.status = permit.status;
         latched.reason = permit.reason;
         if (permit.newly_dead) spent_report = latched;
-        immediate =
-            usable ? FreshWith(FreshToken::Kind::kFresh, entry.tokens.access_token) : latched;
+        immediate = usable ? FreshWith(FreshToken::Kind::kFresh, tokens->access_token) : latched;
       } else {
         flight = std::make_shared<Flight>();
-        entry.flight = flight;
-        refresh_token = entry.tokens.refresh_token;
+        in_flight = flight;
+        refresh_token = tokens->refresh_token;
         wait = must_wait;
-        if (!wait) immediate = FreshWith(FreshToken::Kind::kFresh, entry.tokens.access_token);
+        if (!wait) immediate = FreshWith(FreshToken::Kind::kFresh, tokens->access_token);
       }
+      if (!in_flight) flights_.erase(account);
       if (flight && wait) {
         waiter = std::make_shared<Waiter>(executor);
         flight->waiters.push_back(waiter);
@@ -224,11 +187,12 @@ asio::awaitable<FreshToken> TokenRefresher::EnsureFresh(
       result.kind = FreshToken::Kind::kCancelled;
     } else {
       result = flight->result;
-      auto it = entries_.find(account);
-      if (result.kind == FreshToken::Kind::kFailed && it != entries_.end() && !forced &&
-          !Expired(it->second.tokens, clock_.Now())) {
-        // The refresh failed, but the current token still works: keep serving (spec §7.3).
-        result = FreshWith(FreshToken::Kind::kFresh, it->second.tokens.access_token);
+      if (result.kind == FreshToken::Kind::kFailed && !forced) {
+        const std::optional<TokenSet> tokens = TokensOf(account);
+        if (tokens && !Expired(*tokens, clock_.Now())) {
+          // The refresh failed, but the current token still works: keep serving (spec §7.3).
+          result = FreshWith(FreshToken::Kind::kFresh, tokens->access_token);
+        }
       }
     }
   }
@@ -287,26 +251,19 @@ asio::awaitable<void> TokenRefresher::Run(TokenRefresher* self, std::string acco
     result.access_token = rotated->access_token;
     // Durable before anyone uses the new access token (spec §1.7).
     if (self->persist_) result.persist_error = self->persist_(account, refresh_token, *rotated);
-    {
-      absl::MutexLock lock(&self->mu_);
-      auto it = self->entries_.find(account);
-      if (it != self->entries_.end() && it->second.tokens.refresh_token == refresh_token) {
-        it->second.tokens = *rotated;
-        if (self->ledger_ != nullptr) self->ledger_->RecordRefreshSuccess(account);
-      }
-    }
-    if (self->on_rotated_) self->on_rotated_(account, *rotated);
-  } else {
     absl::MutexLock lock(&self->mu_);
-    auto it = self->entries_.find(account);
+    // Stored only over the refresh token it replaces: new credentials that arrived meanwhile win.
+    if (self->ledger_ != nullptr) self->ledger_->StoreRotated(account, refresh_token, *rotated);
+  } else {
+    FreshToken counted = result;
+    if (counted.failure == core::RefreshFailure::kAmbiguousAfterSend) {
+      counted.reason = "token_refresh_unknown_outcome";
+    }
+    absl::MutexLock lock(&self->mu_);
     // Only a failure of the refresh token still held counts against it.
-    if (it != self->entries_.end() && it->second.tokens.refresh_token == refresh_token) {
-      if (result.failure == core::RefreshFailure::kAmbiguousAfterSend) {
-        result.reason = "token_refresh_unknown_outcome";
-      }
-      if (self->ledger_ != nullptr) {
-        self->ledger_->RecordRefreshFailure(account, result, opt.max_backoff);
-      }
+    if (self->ledger_ != nullptr &&
+        self->ledger_->RecordRefreshFailure(account, refresh_token, counted, opt.max_backoff)) {
+      result = std::move(counted);
     }
   }
   const FreshToken outcome = result;
@@ -322,8 +279,8 @@ void TokenRefresher::Finish(const std::string& account, const std::shared_ptr<Fl
     flight->result = std::move(result);
     flight->done = true;
     waiters = flight->waiters;
-    auto it = entries_.find(account);
-    if (it != entries_.end() && it->second.flight == flight) it->second.flight.reset();
+    auto it = flights_.find(account);
+    if (it != flights_.end() && it->second == flight) flights_.erase(it);
   }
   for (const std::shared_ptr<Waiter>& waiter : waiters) {
     asio::post(waiter->timer.get_executor(),

@@ -3,18 +3,21 @@
 // Keeps the OAuth accounts' access tokens fresh (spec §7.3, §7.4, §1.7): a proactive refresh when
 // less than 5 minutes remain, a forced one after an upstream 401, single-flight per account
 // (every concurrent request waits for the one refresh), and persist-before-use: the rotated
-// tokens are handed to `persist` (an atomic 0600 config write) and only then to the waiting
-// requests and to `on_rotated`.
+// tokens are handed to `persist` (an atomic 0600 config write) and only then stored and given
+// to the waiting requests.
 //
 // Failures follow the taxonomy of core/refresh_failure.h: a network error before the request was
 // sent cools the account for 5 s; 429/5xx back off exponentially; invalid_grant and other 4xx latch
-// the account dead until new credentials arrive (Track()); a refresh that failed after it was sent
-// is never re-sent with the same refresh token (the account keeps serving its current access token
-// until it expires, then needs new credentials). While a refresh fails, a still-valid access token
-// keeps being served. Those latches are not kept here: they are the account's state in the pool
-// (core::RefreshHealth), which the refresher asks before every refresh and tells every outcome
-// through a RefreshHealthLedger. The refresher is the worker: single flight, the HTTP exchange,
-// and persisting the rotated tokens.
+// the account dead until new credentials arrive; a refresh that failed after it was sent is never
+// re-sent with the same refresh token (the account keeps serving its current access token until it
+// expires, then needs new credentials). While a refresh fails, a still-valid access token keeps
+// being served.
+//
+// The refresher keeps neither tokens nor latches: both are the account's, in the pool, which
+// implements TokenLedger. Before a refresh the refresher reads the tokens and asks whether it may
+// send the refresh token; it reports every outcome there, and stores a rotated pair only if the
+// account still holds the refresh token it sent. The refresher is the worker: single flight, the
+// HTTP exchange, and persisting the rotated tokens.
 //
 // Threading: refreshes run on the refresher's own thread (token calls and the blocking persist
 // never run on a proxy worker). Every public method may be called from any thread; EnsureFresh()
@@ -66,8 +69,6 @@ struct RefresherOptions {
 // the server has already rotated the token, so the new pair is the only one that works.
 using PersistTokens = std::function<absl::Status(
     const std::string& account, const std::string& old_refresh_token, const TokenSet& tokens)>;
-// Called after a successful persist, before the waiters resume (e.g. to update the pool).
-using OnRotated = std::function<void(const std::string& account, const TokenSet& tokens)>;
 
 struct FreshToken;
 // Called once for every refresh that ended (kRefreshed or kFailed), whoever started it (a
@@ -92,43 +93,45 @@ struct FreshToken {
   absl::Status persist_error;  // set when the rotated tokens could not be written
 };
 
-// The account health the refresher consults and updates (spec §7.3): whether a refresh token may
-// be sent now, and what each refresh did to it. The pool owns that state (pool::Pool implements
-// this); the refresher keeps none. Called with the refresher's lock held: an implementation never
-// calls back into the refresher. With no ledger every refresh may run and nothing is latched.
-class RefreshHealthLedger {
+// Where the OAuth accounts' tokens and refresh-token health live (spec §7.3): the pool implements
+// it, and the refresher keeps neither. Called with the refresher's lock held: an implementation
+// never calls back into the refresher. Without a ledger the refresher manages no account.
+class TokenLedger {
  public:
+  // `account`'s tokens when it is an OAuth account with a refresh token; nullopt otherwise (the
+  // refresher leaves it alone: kUntracked).
+  virtual std::optional<TokenSet> Tokens(const std::string& account) const = 0;
   // May `account`'s refresh token be sent now? `access_usable`: its access token still works.
   virtual core::RefreshPermit RefreshGate(const std::string& account, bool access_usable) = 0;
   virtual bool RefreshTokenDead(const std::string& account) const = 0;
-  // A refresh failed (`failure.kind` kFailed); `max_backoff` caps the retryable-status backoff.
-  virtual void RecordRefreshFailure(const std::string& account, const FreshToken& failure,
-                                    absl::Duration max_backoff) = 0;
-  virtual void RecordRefreshSuccess(const std::string& account) = 0;
-  // `account` has a new refresh token: every refresh latch is cleared.
-  virtual void RefreshTokenRenewed(const std::string& account) = 0;
+  // A refresh that sent `sent_refresh_token` rotated the pair to `rotated` (already persisted).
+  // Stored, and counted a success, only if the account still holds `sent_refresh_token`; returns
+  // whether it was. The pool wakes its held requests: the account works again.
+  virtual bool StoreRotated(const std::string& account, const std::string& sent_refresh_token,
+                            const TokenSet& rotated) = 0;
+  // A refresh that sent `sent_refresh_token` failed (`failure.kind` kFailed). Counted against the
+  // account only if it still holds that refresh token; returns whether it was. `max_backoff` caps
+  // the retryable-status backoff.
+  virtual bool RecordRefreshFailure(const std::string& account,
+                                    const std::string& sent_refresh_token,
+                                    const FreshToken& failure, absl::Duration max_backoff) = 0;
 
  protected:
-  ~RefreshHealthLedger() = default;
+  ~TokenLedger() = default;
 };
 
 class TokenRefresher {
  public:
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<TokenRefresher>> Create(
       const core::Clock& clock, RefresherOptions options, PersistTokens persist,
-      OnRotated on_rotated, OnOutcome on_outcome = nullptr);
+      OnOutcome on_outcome = nullptr);
   ~TokenRefresher();
   TokenRefresher(const TokenRefresher&) = delete;
   TokenRefresher& operator=(const TokenRefresher&) = delete;
 
-  // Where account health is kept (the pool); must outlive the refresher's use of it. Any thread.
-  void SetHealthLedger(RefreshHealthLedger* ledger);
-
-  // Starts or replaces the tokens of `account`. New tokens (a different refresh token) clear a
-  // dead or spent latch and any cooldown (in the ledger). A staler pair (earlier expiry than the
-  // one held) is ignored, so a fresher in-memory token is never replaced by an older copy.
-  void Track(const std::string& account, const TokenSet& tokens);
-  void Forget(const std::string& account);
+  // Where the tokens and their health are kept (the pool); must outlive the refresher's use of
+  // it. Any thread.
+  void SetLedger(TokenLedger* ledger);
 
   // A usable access token for `account`. `rejected_access_token` is the token an upstream 401
   // refused: the refresh is forced unless the account already holds a different token.
@@ -136,22 +139,13 @@ class TokenRefresher {
   boost::asio::awaitable<FreshToken> EnsureFresh(std::string account,
                                                  std::optional<std::string> rejected_access_token);
 
-  std::optional<TokenSet> Current(const std::string& account) const;
-  // Whether the ledger holds `account`'s refresh token as refused for good.
-  bool IsDead(const std::string& account) const;
   int64_t refresh_calls() const;  // token-endpoint requests sent, for tests and metrics
 
  private:
   struct Waiter;
   struct Flight;
-  struct Entry {
-    TokenSet tokens;
-    std::shared_ptr<Flight> flight;  // the refresh in progress, if any
-  };
-
   TokenRefresher(const core::Clock& clock, RefresherOptions options, PersistTokens persist,
-                 OnRotated on_rotated, OnOutcome on_outcome,
-                 std::unique_ptr<boost::asio::ssl::context> tls);
+                 OnOutcome on_outcome, std::unique_ptr<boost::asio::ssl::context> tls);
   // Starts a refresh of `account` with `refresh_token` on the refresher's thread.
   void Launch(const std::string& account, std::shared_ptr<Flight> flight,
               std::string refresh_token);
@@ -159,17 +153,20 @@ class TokenRefresher {
                                           std::shared_ptr<Flight> flight,
                                           std::string refresh_token);
   void Finish(const std::string& account, const std::shared_ptr<Flight>& flight, FreshToken result);
-  bool Expired(const TokenSet& tokens, absl::Time now) const;
+  static bool Expired(const TokenSet& tokens, absl::Time now);
+  // The ledger's tokens for `account`, if it manages them.
+  std::optional<TokenSet> TokensOf(const std::string& account) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const core::Clock& clock_;
   const RefresherOptions options_;
   const PersistTokens persist_;
-  const OnRotated on_rotated_;
   const OnOutcome on_outcome_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
-  RefreshHealthLedger* ledger_ ABSL_GUARDED_BY(mu_) = nullptr;
+  // The refresh in progress per account.
+  absl::flat_hash_map<std::string, std::shared_ptr<Flight>> flights_ ABSL_GUARDED_BY(mu_);
+  TokenLedger* ledger_ ABSL_GUARDED_BY(mu_) = nullptr;
   int64_t refresh_calls_ ABSL_GUARDED_BY(mu_) = 0;
   boost::asio::io_context ioc_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;

@@ -170,39 +170,17 @@ absl::Status Pool::UpdateCredential(std::string_view name, Credential credential
     const std::optional<core::AccountId> id = router_.IdOf(name);
     if (!id) return absl::NotFoundError("no account named " + std::string(name));
     SweepDue(now, outbox.events());
-    bool found = false;
-    for (auto& [account, stored] : credentials_) {
-      if (account == *id) {
-        if (stored.secret != credential.secret) router_.CredentialsRenewed(name);
-        stored = std::move(credential);
-        found = true;
-        break;
+    if (Credential* stored = CredentialNamed(name)) {
+      if (OlderTokens(credential, *stored)) {
+        credential.secret = stored->secret;
+        credential.refresh_token = stored->refresh_token;
+        credential.expires_at_ms = stored->expires_at_ms;
       }
-    }
-    if (!found) credentials_.emplace_back(*id, std::move(credential));
-    Track(*id, now, "credentials_renewed", outbox.events());
-    outbox.Seal();
-  }
-  outbox.Flush();
-  WakeWaiters();
-  return absl::OkStatus();
-}
-
-absl::Status Pool::UpdateSecret(std::string_view name, std::string secret) {
-  Outbox outbox(*this);
-  {
-    absl::MutexLock lock(&mu_);
-    const absl::Time now = clock_.Now();
-    const std::optional<core::AccountId> id = router_.IdOf(name);
-    if (!id) return absl::NotFoundError("no account named " + std::string(name));
-    SweepDue(now, outbox.events());
-    for (auto& [account, stored] : credentials_) {
-      if (account != *id) continue;
-      if (stored.secret != secret) {
-        router_.CredentialsRenewed(name);
-      }
-      stored.secret = std::move(secret);
-      break;
+      if (stored->secret != credential.secret) router_.CredentialsRenewed(name);
+      if (stored->refresh_token != credential.refresh_token) router_.RefreshTokenRenewed(name);
+      *stored = std::move(credential);
+    } else {
+      credentials_.emplace_back(*id, std::move(credential));
     }
     Track(*id, now, "credentials_renewed", outbox.events());
     outbox.Seal();
@@ -326,7 +304,8 @@ std::optional<Grant> Pool::TryAcquire(const core::RequestInfo& request, core::Ro
     std::optional<core::Lease> lease = router_.Acquire(request, route);
     if (lease) {
       const Credential* credential = CredentialOf(lease->account);
-      grant = Grant{std::move(*lease), credential != nullptr ? *credential : Credential{}};
+      grant =
+          Grant{std::move(*lease), credential != nullptr ? SendableOf(*credential) : Credential{}};
       if (const core::Account* account = router_.FindAccount(grant->lease.account)) {
         grant->type = account->settings.type;
         grant->provider = account->settings.provider;
@@ -557,6 +536,19 @@ const Credential* Pool::CredentialOf(core::AccountId id) const {
     if (account == id) return &credential;
   }
   return nullptr;
+}
+
+Credential* Pool::CredentialNamed(std::string_view name) {
+  const std::optional<core::AccountId> id = router_.IdOf(name);
+  if (!id) return nullptr;
+  for (auto& [account, credential] : credentials_) {
+    if (account == *id) return &credential;
+  }
+  return nullptr;
+}
+
+const Credential* Pool::CredentialNamed(std::string_view name) const {
+  return const_cast<Pool*>(this)->CredentialNamed(name);
 }
 
 void Pool::SyncQueueWaiting() { router_.SetQueueWaiting(queue_.size()); }

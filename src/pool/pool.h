@@ -88,7 +88,7 @@ struct PoolOptions {
   EventBusOptions events;
 };
 
-class Pool final : public credentials::RefreshHealthLedger {
+class Pool final : public credentials::TokenLedger {
  public:
   Pool(const core::Clock& clock, PoolOptions options);
   ~Pool();
@@ -103,26 +103,30 @@ class Pool final : public credentials::RefreshHealthLedger {
                              bool added_while_running = false);
   absl::Status RemoveAccount(std::string_view name);
   absl::Status SetEnabled(std::string_view name, bool enabled);
-  // New credentials (refresh, login, hot-sync): a changed secret also revives an account that
-  // was marked dead or cooling down after a refresh failure (spec §7.6), and wakes waiters.
+  // New credentials (login, hot-sync): a changed secret also revives an account that was marked
+  // dead or cooling down after a refresh failure (spec §7.6), a new refresh token starts a clean
+  // refresh record, and waiters wake. An OAuth token set older than the one held (both with a
+  // refresh token, an earlier expiry) is not taken: the running pair was rotated since that copy
+  // was read, and its refresh token is spent (spec §1.4, §14); the rest of `credential` is.
   absl::Status UpdateCredential(std::string_view name, Credential credential);
-  // Replaces only the secret of an account's credential (a refreshed access token), as
-  // UpdateCredential() does.
-  absl::Status UpdateSecret(std::string_view name, std::string secret);
   // The OAuth refresher this pool's OAuth accounts use; null (the default) means their tokens
   // are used as they are. Must outlive the pool's requests; the pool outlives it. The refresher
-  // keeps its refresh latches here (the ledger below).
+  // reads and rotates the tokens here, and keeps their health here (the ledger below).
   void SetTokenRefresher(credentials::TokenRefresher* refresher);
-  // --- Refresh-token health (credentials::RefreshHealthLedger; pool_refresh.cc) ---------------
-  // Each account's core::AccountState::refresh, under the pool's lock, read and written by the
-  // refresher (with its own lock held; the pool never calls the refresher under its lock). No
-  // events: the refresher's outcome (RefreshOutcome) publishes them.
+  // --- OAuth tokens and their health (credentials::TokenLedger; pool_refresh.cc) --------------
+  // The tokens are each account's Credential; their health is its core::AccountState::refresh.
+  // Both under the pool's lock, read and written by the refresher (with its own lock held; the
+  // pool never calls the refresher under its lock). Only StoreRotated() publishes an event (the
+  // account's state, "credentials_renewed"); the refresher's outcome (RefreshOutcome) publishes
+  // the rest.
+  std::optional<credentials::TokenSet> Tokens(const std::string& account) const override;
   core::RefreshPermit RefreshGate(const std::string& account, bool access_usable) override;
   bool RefreshTokenDead(const std::string& account) const override;
-  void RecordRefreshFailure(const std::string& account, const credentials::FreshToken& failure,
+  bool StoreRotated(const std::string& account, const std::string& sent_refresh_token,
+                    const credentials::TokenSet& rotated) override;
+  bool RecordRefreshFailure(const std::string& account, const std::string& sent_refresh_token,
+                            const credentials::FreshToken& failure,
                             absl::Duration max_backoff) override;
-  void RecordRefreshSuccess(const std::string& account) override;
-  void RefreshTokenRenewed(const std::string& account) override;
   // Marks `name`'s latest OAuth tokens as not saved, with why (`error`; empty: saved now). Shown
   // by status and telemetry (core::AccountState::credentials_unsaved); routing is unaffected.
   void SetCredentialsUnsaved(std::string_view name, std::string error);
@@ -240,6 +244,8 @@ class Pool final : public credentials::RefreshHealthLedger {
   class Outbox;
 
   const Credential* CredentialOf(core::AccountId id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Credential* CredentialNamed(std::string_view name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  const Credential* CredentialNamed(std::string_view name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Keeps the router's FIFO gate in step with the queue (§5.5).
   void SyncQueueWaiting() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Wakes the first live waiter, so admission moves on once the head has left.

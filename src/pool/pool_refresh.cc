@@ -1,13 +1,25 @@
-// The pool's side of the OAuth refresher (credentials::RefreshHealthLedger): every account's
-// refresh-token health lives in its core::AccountState, under the pool's lock.
+// The pool's side of the OAuth refresher (credentials::TokenLedger): every account's tokens live
+// in its Credential and their health in its core::AccountState::refresh, under the pool's lock.
 
 #include "pool/pool.h"
+#include "pool/pool_outbox.h"
 
 namespace maxpool::pool {
 
 void Pool::SetTokenRefresher(credentials::TokenRefresher* refresher) {
   refresher_ = refresher;
-  if (refresher_ != nullptr) refresher_->SetHealthLedger(this);
+  if (refresher_ != nullptr) refresher_->SetLedger(this);
+}
+
+std::optional<credentials::TokenSet> Pool::Tokens(const std::string& account) const {
+  absl::MutexLock lock(&mu_);
+  const Credential* credential = CredentialNamed(account);
+  if (credential == nullptr || credential->kind != CredentialKind::kOAuthBearer ||
+      credential->refresh_token.empty()) {
+    return std::nullopt;
+  }
+  return credentials::TokenSet{credential->secret, credential->refresh_token,
+                               credential->expires_at_ms};
 }
 
 core::RefreshPermit Pool::RefreshGate(const std::string& account, bool access_usable) {
@@ -20,21 +32,40 @@ bool Pool::RefreshTokenDead(const std::string& account) const {
   return router_.RefreshTokenDead(account);
 }
 
-void Pool::RecordRefreshFailure(const std::string& account, const credentials::FreshToken& failure,
+bool Pool::StoreRotated(const std::string& account, const std::string& sent_refresh_token,
+                        const credentials::TokenSet& rotated) {
+  Outbox outbox(*this);
+  {
+    absl::MutexLock lock(&mu_);
+    Credential* credential = CredentialNamed(account);
+    if (credential == nullptr || credential->refresh_token != sent_refresh_token) return false;
+    const absl::Time now = clock_.Now();
+    SweepDue(now, outbox.events());
+    const bool renewed = credential->secret != rotated.access_token;
+    credential->secret = rotated.access_token;
+    credential->refresh_token = rotated.refresh_token;
+    credential->expires_at_ms = rotated.expires_at_ms;
+    router_.RecordRefreshSuccess(account);
+    if (renewed) router_.CredentialsRenewed(account);
+    if (const std::optional<core::AccountId> id = router_.IdOf(account)) {
+      Track(*id, now, "credentials_renewed", outbox.events());
+    }
+    outbox.Seal();
+  }
+  outbox.Flush();
+  WakeWaiters();
+  return true;
+}
+
+bool Pool::RecordRefreshFailure(const std::string& account, const std::string& sent_refresh_token,
+                                const credentials::FreshToken& failure,
                                 absl::Duration max_backoff) {
   absl::MutexLock lock(&mu_);
+  const Credential* credential = CredentialNamed(account);
+  if (credential == nullptr || credential->refresh_token != sent_refresh_token) return false;
   router_.RecordRefreshFailure(account, failure.failure, failure.status, failure.reason,
                                max_backoff);
-}
-
-void Pool::RecordRefreshSuccess(const std::string& account) {
-  absl::MutexLock lock(&mu_);
-  router_.RecordRefreshSuccess(account);
-}
-
-void Pool::RefreshTokenRenewed(const std::string& account) {
-  absl::MutexLock lock(&mu_);
-  router_.RefreshTokenRenewed(account);
+  return true;
 }
 
 }  // namespace maxpool::pool

@@ -38,7 +38,8 @@ std::string CapText(const std::optional<double>& cap) {
 }
 
 bool SameCredential(const pool::Credential& a, const pool::Credential& b) {
-  return a.kind == b.kind && a.secret == b.secret && a.upstream == b.upstream;
+  return a.kind == b.kind && a.secret == b.secret && a.upstream == b.upstream &&
+         a.refresh_token == b.refresh_token && a.expires_at_ms == b.expires_at_ms;
 }
 
 // The loader already warns about accounts without a credential; Apply() reports them itself (it
@@ -58,8 +59,6 @@ HotSync::Record HotSync::RecordOf(const v1::AccountConfig& entry) {
   record.uuid = entry.account_uuid();
   record.type = entry.type();
   record.upstream = entry.upstream();
-  record.refresh_token = entry.refresh_token();
-  record.expires_at_ms = config::NormalizeExpiryMs(entry.expires_at());
   record.api_key = entry.api_key();
   record.auth_token = entry.auth_token();
   return record;
@@ -250,9 +249,10 @@ std::vector<config::RunningAccount> HotSync::RunningAccounts(std::vector<core::A
     auto record = records_.find(name);
     if (record == records_.end()) continue;  // not from accounts[]: not ours to manage
     const Record& rec = record->second;
-    const auto credential = credentials.find(name);
-    const std::string secret =
-        credential == credentials.end() ? std::string() : credential->second.secret;
+    const auto found = credentials.find(name);
+    const pool::Credential credential =
+        found == credentials.end() ? pool::Credential{} : found->second;
+    const std::string& secret = credential.secret;
 
     config::RunningAccount r;
     r.name = name;
@@ -263,19 +263,10 @@ std::vector<config::RunningAccount> HotSync::RunningAccounts(std::vector<core::A
     r.cap = account.settings.cap_utilization;
     r.upstream = rec.upstream;
     if (rec.type == "oauth") {
-      // The refresher's tokens are the freshest (it rotates them); else the pool's and the
-      // record's.
-      std::optional<credentials::TokenSet> current;
-      if (oauth_ != nullptr) current = oauth_->refresher().Current(name);
-      if (current) {
-        r.access_token = current->access_token;
-        r.refresh_token = current->refresh_token;
-        r.expires_at_ms = config::NormalizeExpiryMs(current->expires_at_ms);
-      } else {
-        r.access_token = secret;
-        r.refresh_token = rec.refresh_token;
-        r.expires_at_ms = rec.expires_at_ms;
-      }
+      // The pool's tokens: the running ones, rotated by the refresher.
+      r.access_token = secret;
+      r.refresh_token = credential.refresh_token;
+      r.expires_at_ms = credential.expires_at_ms;
     } else if (rec.type == "apikey") {
       r.api_key = secret;
     } else if (!rec.auth_token.empty()) {  // provider: the pool sends authToken, else apiKey
@@ -308,21 +299,16 @@ void HotSync::Reconcile(const core::Account& before, const config::AccountUpdate
       Emit(absl::StrCat("account ", name, ": renamed to ", new_name, " (same accountUuid)"));
       Record record = std::move(record_it->second);
       records_.erase(record_it);
-      if (record.type == "oauth" && oauth_ != nullptr) {
-        // Keep the refresher's (possibly fresher) tokens under the new name.
-        std::optional<credentials::TokenSet> current = oauth_->refresher().Current(name);
-        oauth_->Forget(name);
-        if (current) oauth_->refresher().Track(new_name, *current);
-      }
+      // The tokens stay with the account in the pool; its config identity follows the name.
+      if (record.type == "oauth" && oauth_ != nullptr) oauth_->Rename(name, new_name);
       name = new_name;
       record_it = records_.emplace(name, std::move(record)).first;
     }
   }
   Record& record = record_it->second;
-  bool track = false;
   if (update != nullptr && update->uuid) {
     record.uuid = *update->uuid;
-    track = record.type == "oauth";
+    if (record.type == "oauth") Remember(entry, shell);
   }
 
   // An entry without its credential keeps the running one (the plan never adopts it), but its
@@ -382,25 +368,15 @@ void HotSync::Reconcile(const core::Account& before, const config::AccountUpdate
   const bool adopt = update != nullptr && update->credentials.has_value();
   if (adopt) {
     const config::AdoptedCredentials& adopted = *update->credentials;
-    record.refresh_token = adopted.refresh_token;
-    record.expires_at_ms = adopted.expires_at_ms;
     record.api_key = adopted.api_key;
     record.auth_token = adopted.auth_token;
+    // An OAuth entry brings its whole token set; one without a refresh token is sent as it is
+    // and never refreshed. Should a rotation have landed since the diff, the pool keeps the
+    // rotated pair (Pool::UpdateCredential never takes an older one).
     next.secret = target.secret;
-    if (record.type == "oauth" && oauth_ != nullptr) {
-      if (entry.refresh_token().empty()) {
-        oauth_->Forget(name);  // a bare access token: sent as it is, never refreshed
-      } else {
-        Track(entry, shell);
-        track = false;
-        // The refresher may hold a fresher pair (a rotation since the diff): use its token.
-        if (std::optional<credentials::TokenSet> tokens = oauth_->refresher().Current(name)) {
-          next.secret = tokens->access_token;
-        }
-      }
-    }
+    next.refresh_token = target.refresh_token;
+    next.expires_at_ms = target.expires_at_ms;
   }
-  if (track && oauth_ != nullptr) Track(entry, shell);
   if (update != nullptr) record.upstream = entry.upstream();
 
   if (!SameCredential(next, *current)) {
@@ -415,11 +391,13 @@ void HotSync::Reconcile(const core::Account& before, const config::AccountUpdate
         what.push_back(absl::StrCat("upstream ", current->upstream, " -> ", next.upstream));
       }
       if (next.kind != current->kind) what.push_back("auth header changed");
-      Emit(absl::StrCat("account ", name, ": ", absl::StrJoin(what, ", "), " (config file)"));
+      if (what.empty()) {
+        // Only the refresh token or expiry changed on disk.
+        Emit(absl::StrCat("account ", name, ": OAuth tokens updated from the config file"));
+      } else {
+        Emit(absl::StrCat("account ", name, ": ", absl::StrJoin(what, ", "), " (config file)"));
+      }
     }
-  } else if (adopt && record.type == "oauth") {
-    // Only the refresh token or expiry changed on disk: adopted by the refresher.
-    Emit(absl::StrCat("account ", name, ": OAuth tokens updated from the config file"));
   }
   if (update != nullptr && update->stale_disk_tokens_ignored) {
     notes.push_back(absl::StrCat(
@@ -450,8 +428,8 @@ void HotSync::Add(const v1::AccountConfig& entry, const v1::Config& shell,
   std::vector<PoolAccount> accounts = PoolAccountsOf(WithOnly(shell, entry));
   if (accounts.empty()) return;
   PoolAccount& account = accounts.front();
-  // Tracked before any request can route to it, so its first request may already be refreshed.
-  if (entry.type() == "oauth" && oauth_ != nullptr) Track(entry, shell);
+  // The credential carries the OAuth tokens: its first request may already be refreshed.
+  if (entry.type() == "oauth") Remember(entry, shell);
   const std::string fingerprint = credentials::Fingerprint(account.credential.secret);
   const bool enabled = account.settings.enabled;
   pool_.AddAccount(std::move(account.settings), std::move(account.credential),
@@ -520,8 +498,8 @@ void HotSync::RetryLoop() {
 
 bool HotSync::RetryWanted() const { return stop_ || !pending_removals_.empty(); }
 
-void HotSync::Track(const v1::AccountConfig& entry, const v1::Config& shell) {
-  if (oauth_ != nullptr) oauth_->TrackAccounts(WithOnly(shell, entry));
+void HotSync::Remember(const v1::AccountConfig& entry, const v1::Config& shell) {
+  if (oauth_ != nullptr) oauth_->RememberAccounts(WithOnly(shell, entry));
 }
 
 void HotSync::Emit(const std::string& line) const {

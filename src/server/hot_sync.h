@@ -100,8 +100,6 @@ class HotSync {
     std::string uuid;
     std::string type;      // "oauth", "apikey" or "provider"
     std::string upstream;  // the per-account override; empty = none
-    std::string refresh_token;
-    int64_t expires_at_ms = 0;
     std::string api_key;
     std::string auth_token;
   };
@@ -126,7 +124,8 @@ class HotSync {
   bool TryRemove(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RetryLoop();
   bool RetryWanted() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Track(const v1::AccountConfig& entry, const v1::Config& shell)
+  // Tells the OAuth wiring the config identity of `entry` (for persisting its rotated tokens).
+  void Remember(const v1::AccountConfig& entry, const v1::Config& shell)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Emit(const std::string& line) const;
 

@@ -57,15 +57,12 @@ absl::StatusOr<std::unique_ptr<OAuthWiring>> OAuthWiring::Create(const core::Clo
                  const credentials::TokenSet& rotated) {
             return self->Persist(account, old_refresh_token, rotated);
           },
-          [self](const std::string& account, const credentials::TokenSet& rotated) {
-            self->Rotated(account, rotated);
-          },
           [self](const std::string& account, const credentials::FreshToken& outcome) {
             self->Outcome(account, outcome);
           });
   if (!refresher.ok()) return refresher.status();
   wiring->refresher_ = *std::move(refresher);
-  wiring->TrackAccounts(config);
+  wiring->RememberAccounts(config);
   wiring->retry_thread_ = std::thread([self] { self->RetryLoop(); });
   pool.SetTokenRefresher(wiring->refresher_.get());
   return wiring;
@@ -80,29 +77,33 @@ OAuthWiring::~OAuthWiring() {
   if (retry_thread_.joinable()) retry_thread_.join();
 }
 
-void OAuthWiring::TrackAccounts(const v1::Config& config) {
+void OAuthWiring::RememberAccounts(const v1::Config& config) {
+  absl::MutexLock lock(&mu_);
   for (int i = 0; i < config.accounts_size(); ++i) {
     const v1::AccountConfig& account = config.accounts(i);
-    if (account.type() != "oauth" || account.access_token().empty() ||
-        account.refresh_token().empty()) {
-      continue;
-    }
+    if (account.type() != "oauth") continue;
     // The pool's name for the entry (config::AccountSettingsOf).
-    const std::string name = config::AccountNameOf(account, i);
-    {
-      absl::MutexLock lock(&mu_);
-      uuids_[name] = account.account_uuid();
+    uuids_[config::AccountNameOf(account, i)] = account.account_uuid();
+  }
+}
+
+void OAuthWiring::Rename(const std::string& from, const std::string& to) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (auto it = uuids_.find(from); it != uuids_.end()) {
+      std::string uuid = std::move(it->second);
+      uuids_.erase(it);
+      uuids_[to] = std::move(uuid);
     }
-    credentials::TokenSet tokens;
-    tokens.access_token = account.access_token();
-    tokens.refresh_token = account.refresh_token();
-    tokens.expires_at_ms = account.expires_at();
-    refresher_->Track(name, tokens);
+  }
+  std::lock_guard<std::mutex> lock(pending_mu_);
+  if (auto it = pending_.find(from); it != pending_.end()) {
+    pending_[to] = std::move(it->second);
+    pending_.erase(from);
   }
 }
 
 void OAuthWiring::Forget(const std::string& account) {
-  refresher_->Forget(account);
   {
     absl::MutexLock lock(&mu_);
     uuids_.erase(account);
@@ -265,7 +266,7 @@ std::vector<std::string> OAuthWiring::Unsaved() const {
 
 void OAuthWiring::RestoreLivePair(const std::string& account) {
   if (store_ == nullptr) return;
-  const std::optional<credentials::TokenSet> live = refresher_->Current(account);
+  const std::optional<credentials::TokenSet> live = pool_.Tokens(account);
   if (!live) return;
   config::AccountLocator locator;
   locator.name = account;
@@ -288,13 +289,6 @@ void OAuthWiring::RestoreLivePair(const std::string& account) {
                       "editor buffer opened before a token refresh?); the running pair (refresh ",
                       credentials::Fingerprint(live->refresh_token),
                       ") was written back, the rest of the edit kept"));
-  }
-}
-
-void OAuthWiring::Rotated(const std::string& account, const credentials::TokenSet& tokens) {
-  const absl::Status status = pool_.UpdateSecret(account, tokens.access_token);
-  if (!status.ok()) {
-    log_(absl::StrCat("account ", account, ": refreshed, but ", status.message()));
   }
 }
 

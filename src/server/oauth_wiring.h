@@ -1,9 +1,10 @@
 #pragma once
 
-// Connects the OAuth refresher to a running server (spec §7.3, §7.4, §1.7): every OAuth account
-// of the config with a refresh token is tracked, and a rotated pair is made durable before it is
-// used: first in the token store of the state directory (config/token_store.h), then in the
-// config file through the ConfigStore (atomic, 0600, never over a fresher pair on disk).
+// Connects the OAuth refresher to a running server (spec §7.3, §7.4, §1.7): the refresher reads
+// and rotates the tokens the pool holds (every OAuth account with a refresh token; pool.h,
+// credentials::TokenLedger), and a rotated pair is made durable before it is used: first in the
+// token store of the state directory (config/token_store.h), then in the config file through the
+// ConfigStore (atomic, 0600, never over a fresher pair on disk).
 //
 // A pair that could not be saved is kept in memory and saved again every few seconds (backing off
 // to a minute) and after every successful save of the config file, until it lands. Until then the
@@ -55,10 +56,13 @@ class OAuthWiring {
       config::TokenStore* tokens, pool::Pool& pool, Log log);
   ~OAuthWiring();
 
-  // Tracks (or re-tracks with newer tokens) every OAuth account of `config` that has a refresh
-  // token; remembers each account's UUID for persistence.
-  void TrackAccounts(const v1::Config& config);
+  // Remembers the config identity (accountUuid) of every OAuth account of `config`, which
+  // persisting its rotated tokens finds it by.
+  void RememberAccounts(const v1::Config& config);
+  // `account` left the pool: its identity and any rotated pair still waiting to be saved go.
   void Forget(const std::string& account);
+  // `from` is called `to` now: its identity and any unsaved pair follow it.
+  void Rename(const std::string& from, const std::string& to);
 
   // The config file holds an older pair for `account` than the running one: writes the running
   // pair back into the file (only that account's tokens change) and logs what it did. A no-op
@@ -89,7 +93,6 @@ class OAuthWiring {
   // Writes what is missing of `pending`; returns the durable write's status (the token store's,
   // else the config file's).
   absl::Status Save(const std::string& account, Pending& pending);
-  void Rotated(const std::string& account, const credentials::TokenSet& tokens);
   void Outcome(const std::string& account, const credentials::FreshToken& outcome);
   std::string UuidOf(const std::string& account);
   void RetryLoop();

@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "config/account_diff.h"
 #include "config/config_validation.h"
 #include "config/core_settings.h"
 
@@ -29,6 +30,8 @@ std::vector<PoolAccount> PoolAccountsOf(const v1::Config& config) {
     } else {
       c.kind = pool::CredentialKind::kOAuthBearer;
       c.secret = a.access_token();
+      c.refresh_token = a.refresh_token();
+      c.expires_at_ms = config::NormalizeExpiryMs(a.expires_at());
     }
     c.upstream = a.has_upstream() && !a.upstream().empty() ? a.upstream() : config.upstream();
     while (!c.upstream.empty() && c.upstream.back() == '/') c.upstream.pop_back();

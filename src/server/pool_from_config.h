@@ -25,7 +25,8 @@ struct PoolAccount {
 };
 
 // The accounts of `config` in file order. The credential's upstream is the account's own
-// `upstream`, else the config's `upstream`.
+// `upstream`, else the config's `upstream`. An OAuth account's credential holds its whole token
+// set (the pool is where tokens live): access token, refresh token, expiry in ms.
 std::vector<PoolAccount> PoolAccountsOf(const v1::Config& config);
 
 pool::PoolOptions PoolOptionsOf(const v1::Config& config);

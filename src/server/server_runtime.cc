@@ -429,7 +429,7 @@ void ServerRuntime::ApplyConfig(const v1::Config& config) { hot_sync_->Apply(con
 
 absl::StatusOr<credentials::TokenSet> ServerRuntime::RefreshNow(const std::string& account) {
   credentials::TokenRefresher& refresher = oauth_->refresher();
-  const std::optional<credentials::TokenSet> current = refresher.Current(account);
+  const std::optional<credentials::TokenSet> current = pool_->Tokens(account);
   if (!current) {
     return absl::NotFoundError(
         absl::StrCat("account \"", account,
@@ -443,7 +443,7 @@ absl::StatusOr<credentials::TokenSet> ServerRuntime::RefreshNow(const std::strin
     return absl::FailedPreconditionError(
         credentials::Redact(absl::StrCat("the refresh failed: ", fresh.reason)));
   }
-  std::optional<credentials::TokenSet> now = refresher.Current(account);
+  std::optional<credentials::TokenSet> now = pool_->Tokens(account);
   if (!now) return absl::NotFoundError(absl::StrCat("account \"", account, "\" is gone"));
   return *now;
 }

@@ -350,8 +350,13 @@ TEST_F(HotSyncTest, StalerTokenOnDiskIsNotAdopted) {
   fake::FakeAccountSpec spec;
   spec.oauth.refresh_token = "sk-ant-ort01-test-A-1";
   spec.oauth.expires_in = absl::Hours(1);
-  const std::string original = h().AddAccount("A", spec);
   const int64_t soon_ms = absl::ToUnixMillis(absl::Now() + absl::Minutes(1));  // within the lead
+  // The pool as the server builds it from the file: with the entry's tokens.
+  const std::string original =
+      h().AddAccount("A", spec, 0, [&](core::AccountSettings&, pool::Credential& credential) {
+        credential.refresh_token = "sk-ant-ort01-test-A-1";
+        credential.expires_at_ms = soon_ms;
+      });
   v1::AccountConfig entry = OAuthEntry("A");
   entry.set_refresh_token("sk-ant-ort01-test-A-1");
   entry.set_expires_at(soon_ms);
@@ -389,10 +394,65 @@ TEST_F(HotSyncTest, StalerTokenOnDiskIsNotAdopted) {
   EXPECT_EQ(RequestsWith("second").front().Header("authorization"), "Bearer " + rotated);
   EXPECT_EQ(SecretOf("A"), rotated);
   EXPECT_EQ(h().upstream().TokenCalls(), 1);  // the stale refresh token was never presented
-  ASSERT_TRUE((*oauth)->refresher().Current("A").has_value());
-  EXPECT_EQ((*oauth)->refresher().Current("A")->access_token, rotated);
+  ASSERT_TRUE(h().pool().Tokens("A").has_value());
+  EXPECT_EQ(h().pool().Tokens("A")->access_token, rotated);
   // Reported once, although the file was read again since (the watcher and the later sends).
   EXPECT_EQ(logs_.Count("holds older OAuth tokens"), 1);
+  sync_->Stop();  // before the wiring goes
+  h().pool().SetTokenRefresher(nullptr);
+}
+
+// A renamed OAuth account keeps its tokens (they stay with it in the pool), and its next rotation
+// is saved into the renamed entry of the file, found by its accountUuid.
+TEST_F(HotSyncTest, RenamedOAuthAccountKeepsItsTokensAndSavesItsNextRotationUnderTheNewName) {
+  ASSERT_NO_FATAL_FAILURE(Init());
+  fake::FakeAccountSpec spec;
+  spec.oauth.refresh_token = "sk-ant-ort01-test-A-1";
+  spec.oauth.expires_in = absl::Hours(1);
+  const int64_t soon_ms = absl::ToUnixMillis(absl::Now() + absl::Minutes(1));  // within the lead
+  const std::string original =
+      h().AddAccount("A", spec, 0, [&](core::AccountSettings&, pool::Credential& credential) {
+        credential.refresh_token = "sk-ant-ort01-test-A-1";
+        credential.expires_at_ms = soon_ms;
+      });
+  v1::AccountConfig entry = OAuthEntry("A");
+  entry.set_account_uuid("6f1c2d3e-0000-4000-8000-00000000000a");
+  entry.set_refresh_token("sk-ant-ort01-test-A-1");
+  entry.set_expires_at(soon_ms);
+  ASSERT_NO_FATAL_FAILURE(WriteInitial({entry}, [&](v1::Config& config) {
+    config.mutable_oauth()->set_token_url(h().upstream().token_url());
+  }));
+  absl::StatusOr<config::LoadedConfig> loaded = store_->Load();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  core::SystemClock clock;
+  Logs oauth_logs;
+  absl::StatusOr<std::unique_ptr<server::OAuthWiring>> oauth = server::OAuthWiring::Create(
+      clock, loaded->config, store_.get(), nullptr, h().pool(), oauth_logs.Sink());
+  ASSERT_TRUE(oauth.ok()) << oauth.status();
+  h().Start();
+  ASSERT_NO_FATAL_FAILURE(StartSync(oauth->get()));
+
+  Edit([&](v1::Config& config) { Find(config, "A")->set_name("renamed"); });
+  ASSERT_TRUE(logs_.Await("account A: renamed to renamed")) << logs_.Dump();
+  ASSERT_TRUE(h().pool().Tokens("renamed").has_value());
+  EXPECT_EQ(h().pool().Tokens("renamed")->refresh_token, "sk-ant-ort01-test-A-1");
+  EXPECT_FALSE(h().pool().Tokens("A").has_value());
+
+  // Its first request refreshes (the token expires within 5 minutes) with the token it kept.
+  ASSERT_EQ(SendOne("after-rename"), original);
+  const std::string rotated = h().upstream().OAuthAccount(original)->access_token;
+  ASSERT_NE(rotated, original);
+  EXPECT_EQ(RequestsWith("after-rename").front().Header("authorization"), "Bearer " + rotated);
+  EXPECT_EQ(h().upstream().TokenCalls(), 1);
+  EXPECT_EQ(h().pool().Tokens("renamed")->access_token, rotated);
+  ASSERT_TRUE(Eventually([&] {
+    absl::StatusOr<config::LoadedConfig> now = store_->Load();
+    if (!now.ok()) return false;
+    const v1::AccountConfig* saved = Find(now->config, "renamed");
+    return saved != nullptr && saved->access_token() == rotated &&
+           saved->refresh_token() != "sk-ant-ort01-test-A-1";
+  })) << oauth_logs.Dump();
+  EXPECT_TRUE(oauth_logs.Saw("account renamed: token refreshed")) << oauth_logs.Dump();
   sync_->Stop();  // before the wiring goes
   h().pool().SetTokenRefresher(nullptr);
 }

@@ -41,21 +41,20 @@ struct PersistLog {
 
 class OAuthRefreshTest : public ::testing::Test {
  protected:
-  // An OAuth account at the fake and in the pool, tracked by the refresher with `expires_in`
-  // left on its access token.
+  // An OAuth account at the fake and in the pool, with its refresh token and `expires_in` left on
+  // its access token (the pool holds the tokens the refresher reads and rotates).
   std::string AddOAuth(const std::string& name, const std::string& refresh_token,
                        absl::Duration expires_in, double priority = 0) {
     fake::FakeAccountSpec spec;
     spec.type = fake::AccountType::kOAuth;
     spec.oauth.refresh_token = refresh_token;
     spec.oauth.expires_at = absl::Now() + expires_in;
-    const std::string credential = h_.AddAccount(name, spec, priority);
-    credentials::TokenSet tokens;
-    tokens.access_token = credential;
-    tokens.refresh_token = refresh_token;
-    tokens.expires_at_ms = absl::ToUnixMillis(clock_.Now() + expires_in);  // as the pool reads it
-    tracked_.emplace_back(name, tokens);
-    return credential;
+    return h_.AddAccount(name, spec, priority,
+                         [&](core::AccountSettings&, pool::Credential& credential) {
+                           credential.refresh_token = refresh_token;
+                           // As the pool's clock reads it.
+                           credential.expires_at_ms = absl::ToUnixMillis(clock_.Now() + expires_in);
+                         });
   }
 
   void Start(const std::string& token_url) {
@@ -69,15 +68,11 @@ class OAuthRefreshTest : public ::testing::Test {
           persisted_.writes.emplace_back(account, t);
           return absl::OkStatus();
         },
-        [this](const std::string& account, const credentials::TokenSet& t) {
-          EXPECT_TRUE(h_.pool().UpdateSecret(account, t.access_token).ok());
-        },
         [this](const std::string& account, const credentials::FreshToken& outcome) {
           h_.pool().RefreshOutcome(account, outcome);
         });
     ASSERT_TRUE(refresher.ok()) << refresher.status();
     refresher_ = std::move(*refresher);
-    for (const auto& [name, tokens] : tracked_) refresher_->Track(name, tokens);
     h_.pool().SetTokenRefresher(refresher_.get());
     h_.Start();
   }
@@ -103,7 +98,6 @@ class OAuthRefreshTest : public ::testing::Test {
 
   FakeClock clock_{absl::Now()};
   ProxyHarness h_{OnClock(clock_)};
-  std::vector<std::pair<std::string, credentials::TokenSet>> tracked_;
   PersistLog persisted_;
   std::unique_ptr<credentials::TokenRefresher> refresher_;
 };
@@ -158,7 +152,7 @@ TEST_F(OAuthRefreshTest, InvalidGrantMarksTheAccountDeadAndTrafficContinuesElsew
     EXPECT_EQ(response.status, 200) << response.body;
     EXPECT_EQ(response.Header("x-maxpool-account"), "alive");
   }
-  EXPECT_TRUE(refresher_->IsDead("dead"));
+  EXPECT_TRUE(h_.pool().RefreshTokenDead("dead"));
   const core::Account dead = AccountNamed("dead");
   EXPECT_TRUE(dead.state.refresh_dead);
   EXPECT_EQ(dead.state.status, core::AccountStatus::kError);
@@ -177,7 +171,7 @@ TEST_F(OAuthRefreshTest, TokenEndpointOutageFailsOverWithoutKillingTheAccountThe
     EXPECT_EQ(response.status, 200) << response.body;
     EXPECT_EQ(response.Header("x-maxpool-account"), "b");
   }
-  EXPECT_FALSE(refresher_->IsDead("a"));
+  EXPECT_FALSE(h_.pool().RefreshTokenDead("a"));
   EXPECT_FALSE(AccountNamed("a").state.refresh_dead);
   EXPECT_NE(AccountNamed("a").state.status, core::AccountStatus::kError);
   EXPECT_EQ(h_.upstream().TokenCalls(), 0);

@@ -17,13 +17,14 @@
 #include "core/response_classifier.h"
 #include "gtest/gtest.h"
 #include "pool/pool.h"
+#include "support/pool_credential.h"
 #include "support/router_harness.h"
 
 namespace maxpool::testing {
 
 inline pool::Credential Token(std::string secret) {
-  return pool::Credential{pool::CredentialKind::kOAuthBearer, std::move(secret),
-                          "https://api.anthropic.com"};
+  return ::maxpool::testing::MakeCredential(pool::CredentialKind::kOAuthBearer, std::move(secret),
+                                            "https://api.anthropic.com");
 }
 
 // One held request: holds, and once admitted acquires at once.

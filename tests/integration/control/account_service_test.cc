@@ -154,9 +154,10 @@ class TestHooks : public control::ServerHooks {
     runner_.join();
   }
 
-  void Connect(server::HotSync* sync, server::OAuthWiring* oauth) {
+  void Connect(server::HotSync* sync, server::OAuthWiring* oauth, pool::Pool* pool) {
     sync_ = sync;
     oauth_ = oauth;
+    pool_ = pool;
   }
 
   control::ServerStatusView Status() override { return {}; }
@@ -168,11 +169,11 @@ class TestHooks : public control::ServerHooks {
     sync_->Apply(config);
   }
 
-  // Forces a refresh through the refresher (the access token it holds is reported rejected) and
-  // waits for it; the rotated pair is persisted and in the pool before it returns.
+  // Forces a refresh through the refresher (the access token the pool holds is reported rejected)
+  // and waits for it; the rotated pair is persisted and in the pool before it returns.
   absl::StatusOr<credentials::TokenSet> RefreshNow(const std::string& account) override {
     credentials::TokenRefresher& refresher = oauth_->refresher();
-    std::optional<credentials::TokenSet> current = refresher.Current(account);
+    std::optional<credentials::TokenSet> current = pool_->Tokens(account);
     if (!current.has_value()) {
       return absl::NotFoundError("the OAuth refresher does not track this account");
     }
@@ -187,8 +188,8 @@ class TestHooks : public control::ServerHooks {
       default:
         break;
     }
-    std::optional<credentials::TokenSet> tokens = refresher.Current(account);
-    if (!tokens.has_value()) return absl::NotFoundError("the account left the refresher");
+    std::optional<credentials::TokenSet> tokens = pool_->Tokens(account);
+    if (!tokens.has_value()) return absl::NotFoundError("the account left the pool");
     return *tokens;
   }
 
@@ -200,6 +201,7 @@ class TestHooks : public control::ServerHooks {
   std::thread runner_;
   server::HotSync* sync_ = nullptr;
   server::OAuthWiring* oauth_ = nullptr;
+  pool::Pool* pool_ = nullptr;
   std::atomic<int> applies_{0};
 };
 
@@ -302,7 +304,7 @@ class AccountServiceTest : public ::testing::Test {
     sync_options.path = path_;
     sync_options.removal_retry = std::chrono::milliseconds(50);
     sync_ = std::make_unique<server::HotSync>(sync_options, *pool_, oauth_.get(), config, Sink());
-    hooks_->Connect(sync_.get(), oauth_.get());
+    hooks_->Connect(sync_.get(), oauth_.get(), pool_.get());
     auth_ = std::make_unique<control::ControlAuth>(kToken, kReadToken);
     auto flow =
         credentials::LoginFlow::Create(credentials::ResolveOAuthEndpoints(config.oauth(), NoEnv()));

@@ -21,6 +21,7 @@
 #include "pool/pool.h"
 #include "support/eventually.h"
 #include "support/fake_clock.h"
+#include "support/pool_credential.h"
 #include "support/pool_waiter.h"
 #include "support/router_harness.h"
 #include "support/status_matchers.h"
@@ -347,9 +348,9 @@ TEST_F(MetricsTest, QuotaInflightAndLoadGauges) {
 }
 
 TEST_F(MetricsTest, ApiKeyLimitWindows) {
-  pool_.AddAccount(
-      ApiKeyAccount("K"),
-      pool::Credential{pool::CredentialKind::kApiKey, "sk-ant-api-k", "https://api.anthropic.com"});
+  pool_.AddAccount(ApiKeyAccount("K"),
+                   ::maxpool::testing::MakeCredential(pool::CredentialKind::kApiKey, "sk-ant-api-k",
+                                                      "https://api.anthropic.com"));
   core::RequestInfo request = SmallRequest();
   core::RouteState route;
   std::optional<pool::Grant> grant = pool_.TryAcquire(request, route);

@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "pool/pool.h"
 #include "support/fake_clock.h"
+#include "support/pool_credential.h"
 #include "support/pool_waiter.h"
 #include "support/router_harness.h"
 #include "support/status_matchers.h"
@@ -213,8 +214,9 @@ TEST(PoolSync, CredentialsListsEveryAccountInPoolOrder) {
   Pool pool(clock, PoolOptions{});
   EXPECT_TRUE(pool.Credentials().empty());
   pool.AddAccount(OAuthAccount("A"), Token("a1"));
-  pool.AddAccount(OAuthAccount("B"), Credential{CredentialKind::kApiKey, "b1", "https://x"});
-  ASSERT_THAT(pool.UpdateSecret("A", "a2"), IsOk());
+  pool.AddAccount(OAuthAccount("B"),
+                  ::maxpool::testing::MakeCredential(CredentialKind::kApiKey, "b1", "https://x"));
+  ASSERT_THAT(pool.UpdateCredential("A", Token("a2")), IsOk());
 
   std::vector<std::pair<std::string, Credential>> credentials = pool.Credentials();
   ASSERT_EQ(credentials.size(), 2u);

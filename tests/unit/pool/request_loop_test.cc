@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/fake_clock.h"
+#include "support/pool_credential.h"
 #include "support/pool_waiter.h"
 #include "support/router_harness.h"
 
@@ -27,7 +28,8 @@ using ::testing::HasSubstr;
 using Kind = RequestAction::Kind;
 
 Credential Key(std::string secret) {
-  return Credential{CredentialKind::kApiKey, std::move(secret), "https://api.anthropic.com"};
+  return ::maxpool::testing::MakeCredential(CredentialKind::kApiKey, std::move(secret),
+                                            "https://api.anthropic.com");
 }
 
 PoolOptions Options() {

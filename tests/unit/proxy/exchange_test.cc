@@ -26,6 +26,7 @@
 #include "support/fake_clock.h"
 #include "support/memory_client.h"
 #include "support/pair_upstreams.h"
+#include "support/pool_credential.h"
 #include "support/router_harness.h"
 
 namespace maxpool::proxy {
@@ -128,7 +129,8 @@ class ExchangeRun {
     pool_.emplace(clock_, pool_options);
     for (const std::string& name : accounts) {
       pool_->AddAccount(ApiKeyAccount(name),
-                        pool::Credential{pool::CredentialKind::kApiKey, "key-" + name, kUpstream});
+                        ::maxpool::testing::MakeCredential(pool::CredentialKind::kApiKey,
+                                                           "key-" + name, kUpstream));
     }
     options_.default_upstream = kUpstream;
     request_ = {http::verb::post, "/v1/messages", 11};
