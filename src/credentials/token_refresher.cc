@@ -78,6 +78,10 @@ bool TokenRefresher::Expired(const TokenSet& tokens, absl::Time now) {
   return tokens.expires_at_ms > 0 && now >= absl::FromUnixMillis(tokens.expires_at_ms);
 }
 
+bool TokenRefresher::Due(int64_t expires_at_ms, absl::Time now) const {
+  return expires_at_ms > 0 && now + options_.lead >= absl::FromUnixMillis(expires_at_ms);
+}
+
 void TokenRefresher::SetLedger(TokenLedger* ledger) {
   absl::MutexLock lock(&mu_);
   ledger_ = ledger;
@@ -127,12 +131,13 @@ asio::awaitable<FreshToken> TokenRefresher::EnsureFresh(
   {
     absl::MutexLock lock(&mu_);
     if (const std::optional<TokenSet> tokens = TokensOf(account)) {
-      std::shared_ptr<Flight>& in_flight = flights_[account];
+      const auto found = flights_.find(account);
+      const std::shared_ptr<Flight> in_flight = found != flights_.end() ? found->second : nullptr;
       const absl::Time now = clock_.Now();
       forced = rejected_access_token.has_value() && *rejected_access_token == tokens->access_token;
       const bool expired = Expired(*tokens, now);
       const absl::Time expiry = absl::FromUnixMillis(tokens->expires_at_ms);
-      const bool expiring = tokens->expires_at_ms > 0 && now + options_.lead >= expiry;
+      const bool expiring = Due(tokens->expires_at_ms, now);
       // Still good for longer than the margin: the request goes on, the refresh runs behind it.
       const bool must_wait =
           forced || (tokens->expires_at_ms > 0 && now + options_.wait_margin >= expiry);
@@ -162,12 +167,11 @@ asio::awaitable<FreshToken> TokenRefresher::EnsureFresh(
         immediate = usable ? FreshWith(FreshToken::Kind::kFresh, tokens->access_token) : latched;
       } else {
         flight = std::make_shared<Flight>();
-        in_flight = flight;
+        flights_[account] = flight;
         refresh_token = tokens->refresh_token;
         wait = must_wait;
         if (!wait) immediate = FreshWith(FreshToken::Kind::kFresh, tokens->access_token);
       }
-      if (!in_flight) flights_.erase(account);
       if (flight && wait) {
         waiter = std::make_shared<Waiter>(executor);
         flight->waiters.push_back(waiter);

@@ -139,6 +139,9 @@ class TokenRefresher {
   boost::asio::awaitable<FreshToken> EnsureFresh(std::string account,
                                                  std::optional<std::string> rejected_access_token);
 
+  // Whether an access token that expires at `expires_at_ms` (Unix ms; 0 = unknown, never) is due
+  // for a refresh at `now`: within the lead. A token that is not due is used without asking.
+  bool Due(int64_t expires_at_ms, absl::Time now) const;
   int64_t refresh_calls() const;  // token-endpoint requests sent, for tests and metrics
 
  private:

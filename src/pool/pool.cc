@@ -195,6 +195,13 @@ boost::asio::awaitable<credentials::FreshToken> Pool::FreshToken(
   if (refresher_ == nullptr || grant.credential.kind != CredentialKind::kOAuthBearer) {
     co_return credentials::FreshToken{};
   }
+  if (!rejected_access_token && !refresher_->Due(grant.credential.expires_at_ms, clock_.Now())) {
+    // The grant's token is good for longer than the refresh lead: nothing to ask the refresher.
+    credentials::FreshToken fresh;
+    fresh.kind = credentials::FreshToken::Kind::kFresh;
+    fresh.access_token = grant.credential.secret;
+    co_return fresh;
+  }
   auto ensure = refresher_->EnsureFresh(grant.lease.account_name, std::move(rejected_access_token));
   credentials::FreshToken fresh = co_await std::move(ensure);
   co_return fresh;

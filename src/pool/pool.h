@@ -167,6 +167,7 @@ class Pool final : public credentials::TokenLedger {
   // A usable access token for an OAuth grant before it is sent (spec §7.3): refreshed when it
   // expires within 5 minutes, or forced when `rejected_access_token` is the token an upstream 401
   // refused. kUntracked without a refresher or for other accounts: send the grant's credential.
+  // A grant whose token is not due (the refresher's lead) is kFresh at once, without a lock.
   // A kRefreshed result publishes RefreshFinished{ok} once per rotated token (requests that
   // waited for the same refresh share one event). Failures are published by OnRefreshFailure().
   // REQUIRES: `grant` outlives the call.

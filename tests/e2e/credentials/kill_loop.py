@@ -11,7 +11,7 @@ rotated the refresh token, in two iterations out of three). Then:
     accepts now.
 A kill that lands after the endpoint rotated the token but before its answer reached maxpool
 loses the pair whatever maxpool does (the answer dies with the process): such a loss is counted
-as "in flight". A loss with the kill more than --grace-ms after the rotation is maxpool's fault
+as "in flight", as is a rotation the fake timed after the kill was (the signal was on its way). A loss with the kill more than --grace-ms after the rotation is maxpool's fault
 and fails the run. The fake issues access tokens that live 30 s, so every start refreshes again.
 
 Usage: kill_loop.py MAXPOOL FAKE_UPSTREAM [ITERATIONS] [--aim] [--grace-ms=250]
@@ -172,7 +172,9 @@ def main():
             refresh, source = effective_pair(work)
             if check.returncode != 0 or refresh != current["refresh_token"]:
                 since_rotation = killed_ms - current["last_rotation_ms"]
-                if check.returncode == 0 and 0 <= since_rotation < grace_ms:
+                # Negative: the endpoint rotated after the kill was timed, while the signal was on
+                # its way; its answer cannot have been saved either.
+                if check.returncode == 0 and since_rotation < grace_ms:
                     in_flight_losses += 1
                     print(f"kill loop: iteration {i}: killed {since_rotation} ms after the "
                           "rotation, with the answer in flight: the new pair died with it",
