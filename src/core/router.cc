@@ -69,9 +69,13 @@ Account* Router::FindAccount(std::string_view name) {
   return const_cast<Account*>(std::as_const(*this).FindAccount(name));
 }
 
-Account* Router::FindAccount(AccountId id) {
+const Account* Router::FindAccount(AccountId id) const {
   const size_t index = IndexOf(id);
   return index < accounts_.size() ? &accounts_[index] : nullptr;
+}
+
+Account* Router::FindAccount(AccountId id) {
+  return const_cast<Account*>(std::as_const(*this).FindAccount(id));
 }
 
 std::optional<AccountId> Router::IdOf(std::string_view name) const {

@@ -150,6 +150,7 @@ class Router {
   Account* FindAccount(std::string_view name);
   const Account* FindAccount(std::string_view name) const;
   Account* FindAccount(AccountId id);
+  const Account* FindAccount(AccountId id) const;
   std::optional<AccountId> IdOf(std::string_view name) const;
   const std::vector<Account>& accounts() const { return accounts_; }
   std::vector<Account>& mutable_accounts() { return accounts_; }

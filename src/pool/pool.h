@@ -122,11 +122,16 @@ class Pool final : public credentials::TokenLedger {
   std::optional<credentials::TokenSet> Tokens(const std::string& account) const override;
   core::RefreshPermit RefreshGate(const std::string& account, bool access_usable) override;
   bool RefreshTokenDead(const std::string& account) const override;
+  // StoreRotated() and RecordRefreshFailure() find the account by the refresh token that was
+  // sent when `account` no longer holds it under that name (renamed while the refresh ran).
   bool StoreRotated(const std::string& account, const std::string& sent_refresh_token,
                     const credentials::TokenSet& rotated) override;
   bool RecordRefreshFailure(const std::string& account, const std::string& sent_refresh_token,
                             const credentials::FreshToken& failure,
                             absl::Duration max_backoff) override;
+  // The name of the account whose credential holds `refresh_token` now, if any (a refresh
+  // token belongs to one account; a rename while its refresh ran is followed by it).
+  std::optional<std::string> AccountHolding(const std::string& refresh_token) const;
   // Marks `name`'s latest OAuth tokens as not saved, with why (`error`; empty: saved now). Shown
   // by status and telemetry (core::AccountState::credentials_unsaved); routing is unaffected.
   void SetCredentialsUnsaved(std::string_view name, std::string error);
@@ -246,6 +251,11 @@ class Pool final : public credentials::TokenLedger {
 
   const Credential* CredentialOf(core::AccountId id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Credential* CredentialNamed(std::string_view name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The account (and its credential) holding `refresh_token`: `name` when it does, else the one
+  // account that does (renamed since), else none.
+  std::pair<std::optional<core::AccountId>, Credential*> HolderOf(std::string_view name,
+                                                                  const std::string& refresh_token)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   const Credential* CredentialNamed(std::string_view name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Keeps the router's FIFO gate in step with the queue (§5.5).
   void SyncQueueWaiting() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

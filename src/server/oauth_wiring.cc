@@ -118,8 +118,11 @@ std::string OAuthWiring::UuidOf(const std::string& account) {
   return it == uuids_.end() ? std::string() : it->second;
 }
 
-absl::Status OAuthWiring::Persist(const std::string& account, const std::string& old_refresh_token,
+absl::Status OAuthWiring::Persist(const std::string& refreshed_as,
+                                  const std::string& old_refresh_token,
                                   const credentials::TokenSet& tokens) {
+  // Renamed while the refresh ran: saved under the name (and identity) it has now.
+  const std::string account = pool_.AccountHolding(old_refresh_token).value_or(refreshed_as);
   Pending pending{old_refresh_token, tokens, tokens_ == nullptr, store_ == nullptr};
   const absl::Status durable = Save(account, pending);
   if (pending.token_store_done && pending.config_done) {

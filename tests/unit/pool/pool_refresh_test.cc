@@ -157,6 +157,26 @@ TEST(PoolTokens, ARefreshOfASupersededRefreshTokenChangesNothing) {
   EXPECT_FALSE(pool.StoreRotated("nobody", "r1", Pair("a2", "r2", 2000)));
 }
 
+TEST(PoolTokens, ARefreshThatEndsAfterARenameLandsOnTheRenamedAccount) {
+  FakeClock clock;
+  Pool pool(clock, PoolOptions{});
+  pool.AddAccount(OAuthAccount("A"), Tokens("a", "r1", 1000));
+  pool.AddAccount(OAuthAccount("B"), Tokens("b", "rb", 1000));
+  // The refresh was sent as "A"; the account is called "renamed" when its answer arrives.
+  ASSERT_TRUE(
+      pool.UpdateAccountSettings("A", [](core::AccountSettings& s) { s.name = "renamed"; }).ok());
+  EXPECT_EQ(pool.AccountHolding("r1"), "renamed");
+  ASSERT_TRUE(pool.StoreRotated("A", "r1", Pair("a2", "r2", 2000)));
+  EXPECT_EQ(pool.Tokens("renamed")->refresh_token, "r2");
+  EXPECT_EQ(pool.Tokens("B")->refresh_token, "rb");  // nobody else's
+  EXPECT_EQ(pool.AccountHolding("r1"), std::nullopt);
+  // A failure of the renamed account's token counts against it, not against a stranger.
+  ASSERT_TRUE(pool.RecordRefreshFailure("A", "r2", Failure(core::RefreshFailure::kDead, 400),
+                                        absl::Minutes(5)));
+  EXPECT_TRUE(pool.RefreshTokenDead("renamed"));
+  EXPECT_FALSE(pool.RefreshTokenDead("B"));
+}
+
 TEST(PoolTokens, AnOlderCopyNeverReplacesTheRotatedPairButTheRestOfTheChangeApplies) {
   FakeClock clock;
   Pool pool(clock, PoolOptions{});
