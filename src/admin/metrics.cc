@@ -45,19 +45,24 @@ prometheus::ClientMetric::Label Label(std::string name, std::string value) {
   return prometheus::ClientMetric::Label{std::move(name), std::move(value)};
 }
 
-// One gauge family being built for a scrape.
+// One gauge family (or a counter the pool keeps) being built for a scrape.
 class GaugeFamily {
  public:
-  GaugeFamily(std::string name, std::string help) {
+  GaugeFamily(std::string name, std::string help,
+              prometheus::MetricType type = prometheus::MetricType::Gauge) {
     family_.name = std::move(name);
     family_.help = std::move(help);
-    family_.type = prometheus::MetricType::Gauge;
+    family_.type = type;
   }
   // Labels in name order.
   void Add(std::vector<prometheus::ClientMetric::Label> labels, double value) {
     prometheus::ClientMetric metric;
     metric.label = std::move(labels);
-    metric.gauge.value = value;
+    if (family_.type == prometheus::MetricType::Counter) {
+      metric.counter.value = value;
+    } else {
+      metric.gauge.value = value;
+    }
     family_.metric.push_back(std::move(metric));
   }
   bool empty() const { return family_.metric.empty(); }
@@ -198,10 +203,22 @@ class Metrics::PoolGauges final : public prometheus::Collectable {
     breaker.Add({}, pool_.BreakerOpen() ? 1 : 0);
     GaugeFamily build("maxpool_build_info", "Always 1; the version of the running maxpool.");
     build.Add({Label("version", options_.version)}, 1);
+    const pool::SessionTableCounts session_counts = pool_.SessionCounts();
+    GaugeFamily sessions("maxpool_session_bindings",
+                         "Session affinity bindings kept now (scheduler.maxSessionBindings).");
+    sessions.Add({}, static_cast<double>(session_counts.bindings));
+    GaugeFamily evictions(
+        "maxpool_session_evictions_total",
+        "Session bindings forgotten: idle (unused for scheduler.sessionIdleMs) or capacity "
+        "(least recently used, at scheduler.maxSessionBindings).",
+        prometheus::MetricType::Counter);
+    evictions.Add({Label("reason", "idle")}, static_cast<double>(session_counts.evicted_idle));
+    evictions.Add({Label("reason", "capacity")},
+                  static_cast<double>(session_counts.evicted_capacity));
 
     std::vector<prometheus::MetricFamily> out;
     for (GaugeFamily* family : {&inflight, &utilization, &reset, &state, &enabled, &load, &unsaved,
-                                &held, &draining, &breaker, &build}) {
+                                &held, &draining, &breaker, &build, &sessions, &evictions}) {
       // Like the registry's families, one with no series is left out.
       if (!family->empty()) out.push_back(family->Take());
     }

@@ -97,7 +97,9 @@ constexpr std::string_view kCodeDefaults = R"({
     "recoveryRampWeight": 4,
     "recoveryRampMs": 300000,
     "spreadWindowMs": 900000,
-    "crossAccountThinkingMigration": true
+    "crossAccountThinkingMigration": true,
+    "sessionIdleMs": 86400000,
+    "maxSessionBindings": 20000
   },
   "autoApply": false,
   "eventLog": true,

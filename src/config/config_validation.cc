@@ -177,8 +177,10 @@ void ValidateScheduler(v1::SchedulerConfig& s, Validator& v) {
   if (s.has_critical_pre_reset_hours()) {
     v.AtMost(s.critical_pre_reset_hours(), 24 * 7, p + "criticalPreResetHours");
   }
-  v.NonNegative(s.has_critical_pressure_unlock_routes(), s.critical_pressure_unlock_routes(),
-                p + "criticalPressureUnlockRoutes");
+  // Any negative value (the reference writes -1) turns the pressure unlock off.
+  if (s.has_critical_pressure_unlock_routes()) {
+    v.AtMost(s.critical_pressure_unlock_routes(), kMaxNumber, p + "criticalPressureUnlockRoutes");
+  }
   v.Positive(s.has_per_account_concurrency_target(), s.per_account_concurrency_target(),
              p + "perAccountConcurrencyTarget");
   v.Positive(s.has_reserve_concurrency_target(), s.reserve_concurrency_target(),
@@ -187,6 +189,17 @@ void ValidateScheduler(v1::SchedulerConfig& s, Validator& v) {
   v.Fraction(s.has_fast_refill_fade_util(), s.fast_refill_fade_util(), p + "fastRefillFadeUtil");
   v.Millis(s.has_recovery_ramp_ms(), s.recovery_ramp_ms(), p + "recoveryRampMs", false);
   v.Millis(s.has_spread_window_ms(), s.spread_window_ms(), p + "spreadWindowMs", false);
+  v.Millis(s.has_session_idle_ms(), s.session_idle_ms(), p + "sessionIdleMs", false);
+  v.Positive(s.has_max_session_bindings(), s.max_session_bindings(), p + "maxSessionBindings");
+  if (s.has_max_session_bindings()) {
+    v.AtMost(s.max_session_bindings(), 10000000, p + "maxSessionBindings");
+  }
+  if (s.has_spread_window_ms() && s.spread_window_ms() > 3600000 &&
+      s.spread_window_ms() <= kMaxMillis) {
+    v.Warn(p + "spreadWindowMs", absl::StrCat(s.spread_window_ms(),
+                                              " is longer than the hour of load kept; read as "
+                                              "3600000"));
+  }
   const std::pair<bool, double> weights[] = {
       {s.has_critical_pressure_cost(), s.critical_pressure_cost()},
       {s.has_critical_drain_floor_cost(), s.critical_drain_floor_cost()},

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "config/account_names.h"
 #include "config/config_validation.h"
+#include "core/rolling_load.h"
 
 namespace maxpool::config {
 namespace {
@@ -88,7 +89,13 @@ core::SchedulerSettings SchedulerSettingsOf(const v1::Config& config) {
   if (s.has_fast_refill_fade_util()) out.fast_refill_fade_util = s.fast_refill_fade_util();
   if (s.has_recovery_ramp_weight()) out.recovery_ramp_weight = s.recovery_ramp_weight();
   if (s.has_recovery_ramp_ms()) out.recovery_ramp = absl::Milliseconds(s.recovery_ramp_ms());
-  if (s.has_spread_window_ms()) out.spread_window = absl::Milliseconds(s.spread_window_ms());
+  if (s.has_session_idle_ms()) out.session_idle = absl::Milliseconds(s.session_idle_ms());
+  if (s.has_max_session_bindings()) out.max_session_bindings = s.max_session_bindings();
+  if (s.has_spread_window_ms()) {
+    // Load is kept for an hour (core::RollingLoad::kHorizon): a longer window reads all of it.
+    out.spread_window =
+        std::min(absl::Milliseconds(s.spread_window_ms()), core::RollingLoad::kHorizon);
+  }
   if (s.has_cross_account_thinking_migration()) {
     out.cross_account_thinking_migration = s.cross_account_thinking_migration();
   }

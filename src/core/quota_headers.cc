@@ -202,10 +202,10 @@ void RecordModelScopedLimit(QuotaReading& quota, ModelFamily family, absl::Durat
   };
 }
 
-bool ScopedWeeklyExhausted(const QuotaReading& quota, ModelFamily family) {
+bool ScopedWeeklyExhausted(const QuotaReading& quota, ModelFamily family, double threshold) {
   if (family == ModelFamily::kNone) return false;
   const std::optional<ScopedWeekly>& entry = quota.scoped_weekly[FamilyIndex(family)];
-  return entry.has_value() && entry->is_active && entry->utilization >= kExhaustedUtilization;
+  return entry.has_value() && entry->is_active && entry->utilization >= threshold;
 }
 
 void MergeProbedScopedWeekly(QuotaReading& quota,

@@ -52,9 +52,10 @@ ClearedWindows ClearExpiredWindows(QuotaReading& quota, absl::Time now);
 void RecordModelScopedLimit(QuotaReading& quota, ModelFamily family, absl::Duration retry_after,
                             absl::Time now);
 
-// §3.4: true iff `family` is known and its entry is active with utilization >= 0.999. The
-// severity label alone never benches. Expiry is ClearExpiredWindows()'s job.
-bool ScopedWeeklyExhausted(const QuotaReading& quota, ModelFamily family);
+// §3.4: true iff `family` is known and its entry is active with utilization >= `threshold`
+// (the scheduler's weeklyExhaustedThreshold, 0.999 by default). The severity label alone never
+// benches. Expiry is ClearExpiredWindows()'s job.
+bool ScopedWeeklyExhausted(const QuotaReading& quota, ModelFamily family, double threshold);
 
 // §3.4 and §14 item 20: a successful usage probe replaces the scoped map, except that a reactive
 // entry whose reset is still in the future is kept when the probe omits its family or reports a

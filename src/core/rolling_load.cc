@@ -6,9 +6,10 @@
 namespace maxpool::core {
 
 // Invariants: events_ is sorted by `at`; spread_head_ <= events_.size(); spread_weight_ is the
-// sum of the weights of events_[spread_head_ ..]. RecentWeight() only moves spread_head_
-// forward, and Prune() shifts it down as it drops events from the front, so every event enters
-// and leaves the running sum once: amortised O(1) per call.
+// sum of the weights of events_[spread_head_ ..]. RecentWeight() moves spread_head_ forward as
+// the window start advances (back only when it moves back), and Prune() shifts it down as it
+// drops events from the front, so every event enters and leaves the running sum once while the
+// window slides forward: amortised O(1) per call.
 
 void RollingLoad::Add(LoadEvent event) {
   event.duration = std::max(event.duration, absl::ZeroDuration());
@@ -35,14 +36,18 @@ LoadSummary RollingLoad::Summary(absl::Time now, absl::Duration window) const {
   return summary;
 }
 
-int64_t RollingLoad::RecentWeight(absl::Time now, absl::Time cutoff) {
+int64_t RollingLoad::RecentWeight(absl::Time now, absl::Time since) {
   // No Prune() here: spread_head_ already skips everything older than the spread window, and
   // Add() prunes the horizon. This keeps the per-selection cost to one comparison when idle.
-  while (spread_head_ < events_.size() && events_[spread_head_].at <= cutoff) {
+  while (spread_head_ > 0 && events_[spread_head_ - 1].at > since) {
+    --spread_head_;
+    spread_weight_ += events_[spread_head_].weight;
+  }
+  while (spread_head_ < events_.size() && events_[spread_head_].at <= since) {
     spread_weight_ -= events_[spread_head_].weight;
     ++spread_head_;
   }
-  // Events stamped after `now` are outside (now - 15 min, now]. Releases are stamped with the
+  // Events stamped after `now` are outside (since, now]. Releases are stamped with the
   // time they happen, so this loop normally stops at once.
   int64_t future = 0;
   for (auto it = events_.rbegin(); it != events_.rend() && it->at > now; ++it) {

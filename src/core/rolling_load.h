@@ -1,8 +1,9 @@
 #pragma once
 
 // Rolling load of one account (spec §10.1): outcomes of the requests it finished in the last
-// hour, summarised over 15 minutes and 1 hour. The 15-minute weight also drives the scheduler's
-// spread term, so it is kept as a running sum: reading it is amortised O(1).
+// hour, summarised over 15 minutes and 1 hour. The weight inside the scheduler's spread window
+// (`spreadWindowMs`, 15 minutes by default, at most the hour kept) drives its spread term, so it
+// is kept as a running sum: reading it is amortised O(1).
 // Not thread-safe; the owner of the account serialises access.
 
 #include <cstdint>
@@ -32,7 +33,6 @@ struct LoadSummary {
 class RollingLoad {
  public:
   static constexpr absl::Duration kHorizon = absl::Hours(1);
-  static constexpr absl::Duration kSpreadWindow = absl::Minutes(15);
 
   // Appends an event (duration clamped to >= 0, weight to >= 1) and prunes events older than
   // the horizon. Events must be added in non-decreasing `at` order.
@@ -41,12 +41,10 @@ class RollingLoad {
   // Summary of the events with at >= now - window. REQUIRES: window <= kHorizon.
   LoadSummary Summary(absl::Time now, absl::Duration window) const;
 
-  // Sum of weights of the events in (now - kSpreadWindow, now]. `now` must not go backwards
-  // between calls. Amortised O(1).
-  int64_t RecentWeight(absl::Time now) { return RecentWeight(now, now - kSpreadWindow); }
-  // The same with the window start precomputed (callers that scan many accounts at one `now`).
-  // REQUIRES: cutoff == now - kSpreadWindow.
-  int64_t RecentWeight(absl::Time now, absl::Time cutoff);
+  // Sum of weights of the events in (since, now]: `since` is now minus the spread window.
+  // Amortised O(1) while `since` moves forward; a `since` that moves back (a longer window, a
+  // clock set back) takes the events it uncovers back into the sum.
+  int64_t RecentWeight(absl::Time now, absl::Time since);
 
   // Drops events older than now - kHorizon.
   void Prune(absl::Time now);

@@ -14,8 +14,16 @@
 
 namespace maxpool::core {
 
-Router::Router(const Clock& clock, SchedulerSettings settings)
-    : clock_(clock), settings_(std::move(settings)) {}
+Router::Router(const Clock& clock, SchedulerSettings settings) : clock_(clock) {
+  set_settings(std::move(settings));
+}
+
+void Router::set_settings(SchedulerSettings settings) {
+  settings_ = std::move(settings);
+  sessions_.SetLimits(SessionLimits{
+      .idle = settings_.session_idle,
+      .max_bindings = static_cast<size_t>(std::max(1, settings_.max_session_bindings))});
+}
 
 AccountId Router::AddAccount(AccountSettings settings, bool added_while_running) {
   if (added_while_running) settings.added_at = clock_.Now();
@@ -182,7 +190,9 @@ std::optional<WeeklyTier> Router::EligibleTier(Account& account, ModelFamily fam
   if (SessionUnavailable(account, settings_)) return std::nullopt;
   const WeeklyTier tier = RawWeeklyState(account, settings_);
   if (tier == WeeklyTier::kExhausted || tier == WeeklyTier::kCapped) return std::nullopt;
-  if (ScopedWeeklyExhausted(st.quota, family)) return std::nullopt;
+  if (ScopedWeeklyExhausted(st.quota, family, settings_.weekly_exhausted_threshold)) {
+    return std::nullopt;
+  }
   // Peak hard bars (§12.3) are not modelled: no provider is ever in a peak window.
   return tier;
 }

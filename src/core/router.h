@@ -162,7 +162,8 @@ class Router {
   void SetAutomatic();
   const RoutingPolicy& policy() const { return policy_; }
   const SchedulerSettings& settings() const { return settings_; }
-  void set_settings(SchedulerSettings settings) { settings_ = std::move(settings); }
+  // Installs new settings; the session table takes its limits from them.
+  void set_settings(SchedulerSettings settings);
 
   // The hold queue (src/pool) reports how many requests wait; while any do, newcomers do not
   // match Claude accounts (FIFO fairness, §5.5).

@@ -77,7 +77,8 @@ Router::AccountRetry Router::RetryInfoFor(Account& a, const RequestInfo& request
   } else if (st.status == AccountStatus::kExhausted) {
     info = Retry(RetryCause::kExhausted, std::nullopt, false, true);
   } else if (request.family != ModelFamily::kNone &&
-             ScopedWeeklyExhausted(st.quota, request.family)) {
+             ScopedWeeklyExhausted(st.quota, request.family,
+                                   settings_.weekly_exhausted_threshold)) {
     info = Retry(RetryCause::kWeeklyExhausted,
                  st.quota.scoped_weekly[FamilyIndex(request.family)]->reset_at, false);
   } else {
@@ -212,6 +213,9 @@ std::string_view RetryCauseName(RetryCause cause) {
 
 bool Router::HasAvailableRoute(const RequestInfo& request, const RouteState& route) {
   const absl::Time now = clock_.Now();
+  // As selection does: what ends a block (and whether a recovery ramp follows) never depends on
+  // which call noticed the expiry first.
+  ClearExpiredQuotas();
   for (size_t i = 0; i < accounts_.size(); ++i) {
     Account& a = accounts_[i];
     if (Excluded(route, i) || !Matches(a, request, route, now)) continue;

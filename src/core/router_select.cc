@@ -16,10 +16,11 @@ constexpr absl::Duration kWarmUpTime = absl::Minutes(5);
 }  // namespace
 
 double Router::ShareOf(Account& account, SelectionScratch& scratch, absl::Time now) {
-  // Each account's 15-minute weight is read once per selection and kept in a reused buffer.
+  // Each account's weight in the spread window is read once per selection and kept in a reused
+  // buffer.
   if (scratch.fleet_weight < 0) {
     recent_weights_.resize(accounts_.size());
-    const absl::Time cutoff = now - RollingLoad::kSpreadWindow;
+    const absl::Time cutoff = now - settings_.spread_window;
     int64_t total = 0;
     for (size_t i = 0; i < accounts_.size(); ++i) {
       Account& a = accounts_[i];
@@ -117,7 +118,7 @@ std::optional<Router::Candidate> Router::ScoredPass(const RequestInfo& request,
 
 std::optional<size_t> Router::BoundAccount(const RequestInfo& request, const RouteState& route,
                                            absl::Time now) {
-  SessionBinding* binding = sessions_.Find(request.session_key);
+  SessionBinding* binding = sessions_.Find(request.session_key, now);
   if (binding == nullptr) return std::nullopt;
   auto eligible = [&](const std::string& name) -> std::optional<size_t> {
     for (size_t i = 0; i < accounts_.size(); ++i) {
@@ -157,7 +158,9 @@ std::optional<size_t> Router::WarmUpTarget(size_t bound, const RequestInfo& requ
   if (!MigrationSafe(bound_account, request, settings_) || route.has_ticket || route.admitted) {
     return std::nullopt;
   }
-  if (bound_account.state.load.RecentWeight(now) <= 0) return std::nullopt;
+  if (bound_account.state.load.RecentWeight(now, now - settings_.spread_window) <= 0) {
+    return std::nullopt;
+  }
   std::optional<size_t> best;
   double best_score = 0;
   for (size_t i = 0; i < accounts_.size(); ++i) {
@@ -224,9 +227,9 @@ bool Router::ShouldMoveBoundSession(size_t bound, const RequestInfo& request,
 void Router::RecordSession(const RequestInfo& request, size_t chosen, absl::Time now) {
   if (request.session_key.empty()) return;
   const Account& account = accounts_[chosen];
-  SessionBinding* binding = sessions_.Find(request.session_key);
+  SessionBinding* binding = sessions_.Find(request.session_key, now);
   if (binding == nullptr) {
-    sessions_.Bind(request.session_key, account.settings.name, account.settings.priority);
+    sessions_.Bind(request.session_key, account.settings.name, account.settings.priority, now);
     return;
   }
   if (account.settings.name != binding->home) {
@@ -242,6 +245,7 @@ void Router::RecordSession(const RequestInfo& request, size_t chosen, absl::Time
     }
   }
   binding->current = account.settings.name;
+  binding->last_used = now;
 }
 
 Lease Router::Commit(size_t index, const RequestInfo& request, RouteState& route,
@@ -256,7 +260,7 @@ Lease Router::Commit(size_t index, const RequestInfo& request, RouteState& route
   lease.unlock = unlock;
   lease.score = score;
   if (!request.session_key.empty()) {
-    if (const SessionBinding* b = sessions_.Find(request.session_key);
+    if (const SessionBinding* b = sessions_.Find(request.session_key, now);
         b != nullptr && b->current != account.settings.name) {
       lease.migrated_from = b->current;
     }

@@ -38,7 +38,7 @@ struct SchedulerSettings {
 
   // Situational unlock of weekly-critical accounts (§2.6).
   double critical_pre_reset_hours = 2;
-  int critical_pressure_unlock_routes = 0;
+  int critical_pressure_unlock_routes = 0;  // negative: the pressure unlock is off
   double critical_pressure_cost = 21;
   double critical_drain_floor_cost = 8;
   bool critical_peak_unlock = false;
@@ -61,7 +61,12 @@ struct SchedulerSettings {
   double fast_refill_fade_util = 0.65;
   double recovery_ramp_weight = 4;
   absl::Duration recovery_ramp = absl::Minutes(5);
+  // The recent traffic share of the spread term (§2.5); at most the hour of load kept.
   absl::Duration spread_window = absl::Minutes(15);
+  // Session bindings (§6.4; the reference keeps them forever): one unused this long is
+  // forgotten, and past `max_session_bindings` the least recently used go first.
+  absl::Duration session_idle = absl::Hours(24);
+  int max_session_bindings = 20000;
   double failure_penalty_weight = 5;
   bool cross_account_thinking_migration = true;
 };

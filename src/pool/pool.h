@@ -66,6 +66,13 @@ struct BreakerView {
   bool probing = false;
 };
 
+// The session table's size and what it has forgotten since the start (core::SessionTable).
+struct SessionTableCounts {
+  size_t bindings = 0;
+  uint64_t evicted_idle = 0;
+  uint64_t evicted_capacity = 0;
+};
+
 struct Grant {
   core::Lease lease;
   Credential credential;
@@ -145,6 +152,7 @@ class Pool final : public credentials::TokenLedger {
   void UpdateSchedulerSettings(const std::function<void(core::SchedulerSettings&)>& change);
   // Every session binding, sorted by session id.
   std::vector<SessionView> Sessions() const;
+  SessionTableCounts SessionCounts() const;
   // Whether the shared upstream-throttle breaker is open (spec §4.6).
   bool BreakerOpen() const;
   // The breaker's state, its reopening time and probe, in one consistent read.

@@ -47,14 +47,24 @@ std::vector<SessionView> Pool::Sessions() const {
   std::vector<SessionView> out;
   {
     absl::MutexLock lock(&mu_);
-    out.reserve(router_.sessions().size());
-    for (const auto& [key, binding] : router_.sessions().bindings()) {
+    const core::SessionTable& sessions = router_.sessions();
+    const absl::Time now = clock_.Now();
+    out.reserve(sessions.size());
+    for (const auto& [key, binding] : sessions.bindings()) {
+      // One idle past the limit is forgotten already, even before a sweep frees it.
+      if (sessions.Idle(binding, now)) continue;
       out.push_back(SessionView{key, binding.home, binding.current});
     }
   }
   std::sort(out.begin(), out.end(),
             [](const SessionView& a, const SessionView& b) { return a.session_id < b.session_id; });
   return out;
+}
+
+SessionTableCounts Pool::SessionCounts() const {
+  absl::MutexLock lock(&mu_);
+  const core::SessionTable& sessions = router_.sessions();
+  return {sessions.size(), sessions.evictions().idle, sessions.evictions().capacity};
 }
 
 }  // namespace maxpool::pool

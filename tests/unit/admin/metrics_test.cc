@@ -347,6 +347,34 @@ TEST_F(MetricsTest, QuotaInflightAndLoadGauges) {
   EXPECT_EQ(Sample(text, R"(maxpool_account_quota_reset_seconds{account="A",window="5h"})"), 0);
 }
 
+// Session bindings are bounded; what was forgotten, and why, is counted.
+TEST_F(MetricsTest, SessionBindingsAndTheirEvictions) {
+  pool_.AddAccount(OAuthAccount("A"), Token("a"));
+  pool_.UpdateSchedulerSettings([](core::SchedulerSettings& s) { s.max_session_bindings = 2; });
+  auto route_session = [&](const std::string& session) {
+    core::RouteState route;
+    std::optional<pool::Grant> grant = pool_.TryAcquire(SmallRequest(session), route);
+    ASSERT_TRUE(grant.has_value());
+    pool_.Release(grant->lease, core::ReleaseOutcome{core::ReleaseKind::kSuccess, 200, ""});
+    clock_.Advance(absl::Seconds(1));
+  };
+  std::string text = Scrape();
+  EXPECT_EQ(Sample(text, "maxpool_session_bindings"), 0);
+  EXPECT_EQ(Sample(text, R"(maxpool_session_evictions_total{reason="capacity"})"), 0);
+  EXPECT_NE(text.find("# TYPE maxpool_session_evictions_total counter"), std::string::npos);
+  route_session("s1");
+  route_session("s2");
+  route_session("s3");  // the table holds two: s1 goes
+  text = Scrape();
+  EXPECT_EQ(Sample(text, "maxpool_session_bindings"), 2);
+  EXPECT_EQ(Sample(text, R"(maxpool_session_evictions_total{reason="capacity"})"), 1);
+  clock_.Advance(absl::Hours(25));  // both idle past the 24-hour default
+  route_session("s4");
+  text = Scrape();
+  EXPECT_EQ(Sample(text, "maxpool_session_bindings"), 1);
+  EXPECT_EQ(Sample(text, R"(maxpool_session_evictions_total{reason="idle"})"), 2);
+}
+
 TEST_F(MetricsTest, ApiKeyLimitWindows) {
   pool_.AddAccount(ApiKeyAccount("K"),
                    ::maxpool::testing::MakeCredential(pool::CredentialKind::kApiKey, "sk-ant-api-k",

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "config/config_store.h"
+#include "config/core_settings.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/status_matchers.h"
@@ -279,6 +280,27 @@ TEST(LoadConfig, SwitchThresholdZeroIsReadAsDefaultWithAWarning) {
   ASSERT_THAT(loaded, IsOk());
   EXPECT_DOUBLE_EQ(loaded->config.switch_threshold(), 0.90);
   EXPECT_EQ(CountWarnings(*loaded, "switchThreshold:"), 1);
+}
+
+// The reference turns the pressure unlock of weekly-critical accounts off with -1 (§2.6): such a
+// file loads, and the scheduler sees it off.
+TEST(LoadConfig, CriticalPressureUnlockRoutesMinusOneIsTheReferencesOff) {
+  auto loaded = Parse(R"({"scheduler": {"criticalPressureUnlockRoutes": -1}})");
+  ASSERT_THAT(loaded, IsOk());
+  EXPECT_EQ(loaded->config.scheduler().critical_pressure_unlock_routes(), -1);
+  EXPECT_EQ(SchedulerSettingsOf(loaded->config).critical_pressure_unlock_routes, -1);
+}
+
+// Load is kept for an hour: a longer spread window is read as an hour, with a warning.
+TEST(LoadConfig, SpreadWindowLongerThanTheLoadKeptIsReadAsAnHour) {
+  auto loaded = Parse(R"({"scheduler": {"spreadWindowMs": 7200000}})");
+  ASSERT_THAT(loaded, IsOk());
+  EXPECT_EQ(SchedulerSettingsOf(loaded->config).spread_window, absl::Hours(1));
+  EXPECT_EQ(CountWarnings(*loaded, "scheduler.spreadWindowMs:"), 1);
+  auto short_window = Parse(R"({"scheduler": {"spreadWindowMs": 60000}})");
+  ASSERT_THAT(short_window, IsOk());
+  EXPECT_EQ(SchedulerSettingsOf(short_window->config).spread_window, absl::Minutes(1));
+  EXPECT_EQ(CountWarnings(*short_window, "scheduler.spreadWindowMs:"), 0);
 }
 
 // Spec §1.1: an invalid capUtilization is "no cap" with one warning.

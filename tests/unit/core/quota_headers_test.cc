@@ -256,13 +256,13 @@ TEST(ScopedWeeklyTest, Scenario17_ModelScopedLimitBenchesOnlyItsFamily) {
   EXPECT_EQ(fable->severity, "critical");
   EXPECT_TRUE(fable->is_active);
   EXPECT_TRUE(fable->reactive);
-  EXPECT_TRUE(ScopedWeeklyExhausted(quota, ModelFamily::kFable));
-  EXPECT_FALSE(ScopedWeeklyExhausted(quota, ModelFamily::kSonnet));
-  EXPECT_FALSE(ScopedWeeklyExhausted(quota, ModelFamily::kNone));
+  EXPECT_TRUE(ScopedWeeklyExhausted(quota, ModelFamily::kFable, kExhaustedUtilization));
+  EXPECT_FALSE(ScopedWeeklyExhausted(quota, ModelFamily::kSonnet, kExhaustedUtilization));
+  EXPECT_FALSE(ScopedWeeklyExhausted(quota, ModelFamily::kNone, kExhaustedUtilization));
 
   // Once the reset passes, the entry is gone and fable is served again.
   ClearExpiredWindows(quota, kNow + absl::Seconds(7200));
-  EXPECT_FALSE(ScopedWeeklyExhausted(quota, ModelFamily::kFable));
+  EXPECT_FALSE(ScopedWeeklyExhausted(quota, ModelFamily::kFable, kExhaustedUtilization));
 }
 
 TEST(ScopedWeeklyTest, RecordForNoFamilyIsANoOp) {
@@ -276,11 +276,11 @@ TEST(ScopedWeeklyTest, OnlyActiveEntriesAtTheExhaustedThresholdBench) {
   QuotaReading quota;
   auto& opus = quota.scoped_weekly[FamilyIndex(ModelFamily::kOpus)];
   opus = Scoped(0.998, std::nullopt, "critical");
-  EXPECT_FALSE(ScopedWeeklyExhausted(quota, ModelFamily::kOpus));
+  EXPECT_FALSE(ScopedWeeklyExhausted(quota, ModelFamily::kOpus, kExhaustedUtilization));
   opus->utilization = 0.999;
-  EXPECT_TRUE(ScopedWeeklyExhausted(quota, ModelFamily::kOpus));
+  EXPECT_TRUE(ScopedWeeklyExhausted(quota, ModelFamily::kOpus, kExhaustedUtilization));
   opus->is_active = false;
-  EXPECT_FALSE(ScopedWeeklyExhausted(quota, ModelFamily::kOpus));
+  EXPECT_FALSE(ScopedWeeklyExhausted(quota, ModelFamily::kOpus, kExhaustedUtilization));
 }
 
 // §3.4 and §14 item 20: a lagging probe must not un-bench a reactive entry before its reset.
@@ -296,8 +296,8 @@ TEST(ScopedWeeklyTest, ProbeKeepsFutureReactiveEntriesItUnderreportsOrOmits) {
 
   // fable: probe reports less -> the reactive entry stays; opus: omitted -> stays.
   EXPECT_TRUE(quota.scoped_weekly[FamilyIndex(ModelFamily::kFable)]->reactive);
-  EXPECT_TRUE(ScopedWeeklyExhausted(quota, ModelFamily::kFable));
-  EXPECT_TRUE(ScopedWeeklyExhausted(quota, ModelFamily::kOpus));
+  EXPECT_TRUE(ScopedWeeklyExhausted(quota, ModelFamily::kFable, kExhaustedUtilization));
+  EXPECT_TRUE(ScopedWeeklyExhausted(quota, ModelFamily::kOpus, kExhaustedUtilization));
   // sonnet: a probe-written entry the probe no longer reports is replaced (removed).
   EXPECT_FALSE(quota.scoped_weekly[FamilyIndex(ModelFamily::kSonnet)].has_value());
 }

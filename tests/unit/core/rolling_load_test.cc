@@ -11,6 +11,12 @@ namespace maxpool::core {
 namespace {
 
 const absl::Time kNow = testing::FakeClock::DefaultStart();
+constexpr absl::Duration kFifteenMinutes = absl::Minutes(15);  // the default spread window
+
+// The weight in the default spread window ending at `now`.
+int64_t Recent(RollingLoad& load, absl::Time now) {
+  return load.RecentWeight(now, now - kFifteenMinutes);
+}
 
 LoadEvent Event(absl::Time at, absl::Duration duration, int weight = 1, bool success = true) {
   return LoadEvent{
@@ -27,9 +33,25 @@ TEST(RollingLoadTest, Scenario65_RollingLoadWindows) {
   load.Add(Event(kNow - absl::Minutes(1), absl::Seconds(3)));
 
   const LoadSummary expected{.requests = 3, .failed = 1, .weight = 3, .avg_ms = 2000};
-  EXPECT_EQ(load.Summary(kNow, RollingLoad::kSpreadWindow), expected);
+  EXPECT_EQ(load.Summary(kNow, kFifteenMinutes), expected);
   EXPECT_EQ(load.Summary(kNow, RollingLoad::kHorizon), expected);
-  EXPECT_EQ(load.RecentWeight(kNow), 3);
+  EXPECT_EQ(Recent(load, kNow), 3);
+}
+
+// spreadWindowMs: the window is the caller's. Growing it (a config change) or setting the clock
+// back takes the events it uncovers back into the sum; shrinking it drops them.
+TEST(RollingLoadTest, RecentWeightFollowsTheWindowBothWays) {
+  RollingLoad load;
+  load.Add(Event(kNow - absl::Minutes(40), absl::Seconds(1), 4));
+  load.Add(Event(kNow - absl::Minutes(10), absl::Seconds(1), 2));
+  load.Add(Event(kNow - absl::Minutes(1), absl::Seconds(1), 1));
+  EXPECT_EQ(load.RecentWeight(kNow, kNow - absl::Minutes(2)), 1);
+  EXPECT_EQ(load.RecentWeight(kNow, kNow - kFifteenMinutes), 3);
+  EXPECT_EQ(load.RecentWeight(kNow, kNow - absl::Hours(1)), 7);
+  EXPECT_EQ(load.RecentWeight(kNow, kNow - absl::Minutes(2)), 1);
+  // The clock set back by 30 minutes: only the 40-minute-old event is inside (now - 15, now].
+  const absl::Time earlier = kNow - absl::Minutes(30);
+  EXPECT_EQ(load.RecentWeight(earlier, earlier - kFifteenMinutes), 4);
 }
 
 TEST(RollingLoadTest, EmptySummaryHasNoAverage) {
@@ -37,7 +59,7 @@ TEST(RollingLoadTest, EmptySummaryHasNoAverage) {
   EXPECT_TRUE(load.empty());
   EXPECT_EQ(load.Summary(kNow, RollingLoad::kHorizon), LoadSummary{});
   EXPECT_FALSE(load.Summary(kNow, RollingLoad::kHorizon).avg_ms.has_value());
-  EXPECT_EQ(load.RecentWeight(kNow), 0);
+  EXPECT_EQ(Recent(load, kNow), 0);
 }
 
 // §10.1: duration >= 0, weight >= 1; avgMs = round(sum / count).
@@ -45,7 +67,7 @@ TEST(RollingLoadTest, ClampsDurationAndWeightAndRoundsAverage) {
   RollingLoad load;
   load.Add(Event(kNow, absl::Milliseconds(-50), 0));
   load.Add(Event(kNow, absl::Milliseconds(3)));
-  const LoadSummary summary = load.Summary(kNow, RollingLoad::kSpreadWindow);
+  const LoadSummary summary = load.Summary(kNow, kFifteenMinutes);
   EXPECT_EQ(summary.weight, 2);
   EXPECT_EQ(summary.avg_ms, 2);  // (0 + 3) / 2 = 1.5 rounds to 2
 }
@@ -56,16 +78,16 @@ TEST(RollingLoadTest, RecentWeightSlidesOutOldEvents) {
   load.Add(Event(kNow, absl::Seconds(1), 2));
   load.Add(Event(kNow + absl::Minutes(5), absl::Seconds(1), 3));
   load.Add(Event(kNow + absl::Minutes(10), absl::Seconds(1), 1));
-  EXPECT_EQ(load.RecentWeight(kNow + absl::Minutes(10)), 6);
-  EXPECT_EQ(load.RecentWeight(kNow + absl::Minutes(15)), 4);  // the first is exactly 15 min old
-  EXPECT_EQ(load.RecentWeight(kNow + absl::Minutes(20)), 1);
-  EXPECT_EQ(load.RecentWeight(kNow + absl::Minutes(26)), 0);
+  EXPECT_EQ(Recent(load, kNow + absl::Minutes(10)), 6);
+  EXPECT_EQ(Recent(load, kNow + absl::Minutes(15)), 4);  // the first is exactly 15 min old
+  EXPECT_EQ(Recent(load, kNow + absl::Minutes(20)), 1);
+  EXPECT_EQ(Recent(load, kNow + absl::Minutes(26)), 0);
   load.Add(Event(kNow + absl::Minutes(30), absl::Seconds(1), 5));
-  EXPECT_EQ(load.RecentWeight(kNow + absl::Minutes(30)), 5);
+  EXPECT_EQ(Recent(load, kNow + absl::Minutes(30)), 5);
   // Pruning past the horizon drops everything and keeps the running sum consistent.
   load.Prune(kNow + absl::Hours(3));
   EXPECT_TRUE(load.empty());
-  EXPECT_EQ(load.RecentWeight(kNow + absl::Hours(3)), 0);
+  EXPECT_EQ(Recent(load, kNow + absl::Hours(3)), 0);
 }
 
 // The running sum must equal a brute-force sum under any interleaving of Add, Prune and
@@ -92,9 +114,9 @@ TEST(RollingLoadTest, RunningSumMatchesBruteForce) {
       default: {
         int64_t expected = 0;
         for (const LoadEvent& e : all) {
-          if (e.at > now - RollingLoad::kSpreadWindow && e.at <= now) expected += e.weight;
+          if (e.at > now - kFifteenMinutes && e.at <= now) expected += e.weight;
         }
-        ASSERT_EQ(load.RecentWeight(now), expected) << "step " << step;
+        ASSERT_EQ(Recent(load, now), expected) << "step " << step;
         break;
       }
     }

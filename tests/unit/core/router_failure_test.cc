@@ -275,6 +275,26 @@ TEST(RouterFailure, Scenario20_Single529FailsOverWithoutBreaker) {
   EXPECT_FALSE(h.router.breaker().open());
 }
 
+// After a 529's provisional block ends, A's state and score are the same whether the hold
+// queue's "is there a route?" (HasAvailableRoute) or a selection noticed the end first.
+TEST(RouterFailure, AnEnded529BlockLooksTheSameWhicheverCallNoticesItFirst) {
+  RouterHarness asked_first({"A"});
+  RouterHarness selected_first({"A"});
+  for (RouterHarness* h : {&asked_first, &selected_first}) {
+    RouteState route;
+    FailWith(*h, SmallRequest(), route, 529, FlatHeaders{}, kOverloadedBody);
+    h->clock.Advance(absl::Seconds(31));
+  }
+  EXPECT_TRUE(asked_first.router.HasAvailableRoute(SmallRequest(), RouteState{}));
+  ASSERT_EQ(asked_first.Pick(), "A");
+  ASSERT_EQ(selected_first.Pick(), "A");
+  EXPECT_EQ(asked_first.account("A").state.recovered_at,
+            selected_first.account("A").state.recovered_at);
+  EXPECT_EQ(asked_first.account("A").state.last_error,
+            selected_first.account("A").state.last_error);
+  EXPECT_DOUBLE_EQ(asked_first.last_lease->score, selected_first.last_lease->score);
+}
+
 // §15 scenario 21: the same 529 from all three accounts opens the breaker for 30 s and holds;
 // a request that cannot be held gets 529 overloaded_error.
 TEST(RouterFailure, Scenario21_Fleetwide529OpensBreaker) {

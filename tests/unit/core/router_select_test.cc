@@ -24,6 +24,43 @@ TEST(RouterSelect, Scenario01_SequentialRequestsRotate) {
   EXPECT_EQ(h.Complete(), "B");
 }
 
+// §2.5: the spread term counts the traffic inside spreadWindowMs only. Three minutes after A's
+// request, a 15-minute window still holds all of it (A's whole share costs 3); a 2-minute window
+// holds none, and A and B score alike.
+TEST(RouterSelect, SpreadWindowMsBoundsTheTrafficShare) {
+  SchedulerSettings two_minutes;
+  two_minutes.spread_window = absl::Minutes(2);
+  RouterHarness fifteen;
+  RouterHarness two({"A", "B"}, two_minutes);
+  ASSERT_EQ(fifteen.Complete(), "A");
+  ASSERT_EQ(two.Complete(), "A");
+  fifteen.clock.Advance(absl::Minutes(3));
+  two.clock.Advance(absl::Minutes(3));
+  EXPECT_NEAR(fifteen.router.ScoreForTest("A", SmallRequest()) -
+                  fifteen.router.ScoreForTest("B", SmallRequest()),
+              3.0, kScoreTolerance);
+  EXPECT_NEAR(two.router.ScoreForTest("A", SmallRequest()),
+              two.router.ScoreForTest("B", SmallRequest()), kScoreTolerance);
+}
+
+// §3.4 with weeklyExhaustedThreshold: a model-scoped weekly limit benches at the configured
+// threshold, as the unified weekly does, not at a fixed 0.999.
+TEST(RouterSelect, ScopedWeeklyLimitBenchesAtTheConfiguredExhaustedThreshold) {
+  SchedulerSettings lower;
+  lower.weekly_exhausted_threshold = 0.95;
+  lower.weekly_critical_threshold = 0.9;
+  for (const auto& [settings, expected] :
+       {std::pair<SchedulerSettings, std::string>{SchedulerSettings{}, "A"}, {lower, ""}}) {
+    RouterHarness h({"A"}, settings);
+    ScopedWeekly sonnet;
+    sonnet.utilization = 0.97;
+    sonnet.reset_at = h.now() + absl::Hours(48);
+    sonnet.is_active = true;
+    h.quota("A").scoped_weekly[FamilyIndex(ModelFamily::kSonnet)] = sonnet;
+    EXPECT_EQ(h.Pick(), expected) << "threshold " << settings.weekly_exhausted_threshold;
+  }
+}
+
 // §15 scenario 2 / §2.9: raw session usage dominates the balancing terms.
 TEST(RouterSelect, Scenario02_LowerSessionUsageWins) {
   RouterHarness h;
@@ -217,7 +254,7 @@ TEST(RouterSelect, Scenario40_SessionStaysOnWarmHome) {
   h.quota("A").unified_5h = 0.70;
   h.quota("A").unified_5h_reset = h.now() + absl::Hours(2);
   EXPECT_EQ(h.Complete(SmallRequest("S")), "A");
-  EXPECT_EQ(h.router.sessions().Find("S")->home, "A");
+  EXPECT_EQ(h.router.sessions().Peek("S")->home, "A");
 }
 
 // §15 scenario 41: at 0.86 session usage the session moves, and the move re-homes it.
@@ -227,8 +264,8 @@ TEST(RouterSelect, Scenario41_HotSessionMovesAndRehomes) {
   h.quota("A").unified_5h = 0.86;
   h.quota("A").unified_5h_reset = h.now() + absl::Hours(2);
   EXPECT_EQ(h.Complete(SmallRequest("S")), "B");
-  EXPECT_EQ(h.router.sessions().Find("S")->home, "B");
-  EXPECT_EQ(h.router.sessions().Find("S")->current, "B");
+  EXPECT_EQ(h.router.sessions().Peek("S")->home, "B");
+  EXPECT_EQ(h.router.sessions().Peek("S")->current, "B");
 }
 
 // §15 scenario 42: a forced move keeps the home; the session snaps back on recovery.
@@ -239,8 +276,8 @@ TEST(RouterSelect, Scenario42_ForcedMoveSnapsBackHome) {
   a.status = AccountStatus::kThrottled;
   a.rate_limited_until = h.now() + absl::Seconds(60);
   EXPECT_EQ(h.Complete(SmallRequest("S")), "B");
-  EXPECT_EQ(h.router.sessions().Find("S")->home, "A");
-  EXPECT_EQ(h.router.sessions().Find("S")->current, "B");
+  EXPECT_EQ(h.router.sessions().Peek("S")->home, "A");
+  EXPECT_EQ(h.router.sessions().Peek("S")->current, "B");
   h.clock.Advance(absl::Seconds(61));
   EXPECT_EQ(h.Complete(SmallRequest("S")), "A");
   EXPECT_EQ(h.last_lease->migrated_from, "B");
@@ -334,7 +371,7 @@ TEST(RouterSelect, PriorityPreemptsBoundSession) {
   EXPECT_EQ(h.Complete(SmallRequest("S")), "B");
   h.router.SetEnabled("A", true).IgnoreError();
   EXPECT_EQ(h.Complete(SmallRequest("S")), "A");
-  EXPECT_EQ(h.router.sessions().Find("S")->home, "A");
+  EXPECT_EQ(h.router.sessions().Peek("S")->home, "A");
 }
 
 // §6.6: a bound session with recent load is pulled onto an account added while running.

@@ -286,7 +286,7 @@ class RoutingConfig(_message.Message):
     def __init__(self, mode: _Optional[str] = ..., preferred_account: _Optional[str] = ...) -> None: ...
 
 class SchedulerConfig(_message.Message):
-    __slots__ = ["cap_penalty_weight", "concurrency_weight", "cooldown_ms", "critical_drain_floor_cost", "critical_peak_unlock", "critical_pre_reset_hours", "critical_pressure_cost", "critical_pressure_unlock_routes", "cross_account_thinking_migration", "cross_provider_fallback_policy", "fast_refill_discount", "fast_refill_fade_util", "max_cooldown_ms", "mode", "network_cooldown_ms", "pace_cost_weight", "peak_defaults_version", "per_account_concurrency_target", "provider_cross_fallback", "providers", "recovery_ramp_ms", "recovery_ramp_weight", "reserve_band_weight", "reserve_concurrency_target", "reserve_floor_cost", "reserve_scarcity_weight", "routing_mode", "safety_max_active_per_account", "safety_max_global_active", "scarcity_weight", "spread_share_weight", "spread_window_ms", "utilization_weight", "weekly_aware_scoring", "weekly_burn_debt_weight", "weekly_critical_threshold", "weekly_exhausted_threshold", "weekly_reserve_threshold", "weekly_soft_threshold"]
+    __slots__ = ["cap_penalty_weight", "concurrency_weight", "cooldown_ms", "critical_drain_floor_cost", "critical_peak_unlock", "critical_pre_reset_hours", "critical_pressure_cost", "critical_pressure_unlock_routes", "cross_account_thinking_migration", "cross_provider_fallback_policy", "fast_refill_discount", "fast_refill_fade_util", "max_cooldown_ms", "max_session_bindings", "mode", "network_cooldown_ms", "pace_cost_weight", "peak_defaults_version", "per_account_concurrency_target", "provider_cross_fallback", "providers", "recovery_ramp_ms", "recovery_ramp_weight", "reserve_band_weight", "reserve_concurrency_target", "reserve_floor_cost", "reserve_scarcity_weight", "routing_mode", "safety_max_active_per_account", "safety_max_global_active", "scarcity_weight", "session_idle_ms", "spread_share_weight", "spread_window_ms", "utilization_weight", "weekly_aware_scoring", "weekly_burn_debt_weight", "weekly_critical_threshold", "weekly_exhausted_threshold", "weekly_reserve_threshold", "weekly_soft_threshold"]
     class ProvidersEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -307,6 +307,7 @@ class SchedulerConfig(_message.Message):
     FAST_REFILL_DISCOUNT_FIELD_NUMBER: _ClassVar[int]
     FAST_REFILL_FADE_UTIL_FIELD_NUMBER: _ClassVar[int]
     MAX_COOLDOWN_MS_FIELD_NUMBER: _ClassVar[int]
+    MAX_SESSION_BINDINGS_FIELD_NUMBER: _ClassVar[int]
     MODE_FIELD_NUMBER: _ClassVar[int]
     NETWORK_COOLDOWN_MS_FIELD_NUMBER: _ClassVar[int]
     PACE_COST_WEIGHT_FIELD_NUMBER: _ClassVar[int]
@@ -324,6 +325,7 @@ class SchedulerConfig(_message.Message):
     SAFETY_MAX_ACTIVE_PER_ACCOUNT_FIELD_NUMBER: _ClassVar[int]
     SAFETY_MAX_GLOBAL_ACTIVE_FIELD_NUMBER: _ClassVar[int]
     SCARCITY_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    SESSION_IDLE_MS_FIELD_NUMBER: _ClassVar[int]
     SPREAD_SHARE_WEIGHT_FIELD_NUMBER: _ClassVar[int]
     SPREAD_WINDOW_MS_FIELD_NUMBER: _ClassVar[int]
     UTILIZATION_WEIGHT_FIELD_NUMBER: _ClassVar[int]
@@ -346,6 +348,7 @@ class SchedulerConfig(_message.Message):
     fast_refill_discount: float
     fast_refill_fade_util: float
     max_cooldown_ms: int
+    max_session_bindings: int
     mode: str
     network_cooldown_ms: int
     pace_cost_weight: float
@@ -363,6 +366,7 @@ class SchedulerConfig(_message.Message):
     safety_max_active_per_account: int
     safety_max_global_active: int
     scarcity_weight: float
+    session_idle_ms: int
     spread_share_weight: float
     spread_window_ms: int
     utilization_weight: float
@@ -372,7 +376,7 @@ class SchedulerConfig(_message.Message):
     weekly_exhausted_threshold: float
     weekly_reserve_threshold: float
     weekly_soft_threshold: float
-    def __init__(self, mode: _Optional[str] = ..., safety_max_active_per_account: _Optional[int] = ..., safety_max_global_active: _Optional[int] = ..., cooldown_ms: _Optional[int] = ..., max_cooldown_ms: _Optional[int] = ..., network_cooldown_ms: _Optional[int] = ..., weekly_soft_threshold: _Optional[float] = ..., weekly_reserve_threshold: _Optional[float] = ..., weekly_critical_threshold: _Optional[float] = ..., weekly_exhausted_threshold: _Optional[float] = ..., cross_provider_fallback_policy: _Optional[str] = ..., provider_cross_fallback: bool = ..., providers: _Optional[_Mapping[str, ProviderPeak]] = ..., peak_defaults_version: _Optional[int] = ..., critical_pre_reset_hours: _Optional[float] = ..., critical_pressure_unlock_routes: _Optional[int] = ..., critical_pressure_cost: _Optional[float] = ..., critical_drain_floor_cost: _Optional[float] = ..., critical_peak_unlock: bool = ..., weekly_burn_debt_weight: _Optional[float] = ..., concurrency_weight: _Optional[float] = ..., per_account_concurrency_target: _Optional[int] = ..., cap_penalty_weight: _Optional[float] = ..., pace_cost_weight: _Optional[float] = ..., utilization_weight: _Optional[float] = ..., weekly_aware_scoring: bool = ..., scarcity_weight: _Optional[float] = ..., reserve_floor_cost: _Optional[float] = ..., reserve_band_weight: _Optional[float] = ..., reserve_scarcity_weight: _Optional[float] = ..., reserve_concurrency_target: _Optional[int] = ..., spread_share_weight: _Optional[float] = ..., fast_refill_discount: _Optional[float] = ..., fast_refill_fade_util: _Optional[float] = ..., recovery_ramp_weight: _Optional[float] = ..., recovery_ramp_ms: _Optional[int] = ..., spread_window_ms: _Optional[int] = ..., cross_account_thinking_migration: bool = ..., routing_mode: _Optional[str] = ...) -> None: ...
+    def __init__(self, mode: _Optional[str] = ..., safety_max_active_per_account: _Optional[int] = ..., safety_max_global_active: _Optional[int] = ..., cooldown_ms: _Optional[int] = ..., max_cooldown_ms: _Optional[int] = ..., network_cooldown_ms: _Optional[int] = ..., weekly_soft_threshold: _Optional[float] = ..., weekly_reserve_threshold: _Optional[float] = ..., weekly_critical_threshold: _Optional[float] = ..., weekly_exhausted_threshold: _Optional[float] = ..., cross_provider_fallback_policy: _Optional[str] = ..., provider_cross_fallback: bool = ..., providers: _Optional[_Mapping[str, ProviderPeak]] = ..., peak_defaults_version: _Optional[int] = ..., critical_pre_reset_hours: _Optional[float] = ..., critical_pressure_unlock_routes: _Optional[int] = ..., critical_pressure_cost: _Optional[float] = ..., critical_drain_floor_cost: _Optional[float] = ..., critical_peak_unlock: bool = ..., weekly_burn_debt_weight: _Optional[float] = ..., concurrency_weight: _Optional[float] = ..., per_account_concurrency_target: _Optional[int] = ..., cap_penalty_weight: _Optional[float] = ..., pace_cost_weight: _Optional[float] = ..., utilization_weight: _Optional[float] = ..., weekly_aware_scoring: bool = ..., scarcity_weight: _Optional[float] = ..., reserve_floor_cost: _Optional[float] = ..., reserve_band_weight: _Optional[float] = ..., reserve_scarcity_weight: _Optional[float] = ..., reserve_concurrency_target: _Optional[int] = ..., spread_share_weight: _Optional[float] = ..., fast_refill_discount: _Optional[float] = ..., fast_refill_fade_util: _Optional[float] = ..., recovery_ramp_weight: _Optional[float] = ..., recovery_ramp_ms: _Optional[int] = ..., spread_window_ms: _Optional[int] = ..., cross_account_thinking_migration: bool = ..., routing_mode: _Optional[str] = ..., session_idle_ms: _Optional[int] = ..., max_session_bindings: _Optional[int] = ...) -> None: ...
 
 class ShutdownConfig(_message.Message):
     __slots__ = ["drain_timeout_ms"]

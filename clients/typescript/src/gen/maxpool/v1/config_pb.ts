@@ -499,7 +499,9 @@ export class SchedulerConfig extends Message<SchedulerConfig> {
   criticalPreResetHours?: number;
 
   /**
-   * Number of routes under pressure that unlock critical accounts; 0 = off (spec §2.6). Default 0.
+   * A weekly-critical account may take a request when at most this many healthy or reserve
+   * accounts could take it with headroom; negative (the reference's -1) = never (spec §2.6).
+   * Default 0.
    *
    * @generated from field: optional int32 critical_pressure_unlock_routes = 21;
    */
@@ -669,6 +671,22 @@ export class SchedulerConfig extends Message<SchedulerConfig> {
    */
   routingMode?: string;
 
+  /**
+   * A session binding (spec §6.4) not used for this long, in ms, is forgotten: the session's
+   * next request is placed afresh. Default 86400000 (24 hours).
+   *
+   * @generated from field: optional int64 session_idle_ms = 45;
+   */
+  sessionIdleMs?: bigint;
+
+  /**
+   * Most session bindings kept; past it the least recently used are forgotten first.
+   * Default 20000.
+   *
+   * @generated from field: optional int32 max_session_bindings = 46;
+   */
+  maxSessionBindings?: number;
+
   constructor(data?: PartialMessage<SchedulerConfig>) {
     super();
     proto3.util.initPartial(data, this);
@@ -716,6 +734,8 @@ export class SchedulerConfig extends Message<SchedulerConfig> {
     { no: 42, name: "spread_window_ms", kind: "scalar", T: 3 /* ScalarType.INT64 */, opt: true },
     { no: 43, name: "cross_account_thinking_migration", kind: "scalar", T: 8 /* ScalarType.BOOL */, opt: true },
     { no: 44, name: "routing_mode", kind: "scalar", T: 9 /* ScalarType.STRING */, opt: true },
+    { no: 45, name: "session_idle_ms", kind: "scalar", T: 3 /* ScalarType.INT64 */, opt: true },
+    { no: 46, name: "max_session_bindings", kind: "scalar", T: 5 /* ScalarType.INT32 */, opt: true },
   ]);
 
   static fromBinary(bytes: Uint8Array, options?: Partial<BinaryReadOptions>): SchedulerConfig {
