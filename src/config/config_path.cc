@@ -74,6 +74,11 @@ std::filesystem::path StateDirFor(const std::filesystem::path& config_path, cons
   return parent.empty() ? std::filesystem::path(".") : parent;
 }
 
+std::filesystem::path StateFilePathFor(const std::filesystem::path& state_dir,
+                                       const std::filesystem::path& config_path) {
+  return state_dir / ReplaceJsonSuffix(config_path.filename(), ".state.json", ".state.json");
+}
+
 std::filesystem::path TokenStorePathFor(const std::filesystem::path& state_dir,
                                         const std::filesystem::path& config_path) {
   const std::filesystem::path name =

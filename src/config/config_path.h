@@ -34,6 +34,11 @@ std::filesystem::path EventLogPathFor(const std::filesystem::path& config_path);
 // directory $MAXPOOL_STATE_DIR when set, else the config file's own directory.
 std::filesystem::path StateDirFor(const std::filesystem::path& config_path, const EnvLookup& env);
 
+// What the pool learned (quota, blocks, session homes) in `state_dir` for `config_path`:
+// "<config stem>.state.json".
+std::filesystem::path StateFilePathFor(const std::filesystem::path& state_dir,
+                                       const std::filesystem::path& config_path);
+
 // The rotated-token file in `state_dir` for `config_path`: "<config stem>.tokens.json".
 std::filesystem::path TokenStorePathFor(const std::filesystem::path& state_dir,
                                         const std::filesystem::path& config_path);

@@ -237,6 +237,10 @@ class Router {
   const SharedBreaker& breaker() const { return breaker_; }
   SharedBreaker& mutable_breaker() { return breaker_; }
   const SessionTable& sessions() const { return sessions_; }
+  // Puts back a remembered session binding (the pool's memory, at start). Not when it has been
+  // idle past the limit, or when neither of its accounts exists; returns whether it was.
+  bool RestoreSession(std::string_view key, std::string_view home, double home_priority,
+                      std::string_view current, absl::Time last_used);
   int global_in_flight() const { return global_in_flight_; }
   // Score of `account` for `request` now, as selection would compute it (no side effects on
   // routing; may clear expired blocks like availability does).

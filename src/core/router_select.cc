@@ -248,6 +248,20 @@ void Router::RecordSession(const RequestInfo& request, size_t chosen, absl::Time
   binding->last_used = now;
 }
 
+bool Router::RestoreSession(std::string_view key, std::string_view home, double home_priority,
+                            std::string_view current, absl::Time last_used) {
+  if (key.empty() || (FindAccount(home) == nullptr && FindAccount(current) == nullptr)) {
+    return false;
+  }
+  const absl::Time now = clock_.Now();
+  SessionBinding probe;
+  probe.last_used = last_used;
+  if (sessions_.Idle(probe, now)) return false;
+  SessionBinding& binding = sessions_.Bind(key, home, home_priority, last_used);
+  binding.current = std::string(current.empty() ? home : current);
+  return true;
+}
+
 Lease Router::Commit(size_t index, const RequestInfo& request, RouteState& route,
                      SelectionPath path, CriticalUnlock unlock, double score, absl::Time now) {
   Account& account = accounts_[index];

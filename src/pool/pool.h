@@ -46,6 +46,7 @@
 #include "pool/event_bus.h"
 #include "pool/hold_queue.h"
 #include "pool/pool_event.h"
+#include "pool/pool_memory.h"
 
 namespace maxpool::pool {
 
@@ -242,6 +243,17 @@ class Pool final : public credentials::TokenLedger {
   // The pool's event bus: subscribe here; the app publishes RequestFinished and DrainProgress
   // here. Lives as long as the pool.
   EventBus& events() { return events_; }
+
+  // --- Memory across restarts (pool_memory.h; pool_restore.cc) --------------------------------
+  // What a restart must not forget, as it is now (account uuids are left for the caller).
+  PoolMemory Memory() const;
+  // Gives `memory` back to this pool's accounts, before it serves: each remembered account is
+  // matched by uuid (`name_of_uuid`, from the config) else by name. Readings are sanitised as
+  // the reference does (a utilization without its reset time, or past it, is dropped), blocks that
+  // have ended are dropped, and a dead mark only returns to the credential it was made against.
+  // Publishes each restored account's state (cause "restored") and wakes waiters.
+  RestoreReport Restore(const PoolMemory& memory,
+                        const absl::flat_hash_map<std::string, std::string>& name_of_uuid);
 
   // --- Hot-sync (spec §1.4; pool_sync.cc) -------------------------------------------------------
   // Changes an account's settings in place under the pool lock (priority, cap, profiles,

@@ -6,6 +6,7 @@
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/use_future.hpp"
+#include "config/account_names.h"
 #include "config/config_loader.h"
 #include "config/config_path.h"
 #include "config/config_sources.h"
@@ -111,6 +112,22 @@ absl::Status ServerRuntime::Init() {
   // After the accounts of the file joined: their arrival is the "listening" line's count.
   pool_event_log_ = std::make_unique<logging::PoolEventLog>(
       pool_->events(), [this](const std::string& line) { Log(line); });
+  // What the last run learned (quota readings, blocks, dead marks, session homes) comes back
+  // before anything routes; from here on it is saved as it changes, and at the end.
+  absl::flat_hash_map<std::string, std::string> uuids;
+  for (int i = 0; i < config_.accounts_size(); ++i) {
+    const v1::AccountConfig& account = config_.accounts(i);
+    if (!account.account_uuid().empty()) {
+      uuids[config::AccountNameOf(account, i)] = account.account_uuid();
+    }
+  }
+  state_file_ =
+      std::make_unique<pool::StateFile>(config::StateFilePathFor(state_dir, options_.config_path));
+  state_keeper_ = std::make_unique<StateKeeper>(
+      *pool_, *state_file_, [uuids] { return uuids; },
+      [this](const std::string& line) { Log(line); });
+  state_keeper_->Restore();
+  state_keeper_->Start();
   // No account is a valid start (a fresh sidecar): the data plane explains itself, /readyz says
   // not ready, and the control plane can add one (CreateAccount, StartOAuthLogin).
   if (pool_->Snapshot().empty()) {
@@ -285,6 +302,8 @@ void ServerRuntime::Stop() {
   if (control_) control_->Shutdown(absl::Milliseconds(500));
   if (hot_sync_) hot_sync_->Stop();
   if (proxy_) proxy_->Stop();
+  // After the last request released its account: the memory a restart starts from.
+  if (state_keeper_) state_keeper_->Stop();
   if (admin_) admin_->Stop();
   if (event_metrics_) event_metrics_->Stop();
 }
@@ -412,6 +431,10 @@ void ServerRuntime::DrainLoop(absl::Time deadline, absl::Time accept_until) {
   }
   report(true);
   Log(aborted ? "drain finished at its deadline" : "drain finished: nothing left in flight");
+  // Saved at the end of the drain, so a restart that follows routes as this run did.
+  if (const absl::Status saved = state_keeper_->SaveNow(); !saved.ok()) {
+    Log(absl::StrCat("warning: the learned quota was not saved at the drain: ", saved.message()));
+  }
   // Subscribers get the last report before the control plane goes away.
   pool_->events().Flush();
   absl::MutexLock lock(&mu_);

@@ -45,9 +45,11 @@
 #include "logging/pool_event_log.h"
 #include "logging/request_file_log.h"
 #include "pool/pool.h"
+#include "pool/state_file.h"
 #include "proxy/proxy_server.h"
 #include "server/hot_sync.h"
 #include "server/oauth_wiring.h"
+#include "server/state_keeper.h"
 
 namespace maxpool::server {
 
@@ -126,6 +128,9 @@ class ServerRuntime final : public control::ServerHooks {
   std::vector<std::string> warnings_;
   absl::Time start_time_;
   std::unique_ptr<pool::Pool> pool_;
+  // What the pool learned, kept across restarts (the state file of the state directory).
+  std::unique_ptr<pool::StateFile> state_file_;
+  std::unique_ptr<StateKeeper> state_keeper_;
   std::unique_ptr<config::ConfigStore> store_;
   std::unique_ptr<config::TokenStore> token_store_;
   // Told about each save of the config file (ConfigStore::SetOnSaved); null while not there.

@@ -1,0 +1,116 @@
+// End to end: a restarted `maxpool server` routes as the one before it did (spec §12.1). The
+// real server learns from the real fake upstream that one account has used its week and another
+// has quota about to reset; it is restarted (SIGTERM, drain); the new one spends no request on
+// the exhausted account and sends its first request to the account whose week resets soonest,
+// as the old one would have: without the state file it would start blind and try them in turn.
+
+#include <csignal>
+#include <cstdlib>
+#include <map>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "boost/json/parse.hpp"
+#include "boost/json/value.hpp"
+#include "gtest/gtest.h"
+#include "support/child_process.h"
+#include "support/temp_dir.h"
+
+#ifndef MAXPOOL_BIN
+#error "MAXPOOL_BIN must name the built maxpool binary"
+#endif
+#ifndef MAXPOOL_FAKE_BIN
+#error "MAXPOOL_FAKE_BIN must name the built maxpool-fake-upstream binary"
+#endif
+
+namespace maxpool::testing {
+namespace {
+
+constexpr char kSpent[] = "sk-ant-oat01-restart-spent";
+constexpr char kSoon[] = "sk-ant-oat01-restart-soon";
+constexpr char kFresh[] = "sk-ant-oat01-restart-fresh";
+
+std::string Curl(const TempDir& dir, const std::string& args) {
+  const std::string out = (dir.path() / "curl.out").string();
+  const std::string command = absl::StrCat("curl -s -m 30 ", args, " > ", out, " 2>/dev/null");
+  if (std::system(command.c_str()) != 0) return "";
+  return ReadFile(out);
+}
+
+// Requests the fake attributed to each credential so far.
+std::map<std::string, int64_t> Served(const TempDir& dir, const std::string& base) {
+  std::map<std::string, int64_t> served;
+  boost::system::error_code ec;
+  const boost::json::value stats = boost::json::parse(Curl(dir, base + "/_fake/stats"), ec);
+  if (ec || !stats.is_object() || !stats.as_object().contains("stats")) return served;
+  for (const auto& [credential, s] : stats.at("stats").as_object()) {
+    served[std::string(credential)] = s.at("requests").as_int64();
+  }
+  return served;
+}
+
+TEST(RestartMemoryE2E, TheRestartedServerSkipsTheExhaustedAccountAndPrefersTheOneAboutToReset) {
+  TempDir dir;
+  const uint16_t fake_port = FreePort();
+  const uint16_t proxy_port = FreePort();
+  const std::string scenario = dir.Write(
+      "scenario.json",
+      absl::StrCat(R"({"accounts":[)", R"({"credential":")", kSpent,
+                   R"(","type":"oauth","name":"spent","utilization_7d":0.9995,)",
+                   R"("reset_7d_in":259200},)", R"({"credential":")", kSoon,
+                   R"(","type":"oauth","name":"soon","utilization_7d":0.4,"reset_7d_in":10800},)",
+                   R"({"credential":")", kFresh,
+                   R"(","type":"oauth","name":"fresh","utilization_7d":0.3,)",
+                   R"("reset_7d_in":518400}]})"));
+  ChildProcess fake({MAXPOOL_FAKE_BIN, "--port", std::to_string(fake_port), "--scenario", scenario},
+                    (dir.path() / "fake.log").string());
+  ASSERT_TRUE(WaitForPort(fake_port));
+  const std::string base = absl::StrCat("http://127.0.0.1:", fake_port);
+  const std::string config = dir.Write(
+      "maxpool.json",
+      absl::StrCat(R"({"proxy":{"host":"127.0.0.1","port":)", proxy_port, R"(},"upstream":")", base,
+                   R"(","eventLog":false,"quotaProbeSeconds":0,"accounts":[)",
+                   R"({"name":"spent","type":"oauth","accessToken":")", kSpent, R"("},)",
+                   R"({"name":"soon","type":"oauth","accessToken":")", kSoon, R"("},)",
+                   R"({"name":"fresh","type":"oauth","accessToken":")", kFresh, R"("}]})"));
+  const std::string request = absl::StrCat(
+      "-o /dev/null -w '%{http_code}' -H 'content-type: application/json' ",
+      "-H 'anthropic-version: 2023-06-01' -d "
+      "'{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":32,\"messages\":[{\"role\":\"user\","
+      "\"content\":\"hi\"}]}' http://127.0.0.1:",
+      proxy_port, "/v1/messages");
+  const std::string server_log = (dir.path() / "server.log").string();
+  const std::vector<std::string> command = {
+      MAXPOOL_BIN, "server",   "--no-tui", "--control-port", "0", "--admin-port",
+      "0",         "--config", config};
+
+  // The first run meets every account once and learns their weeks.
+  {
+    ChildProcess server(command, server_log);
+    ASSERT_TRUE(WaitForPort(proxy_port)) << ReadFile(server_log);
+    for (int i = 0; i < 6; ++i) EXPECT_EQ(Curl(dir, request), "200") << ReadFile(server_log);
+    std::map<std::string, int64_t> served = Served(dir, base);
+    ASSERT_GE(served[kSpent], 1) << "the first run never met the exhausted account";
+    ASSERT_GE(served[kSoon], 1);
+    EXPECT_EQ(server.Stop(SIGTERM), 0) << ReadFile(server_log);
+  }
+  ASSERT_TRUE(std::filesystem::exists(dir.path() / "maxpool.state.json")) << ReadFile(server_log);
+  std::map<std::string, int64_t> before = Served(dir, base);
+
+  ChildProcess server(command, server_log);
+  ASSERT_TRUE(WaitForPort(proxy_port)) << ReadFile(server_log);
+  EXPECT_NE(ReadFile(server_log).find("restored what the last run learned"), std::string::npos)
+      << ReadFile(server_log);
+  ASSERT_EQ(Curl(dir, request), "200") << ReadFile(server_log);
+  std::map<std::string, int64_t> after = Served(dir, base);
+  EXPECT_EQ(after[kSoon], before[kSoon] + 1) << "the first request after the restart did not "
+                                                "go to the account whose week resets soonest";
+  for (int i = 0; i < 9; ++i) EXPECT_EQ(Curl(dir, request), "200") << ReadFile(server_log);
+  after = Served(dir, base);
+  EXPECT_EQ(after[kSpent], before[kSpent]) << "a request was spent on the exhausted account";
+  EXPECT_GT(after[kSoon] - before[kSoon], after[kFresh] - before[kFresh]);
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+}
+
+}  // namespace
+}  // namespace maxpool::testing
