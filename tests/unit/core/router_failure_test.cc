@@ -73,6 +73,18 @@ TEST(RouterFailure, Scenario15_QuotaRejectionBenchesAndFailsOver) {
   EXPECT_EQ(st.rate_limited_until, h.now() + absl::Seconds(120));
   EXPECT_EQ(st.consecutive_failures, 1);
   EXPECT_EQ(Succeed(h, SmallRequest(), route), "B");
+
+  // The oracle afterwards: B can serve now; without B, capacity returns when A's retry-after
+  // ends, and says why.
+  const RetryPlan now = h.router.NextRetry(SmallRequest(), RouteState{});
+  EXPECT_TRUE(now.available);
+  RouteState without_b;
+  without_b.excluded.insert(*h.router.IdOf("B"));
+  const RetryPlan plan = h.router.NextRetry(SmallRequest(), without_b);
+  EXPECT_FALSE(plan.available);
+  ASSERT_TRUE(plan.retry_after.has_value());
+  EXPECT_EQ(*plan.retry_after, absl::Seconds(120));
+  EXPECT_EQ(plan.cause, RetryCause::kRateLimited);
 }
 
 // §15 scenario 15's headers (the real capture of anthropic-wire.md §4.2): `rejected` with the

@@ -1,5 +1,6 @@
 // Selection (spec §2.2–2.7, §6.4–6.7) against the scenarios of spec §15.
 
+#include "absl/strings/str_cat.h"
 #include "core/router.h"
 #include "core/weekly.h"
 #include "gtest/gtest.h"
@@ -59,6 +60,40 @@ TEST(RouterSelect, ScopedWeeklyLimitBenchesAtTheConfiguredExhaustedThreshold) {
     h.quota("A").scoped_weekly[FamilyIndex(ModelFamily::kSonnet)] = sonnet;
     EXPECT_EQ(h.Pick(), expected) << "threshold " << settings.weekly_exhausted_threshold;
   }
+}
+
+// §15 scenario 13, through the router: a bare `rejected` with healthy buckets leaves A serving;
+// `rejected` with the week at 0.9995 leaves A exhausted, so B serves and, without B, the oracle
+// names the weekly limit.
+TEST(RouterSelect, Scenario13_RejectedBenchesOnlyWhenABucketIsExhausted) {
+  RouterHarness h({"A", "B"});
+  auto observe_a = [&](const std::string& utilization_7d) {
+    RouteState route;
+    route.excluded.insert(*h.router.IdOf("B"));
+    std::optional<Lease> lease = h.router.Acquire(SmallRequest(), route);
+    ASSERT_TRUE(lease.has_value());
+    ASSERT_EQ(lease->account_name, "A");
+    h.router.ObserveResponse(
+        *lease, 200,
+        FlatHeaders{{"anthropic-ratelimit-unified-status", "rejected"},
+                    {"anthropic-ratelimit-unified-5h-utilization", "0.3"},
+                    {"anthropic-ratelimit-unified-7d-utilization", utilization_7d},
+                    {"anthropic-ratelimit-unified-7d-reset",
+                     absl::StrCat(absl::ToUnixSeconds(h.now() + absl::Hours(40)))}});
+    h.router.Release(*lease, {ReleaseKind::kSuccess, 200, ""});
+  };
+  observe_a("0.5");
+  EXPECT_EQ(h.quota("A").unified_status, UnifiedStatus::kAllowed);
+  RouteState only_a;
+  only_a.excluded.insert(*h.router.IdOf("B"));
+  EXPECT_TRUE(h.router.NextRetry(SmallRequest(), only_a).available);
+
+  observe_a("0.9995");
+  EXPECT_EQ(h.quota("A").unified_status, UnifiedStatus::kRejected);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(h.Complete(), "B");
+  const RetryPlan plan = h.router.NextRetry(SmallRequest(), only_a);
+  EXPECT_FALSE(plan.available);
+  EXPECT_EQ(plan.cause, RetryCause::kWeeklyExhausted);
 }
 
 // §15 scenario 2 / §2.9: raw session usage dominates the balancing terms.
