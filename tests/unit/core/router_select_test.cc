@@ -164,12 +164,27 @@ TEST(RouterSelect, Scenario06_ReserveTierCostAndConcurrency) {
 
 // §15 scenario 7: a weekly-critical account is the last resort when nothing else can serve.
 TEST(RouterSelect, Scenario07_CriticalAccountAsLastResort) {
-  RouterHarness h;
-  h.quota("A").unified_7d = 0.97;
-  h.quota("A").unified_7d_reset = h.now() + absl::Hours(3 * 24);
-  h.quota("B").unified_5h = 0.95;
-  h.quota("B").unified_5h_reset = h.now() + absl::Hours(1);
+  auto setup = [](RouterHarness& h) {
+    h.quota("A").unified_7d = 0.97;
+    h.quota("A").unified_7d_reset = h.now() + absl::Hours(3 * 24);
+    h.quota("B").unified_5h = 0.95;
+    h.quota("B").unified_5h_reset = h.now() + absl::Hours(1);
+  };
+  // As the scenario has it ("no unlock": criticalPressureUnlockRoutes -1), pass 1 admits nobody
+  // and pass 2, where critical accounts are allowed, selects A with no unlock.
+  SchedulerSettings no_unlock;
+  no_unlock.critical_pressure_unlock_routes = -1;
+  RouterHarness h({"A", "B"}, no_unlock);
+  setup(h);
   EXPECT_EQ(h.Pick(), "A");
+  EXPECT_EQ(h.last_lease->path, SelectionPath::kScored);
+  EXPECT_EQ(h.last_lease->unlock, CriticalUnlock::kNone);
+  // With the default (0), no healthy route is left, so pass 1 already admits A, unlocked by
+  // pressure at its flat cost.
+  RouterHarness pressured;
+  setup(pressured);
+  EXPECT_EQ(pressured.Pick(), "A");
+  EXPECT_EQ(pressured.last_lease->unlock, CriticalUnlock::kPressure);
 }
 
 // §15 scenario 8 / §2.6: a critical account whose week resets in 30 min is drained first.
