@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "support/child_process.h"
+#include "support/curl.h"
 #include "support/eventually.h"
 #include "support/temp_dir.h"
 
@@ -26,14 +27,6 @@ namespace {
 
 constexpr char kAccess[] = "sk-ant-oat01-crash-test-access";
 constexpr char kFirstRefresh[] = "sk-ant-ort01-crash-test-first";
-
-// `curl` with `args`; stdout, or "" on failure.
-std::string Curl(const TempDir& dir, const std::string& args) {
-  const std::string out = (dir.path() / "curl.out").string();
-  const std::string command = absl::StrCat("curl -s -m 30 ", args, " > ", out, " 2>/dev/null");
-  if (std::system(command.c_str()) != 0) return "";
-  return ReadFile(out);
-}
 
 int Occurrences(const std::string& text, const std::string& needle) {
   int n = 0;

@@ -14,6 +14,7 @@
 #include "boost/json/value.hpp"
 #include "gtest/gtest.h"
 #include "support/child_process.h"
+#include "support/curl.h"
 #include "support/temp_dir.h"
 
 #ifndef MAXPOOL_BIN
@@ -29,13 +30,6 @@ namespace {
 constexpr char kSpent[] = "sk-ant-oat01-restart-spent";
 constexpr char kSoon[] = "sk-ant-oat01-restart-soon";
 constexpr char kFresh[] = "sk-ant-oat01-restart-fresh";
-
-std::string Curl(const TempDir& dir, const std::string& args) {
-  const std::string out = (dir.path() / "curl.out").string();
-  const std::string command = absl::StrCat("curl -s -m 30 ", args, " > ", out, " 2>/dev/null");
-  if (std::system(command.c_str()) != 0) return "";
-  return ReadFile(out);
-}
 
 // Requests the fake attributed to each credential so far.
 std::map<std::string, int64_t> Served(const TempDir& dir, const std::string& base) {

@@ -197,6 +197,37 @@ class HotSyncTest : public ::testing::Test {
     return seen.size() == 1 ? seen.front().credential : "";
   }
 
+  // One OAuth account "A" whose access token expires within the refresh lead (at soon_ms_), in
+  // the pool as the server builds it from the file and in the file (with `uuid` when given);
+  // then the OAuth wiring over it, the harness and hot-sync. `original`: A's access token.
+  void StartExpiringOAuthAccount(const std::string& uuid, std::string* original) {
+    ASSERT_NO_FATAL_FAILURE(Init());
+    fake::FakeAccountSpec spec;
+    spec.oauth.refresh_token = "sk-ant-ort01-test-A-1";
+    spec.oauth.expires_in = absl::Hours(1);
+    soon_ms_ = absl::ToUnixMillis(absl::Now() + absl::Minutes(1));
+    *original =
+        h().AddAccount("A", spec, 0, [&](core::AccountSettings&, pool::Credential& credential) {
+          credential.refresh_token = "sk-ant-ort01-test-A-1";
+          credential.expires_at_ms = soon_ms_;
+        });
+    v1::AccountConfig entry = OAuthEntry("A");
+    if (!uuid.empty()) entry.set_account_uuid(uuid);
+    entry.set_refresh_token("sk-ant-ort01-test-A-1");
+    entry.set_expires_at(soon_ms_);
+    ASSERT_NO_FATAL_FAILURE(WriteInitial({entry}, [&](v1::Config& config) {
+      config.mutable_oauth()->set_token_url(h().upstream().token_url());
+    }));
+    absl::StatusOr<config::LoadedConfig> loaded = store_->Load();
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    absl::StatusOr<std::unique_ptr<server::OAuthWiring>> oauth = server::OAuthWiring::Create(
+        system_clock_, loaded->config, store_.get(), nullptr, h().pool(), oauth_logs_.Sink());
+    ASSERT_TRUE(oauth.ok()) << oauth.status();
+    oauth_ = std::move(*oauth);
+    h().Start();
+    ASSERT_NO_FATAL_FAILURE(StartSync(oauth_.get()));
+  }
+
   void TearDown() override {
     if (sync_) sync_->Stop();
     // The logs never show a credential (every test secret has "01-test" or "03-test" in it).
@@ -210,6 +241,11 @@ class HotSyncTest : public ::testing::Test {
   std::unique_ptr<ProxyHarness> harness_;
   std::unique_ptr<config::ConfigStore> store_;
   Logs logs_;
+  // StartExpiringOAuthAccount()'s: the wiring (its refresher runs on the wall clock) and its log.
+  core::SystemClock system_clock_;
+  Logs oauth_logs_;
+  std::unique_ptr<server::OAuthWiring> oauth_;
+  int64_t soon_ms_ = 0;
   std::unique_ptr<server::HotSync> sync_;
 };
 
@@ -346,32 +382,9 @@ TEST_F(HotSyncTest, FiftyStreamsSurviveAddDisableAndDelete) {
 // §14 item 9: a fresher in-memory token (rotated by the refresher) is never replaced by a staler
 // copy written back to the file.
 TEST_F(HotSyncTest, StalerTokenOnDiskIsNotAdopted) {
-  ASSERT_NO_FATAL_FAILURE(Init());
-  fake::FakeAccountSpec spec;
-  spec.oauth.refresh_token = "sk-ant-ort01-test-A-1";
-  spec.oauth.expires_in = absl::Hours(1);
-  const int64_t soon_ms = absl::ToUnixMillis(absl::Now() + absl::Minutes(1));  // within the lead
-  // The pool as the server builds it from the file: with the entry's tokens.
-  const std::string original =
-      h().AddAccount("A", spec, 0, [&](core::AccountSettings&, pool::Credential& credential) {
-        credential.refresh_token = "sk-ant-ort01-test-A-1";
-        credential.expires_at_ms = soon_ms;
-      });
-  v1::AccountConfig entry = OAuthEntry("A");
-  entry.set_refresh_token("sk-ant-ort01-test-A-1");
-  entry.set_expires_at(soon_ms);
-  ASSERT_NO_FATAL_FAILURE(WriteInitial({entry}, [&](v1::Config& config) {
-    config.mutable_oauth()->set_token_url(h().upstream().token_url());
-  }));
-  absl::StatusOr<config::LoadedConfig> loaded = store_->Load();
-  ASSERT_TRUE(loaded.ok()) << loaded.status();
-  core::SystemClock clock;
-  Logs oauth_logs;
-  absl::StatusOr<std::unique_ptr<server::OAuthWiring>> oauth = server::OAuthWiring::Create(
-      clock, loaded->config, store_.get(), nullptr, h().pool(), oauth_logs.Sink());
-  ASSERT_TRUE(oauth.ok()) << oauth.status();
-  h().Start();
-  ASSERT_NO_FATAL_FAILURE(StartSync(oauth->get()));
+  std::string original;
+  ASSERT_NO_FATAL_FAILURE(StartExpiringOAuthAccount("", &original));
+  const int64_t soon_ms = soon_ms_;
 
   // The first request refreshes (the token expires within 5 minutes) and uses the new token,
   // which is persisted to the file.
@@ -405,32 +418,9 @@ TEST_F(HotSyncTest, StalerTokenOnDiskIsNotAdopted) {
 // A renamed OAuth account keeps its tokens (they stay with it in the pool), and its next rotation
 // is saved into the renamed entry of the file, found by its accountUuid.
 TEST_F(HotSyncTest, RenamedOAuthAccountKeepsItsTokensAndSavesItsNextRotationUnderTheNewName) {
-  ASSERT_NO_FATAL_FAILURE(Init());
-  fake::FakeAccountSpec spec;
-  spec.oauth.refresh_token = "sk-ant-ort01-test-A-1";
-  spec.oauth.expires_in = absl::Hours(1);
-  const int64_t soon_ms = absl::ToUnixMillis(absl::Now() + absl::Minutes(1));  // within the lead
-  const std::string original =
-      h().AddAccount("A", spec, 0, [&](core::AccountSettings&, pool::Credential& credential) {
-        credential.refresh_token = "sk-ant-ort01-test-A-1";
-        credential.expires_at_ms = soon_ms;
-      });
-  v1::AccountConfig entry = OAuthEntry("A");
-  entry.set_account_uuid("6f1c2d3e-0000-4000-8000-00000000000a");
-  entry.set_refresh_token("sk-ant-ort01-test-A-1");
-  entry.set_expires_at(soon_ms);
-  ASSERT_NO_FATAL_FAILURE(WriteInitial({entry}, [&](v1::Config& config) {
-    config.mutable_oauth()->set_token_url(h().upstream().token_url());
-  }));
-  absl::StatusOr<config::LoadedConfig> loaded = store_->Load();
-  ASSERT_TRUE(loaded.ok()) << loaded.status();
-  core::SystemClock clock;
-  Logs oauth_logs;
-  absl::StatusOr<std::unique_ptr<server::OAuthWiring>> oauth = server::OAuthWiring::Create(
-      clock, loaded->config, store_.get(), nullptr, h().pool(), oauth_logs.Sink());
-  ASSERT_TRUE(oauth.ok()) << oauth.status();
-  h().Start();
-  ASSERT_NO_FATAL_FAILURE(StartSync(oauth->get()));
+  std::string original;
+  ASSERT_NO_FATAL_FAILURE(
+      StartExpiringOAuthAccount("6f1c2d3e-0000-4000-8000-00000000000a", &original));
 
   Edit([&](v1::Config& config) { Find(config, "A")->set_name("renamed"); });
   ASSERT_TRUE(logs_.Await("account A: renamed to renamed")) << logs_.Dump();
@@ -451,8 +441,8 @@ TEST_F(HotSyncTest, RenamedOAuthAccountKeepsItsTokensAndSavesItsNextRotationUnde
     const v1::AccountConfig* saved = Find(now->config, "renamed");
     return saved != nullptr && saved->access_token() == rotated &&
            saved->refresh_token() != "sk-ant-ort01-test-A-1";
-  })) << oauth_logs.Dump();
-  EXPECT_TRUE(oauth_logs.Saw("account renamed: token refreshed")) << oauth_logs.Dump();
+  })) << oauth_logs_.Dump();
+  EXPECT_TRUE(oauth_logs_.Saw("account renamed: token refreshed")) << oauth_logs_.Dump();
   sync_->Stop();  // before the wiring goes
   h().pool().SetTokenRefresher(nullptr);
 }
