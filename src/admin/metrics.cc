@@ -12,6 +12,7 @@
 #include "core/account.h"
 #include "core/failure_class.h"
 #include "core/quota.h"
+#include "core/quota_freshness.h"
 #include "core/quota_windows.h"
 #include "pool/account_state.h"
 #include "prometheus/client_metric.h"
@@ -171,8 +172,26 @@ class Metrics::PoolGauges final : public prometheus::Collectable {
     GaugeFamily unsaved("maxpool_account_credentials_unsaved",
                         "1 while the account's latest OAuth tokens are in memory only (saving "
                         "them failed and is retried), else 0.");
+    GaugeFamily quota_age("maxpool_account_quota_age_seconds",
+                          "Seconds since the account's quota was last read, from its own traffic "
+                          "or a usage probe (absent when it never was).");
+    GaugeFamily quota_stale(
+        "maxpool_account_quota_stale",
+        "1 when the account's quota reading is older than max(3 x quotaProbeSeconds, 180 s), "
+        "else 0.");
+    GaugeFamily probe_failures("maxpool_account_probe_failures",
+                               "Usage probes of the account that failed in a row (0 after a "
+                               "success).");
     for (const core::Account& account : accounts) {
       const std::string& name = account.settings.name;
+      if (const std::optional<absl::Time> read = core::QuotaReadAt(account.state.quota)) {
+        quota_age.Add({Label("account", name)},
+                      Seconds(std::max(absl::ZeroDuration(), now - *read)));
+      }
+      quota_stale.Add(
+          {Label("account", name)},
+          core::QuotaStale(account.state.quota, now, settings.quota_probe_interval) ? 1 : 0);
+      probe_failures.Add({Label("account", name)}, account.state.probe.failures);
       inflight.Add({Label("account", name)}, account.state.in_flight);
       unsaved.Add({Label("account", name)}, account.state.credentials_unsaved.empty() ? 0 : 1);
       for (const core::QuotaWindow& window : core::QuotaWindowsOf(account.state.quota)) {
@@ -218,7 +237,8 @@ class Metrics::PoolGauges final : public prometheus::Collectable {
 
     std::vector<prometheus::MetricFamily> out;
     for (GaugeFamily* family : {&inflight, &utilization, &reset, &state, &enabled, &load, &unsaved,
-                                &held, &draining, &breaker, &build, &sessions, &evictions}) {
+                                &quota_age, &quota_stale, &probe_failures, &held, &draining,
+                                &breaker, &build, &sessions, &evictions}) {
       // Like the registry's families, one with no series is left out.
       if (!family->empty()) out.push_back(family->Take());
     }

@@ -4,6 +4,7 @@
 
 #include "control/resource_name.h"
 #include "control/time_proto.h"
+#include "core/quota_freshness.h"
 #include "core/quota_windows.h"
 #include "core/weekly.h"
 
@@ -117,6 +118,11 @@ v1::AccountSnapshot SnapshotOf(const core::Account& account,
   SetLoad(st.load.Summary(now, absl::Hours(1)), out.mutable_load_1h());
   out.set_last_error(st.last_error);
   out.set_credentials_unsaved(st.credentials_unsaved);
+  if (const std::optional<absl::Time> read = core::QuotaReadAt(st.quota)) {
+    SetTimestamp(*read, out.mutable_quota_read_time());
+  }
+  out.set_quota_stale(core::QuotaStale(st.quota, now, settings.quota_probe_interval));
+  out.set_probe_error(st.probe.last_error);
   if (st.last_error_at) SetTimestamp(*st.last_error_at, out.mutable_last_error_time());
   out.set_last_status(st.last_status);
   out.set_enabled(s.enabled);

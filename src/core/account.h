@@ -69,6 +69,16 @@ struct RefreshPermit {
   std::string reason;
 };
 
+// How the account's usage probes have gone (spec §12.2, §7.7). A failed probe never touches the
+// quota reading; it is counted and shown here.
+struct ProbeHealth {
+  int failures = 0;      // consecutive failed probes
+  int unauthorized = 0;  // consecutive probes answered 401 (three latch refresh_dead)
+  std::string last_error;  // "HTTP 429: …", "probe timed out", … (<= 160 chars); "" after a success
+  std::optional<int> last_status;
+  std::optional<absl::Time> last_attempt_at;
+};
+
 struct AccountState {
   AccountStatus status = AccountStatus::kActive;
   std::optional<absl::Time> rate_limited_until;
@@ -97,6 +107,7 @@ struct AccountState {
   std::optional<absl::Time> last_used_at;
 
   QuotaReading quota;
+  ProbeHealth probe;
   RollingLoad load;
 };
 

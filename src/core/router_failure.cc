@@ -441,6 +441,8 @@ void Router::CredentialsRenewed(std::string_view name) {
   st.cooldown_until.reset();
   st.consecutive_failures = 0;
   st.last_error.clear();
+  // The probe's 401s were about the old credential.
+  st.probe.unauthorized = 0;
 }
 
 }  // namespace maxpool::core

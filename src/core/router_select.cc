@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/quota_freshness.h"
 #include "core/router.h"
 #include "core/saturating.h"
 #include "core/score.h"
@@ -56,7 +57,9 @@ std::pair<CriticalUnlock, double> Router::CriticalUnlockFor(size_t index,
     const std::optional<absl::Time> reset =
         account.settings.is_provider() ? q.provider_wk_reset : q.unified_7d_reset;
     const absl::Duration freshness = std::max(2 * settings_.quota_probe_interval, horizon);
-    const bool fresh = q.last_probe_ok_at && now - *q.last_probe_ok_at <= freshness;
+    // Read by a probe or by the account's own traffic: the prober leaves a busy account alone.
+    const std::optional<absl::Time> read = QuotaReadAt(q);
+    const bool fresh = read && now - *read <= freshness;
     if (reset && *reset > now && *reset <= now + horizon && fresh) {
       const double frac = Clamp01(1 - SecondsRatio(*reset - now, horizon));
       const double floor = settings_.critical_drain_floor_cost;

@@ -75,6 +75,10 @@ std::string OAuthEndpoints::profile_url() const {
   return absl::StrCat(api_base_url, core::AbslView(kOAuthProfilePath));
 }
 
+std::string OAuthEndpoints::usage_url() const {
+  return absl::StrCat(api_base_url, core::AbslView(kOAuthUsagePath));
+}
+
 OAuthEndpoints ResolveOAuthEndpoints(const v1::OAuthConfig& oauth, const config::EnvLookup& env) {
   OAuthEndpoints endpoints;
   if (std::optional<std::string> token = NonEmptyEnv(env, kOAuthTokenUrlEnv)) {

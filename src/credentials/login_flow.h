@@ -41,6 +41,8 @@ namespace maxpool::credentials {
 inline constexpr std::string_view kOAuthDefaultApiBaseUrl = "https://api.anthropic.com";
 // Path of the profile endpoint under the API base (wire §5.4).
 inline constexpr std::string_view kOAuthProfilePath = "/api/oauth/profile";
+// Path of the usage endpoint under the API base (wire §5.5), read by the quota prober.
+inline constexpr std::string_view kOAuthUsagePath = "/api/oauth/usage";
 // The redirect URI of a login without a local listener: the page it lands on shows `code#state`
 // for the user to paste (wire §5.1 "Manual redirect").
 inline constexpr std::string_view kOAuthManualRedirectUrl =
@@ -56,6 +58,8 @@ struct OAuthEndpoints {
 
   // <api_base_url>/api/oauth/profile
   std::string profile_url() const;
+  // <api_base_url>/api/oauth/usage
+  std::string usage_url() const;
 };
 
 // The endpoints for `oauth` (config.proto OAuthConfig): token URL from

@@ -40,6 +40,7 @@
 #include "core/clock.h"
 #include "core/hold_policy.h"
 #include "core/router.h"
+#include "core/usage_report.h"
 #include "credentials/token_refresher.h"
 #include "pool/account_state_tracker.h"
 #include "pool/credential.h"
@@ -85,6 +86,22 @@ struct Grant {
 
 // The failure class a failed refresh counts as (Failover events, the request's record).
 core::FailureClass FailureClassOf(const credentials::FreshToken& failure);
+
+// One account a usage-probe sweep visits (server::QuotaProber, spec §12.2). SECRETS: `credential`
+// is for the probe's Authorization header only; never log it.
+struct ProbeTarget {
+  std::string name;
+  core::AccountType type = core::AccountType::kOAuth;
+  core::Provider provider = core::Provider::kAnthropic;
+  bool enabled = true;
+  Credential credential;  // SendableOf(): no refresh token
+};
+
+// What a failed probe left on its account (Pool::RecordProbeFailure()).
+struct ProbeFailureCount {
+  int failures = 0;           // consecutive failed probes, this one included
+  bool latched_dead = false;  // this probe's 401 was the third in a row: the account needs a login
+};
 
 struct PoolOptions {
   core::SchedulerSettings scheduler;
@@ -231,6 +248,25 @@ class Pool final : public credentials::TokenLedger {
   void WakeWaiters();
   // Tickets in the queue (requests held now).
   int waiting() const;
+
+  // --- Usage probes (spec §3.5, §12.2; pool_probe.cc) ----------------------------------------
+  // The accounts a sweep probes, in pool order: OAuth accounts with an access token that do not
+  // need a new login, and z.ai accounts with a credential; enabled or not. An account whose own
+  // traffic read its quota within `traffic_fresh_within` is left out: a probe would learn
+  // nothing its headers did not say, and costs a call to a rate-limited endpoint.
+  std::vector<ProbeTarget> ProbeTargets(absl::Duration traffic_fresh_within) const;
+  // A probe of `name` succeeded: the reading is applied (core::ApplyOAuthUsage, or
+  // ApplyProviderUsage for a provider) and the probe's failure counts clear. The account's state
+  // is re-derived (cause "usage_probe") and waiters wake: a probe can show capacity returned.
+  // An account removed meanwhile is ignored.
+  void RecordProbeReading(std::string_view name, const core::UsageReport& report);
+  // A probe of `name` failed with `message` (HTTP `status`, if one came back): counted, and the
+  // stored reading is left as it is. A 401 counts towards the needs-login latch (spec §7.7):
+  // the third 401 in a row marks an enabled OAuth account refresh_dead, publishes its state
+  // (cause "usage_probe_unauthorized") and is reported in the result. Any other outcome resets
+  // the 401 count.
+  ProbeFailureCount RecordProbeFailure(std::string_view name, std::optional<int> status,
+                                       std::string message);
 
   // --- Views ------------------------------------------------------------------------------------
   // A consistent copy of every account's settings and state (no credentials), for status,

@@ -163,6 +163,23 @@ absl::Status ServerRuntime::Init() {
     Log(absl::StrCat("remote OAuth login is off: ", login_flow.status().message()));
   }
 
+  // Idle accounts' quota readings, kept fresh from the zero-spend usage endpoints (§12.2).
+  const absl::Duration probe_interval = pool_->SchedulerSettings().quota_probe_interval;
+  const std::optional<std::string> probe_off = process_env("MAXPOOL_DISABLE_QUOTA_PROBE");
+  if (probe_interval > absl::ZeroDuration() && !(probe_off && *probe_off == "1")) {
+    const credentials::OAuthEndpoints endpoints =
+        credentials::ResolveOAuthEndpoints(config_.oauth(), process_env);
+    QuotaProberOptions probe_options;
+    probe_options.interval = probe_interval;
+    // Without an explicit API base, each account's usage is read where its requests go.
+    if (!config_.oauth().api_base_url().empty()) probe_options.usage_url = endpoints.usage_url();
+    probe_options.ca_file = endpoints.ca_file;
+    absl::StatusOr<std::unique_ptr<QuotaProber>> prober =
+        QuotaProber::Start(*pool_, &oauth_->refresher(), std::move(probe_options), log);
+    if (!prober.ok()) return prober.status();
+    prober_ = std::move(*prober);
+  }
+
   auto observer = [this](const proxy::RequestLogLine& line) {
     if (options_.on_request) options_.on_request(line);
     if (options_.event_log_requests && event_log_)
@@ -303,6 +320,7 @@ void ServerRuntime::Stop() {
   if (hot_sync_) hot_sync_->Stop();
   if (proxy_) proxy_->Stop();
   // After the last request released its account: the memory a restart starts from.
+  if (prober_) prober_->Stop();
   if (state_keeper_) state_keeper_->Stop();
   if (admin_) admin_->Stop();
   if (event_metrics_) event_metrics_->Stop();

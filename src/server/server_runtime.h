@@ -49,6 +49,7 @@
 #include "proxy/proxy_server.h"
 #include "server/hot_sync.h"
 #include "server/oauth_wiring.h"
+#include "server/quota_prober.h"
 #include "server/state_keeper.h"
 
 namespace maxpool::server {
@@ -136,6 +137,9 @@ class ServerRuntime final : public control::ServerHooks {
   // Told about each save of the config file (ConfigStore::SetOnSaved); null while not there.
   std::atomic<OAuthWiring*> saves_oauth_{nullptr};
   std::atomic<HotSync*> saves_sync_{nullptr};
+  // Declared before the refresher's owner: the refresher is destroyed first (its waiters may
+  // hold timers on the prober's executor); Stop() ends the probing before either goes.
+  std::unique_ptr<QuotaProber> prober_;
   std::unique_ptr<OAuthWiring> oauth_;
   std::unique_ptr<credentials::LoginFlow> login_flow_;
   std::unique_ptr<proxy::ProxyServer> proxy_;

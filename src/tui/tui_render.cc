@@ -180,6 +180,18 @@ std::vector<Column> Columns(const TuiModel& model, absl::Time now, int name_widt
                           a.weekly_tier() >= v1::WEEKLY_TIER_CRITICAL ? Style::kBad : Style::kWarn,
                           w);
                   }});
+  // How old the quota reading behind the bars is; a stale one is flagged.
+  cols.push_back({"READ", 7, 6, [now](Grid& g, int r, int c, int w, const auto& a) {
+                    if (!a.has_quota_read_time()) {
+                      g.Put(r, c, "·", Style::kDim, w);
+                      return;
+                    }
+                    const absl::Duration age = std::max(
+                        absl::ZeroDuration(), now - control_client::ToTime(a.quota_read_time()));
+                    std::string text = control_client::CompactDuration(age);
+                    if (a.quota_stale()) absl::StrAppend(&text, " !");
+                    g.Put(r, c, text, a.quota_stale() ? Style::kWarn : Style::kDim, w);
+                  }});
   cols.push_back({"LIVE", 4, 5, [](Grid& g, int r, int c, int w, const auto& a) {
                     const std::string n = a.in_flight() > 0 ? absl::StrCat(a.in_flight()) : "·";
                     g.Put(r, c + std::max(0, w - TextWidth(n)), n,
