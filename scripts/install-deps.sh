@@ -21,6 +21,8 @@ runtime=(
   libgrpc++1.51 libgrpc29 libprotobuf32 libabsl20220623 libssl3 libspdlog1.10 libfmt9
   libboost-json1.81.0 libboost-url1.81.0 libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0
   libjemalloc2 libncursesw6 libtinfo6
+  # peak windows are wall-clock hours in an IANA zone (scheduler.providers.<key>.peakTimezone)
+  tzdata
 )
 test=(
   clang-format libgtest-dev libgmock-dev googletest

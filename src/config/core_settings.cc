@@ -1,6 +1,7 @@
 #include "config/core_settings.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -15,6 +16,32 @@ core::Provider ProviderOf(const std::string& name) {
   if (name == "zai") return core::Provider::kZai;
   if (name == "kimi") return core::Provider::kKimi;
   return core::Provider::kAnthropic;
+}
+
+// scheduler.providers.<key> (§12.3): the zone (the machine's when absent or unknown), the rows
+// (a legacy startUtcMin / endUtcMin stands in for a missing startMin / endMin; a row without
+// either is invalid and never matches), the cap (only a finite number counts; clamped to 0..1)
+// and the de-preference.
+core::ProviderPeak PeakOf(const v1::ProviderPeak& p) {
+  core::ProviderPeak peak;
+  peak.zone = absl::LocalTimeZone();
+  if (absl::TimeZone zone; p.has_peak_timezone() && !p.peak_timezone().empty() &&
+                           absl::LoadTimeZone(p.peak_timezone(), &zone)) {
+    peak.zone = zone;
+  }
+  for (const v1::PeakWindow& w : p.peak_windows()) {
+    core::PeakWindowRow row;
+    row.days.assign(w.days().begin(), w.days().end());
+    row.start_min = w.has_start_min()       ? w.start_min()
+                    : w.has_start_utc_min() ? w.start_utc_min()
+                                            : -1;
+    row.end_min = w.has_end_min() ? w.end_min() : w.has_end_utc_min() ? w.end_utc_min() : -1;
+    peak.windows.push_back(std::move(row));
+  }
+  if (p.has_peak_cap() && std::isfinite(p.peak_cap()))
+    peak.cap = std::clamp(p.peak_cap(), 0.0, 1.0);
+  if (p.has_peak_depreference()) peak.depreference = p.peak_depreference();
+  return peak;
 }
 
 }  // namespace
@@ -98,6 +125,18 @@ core::SchedulerSettings SchedulerSettingsOf(const v1::Config& config) {
   }
   if (s.has_cross_account_thinking_migration()) {
     out.cross_account_thinking_migration = s.cross_account_thinking_migration();
+  }
+  for (const auto& [key, provider] : s.providers()) {
+    switch (ProviderOf(key)) {
+      case core::Provider::kZai:
+        out.zai_peak = PeakOf(provider);
+        break;
+      case core::Provider::kKimi:
+        out.kimi_peak = PeakOf(provider);
+        break;
+      case core::Provider::kAnthropic:
+        break;
+    }
   }
   return out;
 }

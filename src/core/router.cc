@@ -188,6 +188,10 @@ std::optional<WeeklyTier> Router::EligibleTier(Account& account, ModelFamily fam
     return std::nullopt;
   }
   if (SessionUnavailable(account, settings_)) return std::nullopt;
+  if (const ProviderPeak* peak = PeakOf(account);
+      peak != nullptr && PeakBarred(*peak, EvaluatePeak(*peak, now))) {
+    return std::nullopt;
+  }
   const WeeklyTier tier = RawWeeklyState(account, settings_);
   if (tier == WeeklyTier::kExhausted || tier == WeeklyTier::kCapped) return std::nullopt;
   if (ScopedWeeklyExhausted(st.quota, family, settings_.weekly_exhausted_threshold)) {
@@ -227,6 +231,28 @@ bool Router::Matches(const Account& account, const RequestInfo& request, const R
 
 bool Router::Excluded(const RouteState& route, size_t index) const {
   return !route.excluded.empty() && route.excluded.contains(ids_[index]);
+}
+
+const ProviderPeak* Router::PeakOf(const Account& account) const {
+  if (!account.settings.is_provider()) return nullptr;
+  const std::optional<ProviderPeak>& peak =
+      account.settings.provider == Provider::kZai ? settings_.zai_peak : settings_.kimi_peak;
+  return peak ? &*peak : nullptr;
+}
+
+int Router::PeakTierOf(const Account& account, absl::Time now) const {
+  const ProviderPeak* peak = PeakOf(account);
+  if (peak == nullptr) return 0;
+  return PeakTier(*peak, EvaluatePeak(*peak, now), account.state.quota.provider_wk);
+}
+
+bool Router::InPeak(const Account& account, absl::Time now) const {
+  const ProviderPeak* peak = PeakOf(account);
+  return peak != nullptr && EvaluatePeak(*peak, now).in_peak;
+}
+
+double Router::EffectivePriority(const Account& account, absl::Time now) const {
+  return BasePriority(account) + kPeakTierWeight * PeakTierOf(account, now);
 }
 
 double Router::BasePriority(const Account& account) const {

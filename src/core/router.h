@@ -285,6 +285,14 @@ class Router {
                absl::Time now) const;
   bool Excluded(const RouteState& route, size_t index) const;
   double BasePriority(const Account& account) const;
+  // The provider's peak settings, when it has any (§12.3); null for Claude accounts.
+  const ProviderPeak* PeakOf(const Account& account) const;
+  // The account's peak tier now (0 for Claude accounts and outside peak; §12.3).
+  int PeakTierOf(const Account& account, absl::Time now) const;
+  // BasePriority() plus the peak tier's stride.
+  double EffectivePriority(const Account& account, absl::Time now) const;
+  // Whether the account's provider is inside one of its peak windows now.
+  bool InPeak(const Account& account, absl::Time now) const;
   double ShareOf(Account& account, SelectionScratch& scratch, absl::Time now);
   double ScoreOf(size_t index, const RequestInfo& request, SelectionScratch& scratch,
                  std::optional<double> critical_cost, std::optional<WeeklyTier> tier,

@@ -81,6 +81,22 @@ Router::AccountRetry Router::RetryInfoFor(Account& a, const RequestInfo& request
                                    settings_.weekly_exhausted_threshold)) {
     info = Retry(RetryCause::kWeeklyExhausted,
                  st.quota.scoped_weekly[FamilyIndex(request.family)]->reset_at, false);
+  } else if (const ProviderPeak* peak = PeakOf(a);
+             peak != nullptr && PeakBarred(*peak, EvaluatePeak(*peak, now))) {
+    // §2.8 step 4: barred until its peak ends, or later when something else holds it longer.
+    const absl::Time peak_end = EvaluatePeak(*peak, now).ends_at;
+    absl::Time at = peak_end;
+    if (std::optional<AccountRetry> blocker = ShortTermBlocker(a, settings_, now);
+        blocker && blocker->at) {
+      at = std::max(at, *blocker->at);
+    }
+    std::optional<absl::Time> weekly_reset;
+    if (raw == WeeklyTier::kExhausted || raw == WeeklyTier::kCapped) {
+      weekly_reset = st.quota.provider_wk_reset;
+      if (weekly_reset) at = std::max(at, *weekly_reset);
+    }
+    const bool weekly = weekly_reset && *weekly_reset >= peak_end;
+    info = Retry(weekly ? RetryCause::kWeeklyExhausted : RetryCause::kPeakWindow, at, true);
   } else {
     std::optional<AccountRetry> blocker = ShortTermBlocker(a, settings_, now);
     if (raw == WeeklyTier::kExhausted || raw == WeeklyTier::kCapped) {

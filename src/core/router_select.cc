@@ -86,7 +86,15 @@ std::pair<CriticalUnlock, double> Router::CriticalUnlockFor(size_t index,
       return {CriticalUnlock::kPressure, settings_.critical_pressure_cost};
     }
   }
-  // 3. Peak relief needs a provider in a peak window, which this build never models.
+  // 3. Peak relief: a provider is in its peak, and the operator lets critical accounts take up
+  // the work it would have done.
+  if (settings_.critical_peak_unlock) {
+    for (const Account& other : accounts_) {
+      if (other.settings.enabled && PeakTierOf(other, now) >= 1) {
+        return {CriticalUnlock::kPeak, settings_.critical_pressure_cost};
+      }
+    }
+  }
   return {CriticalUnlock::kNone, 0};
 }
 
@@ -110,7 +118,7 @@ std::optional<Router::Candidate> Router::ScoredPass(const RequestInfo& request,
       unlock = why;
       critical_cost = cost;
     }
-    const double priority = BasePriority(account);
+    const double priority = EffectivePriority(account, now);
     const double score = ScoreOf(idx, request, scratch, critical_cost, *tier, now);
     if (!best || priority < best->priority || (priority == best->priority && score < best->score)) {
       best = Candidate{idx, priority, score, unlock};
@@ -168,7 +176,9 @@ std::optional<size_t> Router::WarmUpTarget(size_t bound, const RequestInfo& requ
   double best_score = 0;
   for (size_t i = 0; i < accounts_.size(); ++i) {
     Account& a = accounts_[i];
-    if (i == bound || !IsWarming(a, now) || Excluded(route, i)) continue;
+    if (i == bound || !IsWarming(a, now) || Excluded(route, i) || PeakTierOf(a, now) > 0) {
+      continue;
+    }
     if (!Matches(a, request, route, now) || !Available(a, {false, false, request.family}, now)) {
       continue;
     }
@@ -185,12 +195,13 @@ bool Router::ShouldMoveBoundSession(size_t bound, const RequestInfo& request,
                                     const RouteState& route, SelectionScratch& scratch,
                                     absl::Time now) {
   Account& bound_account = accounts_[bound];
-  // Priority preemption (§14 item 29): a strictly preferred account pulls the session back.
-  const double bound_priority = BasePriority(bound_account);
+  // Priority preemption (§14 item 29): a strictly preferred account pulls the session back; a
+  // provider in its peak is preferred less than every account outside it (§12.3).
+  const double bound_priority = EffectivePriority(bound_account, now);
   for (size_t i = 0; i < accounts_.size(); ++i) {
     if (i == bound || Excluded(route, i)) continue;
     Account& a = accounts_[i];
-    if (BasePriority(a) < bound_priority && Matches(a, request, route, now) &&
+    if (EffectivePriority(a, now) < bound_priority && Matches(a, request, route, now) &&
         Available(a, {true, false, request.family}, now)) {
       return true;
     }
@@ -199,16 +210,17 @@ bool Router::ShouldMoveBoundSession(size_t bound, const RequestInfo& request,
   if (!MigrationSafe(bound_account, request, settings_)) return false;
   if (route.has_ticket || route.admitted) return false;
   const WeeklyTier bound_pace = PaceState(bound_account, settings_, now);
+  const bool bound_in_peak = InPeak(bound_account, now);
   const bool hot = SessionUnavailable(bound_account, settings_) ||
                    TierRank(bound_pace) >= TierRank(WeeklyTier::kReserve) ||
-                   SessionUsage(bound_account) >= settings_.weekly_soft_threshold;
+                   SessionUsage(bound_account) >= settings_.weekly_soft_threshold || bound_in_peak;
   if (!hot) return false;
   std::optional<size_t> best;
   double best_score = 0;
   for (size_t i = 0; i < accounts_.size(); ++i) {
     Account& a = accounts_[i];
     if (i == bound || Excluded(route, i) || !Matches(a, request, route, now)) continue;
-    if (!Available(a, {false, false, request.family}, now)) continue;
+    if (!Available(a, {false, false, request.family}, now) || InPeak(a, now)) continue;
     if (a.settings.is_provider() && request.requires_thinking_integrity) continue;
     const double score = ScoreOf(i, request, scratch, std::nullopt, std::nullopt, now);
     if (!best || score < best_score) {
@@ -220,7 +232,9 @@ bool Router::ShouldMoveBoundSession(size_t bound, const RequestInfo& request,
   if (TierRank(RawWeeklyState(bound_account, settings_)) >= TierRank(WeeklyTier::kReserve)) {
     return true;
   }
-  if (SessionUsage(bound_account) >= settings_.weekly_reserve_threshold) return true;
+  if (SessionUsage(bound_account) >= settings_.weekly_reserve_threshold || bound_in_peak) {
+    return true;
+  }
   const double bound_score = ScoreOf(bound, request, scratch, std::nullopt, std::nullopt, now);
   const WeeklyTier best_pace = PaceState(accounts_[*best], settings_, now);
   return best_score <= 0.5 * bound_score && bound_score - best_score >= 0.5 &&
@@ -235,13 +249,15 @@ void Router::RecordSession(const RequestInfo& request, size_t chosen, absl::Time
     sessions_.Bind(request.session_key, account.settings.name, account.settings.priority, now);
     return;
   }
-  if (account.settings.name != binding->home) {
+  Account* home = FindAccount(binding->home);
+  // A move forced by the home's peak hours keeps the home: the session returns after it (§12.3).
+  const bool peak_forced = home != nullptr && InPeak(*home, now);
+  if (account.settings.name != binding->home && !peak_forced) {
     if (account.settings.priority < binding->home_priority) {
       binding->home = account.settings.name;
       binding->home_priority = account.settings.priority;
     } else if (account.settings.priority == binding->home_priority) {
       // A move by choice (home still available) re-homes; a failover keeps home (§6.4).
-      Account* home = FindAccount(binding->home);
       if (home != nullptr && Available(*home, {true, false, request.family}, now)) {
         binding->home = account.settings.name;
       }

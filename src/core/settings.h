@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "core/peak_window.h"
 
 namespace maxpool::core {
 
@@ -69,6 +70,9 @@ struct SchedulerSettings {
   int max_session_bindings = 20000;
   double failure_penalty_weight = 5;
   bool cross_account_thinking_migration = true;
+  // Peak hours per provider (§12.3, scheduler.providers.<key>); absent: never in peak.
+  std::optional<ProviderPeak> zai_peak;
+  std::optional<ProviderPeak> kimi_peak;
 };
 
 // queue.* (spec §5.2). Durations that the reference allows to be null are optional here.

@@ -4,10 +4,14 @@
 // the exhausted account and sends its first request to the account whose week resets soonest,
 // as the old one would have: without the state file it would start blind and try them in turn.
 
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "boost/json/parse.hpp"
@@ -15,6 +19,7 @@
 #include "gtest/gtest.h"
 #include "support/child_process.h"
 #include "support/curl.h"
+#include "support/eventually.h"
 #include "support/temp_dir.h"
 
 #ifndef MAXPOOL_BIN
@@ -43,40 +48,54 @@ std::map<std::string, int64_t> Served(const TempDir& dir, const std::string& bas
   return served;
 }
 
-TEST(RestartMemoryE2E, TheRestartedServerSkipsTheExhaustedAccountAndPrefersTheOneAboutToReset) {
-  TempDir dir;
-  const uint16_t fake_port = FreePort();
-  const uint16_t proxy_port = FreePort();
-  const std::string scenario = dir.Write(
-      "scenario.json",
-      absl::StrCat(R"({"accounts":[)", R"({"credential":")", kSpent,
-                   R"(","type":"oauth","name":"spent","utilization_7d":0.9995,)",
-                   R"("reset_7d_in":259200},)", R"({"credential":")", kSoon,
-                   R"(","type":"oauth","name":"soon","utilization_7d":0.4,"reset_7d_in":10800},)",
-                   R"({"credential":")", kFresh,
-                   R"(","type":"oauth","name":"fresh","utilization_7d":0.3,)",
-                   R"("reset_7d_in":518400}]})"));
-  ChildProcess fake({MAXPOOL_FAKE_BIN, "--port", std::to_string(fake_port), "--scenario", scenario},
-                    (dir.path() / "fake.log").string());
-  ASSERT_TRUE(WaitForPort(fake_port));
-  const std::string base = absl::StrCat("http://127.0.0.1:", fake_port);
-  const std::string config = dir.Write(
-      "maxpool.json",
-      absl::StrCat(R"({"proxy":{"host":"127.0.0.1","port":)", proxy_port, R"(},"upstream":")", base,
-                   R"(","eventLog":false,"quotaProbeSeconds":0,"accounts":[)",
-                   R"({"name":"spent","type":"oauth","accessToken":")", kSpent, R"("},)",
-                   R"({"name":"soon","type":"oauth","accessToken":")", kSoon, R"("},)",
-                   R"({"name":"fresh","type":"oauth","accessToken":")", kFresh, R"("}]})"));
-  const std::string request = absl::StrCat(
+// One account has used its week, one has a week that resets in 3 hours, one is fresh.
+std::string Scenario() {
+  return absl::StrCat(
+      R"({"accounts":[)", R"({"credential":")", kSpent,
+      R"(","type":"oauth","name":"spent","utilization_7d":0.9995,)", R"("reset_7d_in":259200},)",
+      R"({"credential":")", kSoon,
+      R"(","type":"oauth","name":"soon","utilization_7d":0.4,"reset_7d_in":10800},)",
+      R"({"credential":")", kFresh, R"(","type":"oauth","name":"fresh","utilization_7d":0.3,)",
+      R"("reset_7d_in":518400}]})");
+}
+
+// The prober is off: what the restarted server knows comes from the state file alone.
+std::string Config(const std::string& base, uint16_t proxy_port) {
+  return absl::StrCat(R"({"proxy":{"host":"127.0.0.1","port":)", proxy_port, R"(},"upstream":")",
+                      base, R"(","eventLog":false,"quotaProbeSeconds":0,"accounts":[)",
+                      R"({"name":"spent","type":"oauth","accessToken":")", kSpent, R"("},)",
+                      R"({"name":"soon","type":"oauth","accessToken":")", kSoon, R"("},)",
+                      R"({"name":"fresh","type":"oauth","accessToken":")", kFresh, R"("}]})");
+}
+
+// curl arguments of one small POST /v1/messages; prints the status.
+std::string Request(uint16_t proxy_port) {
+  return absl::StrCat(
       "-o /dev/null -w '%{http_code}' -H 'content-type: application/json' ",
       "-H 'anthropic-version: 2023-06-01' -d "
       "'{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":32,\"messages\":[{\"role\":\"user\","
       "\"content\":\"hi\"}]}' http://127.0.0.1:",
       proxy_port, "/v1/messages");
+}
+
+std::vector<std::string> ServerCommand(const std::string& config) {
+  return {MAXPOOL_BIN, "server",   "--no-tui", "--control-port", "0", "--admin-port",
+          "0",         "--config", config};
+}
+
+TEST(RestartMemoryE2E, TheRestartedServerSkipsTheExhaustedAccountAndPrefersTheOneAboutToReset) {
+  TempDir dir;
+  const uint16_t fake_port = FreePort();
+  const uint16_t proxy_port = FreePort();
+  const std::string scenario = dir.Write("scenario.json", Scenario());
+  ChildProcess fake({MAXPOOL_FAKE_BIN, "--port", std::to_string(fake_port), "--scenario", scenario},
+                    (dir.path() / "fake.log").string());
+  ASSERT_TRUE(WaitForPort(fake_port));
+  const std::string base = absl::StrCat("http://127.0.0.1:", fake_port);
+  const std::string config = dir.Write("maxpool.json", Config(base, proxy_port));
+  const std::string request = Request(proxy_port);
   const std::string server_log = (dir.path() / "server.log").string();
-  const std::vector<std::string> command = {
-      MAXPOOL_BIN, "server",   "--no-tui", "--control-port", "0", "--admin-port",
-      "0",         "--config", config};
+  const std::vector<std::string> command = ServerCommand(config);
 
   // The first run meets every account once and learns their weeks.
   {
@@ -104,6 +123,58 @@ TEST(RestartMemoryE2E, TheRestartedServerSkipsTheExhaustedAccountAndPrefersTheOn
   EXPECT_EQ(after[kSpent], before[kSpent]) << "a request was spent on the exhausted account";
   EXPECT_GT(after[kSoon] - before[kSoon], after[kFresh] - before[kFresh]);
   EXPECT_EQ(server.Stop(SIGTERM), 0);
+}
+
+// The same restart with clients sending all the while: requests in flight at the SIGTERM finish,
+// the new server takes over on the same port, and from its first request on it still skips the
+// exhausted account and prefers the one whose week resets soonest.
+TEST(RestartMemoryE2E, UnderContinuousTrafficTheRestartKeepsWhatItLearned) {
+  TempDir dir;
+  const uint16_t fake_port = FreePort();
+  const uint16_t proxy_port = FreePort();
+  const std::string scenario = dir.Write("scenario.json", Scenario());
+  ChildProcess fake({MAXPOOL_FAKE_BIN, "--port", std::to_string(fake_port), "--scenario", scenario},
+                    (dir.path() / "fake.log").string());
+  ASSERT_TRUE(WaitForPort(fake_port));
+  const std::string base = absl::StrCat("http://127.0.0.1:", fake_port);
+  const std::string config = dir.Write("maxpool.json", Config(base, proxy_port));
+  const std::string server_log = (dir.path() / "server.log").string();
+  const std::vector<std::string> command = ServerCommand(config);
+
+  auto server = std::make_unique<ChildProcess>(command, server_log);
+  ASSERT_TRUE(WaitForPort(proxy_port)) << ReadFile(server_log);
+  // One client, one request after another, for the whole test.
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0};
+  std::atomic<int> refused{0};
+  std::thread client([&] {
+    while (!stop.load()) {
+      if (Curl(dir, Request(proxy_port), "traffic.out") == "200") {
+        ++ok;
+      } else {
+        ++refused;  // the moment between the old server's exit and the new one's listen
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+  });
+  // The first run meets every account under the traffic, then is told to stop mid-traffic.
+  ASSERT_TRUE(Eventually([&] { return Served(dir, base)[kSpent] >= 1 && ok.load() >= 8; },
+                         std::chrono::seconds(30)))
+      << ReadFile(server_log);
+  EXPECT_EQ(server->Stop(SIGTERM), 0) << ReadFile(server_log);
+  const std::map<std::string, int64_t> before = Served(dir, base);
+  const int ok_before = ok.load();
+  server = std::make_unique<ChildProcess>(command, server_log);
+  ASSERT_TRUE(WaitForPort(proxy_port)) << ReadFile(server_log);
+  ASSERT_TRUE(Eventually([&] { return ok.load() >= ok_before + 10; }, std::chrono::seconds(30)))
+      << ReadFile(server_log);
+  stop = true;
+  client.join();
+  const std::map<std::string, int64_t> after = Served(dir, base);
+  EXPECT_EQ(after.at(kSpent), before.at(kSpent)) << "a request was spent on the exhausted account";
+  EXPECT_GT(after.at(kSoon) - before.at(kSoon), after.at(kFresh) - before.at(kFresh))
+      << "after the restart the account about to reset is no longer preferred";
+  EXPECT_EQ(server->Stop(SIGTERM), 0);
 }
 
 }  // namespace

@@ -247,5 +247,55 @@ TEST(AccountRefusal, ZaiAccountIsBenchedByItsOwnProvidersBody) {
   }
 }
 
+// §15 scenario 57 through the proxy: each provider's 429 body, with no retry-after, times its
+// account's bench: GLM's code 1308 an hour, Kimi's "try again after 20 seconds" 20 s. The client
+// gets the 429, and the other provider is untouched.
+TEST(AccountRefusal, Scenario57_ProviderBodiesTimeTheBenchThroughTheProxy) {
+  ProxyHarness::Options o = ProxyHarness::DefaultOptions();
+  o.pool.scheduler.routing_mode = core::RoutingMode::kBalance;
+  // A 20 s bench is within a request's hold window: answer at once instead of holding.
+  o.pool.queue.non_stream_max_wait = absl::ZeroDuration();
+  ProxyHarness h(o);
+  ScriptedUpstream glm_upstream;
+  ScriptedUpstream kimi_upstream;
+  auto provider = [](core::Provider which, std::string profile) {
+    return [which, profile](core::AccountSettings& s, pool::Credential& c) {
+      s.type = core::AccountType::kProvider;
+      s.provider = which;
+      s.profiles = {profile, "all"};
+      c.kind = pool::CredentialKind::kBearer;
+    };
+  };
+  fake::FakeAccountSpec spec;
+  spec.type = fake::AccountType::kApiKey;
+  h.AddAccount("glm", spec, 0, provider(core::Provider::kZai, "zai"));
+  spec.credential.clear();
+  h.AddAccount("kimi", spec, 0, provider(core::Provider::kKimi, "kimi"));
+  h.Redirect("glm", glm_upstream.base_url());
+  h.Redirect("kimi", kimi_upstream.base_url());
+  glm_upstream.Push({ScriptedUpstream::Json(
+      429, R"({"error":{"code":"1308","message":"Usage limit reached for 5 hour."}})")});
+  kimi_upstream.Push({ScriptedUpstream::Json(
+      429,
+      R"({"error":{"type":"rate_limit_reached_error","message":"Rate limit reached, please try again after 20 seconds"}})")});
+  h.Start();
+  const absl::Time before = absl::Now();
+  EXPECT_EQ(h.Post(false, {{"x-maxpool-profile", "zai"}}).status, 429);
+  EXPECT_EQ(h.Post(false, {{"x-maxpool-profile", "kimi"}}).status, 429);
+  ASSERT_TRUE(Settled(h));
+  const absl::Time after = absl::Now();
+  for (const core::Account& account : h.pool().Snapshot()) {
+    ASSERT_TRUE(account.state.rate_limited_until.has_value()) << account.settings.name;
+    const absl::Time until = *account.state.rate_limited_until;
+    if (account.settings.name == "glm") {
+      EXPECT_GE(until, before + absl::Seconds(3600));
+      EXPECT_LE(until, after + absl::Seconds(3600));
+    } else {
+      EXPECT_GE(until, before + absl::Seconds(20));
+      EXPECT_LE(until, after + absl::Seconds(21));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace maxpool

@@ -176,3 +176,41 @@ TEST(CoreSettings, ConfigProvidersMapWithPriorityTen) {
 
 }  // namespace
 }  // namespace maxpool::config
+
+namespace maxpool::config {
+namespace {
+
+// §12.3: the default z.ai peak (Mon-Fri 14:00-18:00 Singapore time, cap 0.5) reaches the core;
+// Kimi has no windows.
+TEST(CoreSettings, DefaultPeakWindowsReachTheCore) {
+  const core::SchedulerSettings s = SchedulerSettingsOf(Load("{}"));
+  ASSERT_TRUE(s.zai_peak.has_value());
+  EXPECT_EQ(s.zai_peak->zone.name(), "Asia/Singapore");
+  ASSERT_EQ(s.zai_peak->windows.size(), 1u);
+  EXPECT_THAT(s.zai_peak->windows[0].days, ElementsAre(1, 2, 3, 4, 5));
+  EXPECT_EQ(s.zai_peak->windows[0].start_min, 840);
+  EXPECT_EQ(s.zai_peak->windows[0].end_min, 1080);
+  EXPECT_EQ(s.zai_peak->cap, 0.5);
+  EXPECT_TRUE(s.zai_peak->depreference);
+  EXPECT_TRUE(!s.kimi_peak || s.kimi_peak->windows.empty());
+}
+
+TEST(CoreSettings, PeakSettingsFromTheFile) {
+  const core::SchedulerSettings s = SchedulerSettingsOf(Load(R"({"scheduler": {"providers": {
+      "zai": {"peakTimezone": "Not/AZone", "peakCap": 0,
+              "peakWindows": [{"days": [6], "startUtcMin": 60, "endUtcMin": 120}]},
+      "kimi": {"peakTimezone": "UTC", "peakCap": 7, "peakDepreference": false,
+               "peakWindows": [{"days": [0], "startMin": 0, "endMin": 1440}]}}}})"));
+  ASSERT_TRUE(s.zai_peak.has_value());
+  EXPECT_EQ(s.zai_peak->zone, absl::LocalTimeZone());  // an unknown zone: the machine's
+  EXPECT_EQ(s.zai_peak->cap, 0);                        // barred during its peak
+  EXPECT_EQ(s.zai_peak->windows[0].start_min, 60);      // the legacy keys
+  EXPECT_EQ(s.zai_peak->windows[0].end_min, 120);
+  ASSERT_TRUE(s.kimi_peak.has_value());
+  EXPECT_EQ(s.kimi_peak->cap, 1);  // clamped
+  EXPECT_FALSE(s.kimi_peak->depreference);
+  EXPECT_EQ(s.kimi_peak->zone.name(), "UTC");
+}
+
+}  // namespace
+}  // namespace maxpool::config

@@ -38,6 +38,7 @@ inline v1::PoolSnapshot FixedSnapshot() {
     Window(a, v1::QUOTA_WINDOW_KIND_FIVE_HOUR, 0.42, absl::Hours(2) + absl::Minutes(13));
     Window(a, v1::QUOTA_WINDOW_KIND_SEVEN_DAY, 0.75, absl::Hours(76));
     a->set_weekly_tier(v1::WEEKLY_TIER_SOFT);
+    Stamp(Noon() - absl::Seconds(4), a->mutable_quota_read_time());
     a->set_in_flight(2);
     a->mutable_load_15m()->set_requests(3);
     a->mutable_load_1h()->set_requests(12);
@@ -53,6 +54,9 @@ inline v1::PoolSnapshot FixedSnapshot() {
     Window(a, v1::QUOTA_WINDOW_KIND_FIVE_HOUR, 0.95, absl::Minutes(45));
     Window(a, v1::QUOTA_WINDOW_KIND_SEVEN_DAY, 0.5, absl::Hours(100));
     a->set_weekly_tier(v1::WEEKLY_TIER_RESERVE);
+    // Read 6 minutes ago: stale.
+    Stamp(Noon() - absl::Minutes(6), a->mutable_quota_read_time());
+    a->set_quota_stale(true);
   }
   {
     v1::AccountSnapshot* a = s.add_accounts();

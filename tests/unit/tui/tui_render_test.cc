@@ -23,12 +23,12 @@ using ::testing::Not;
 constexpr char kGolden120[] = R"golden( maxpool top · 127.0.0.1:3457 · connected
  routing automatic  in flight 2  held 1  accounts 5
  ⚠ upstream throttled: breaker open, retry in 42s · 1 held waiting for capacity
-  ACCOUNT TYPE    STATE           5H / TOKENS               7D / REQUESTS             WEEKLY      LIVE 15M     1H
-► alice   oauth   waiting         Ses  42% 2h13m··········· Wk   75% 3d4h       ····· Wk soft        2       3   12 ✗1
-  bob     oauth   throttled 2m5s  Ses  95% 45m            · Wk   50% 4d4h  ·········· Wk reserve     ·       ·       ·
-  key1    api key waiting         Tok  10% 30s············· Req  2% 30s··············                ·    7 ✗2       7
-  carol   oauth   ✕ disabled      Ses ·—··················· Wk  ·—···················                ·       ·       ·
-  dave    oauth   needs login     Ses ·—··················· Wk  ·—···················                ·       ·       ·
+  ACCOUNT TYPE    STATE           5H / TOKENS           7D / REQUESTS         WEEKLY      READ    LIVE 15M     1H
+► alice   oauth   waiting         Ses  42% 2h13m······· Wk   75% 3d4h    ···· Wk soft     4s         2       3   12 ✗1
+  bob     oauth   throttled 2m5s  Ses  95% 45m        · Wk   50% 4d4h········ Wk reserve  6m !       ·       ·       ·
+  key1    api key waiting         Tok  10% 30s········· Req  2% 30s··········             ·          ·    7 ✗2       7
+  carol   oauth   ✕ disabled      Ses ·—··············· Wk  ·—···············             ·          ·       ·       ·
+  dave    oauth   needs login     Ses ·—··············· Wk  ·—···············             ·          ·       ·       ·
 
 ── activity ────────────────────────────────────────────────────────────────────────────────────────────────────────────
  11:55:00 connected to 127.0.0.1:3457
@@ -43,9 +43,10 @@ constexpr char kGolden120[] = R"golden( maxpool top · 127.0.0.1:3457 · connect
 )golden";
 
 // Alice's row: a bold name, dim type, yellow "waiting" (the breaker is open), the 42 % 5-hour
-// bar green (9 of 21 cells), the 75 % weekly bar yellow (16 of 21), the weekly tier in yellow.
+// bar green (7 of 17 cells), the 75 % weekly bar yellow (13 of 17), the weekly tier in yellow,
+// the age of its reading dim (fresh).
 constexpr char kAliceStyles[] =
-    "g bbbbb   ddddd   yyyyyyy         ddd GGGGGGGGGeeeeeeeeeeee dd  YYYYYYYYYYYYYYYYeeeee yyyyyyy "
+    "g bbbbb   ddddd   yyyyyyy         ddd GGGGGGGeeeeeeeeee dd  YYYYYYYYYYYYYeeee yyyyyyy     dd  "
     "       b";
 
 // The same on 60 columns: TYPE, WEEKLY, LIVE, 15M and 1H are dropped, the bars shrink.
@@ -119,8 +120,12 @@ TEST(TuiRender, BarsAreColouredByUtilization) {
   ASSERT_GE(bob, 0);
   ASSERT_GE(key, 0);
   EXPECT_EQ(grid.RowStyles(alice), kAliceStyles);
-  // bob: 95 % of the 5-hour window is red; key1: 10 % of its tokens is green.
-  EXPECT_THAT(grid.RowStyles(bob), HasSubstr("RRRRRRRRRRRRRRRRRRe"));
+  // bob: 95 % of the 5-hour window is red (16 of 17 cells); key1: 10 % of its tokens is green.
+  EXPECT_THAT(grid.RowStyles(bob), HasSubstr("RRRRRRRRRRRRRRRRe"));
+  // bob's reading is stale: its age is flagged in yellow.
+  const int stale = ColumnOf(grid, bob, "6m !");
+  ASSERT_GE(stale, 0);
+  EXPECT_EQ(grid.RowStyles(bob).substr(static_cast<size_t>(stale), 4), "yyyy");
   EXPECT_THAT(grid.RowStyles(key), HasSubstr("GGe"));
   EXPECT_EQ(BarStyle(0.69), Style::kBarGreen);
   EXPECT_EQ(BarStyle(0.7), Style::kBarYellow);

@@ -31,7 +31,7 @@ WEEKLY_TIER_SOFT: WeeklyTier
 WEEKLY_TIER_UNSPECIFIED: WeeklyTier
 
 class AccountSnapshot(_message.Message):
-    __slots__ = ["account", "credentials_unsaved", "display_name", "enabled", "in_flight", "last_error", "last_error_time", "last_status", "load_15m", "load_1h", "priority", "quota", "state", "state_until", "type", "weekly_tier"]
+    __slots__ = ["account", "credentials_unsaved", "display_name", "enabled", "in_flight", "last_error", "last_error_time", "last_status", "load_15m", "load_1h", "priority", "probe_error", "quota", "quota_read_time", "quota_stale", "state", "state_until", "type", "weekly_tier"]
     ACCOUNT_FIELD_NUMBER: _ClassVar[int]
     CREDENTIALS_UNSAVED_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -43,7 +43,10 @@ class AccountSnapshot(_message.Message):
     LOAD_15M_FIELD_NUMBER: _ClassVar[int]
     LOAD_1H_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    PROBE_ERROR_FIELD_NUMBER: _ClassVar[int]
     QUOTA_FIELD_NUMBER: _ClassVar[int]
+    QUOTA_READ_TIME_FIELD_NUMBER: _ClassVar[int]
+    QUOTA_STALE_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     STATE_UNTIL_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -59,12 +62,15 @@ class AccountSnapshot(_message.Message):
     load_15m: LoadWindow
     load_1h: LoadWindow
     priority: float
+    probe_error: str
     quota: _containers.RepeatedCompositeFieldContainer[QuotaWindow]
+    quota_read_time: _timestamp_pb2.Timestamp
+    quota_stale: bool
     state: _accounts_pb2.AccountState
     state_until: _timestamp_pb2.Timestamp
     type: _accounts_pb2.AccountType
     weekly_tier: WeeklyTier
-    def __init__(self, account: _Optional[str] = ..., display_name: _Optional[str] = ..., type: _Optional[_Union[_accounts_pb2.AccountType, str]] = ..., state: _Optional[_Union[_accounts_pb2.AccountState, str]] = ..., state_until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quota: _Optional[_Iterable[_Union[QuotaWindow, _Mapping]]] = ..., weekly_tier: _Optional[_Union[WeeklyTier, str]] = ..., in_flight: _Optional[int] = ..., load_15m: _Optional[_Union[LoadWindow, _Mapping]] = ..., load_1h: _Optional[_Union[LoadWindow, _Mapping]] = ..., last_error: _Optional[str] = ..., last_error_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., last_status: _Optional[int] = ..., enabled: bool = ..., priority: _Optional[float] = ..., credentials_unsaved: _Optional[str] = ...) -> None: ...
+    def __init__(self, account: _Optional[str] = ..., display_name: _Optional[str] = ..., type: _Optional[_Union[_accounts_pb2.AccountType, str]] = ..., state: _Optional[_Union[_accounts_pb2.AccountState, str]] = ..., state_until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quota: _Optional[_Iterable[_Union[QuotaWindow, _Mapping]]] = ..., weekly_tier: _Optional[_Union[WeeklyTier, str]] = ..., in_flight: _Optional[int] = ..., load_15m: _Optional[_Union[LoadWindow, _Mapping]] = ..., load_1h: _Optional[_Union[LoadWindow, _Mapping]] = ..., last_error: _Optional[str] = ..., last_error_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., last_status: _Optional[int] = ..., enabled: bool = ..., priority: _Optional[float] = ..., credentials_unsaved: _Optional[str] = ..., quota_read_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quota_stale: bool = ..., probe_error: _Optional[str] = ...) -> None: ...
 
 class AccountStateChanged(_message.Message):
     __slots__ = ["account", "current", "previous", "reason"]

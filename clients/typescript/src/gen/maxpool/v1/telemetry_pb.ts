@@ -465,6 +465,30 @@ export class AccountSnapshot extends Message<AccountSnapshot> {
    */
   credentialsUnsaved = "";
 
+  /**
+   * When its quota was last read, from the rate-limit headers of its own traffic or from a usage
+   * probe; absent when it never was.
+   *
+   * @generated from field: google.protobuf.Timestamp quota_read_time = 17;
+   */
+  quotaReadTime?: Timestamp;
+
+  /**
+   * Whether that reading is stale: older than max(3 x the probe interval, 180 s), so the quota
+   * windows above may no longer be true.
+   *
+   * @generated from field: bool quota_stale = 18;
+   */
+  quotaStale = false;
+
+  /**
+   * Why its last usage probe failed ("HTTP 429: …", "probe timed out"); empty when it succeeded
+   * or none ran. A failed probe leaves the last reading in place.
+   *
+   * @generated from field: string probe_error = 19;
+   */
+  probeError = "";
+
   constructor(data?: PartialMessage<AccountSnapshot>) {
     super();
     proto3.util.initPartial(data, this);
@@ -489,6 +513,9 @@ export class AccountSnapshot extends Message<AccountSnapshot> {
     { no: 14, name: "enabled", kind: "scalar", T: 8 /* ScalarType.BOOL */ },
     { no: 15, name: "priority", kind: "scalar", T: 1 /* ScalarType.DOUBLE */ },
     { no: 16, name: "credentials_unsaved", kind: "scalar", T: 9 /* ScalarType.STRING */ },
+    { no: 17, name: "quota_read_time", kind: "message", T: Timestamp },
+    { no: 18, name: "quota_stale", kind: "scalar", T: 8 /* ScalarType.BOOL */ },
+    { no: 19, name: "probe_error", kind: "scalar", T: 9 /* ScalarType.STRING */ },
   ]);
 
   static fromBinary(bytes: Uint8Array, options?: Partial<BinaryReadOptions>): AccountSnapshot {
