@@ -43,6 +43,7 @@ struct BodyFacts {
   bool thinking_or_effort = false;
   bool signed_thinking = false;  // thinking blocks, signature deltas, signature+thinking objects
   bool has_image = false;
+  ThreadIntent thread = ThreadIntent::kNone;  // the root's thread.type
 };
 
 // A SAX handler for boost::json::basic_parser that records BodyFacts in one pass. Only keys,
@@ -103,12 +104,13 @@ class BodyScanner {
   bool on_comment(json::string_view, json::error_code&) { return true; }
 
  private:
-  enum class Key { kOther, kType, kModel, kStream, kMaxTokens, kThinking, kEffort };
+  enum class Key { kOther, kType, kModel, kStream, kMaxTokens, kThinking, kEffort, kThread };
   struct Frame {
     bool is_object = false;
     Key key = Key::kOther;  // the key whose value comes next (objects only)
     bool has_signature = false;
     bool has_thinking = false;
+    bool thread = false;  // the root's `thread` object
   };
 
   static void Append(std::string& out, json::string_view s, size_t cap) {
@@ -130,8 +132,12 @@ class BodyScanner {
   bool Open(bool is_object) {
     if (frames_.empty() && is_object) root_is_object_ = true;
     // An object or array is truthy (and not a number above 16000).
+    const bool thread = is_object && AtTopLevel() && ValueKey() == Key::kThread;
     if (AtTopLevel()) OnTopLevelScalar(true, std::nullopt);
-    frames_.push_back(Frame{.is_object = is_object});
+    Frame frame;
+    frame.is_object = is_object;
+    frame.thread = thread;
+    frames_.push_back(frame);
     return true;
   }
   bool Close() {
@@ -157,6 +163,8 @@ class BodyScanner {
       frame.key = Key::kMaxTokens;
     } else if (key_ == "effort") {
       frame.key = Key::kEffort;
+    } else if (key_ == "thread") {
+      frame.key = Key::kThread;
     }
     if (frame.has_signature && frame.has_thinking) facts_.signed_thinking = true;
   }
@@ -167,6 +175,12 @@ class BodyScanner {
       if (text_ == "image") facts_.has_image = true;
       if (text_ == "thinking" || text_ == "redacted_thinking" || text_ == "signature_delta") {
         facts_.signed_thinking = true;
+      }
+      // thread.type of the root object (§12.4).
+      if (root_is_object_ && frames_.size() == 2 && frames_.back().thread) {
+        facts_.thread = text_ == "continue" ? ThreadIntent::kContinue
+                        : text_ == "create" ? ThreadIntent::kCreate
+                                            : ThreadIntent::kNone;
       }
     }
     if (!AtTopLevel()) return;
@@ -208,6 +222,7 @@ class BodyScanner {
         facts_.model.clear();  // not a string (strings are handled by OnString)
         break;
       case Key::kType:
+      case Key::kThread:
       case Key::kOther:
         break;
     }
@@ -295,6 +310,7 @@ RequestInfo ClassifyRequest(std::string_view /*method*/, std::string_view target
     info.family = ModelFamilyOf(info.model);
     info.streaming = facts->stream;
     info.has_image = facts->has_image;
+    info.thread = facts->thread;
     info.requires_thinking_integrity = facts->thinking_or_effort || facts->signed_thinking;
     if (facts->big_max_tokens) ++info.weight;
     if (facts->thinking_or_effort) ++info.weight;

@@ -11,6 +11,9 @@
 
 namespace maxpool::core {
 
+// The body's `thread.type` (spec §12.4): a turn that starts or continues a server-side thread.
+enum class ThreadIntent { kNone, kCreate, kContinue };
+
 struct RequestInfo {
   int weight = 1;                // max(1, ceil(bytes/64000)) + big max_tokens + thinking/effort
   bool is_count_tokens = false;  // /v1/messages/count_tokens
@@ -24,6 +27,7 @@ struct RequestInfo {
   std::string profile = "claude";  // x-maxpool-profile (§6.2)
   std::string session_key;         // x-maxpool-session, else x-claude-code-session-id
   std::optional<absl::Duration> client_tolerance;  // 0.8 x x-maxpool-client-stream-idle-ms
+  ThreadIntent thread = ThreadIntent::kNone;       // the body's thread.type
 };
 
 }  // namespace maxpool::core

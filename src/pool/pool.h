@@ -48,6 +48,7 @@
 #include "pool/hold_queue.h"
 #include "pool/pool_event.h"
 #include "pool/pool_memory.h"
+#include "pool/thread_gate.h"
 
 namespace maxpool::pool {
 
@@ -111,6 +112,8 @@ struct PoolOptions {
   std::optional<uint64_t> jitter_seed;
   // The event bus's central queue (events()).
   EventBusOptions events;
+  // The thread gate (spec §12.4); off with MAXPOOL_THREAD_GATE=0.
+  bool thread_gate = true;
 };
 
 class Pool final : public credentials::TokenLedger {
@@ -220,6 +223,11 @@ class Pool final : public credentials::TokenLedger {
   int MaxAttempts() const;
   // How many accounts the pool has (enabled or not).
   int AccountCount() const;  // max(1, retry.maxAttemptsPerRequest || number of accounts)
+
+  // Whether the thread gate refuses `request` routed to `account` (spec §12.4, thread_gate.h);
+  // never when the gate is off.
+  bool RefuseThreadedTurn(const core::RequestInfo& request, std::string_view account,
+                          bool provider);
 
   // --- Holds (spec §5) --------------------------------------------------------------------------
   // Waits, on the calling coroutine's executor, until the request may be routed, the deadline
@@ -340,6 +348,7 @@ class Pool final : public credentials::TokenLedger {
   core::Router router_ ABSL_GUARDED_BY(mu_);
   std::vector<std::pair<core::AccountId, Credential>> credentials_ ABSL_GUARDED_BY(mu_);
   HoldQueue queue_ ABSL_GUARDED_BY(mu_);
+  ThreadGate thread_gate_;  // its own lock
   std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
   // Set when a waiter is admitted, cleared when it calls TryAcquire(): until then no other
   // waiter is admitted, or waiters woken together (a release wakes them all, a reset's timer

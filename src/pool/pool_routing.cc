@@ -67,4 +67,10 @@ SessionTableCounts Pool::SessionCounts() const {
   return {sessions.size(), sessions.evictions().idle, sessions.evictions().capacity};
 }
 
+bool Pool::RefuseThreadedTurn(const core::RequestInfo& request, std::string_view account,
+                              bool provider) {
+  if (!options_.thread_gate) return false;
+  return thread_gate_.Refuse(request.session_key, account, provider, request.thread);
+}
+
 }  // namespace maxpool::pool

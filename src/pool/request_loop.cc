@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/absl_view.h"
+#include "pool/thread_gate.h"
 
 namespace maxpool::pool {
 
@@ -46,6 +47,21 @@ RequestAction RequestLoop::Next(const ClientProgress& client) {
   ++attempts_;
   account_label_ = grant_->lease.account_name;
   last_account_ = grant_->lease.account_name;
+  // §12.4: a turn that continues a server-side thread goes only where the thread lives.
+  if (pool_.RefuseThreadedTurn(info_, grant_->lease.account_name,
+                               grant_->type == core::AccountType::kProvider)) {
+    lease_.Abandon();  // nothing was sent: no penalty
+    RequestAction action = Action(RequestAction::Kind::kReplyError);
+    action.error = {
+        400, "invalid_request_error",
+        absl::StrCat("This turn continues a server-side conversation thread that account \"",
+                     grant_->lease.account_name,
+                     "\" does not hold; send it again without `thread`, with the whole "
+                     "conversation (stateless)."),
+        std::nullopt};
+    action.error_code = std::string(kThreadUnsupportedErrorCode);
+    return action;
+  }
   // OAuth: a fresh token first (spec §7.3); after a 401 the refused one is replaced. Other
   // credentials are sent as they are.
   if (grant_->credential.kind == CredentialKind::kOAuthBearer) {

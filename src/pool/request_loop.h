@@ -65,6 +65,9 @@ struct RequestAction {
   // kRelayFailure: the status relayed. kReplyError: the answer.
   unsigned relay_status = 0;
   ProxyError error;
+  // kReplyError: `error.details.error_code` of the answer, when the client acts on one ("" for
+  // none), e.g. "thread_unsupported_request".
+  std::string error_code;
 };
 
 // The answer of a server with no account at all (a fresh sidecar, before one is added).

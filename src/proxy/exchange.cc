@@ -194,7 +194,7 @@ asio::awaitable<ExchangeSummary> Exchange::Run() {
       co_await RelayFailure();
       break;
     } else if (action.kind == Kind::kReplyError) {
-      co_await SendError(action.error);
+      co_await SendError(action.error, action.error_code);
       break;
     } else {  // kEnd
       break;
@@ -745,10 +745,11 @@ asio::awaitable<void> Exchange::RelayFailure() {
 
 asio::awaitable<void> Exchange::SendError(unsigned status, std::string_view type,
                                           const std::string& message,
-                                          std::optional<int> retry_after) {
+                                          std::optional<int> retry_after,
+                                          std::string_view error_code) {
   if (writer_.started()) {
     summary_.status = 200;
-    std::string event = ErrorEvent(type, message);
+    std::string event = ErrorEvent(type, message, error_code);
     if (capture_) capture_->SetClientResponse(200, event);
     co_await writer_.Chunk(event);
     co_await writer_.Finish();
@@ -758,7 +759,7 @@ asio::awaitable<void> Exchange::SendError(unsigned status, std::string_view type
   http::fields headers;
   headers.set(http::field::content_type, "application/json");
   if (retry_after) headers.set(http::field::retry_after, std::to_string(*retry_after));
-  std::string body = ErrorJson(type, message);
+  std::string body = ErrorJson(type, message, error_code);
   if (capture_) capture_->SetClientResponse(status, body);
   co_await writer_.Respond(status, std::move(headers), std::move(body));
 }

@@ -115,12 +115,13 @@ class Exchange {
   boost::asio::awaitable<pool::RequestAction> Hold(const pool::RequestAction& hold);
   // Relays the last failed attempt's answer as it came (kRelayFailure).
   boost::asio::awaitable<void> RelayFailure();
-  boost::asio::awaitable<void> SendError(const pool::ProxyError& error) {
-    return SendError(error.status, error.type, error.message, error.retry_after);
+  boost::asio::awaitable<void> SendError(const pool::ProxyError& error,
+                                         std::string_view error_code = {}) {
+    return SendError(error.status, error.type, error.message, error.retry_after, error_code);
   }
   boost::asio::awaitable<void> SendError(unsigned status, std::string_view type,
-                                         const std::string& message,
-                                         std::optional<int> retry_after);
+                                         const std::string& message, std::optional<int> retry_after,
+                                         std::string_view error_code = {});
   boost::asio::awaitable<void> Heartbeats();
   // Returns once the client has gone (ClientTransport::WaitGone).
   boost::asio::awaitable<void> WatchClientGone() { return client_.WaitGone(); }

@@ -1,6 +1,7 @@
 #include "server/pool_from_config.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -45,6 +46,9 @@ pool::PoolOptions PoolOptionsOf(const v1::Config& config) {
   options.scheduler = config::SchedulerSettingsOf(config);
   options.queue = config::QueueSettingsOf(config);
   options.retry = config::RetrySettingsOf(config);
+  // The thread gate (spec §12.4) is on unless MAXPOOL_THREAD_GATE=0.
+  const char* gate = std::getenv("MAXPOOL_THREAD_GATE");
+  options.thread_gate = gate == nullptr || std::string_view(gate) != "0";
   return options;
 }
 

@@ -210,5 +210,23 @@ TEST(ControlHeaderTest, FallsBackToLegacyPrefixOnlyForMaxpoolHeaders) {
   EXPECT_EQ(ControlHeader(headers, "x-maxpool-missing"), "");
 }
 
+// §12.4: the root's thread.type, and nothing else that looks like it.
+TEST(ClassifyRequestTest, ThreadIntentFromTheRootThreadObject) {
+  EXPECT_EQ(
+      Classify(R"({"model":"m","thread":{"type":"continue","previous_message_id":"x"}})").thread,
+      ThreadIntent::kContinue);
+  EXPECT_EQ(
+      Classify(R"({"thread":{"previous_message_id":"x","type":"create"},"model":"m"})").thread,
+      ThreadIntent::kCreate);
+  EXPECT_EQ(Classify(R"({"model":"m","thread":{"type":"fork"}})").thread, ThreadIntent::kNone);
+  EXPECT_EQ(Classify(R"({"model":"m","thread":"continue"})").thread, ThreadIntent::kNone);
+  EXPECT_EQ(Classify(R"({"model":"m","metadata":{"thread":{"type":"continue"}}})").thread,
+            ThreadIntent::kNone);
+  EXPECT_EQ(Classify(R"({"model":"m","thread":{"inner":{"type":"continue"}}})").thread,
+            ThreadIntent::kNone);
+  EXPECT_EQ(Classify(R"({"model":"m","messages":[{"type":"continue"}]})").thread,
+            ThreadIntent::kNone);
+}
+
 }  // namespace
 }  // namespace maxpool::core
