@@ -83,43 +83,54 @@ std::vector<std::string> ServerCommand(const std::string& config) {
           "0",         "--config", config};
 }
 
-TEST(RestartMemoryE2E, TheRestartedServerSkipsTheExhaustedAccountAndPrefersTheOneAboutToReset) {
-  TempDir dir;
-  const uint16_t fake_port = FreePort();
-  const uint16_t proxy_port = FreePort();
-  const std::string scenario = dir.Write("scenario.json", Scenario());
-  ChildProcess fake({MAXPOOL_FAKE_BIN, "--port", std::to_string(fake_port), "--scenario", scenario},
-                    (dir.path() / "fake.log").string());
-  ASSERT_TRUE(WaitForPort(fake_port));
-  const std::string base = absl::StrCat("http://127.0.0.1:", fake_port);
-  const std::string config = dir.Write("maxpool.json", Config(base, proxy_port));
-  const std::string request = Request(proxy_port);
-  const std::string server_log = (dir.path() / "server.log").string();
-  const std::vector<std::string> command = ServerCommand(config);
+// The real fake upstream with the three accounts, and the server's config, command and log.
+class RestartMemoryE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const uint16_t fake_port = FreePort();
+    fake_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{MAXPOOL_FAKE_BIN, "--port", std::to_string(fake_port),
+                                 "--scenario", dir_.Write("scenario.json", Scenario())},
+        (dir_.path() / "fake.log").string());
+    ASSERT_TRUE(WaitForPort(fake_port));
+    base_ = absl::StrCat("http://127.0.0.1:", fake_port);
+    command_ = ServerCommand(dir_.Write("maxpool.json", Config(base_, proxy_port_)));
+  }
+
+  TempDir dir_;
+  std::unique_ptr<ChildProcess> fake_;
+  std::string base_;
+  const uint16_t proxy_port_ = FreePort();
+  const std::string server_log_ = (dir_.path() / "server.log").string();
+  std::vector<std::string> command_;
+};
+
+TEST_F(RestartMemoryE2E, TheRestartedServerSkipsTheExhaustedAccountAndPrefersTheOneAboutToReset) {
+  const std::string request = Request(proxy_port_);
 
   // The first run meets every account once and learns their weeks.
   {
-    ChildProcess server(command, server_log);
-    ASSERT_TRUE(WaitForPort(proxy_port)) << ReadFile(server_log);
-    for (int i = 0; i < 6; ++i) EXPECT_EQ(Curl(dir, request), "200") << ReadFile(server_log);
-    std::map<std::string, int64_t> served = Served(dir, base);
+    ChildProcess server(command_, server_log_);
+    ASSERT_TRUE(WaitForPort(proxy_port_)) << ReadFile(server_log_);
+    for (int i = 0; i < 6; ++i) EXPECT_EQ(Curl(dir_, request), "200") << ReadFile(server_log_);
+    std::map<std::string, int64_t> served = Served(dir_, base_);
     ASSERT_GE(served[kSpent], 1) << "the first run never met the exhausted account";
     ASSERT_GE(served[kSoon], 1);
-    EXPECT_EQ(server.Stop(SIGTERM), 0) << ReadFile(server_log);
+    EXPECT_EQ(server.Stop(SIGTERM), 0) << ReadFile(server_log_);
   }
-  ASSERT_TRUE(std::filesystem::exists(dir.path() / "maxpool.state.json")) << ReadFile(server_log);
-  std::map<std::string, int64_t> before = Served(dir, base);
+  ASSERT_TRUE(std::filesystem::exists(dir_.path() / "maxpool.state.json")) << ReadFile(server_log_);
+  std::map<std::string, int64_t> before = Served(dir_, base_);
 
-  ChildProcess server(command, server_log);
-  ASSERT_TRUE(WaitForPort(proxy_port)) << ReadFile(server_log);
-  EXPECT_NE(ReadFile(server_log).find("restored what the last run learned"), std::string::npos)
-      << ReadFile(server_log);
-  ASSERT_EQ(Curl(dir, request), "200") << ReadFile(server_log);
-  std::map<std::string, int64_t> after = Served(dir, base);
+  ChildProcess server(command_, server_log_);
+  ASSERT_TRUE(WaitForPort(proxy_port_)) << ReadFile(server_log_);
+  EXPECT_NE(ReadFile(server_log_).find("restored what the last run learned"), std::string::npos)
+      << ReadFile(server_log_);
+  ASSERT_EQ(Curl(dir_, request), "200") << ReadFile(server_log_);
+  std::map<std::string, int64_t> after = Served(dir_, base_);
   EXPECT_EQ(after[kSoon], before[kSoon] + 1) << "the first request after the restart did not "
                                                 "go to the account whose week resets soonest";
-  for (int i = 0; i < 9; ++i) EXPECT_EQ(Curl(dir, request), "200") << ReadFile(server_log);
-  after = Served(dir, base);
+  for (int i = 0; i < 9; ++i) EXPECT_EQ(Curl(dir_, request), "200") << ReadFile(server_log_);
+  after = Served(dir_, base_);
   EXPECT_EQ(after[kSpent], before[kSpent]) << "a request was spent on the exhausted account";
   EXPECT_GT(after[kSoon] - before[kSoon], after[kFresh] - before[kFresh]);
   EXPECT_EQ(server.Stop(SIGTERM), 0);
@@ -128,28 +139,16 @@ TEST(RestartMemoryE2E, TheRestartedServerSkipsTheExhaustedAccountAndPrefersTheOn
 // The same restart with clients sending all the while: requests in flight at the SIGTERM finish,
 // the new server takes over on the same port, and from its first request on it still skips the
 // exhausted account and prefers the one whose week resets soonest.
-TEST(RestartMemoryE2E, UnderContinuousTrafficTheRestartKeepsWhatItLearned) {
-  TempDir dir;
-  const uint16_t fake_port = FreePort();
-  const uint16_t proxy_port = FreePort();
-  const std::string scenario = dir.Write("scenario.json", Scenario());
-  ChildProcess fake({MAXPOOL_FAKE_BIN, "--port", std::to_string(fake_port), "--scenario", scenario},
-                    (dir.path() / "fake.log").string());
-  ASSERT_TRUE(WaitForPort(fake_port));
-  const std::string base = absl::StrCat("http://127.0.0.1:", fake_port);
-  const std::string config = dir.Write("maxpool.json", Config(base, proxy_port));
-  const std::string server_log = (dir.path() / "server.log").string();
-  const std::vector<std::string> command = ServerCommand(config);
-
-  auto server = std::make_unique<ChildProcess>(command, server_log);
-  ASSERT_TRUE(WaitForPort(proxy_port)) << ReadFile(server_log);
+TEST_F(RestartMemoryE2E, UnderContinuousTrafficTheRestartKeepsWhatItLearned) {
+  auto server = std::make_unique<ChildProcess>(command_, server_log_);
+  ASSERT_TRUE(WaitForPort(proxy_port_)) << ReadFile(server_log_);
   // One client, one request after another, for the whole test.
   std::atomic<bool> stop{false};
   std::atomic<int> ok{0};
   std::atomic<int> refused{0};
   std::thread client([&] {
     while (!stop.load()) {
-      if (Curl(dir, Request(proxy_port), "traffic.out") == "200") {
+      if (Curl(dir_, Request(proxy_port_), "traffic.out") == "200") {
         ++ok;
       } else {
         ++refused;  // the moment between the old server's exit and the new one's listen
@@ -158,19 +157,19 @@ TEST(RestartMemoryE2E, UnderContinuousTrafficTheRestartKeepsWhatItLearned) {
     }
   });
   // The first run meets every account under the traffic, then is told to stop mid-traffic.
-  ASSERT_TRUE(Eventually([&] { return Served(dir, base)[kSpent] >= 1 && ok.load() >= 8; },
+  ASSERT_TRUE(Eventually([&] { return Served(dir_, base_)[kSpent] >= 1 && ok.load() >= 8; },
                          std::chrono::seconds(30)))
-      << ReadFile(server_log);
-  EXPECT_EQ(server->Stop(SIGTERM), 0) << ReadFile(server_log);
-  const std::map<std::string, int64_t> before = Served(dir, base);
+      << ReadFile(server_log_);
+  EXPECT_EQ(server->Stop(SIGTERM), 0) << ReadFile(server_log_);
+  const std::map<std::string, int64_t> before = Served(dir_, base_);
   const int ok_before = ok.load();
-  server = std::make_unique<ChildProcess>(command, server_log);
-  ASSERT_TRUE(WaitForPort(proxy_port)) << ReadFile(server_log);
+  server = std::make_unique<ChildProcess>(command_, server_log_);
+  ASSERT_TRUE(WaitForPort(proxy_port_)) << ReadFile(server_log_);
   ASSERT_TRUE(Eventually([&] { return ok.load() >= ok_before + 10; }, std::chrono::seconds(30)))
-      << ReadFile(server_log);
+      << ReadFile(server_log_);
   stop = true;
   client.join();
-  const std::map<std::string, int64_t> after = Served(dir, base);
+  const std::map<std::string, int64_t> after = Served(dir_, base_);
   EXPECT_EQ(after.at(kSpent), before.at(kSpent)) << "a request was spent on the exhausted account";
   EXPECT_GT(after.at(kSoon) - before.at(kSoon), after.at(kFresh) - before.at(kFresh))
       << "after the restart the account about to reset is no longer preferred";

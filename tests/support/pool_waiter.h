@@ -27,6 +27,15 @@ inline pool::Credential Token(std::string secret) {
                                             "https://api.anthropic.com");
 }
 
+// The state of `pool`'s account `name` (a failure, and an empty state, when there is none).
+inline core::AccountState AccountStateOf(const pool::Pool& pool, const std::string& name) {
+  for (const core::Account& account : pool.Snapshot()) {
+    if (account.settings.name == name) return account.state;
+  }
+  ADD_FAILURE() << "no account " << name;
+  return {};
+}
+
 // One held request: holds, and once admitted acquires at once.
 struct Waiter {
   core::RequestInfo request = SmallRequest();

@@ -49,7 +49,10 @@ class QuotaProberTest : public ::testing::Test {
                          });
   }
 
-  void Start() {
+  void Start() { StartWith(absl::StrCat(h_.upstream().base_url(), "/api/oauth/usage")); }
+
+  // `usage_url` "": each account's upstream.
+  void StartWith(const std::string& usage_url) {
     credentials::RefresherOptions refresh;
     refresh.token_url = h_.upstream().token_url();
     auto refresher = credentials::TokenRefresher::Create(
@@ -65,7 +68,7 @@ class QuotaProberTest : public ::testing::Test {
     h_.pool().SetTokenRefresher(refresher_.get());
     QuotaProberOptions options;
     options.interval = kInterval;
-    options.usage_url = absl::StrCat(h_.upstream().base_url(), "/api/oauth/usage");
+    options.usage_url = usage_url;
     auto prober =
         QuotaProber::Start(h_.pool(), refresher_.get(), options, [this](const std::string& line) {
           std::lock_guard<std::mutex> lock(log_mu_);
@@ -234,6 +237,36 @@ TEST_F(QuotaProberTest, Scenario59_AZaiAccountIsReadFromItsQuotaMonitor) {
   EXPECT_TRUE(absl::StartsWith(seen[0].head, "GET /api/monitor/usage/quota/limit HTTP/1.1"))
       << seen[0].head;
   EXPECT_NE(seen[0].head.find("Authorization: Bearer zai-key-1"), std::string::npos);
+}
+
+// §12.2: a rate-limited usage endpoint leaves the reading as it was and says why; the next
+// probe of the sweep waits longer (the gap grows x1.5 after a 429).
+TEST_F(QuotaProberTest, ARateLimitedProbeKeepsTheReadingAndSaysWhy) {
+  ::maxpool::testing::ScriptedUpstream usage;
+  const std::string body =
+      R"({"type":"error","error":{"type":"rate_limit_error","message":"Rate limited"}})";
+  usage.SetDefault(absl::StrCat("HTTP/1.1 429 Too Many Requests\r\nretry-after: 2895\r\n",
+                                "content-type: application/json\r\ncontent-length: ", body.size(),
+                                "\r\n\r\n", body));
+  // The account's usage endpoint is its upstream's.
+  pool::Credential credential = ::maxpool::testing::MakeCredential(
+      pool::CredentialKind::kOAuthBearer, "sk-ant-oat01-limited", usage.base_url());
+  h_.pool().AddAccount(::maxpool::testing::OAuthAccount("a"), credential);
+  core::UsageReport earlier;
+  earlier.weekly = core::UsageWindow{0.4, 0.4, absl::Now() + absl::Hours(30)};
+  h_.pool().RecordProbeReading("a", earlier);
+  StartWith("");
+  ASSERT_TRUE(
+      Eventually([&] { return StateOf("a").probe.failures >= 1; }, std::chrono::seconds(10)));
+  const core::AccountState st = StateOf("a");
+  EXPECT_EQ(st.probe.last_status, 429);
+  EXPECT_EQ(st.probe.last_error, "HTTP 429: Rate limited");
+  EXPECT_EQ(st.quota.unified_7d, 0.4);
+  const std::vector<::maxpool::testing::ScriptedUpstream::Seen> seen = usage.requests();
+  ASSERT_FALSE(seen.empty());
+  EXPECT_TRUE(absl::StartsWith(seen[0].head, "GET /api/oauth/usage HTTP/1.1")) << seen[0].head;
+  EXPECT_NE(seen[0].head.find("anthropic-beta: oauth-2025-04-20"), std::string::npos);
+  EXPECT_NE(seen[0].head.find("Authorization: Bearer sk-ant-oat01-limited"), std::string::npos);
 }
 
 TEST(ZaiUsageUrlTest, SameHostMonitorPath) {

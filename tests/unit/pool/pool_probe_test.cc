@@ -16,18 +16,11 @@
 namespace maxpool::pool {
 namespace {
 
+using ::maxpool::testing::AccountStateOf;
 using ::maxpool::testing::FakeClock;
 using ::maxpool::testing::MakeCredential;
 using ::maxpool::testing::OAuthAccount;
 using ::maxpool::testing::Token;
-
-core::AccountState StateOf(const Pool& pool, const std::string& name) {
-  for (const core::Account& account : pool.Snapshot()) {
-    if (account.settings.name == name) return account.state;
-  }
-  ADD_FAILURE() << "no account " << name;
-  return {};
-}
 
 std::vector<std::string> Names(const std::vector<ProbeTarget>& targets) {
   std::vector<std::string> names;
@@ -82,7 +75,7 @@ TEST(PoolProbeTest, AReadingIsAppliedAndAFailureNeverBlanksIt) {
   pool.AddAccount(OAuthAccount("A"), Token("a"));
   const absl::Time reset = clock.Now() + absl::Hours(3);
   pool.RecordProbeReading("A", Report(0.25, 0.6, reset));
-  core::AccountState st = StateOf(pool, "A");
+  core::AccountState st = AccountStateOf(pool, "A");
   EXPECT_EQ(st.quota.unified_5h, 0.25);
   EXPECT_EQ(st.quota.unified_7d, 0.6);
   EXPECT_EQ(st.quota.last_probe_ok_at, clock.Now());
@@ -90,14 +83,14 @@ TEST(PoolProbeTest, AReadingIsAppliedAndAFailureNeverBlanksIt) {
   const ProbeFailureCount count =
       pool.RecordProbeFailure("A", 429, std::string(400, 'x'));  // an over-long message is cut
   EXPECT_EQ(count.failures, 1);
-  st = StateOf(pool, "A");
+  st = AccountStateOf(pool, "A");
   EXPECT_EQ(st.quota.unified_5h, 0.25);
   EXPECT_EQ(st.quota.unified_7d, 0.6);
   EXPECT_EQ(st.probe.last_status, 429);
   EXPECT_EQ(st.probe.last_error.size(), 160u);
   EXPECT_EQ(pool.RecordProbeFailure("A", std::nullopt, "probe timed out").failures, 2);
   pool.RecordProbeReading("A", Report(0.3, 0.6, reset));
-  st = StateOf(pool, "A");
+  st = AccountStateOf(pool, "A");
   EXPECT_EQ(st.probe.failures, 0);
   EXPECT_EQ(st.probe.last_error, "");
 }
@@ -113,16 +106,16 @@ TEST(PoolProbeTest, Scenario56_ThreeUnauthorizedProbesInARowNeedALogin) {
   EXPECT_FALSE(pool.RecordProbeFailure("A", 503, "HTTP 503").latched_dead);
   EXPECT_FALSE(pool.RecordProbeFailure("A", 401, "HTTP 401").latched_dead);
   EXPECT_FALSE(pool.RecordProbeFailure("A", 401, "HTTP 401").latched_dead);
-  EXPECT_FALSE(StateOf(pool, "A").refresh_dead);
+  EXPECT_FALSE(AccountStateOf(pool, "A").refresh_dead);
   EXPECT_TRUE(pool.RecordProbeFailure("A", 401, "HTTP 401").latched_dead);
-  EXPECT_TRUE(StateOf(pool, "A").refresh_dead);
+  EXPECT_TRUE(AccountStateOf(pool, "A").refresh_dead);
   // Routing leaves it: B serves.
   EXPECT_EQ(::maxpool::testing::AcquireNow(pool).lease.account_name, "B");
   // No longer probed; a new credential starts over.
   EXPECT_EQ(Names(pool.ProbeTargets(absl::Seconds(60))), (std::vector<std::string>{"B"}));
   ASSERT_TRUE(pool.UpdateCredential("A", Token("a2")).ok());
-  EXPECT_FALSE(StateOf(pool, "A").refresh_dead);
-  EXPECT_EQ(StateOf(pool, "A").probe.unauthorized, 0);
+  EXPECT_FALSE(AccountStateOf(pool, "A").refresh_dead);
+  EXPECT_EQ(AccountStateOf(pool, "A").probe.unauthorized, 0);
 }
 
 // §7.7: the latch is for enabled accounts; a disabled one is left for its owner to re-enable.
@@ -134,7 +127,7 @@ TEST(PoolProbeTest, DisabledAccountIsNeverLatchedByProbes) {
   pool.AddAccount(off, Token("a"));
   for (int i = 0; i < 5; ++i)
     EXPECT_FALSE(pool.RecordProbeFailure("off", 401, "HTTP 401").latched_dead);
-  EXPECT_FALSE(StateOf(pool, "off").refresh_dead);
+  EXPECT_FALSE(AccountStateOf(pool, "off").refresh_dead);
 }
 
 TEST(PoolProbeTest, AProbeShowingTheWeekFullBenchesTheAccount) {

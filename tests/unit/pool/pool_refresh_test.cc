@@ -14,17 +14,10 @@
 namespace maxpool::pool {
 namespace {
 
+using ::maxpool::testing::AccountStateOf;
 using ::maxpool::testing::FakeClock;
 using ::maxpool::testing::OAuthAccount;
 using ::maxpool::testing::Token;
-
-core::AccountState StateOf(const Pool& pool, const std::string& name) {
-  for (const core::Account& account : pool.Snapshot()) {
-    if (account.settings.name == name) return account.state;
-  }
-  ADD_FAILURE() << "no account " << name;
-  return {};
-}
 
 // An OAuth credential with a refresh token and an expiry.
 Credential Tokens(std::string access, std::string refresh, int64_t expires_at_ms) {
@@ -58,7 +51,8 @@ TEST(PoolRefreshHealth, ARefreshFailureShowsInTheAccountStateAndGatesTheNextRefr
   pool.AddAccount(OAuthAccount("A"), Tokens("a", "r1", 1000));
   pool.RecordRefreshFailure(
       "A", "r1", Failure(core::RefreshFailure::kNetworkBeforeSend, std::nullopt), absl::Minutes(5));
-  EXPECT_EQ(StateOf(pool, "A").refresh.cooldown_until, clock.Now() + core::kRefreshNetworkCooldown);
+  EXPECT_EQ(AccountStateOf(pool, "A").refresh.cooldown_until,
+            clock.Now() + core::kRefreshNetworkCooldown);
   const core::RefreshPermit cooling = pool.RefreshGate("A", /*access_usable=*/false);
   EXPECT_FALSE(cooling.allowed);
   EXPECT_EQ(cooling.failure, core::RefreshFailure::kNetworkBeforeSend);
@@ -73,12 +67,12 @@ TEST(PoolRefreshHealth, RetryableStatusBacksOffExponentiallyUpToTheCap) {
   pool.AddAccount(OAuthAccount("A"), Tokens("a", "r1", 1000));
   pool.RecordRefreshFailure("A", "r1", Failure(core::RefreshFailure::kRetryableStatus, 503),
                             absl::Seconds(3));
-  EXPECT_EQ(StateOf(pool, "A").refresh.cooldown_until, clock.Now() + absl::Seconds(2));
+  EXPECT_EQ(AccountStateOf(pool, "A").refresh.cooldown_until, clock.Now() + absl::Seconds(2));
   pool.RecordRefreshFailure("A", "r1", Failure(core::RefreshFailure::kRetryableStatus, 503),
                             absl::Seconds(3));
-  EXPECT_EQ(StateOf(pool, "A").refresh.cooldown_until, clock.Now() + absl::Seconds(3));
+  EXPECT_EQ(AccountStateOf(pool, "A").refresh.cooldown_until, clock.Now() + absl::Seconds(3));
   ASSERT_TRUE(pool.StoreRotated("A", "r1", Pair("a2", "r2", 2000)));
-  EXPECT_EQ(StateOf(pool, "A").refresh.failures, 0);
+  EXPECT_EQ(AccountStateOf(pool, "A").refresh.failures, 0);
   EXPECT_TRUE(pool.RefreshGate("A", false).allowed);
 }
 
@@ -99,7 +93,7 @@ TEST(PoolRefreshHealth, ASpentTokenMeetingAnExpiredAccessTokenIsDeadUntilANewRef
   EXPECT_EQ(expired.reason, "token_refresh_unknown_outcome");
   EXPECT_FALSE(pool.RefreshGate("A", false).newly_dead);  // reported once
   EXPECT_TRUE(pool.RefreshTokenDead("A"));
-  EXPECT_TRUE(StateOf(pool, "A").refresh.dead);
+  EXPECT_TRUE(AccountStateOf(pool, "A").refresh.dead);
   ASSERT_TRUE(pool.UpdateCredential("A", Tokens("a2", "r2", 2000)).ok());  // a new login
   EXPECT_FALSE(pool.RefreshTokenDead("A"));
   EXPECT_TRUE(pool.RefreshGate("A", false).allowed);
