@@ -14,6 +14,8 @@ build=(
   libssl-dev libabsl-dev libprotobuf-dev protobuf-compiler
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc
   libspdlog-dev libfmt-dev prometheus-cpp-dev libjemalloc-dev libncurses-dev
+  # RESP encoding and decoding for cluster mode (src/redis)
+  libhiredis-dev
   # the release preset also configures the benchmarks
   libbenchmark-dev
 )

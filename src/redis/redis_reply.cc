@@ -1,0 +1,85 @@
+#include "redis/redis_reply.h"
+
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "hiredis/hiredis.h"
+
+namespace maxpool::redis {
+namespace {
+
+RedisReply Convert(const redisReply& r) {
+  RedisReply out;
+  switch (r.type) {
+    case REDIS_REPLY_STRING:
+      out.kind = RedisReply::Kind::kString;
+      out.text.assign(r.str, r.len);
+      break;
+    case REDIS_REPLY_STATUS:
+      out.kind = RedisReply::Kind::kStatus;
+      out.text.assign(r.str, r.len);
+      break;
+    case REDIS_REPLY_ERROR:
+      out.kind = RedisReply::Kind::kError;
+      out.text.assign(r.str, r.len);
+      break;
+    case REDIS_REPLY_INTEGER:
+      out.kind = RedisReply::Kind::kInteger;
+      out.integer = r.integer;
+      break;
+    case REDIS_REPLY_ARRAY:
+      out.kind = RedisReply::Kind::kArray;
+      out.elements.reserve(r.elements);
+      for (size_t i = 0; i < r.elements; ++i) out.elements.push_back(Convert(*r.element[i]));
+      break;
+    default:
+      out.kind = RedisReply::Kind::kNil;
+      break;
+  }
+  return out;
+}
+
+}  // namespace
+
+struct RespDecoder::Reader {
+  redisReader* reader = redisReaderCreate();
+  ~Reader() { redisReaderFree(reader); }
+};
+
+std::string EncodeCommand(const std::vector<std::string>& argv) {
+  std::vector<const char*> args;
+  std::vector<size_t> lengths;
+  args.reserve(argv.size());
+  lengths.reserve(argv.size());
+  for (const std::string& a : argv) {
+    args.push_back(a.data());
+    lengths.push_back(a.size());
+  }
+  char* command = nullptr;
+  const int length =
+      redisFormatCommandArgv(&command, static_cast<int>(args.size()), args.data(), lengths.data());
+  if (length < 0 || command == nullptr) return {};
+  std::string out(command, static_cast<size_t>(length));
+  redisFreeCommand(command);
+  return out;
+}
+
+RespDecoder::RespDecoder() : reader_(std::make_unique<Reader>()) {}
+RespDecoder::~RespDecoder() = default;
+
+void RespDecoder::Feed(std::string_view bytes) {
+  redisReaderFeed(reader_->reader, bytes.data(), bytes.size());
+}
+
+absl::StatusOr<std::optional<RedisReply>> RespDecoder::Next() {
+  void* raw = nullptr;
+  if (redisReaderGetReply(reader_->reader, &raw) != REDIS_OK) {
+    return absl::DataLossError(absl::StrCat("not a Redis reply: ", reader_->reader->errstr));
+  }
+  if (raw == nullptr) return std::optional<RedisReply>();
+  RedisReply reply = Convert(*static_cast<const redisReply*>(raw));
+  freeReplyObject(raw);
+  return std::optional<RedisReply>(std::move(reply));
+}
+
+}  // namespace maxpool::redis
