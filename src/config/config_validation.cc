@@ -444,6 +444,24 @@ bool HasCredential(const v1::AccountConfig& account) {
   return false;
 }
 
+// `state`: the backend, and for "redis" a redis:// or rediss:// URL (the server parses the rest
+// when it connects) and a positive timeout.
+void ValidateState(const v1::StateConfig& state, Validator& v) {
+  v.OneOf(state.has_backend(), state.backend(), {"file", "redis"}, "state.backend");
+  if (state.has_pool() && state.pool().empty()) v.Fail("state.pool", "must not be empty");
+  const v1::RedisConfig& redis = state.redis();
+  if (state.backend() == "redis" && redis.url().empty()) {
+    v.Fail("state.redis.url", "is required with state.backend \"redis\" (or MAXPOOL_REDIS_URL)");
+  }
+  if (!redis.url().empty() && !absl::StartsWith(redis.url(), "redis://") &&
+      !absl::StartsWith(redis.url(), "rediss://")) {
+    v.Fail("state.redis.url", "must start with redis:// or rediss://");
+  }
+  if (redis.has_timeout_ms() && redis.timeout_ms() <= 0) {
+    v.Fail("state.redis.timeoutMs", absl::StrCat("must be positive, got ", redis.timeout_ms()));
+  }
+}
+
 absl::Status ValidateConfig(v1::Config& config, std::vector<std::string>& warnings) {
   Validator v(warnings);
   ValidateListeners(config, v);
@@ -465,6 +483,7 @@ absl::Status ValidateConfig(v1::Config& config, std::vector<std::string>& warnin
     }
   }
   ValidateScheduler(*config.mutable_scheduler(), v);
+  ValidateState(config.state(), v);
   v.NonNegative(config.retry().has_max_attempts_per_request(),
                 config.retry().max_attempts_per_request(), "retry.maxAttemptsPerRequest");
   v.Bytes(config.retry().has_max_retry_buffer_bytes(), config.retry().max_retry_buffer_bytes(),

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "config/atomic_file.h"
 
 namespace maxpool::config {
@@ -36,6 +37,9 @@ constexpr Setting kSettings[] = {
     {"MAXPOOL_PROXY_KEY_FILE", "proxy", "apiKey", Kind::kSecretFile},
     {"MAXPOOL_CONTROL_TOKEN_FILE", "control", "token", Kind::kSecretFile},
     {"MAXPOOL_CONTROL_READ_ONLY_TOKEN_FILE", "control", "readOnlyToken", Kind::kSecretFile},
+    {"MAXPOOL_STATE_BACKEND", "state", "backend", Kind::kText},
+    {"MAXPOOL_REDIS_URL", "state.redis", "url", Kind::kText},
+    {"MAXPOOL_REDIS_PASSWORD_FILE", "state.redis", "password", Kind::kSecretFile},
 };
 
 absl::StatusOr<boost::json::value> PortValue(const Setting& setting, const std::string& text) {
@@ -90,13 +94,14 @@ absl::StatusOr<boost::json::object> EnvSettings(const EnvLookup& env) {
         break;
     }
     if (!json.ok()) return json.status();
-    if (std::string_view(setting.section).empty()) {
-      overrides[setting.key] = std::move(*json);
-    } else {
-      boost::json::value& section = overrides[setting.section];
+    // The section may be nested ("state.redis").
+    boost::json::object* target = &overrides;
+    for (const absl::string_view part : absl::StrSplit(setting.section, '.', absl::SkipEmpty())) {
+      boost::json::value& section = (*target)[boost::json::string_view(part.data(), part.size())];
       if (!section.is_object()) section = boost::json::object();
-      section.get_object()[setting.key] = std::move(*json);
+      target = &section.get_object();
     }
+    (*target)[setting.key] = std::move(*json);
   }
   return overrides;
 }

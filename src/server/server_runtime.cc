@@ -6,6 +6,7 @@
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/use_future.hpp"
+#include "cluster/redis_state_store.h"
 #include "config/account_names.h"
 #include "config/config_loader.h"
 #include "config/config_path.h"
@@ -121,10 +122,9 @@ absl::Status ServerRuntime::Init() {
       uuids[config::AccountNameOf(account, i)] = account.account_uuid();
     }
   }
-  state_file_ =
-      std::make_unique<pool::StateFile>(config::StateFilePathFor(state_dir, options_.config_path));
+  if (absl::Status store = OpenStateStore(state_dir); !store.ok()) return store;
   state_keeper_ = std::make_unique<StateKeeper>(
-      *pool_, *state_file_, [uuids] { return uuids; },
+      *pool_, *state_store_, [uuids] { return uuids; },
       [this](const std::string& line) { Log(line); });
   state_keeper_->Restore();
   state_keeper_->Start();
@@ -305,6 +305,37 @@ ServerRuntime::~ServerRuntime() {
   waits_work_.reset();
   waits_ioc_.stop();
   if (waits_thread_.joinable()) waits_thread_.join();
+}
+
+absl::Status ServerRuntime::OpenStateStore(const std::filesystem::path& state_dir) {
+  const v1::StateConfig& state = config_.state();
+  if (state.backend() != "redis") {
+    state_store_ = std::make_unique<pool::StateFile>(
+        config::StateFilePathFor(state_dir, options_.config_path));
+    return absl::OkStatus();
+  }
+  absl::StatusOr<redis::RedisEndpoint> endpoint = redis::ParseRedisUrl(state.redis().url());
+  if (!endpoint.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("state.redis.url: ", endpoint.status().message()));
+  }
+  if (!state.redis().password().empty()) endpoint->password = state.redis().password();
+  redis::RedisClientOptions options;
+  options.ca_file = state.redis().ca_file();
+  if (state.redis().has_timeout_ms()) {
+    options.timeout = std::chrono::milliseconds(state.redis().timeout_ms());
+  }
+  const std::string where = endpoint->Describe();
+  absl::StatusOr<std::unique_ptr<redis::RedisClient>> client =
+      redis::RedisClient::Create(*std::move(endpoint), std::move(options));
+  if (!client.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("state.redis: ", client.status().message()));
+  }
+  redis_ = *std::move(client);
+  const std::string pool_name = state.pool().empty() ? "default" : state.pool();
+  state_store_ = std::make_unique<cluster::RedisStateStore>(*redis_, pool_name);
+  Log(absl::StrCat("the pool's memory is shared in ", where, " as pool \"", pool_name, "\""));
+  return absl::OkStatus();
 }
 
 void ServerRuntime::Stop() {

@@ -46,7 +46,9 @@
 #include "logging/request_file_log.h"
 #include "pool/pool.h"
 #include "pool/state_file.h"
+#include "pool/state_store.h"
 #include "proxy/proxy_server.h"
+#include "redis/redis_client.h"
 #include "server/hot_sync.h"
 #include "server/oauth_wiring.h"
 #include "server/quota_prober.h"
@@ -114,6 +116,8 @@ class ServerRuntime final : public control::ServerHooks {
  private:
   explicit ServerRuntime(RuntimeOptions options);
   absl::Status Init();
+  // The store of the pool's memory that `state` names (state_store_, and redis_ for Redis).
+  absl::Status OpenStateStore(const std::filesystem::path& state_dir);
   void DrainLoop(absl::Time deadline, absl::Time accept_until);
   void Log(const std::string& line) const;
 
@@ -129,8 +133,10 @@ class ServerRuntime final : public control::ServerHooks {
   std::vector<std::string> warnings_;
   absl::Time start_time_;
   std::unique_ptr<pool::Pool> pool_;
-  // What the pool learned, kept across restarts (the state file of the state directory).
-  std::unique_ptr<pool::StateFile> state_file_;
+  // What the pool learned, kept across restarts: the state file of the state directory, or
+  // Redis (state.backend "redis", through redis_).
+  std::unique_ptr<redis::RedisClient> redis_;
+  std::unique_ptr<pool::StateStore> state_store_;
   std::unique_ptr<StateKeeper> state_keeper_;
   std::unique_ptr<config::ConfigStore> store_;
   std::unique_ptr<config::TokenStore> token_store_;

@@ -395,3 +395,32 @@ TEST(LoadConfig, Scenario68_InvalidJsonRefusedAndFileUntouched) {
 
 }  // namespace
 }  // namespace maxpool::config
+
+namespace maxpool::config {
+namespace {
+
+// `state`: the backend, and Redis's URL when it is the backend; the password is never quoted.
+TEST(LoadConfig, StateBackendAndItsRedis) {
+  auto redis = ParseConfig(R"({"state": {"backend": "redis", "pool": "team",
+      "redis": {"url": "rediss://:pw@redis.svc:6380/1", "timeoutMs": 500}}})",
+                           "/cfg/maxpool.json");
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  EXPECT_EQ(redis->config.state().backend(), "redis");
+  EXPECT_EQ(redis->config.state().redis().timeout_ms(), 500);
+  for (const auto& [text, needle] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"state": {"backend": "memcached"}})", "state.backend"},
+           {R"({"state": {"backend": "redis"}})", "state.redis.url: is required"},
+           {R"({"state": {"backend": "redis", "redis": {"url": "http://:hunter2@r:6379"}}})",
+            "state.redis.url: must start with redis://"},
+           {R"({"state": {"backend": "redis", "redis": {"url": "redis://r", "timeoutMs": 0}}})",
+            "state.redis.timeoutMs"},
+           {R"({"state": {"pool": ""}})", "state.pool"}}) {
+    const auto bad = ParseConfig(text, "/cfg/maxpool.json");
+    ASSERT_FALSE(bad.ok()) << text;
+    EXPECT_NE(bad.status().message().find(needle), std::string::npos) << bad.status();
+    EXPECT_EQ(bad.status().message().find("hunter2"), std::string::npos) << bad.status();
+  }
+}
+
+}  // namespace
+}  // namespace maxpool::config

@@ -90,5 +90,20 @@ TEST(EnvSettingsTest, BadValuesNameTheVariableAndNeverTheSecret) {
   EXPECT_THAT(std::string(settings.status().message()), Not(HasSubstr("kkkk")));
 }
 
+// The shared pool's settings land in the nested `state.redis` object.
+TEST(EnvSettingsTest, RedisSettingsNestUnderState) {
+  TempDir dir;
+  const std::string password = dir.Write("redis-password", "r3dis-pw\n").string();
+  absl::StatusOr<boost::json::object> settings = EnvSettings(EnvFrom({
+      {"MAXPOOL_STATE_BACKEND", "redis"},
+      {"MAXPOOL_REDIS_URL", "redis://redis.svc:6379"},
+      {"MAXPOOL_REDIS_PASSWORD_FILE", password},
+  }));
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(
+      boost::json::serialize(*settings),
+      R"({"state":{"backend":"redis","redis":{"url":"redis://redis.svc:6379","password":"r3dis-pw"}}})");
+}
+
 }  // namespace
 }  // namespace maxpool::config

@@ -64,7 +64,7 @@ class AdminConfig(_message.Message):
     def __init__(self, host: _Optional[str] = ..., port: _Optional[int] = ...) -> None: ...
 
 class Config(_message.Message):
-    __slots__ = ["accounts", "admin", "auto_apply", "auto_update", "control", "event_log", "generation", "log_dir", "logging", "oauth", "prevent_sleep", "providers", "proxy", "queue", "quota_probe_seconds", "restart_drain_timeout_ms", "retry", "routing", "scheduler", "shutdown", "switch_threshold", "sync", "ui", "update_check", "upstream"]
+    __slots__ = ["accounts", "admin", "auto_apply", "auto_update", "control", "event_log", "generation", "log_dir", "logging", "oauth", "prevent_sleep", "providers", "proxy", "queue", "quota_probe_seconds", "restart_drain_timeout_ms", "retry", "routing", "scheduler", "shutdown", "state", "switch_threshold", "sync", "ui", "update_check", "upstream"]
     ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
     ADMIN_FIELD_NUMBER: _ClassVar[int]
     AUTO_APPLY_FIELD_NUMBER: _ClassVar[int]
@@ -85,6 +85,7 @@ class Config(_message.Message):
     ROUTING_FIELD_NUMBER: _ClassVar[int]
     SCHEDULER_FIELD_NUMBER: _ClassVar[int]
     SHUTDOWN_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
     SWITCH_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     SYNC_FIELD_NUMBER: _ClassVar[int]
     UI_FIELD_NUMBER: _ClassVar[int]
@@ -110,12 +111,13 @@ class Config(_message.Message):
     routing: RoutingConfig
     scheduler: SchedulerConfig
     shutdown: ShutdownConfig
+    state: StateConfig
     switch_threshold: float
     sync: SyncConfig
     ui: UiConfig
     update_check: bool
     upstream: str
-    def __init__(self, proxy: _Optional[_Union[ProxyConfig, _Mapping]] = ..., upstream: _Optional[str] = ..., prevent_sleep: bool = ..., update_check: bool = ..., auto_update: bool = ..., auto_apply: bool = ..., switch_threshold: _Optional[float] = ..., quota_probe_seconds: _Optional[int] = ..., routing: _Optional[_Union[RoutingConfig, _Mapping]] = ..., scheduler: _Optional[_Union[SchedulerConfig, _Mapping]] = ..., retry: _Optional[_Union[RetryConfig, _Mapping]] = ..., shutdown: _Optional[_Union[ShutdownConfig, _Mapping]] = ..., queue: _Optional[_Union[QueueConfig, _Mapping]] = ..., accounts: _Optional[_Iterable[_Union[AccountConfig, _Mapping]]] = ..., providers: _Optional[_Iterable[_Union[ProviderAccount, _Mapping]]] = ..., event_log: bool = ..., sync: _Optional[_Union[SyncConfig, _Mapping]] = ..., restart_drain_timeout_ms: _Optional[int] = ..., ui: _Optional[_Union[UiConfig, _Mapping]] = ..., log_dir: _Optional[str] = ..., generation: _Optional[int] = ..., control: _Optional[_Union[ControlConfig, _Mapping]] = ..., admin: _Optional[_Union[AdminConfig, _Mapping]] = ..., logging: _Optional[_Union[LoggingConfig, _Mapping]] = ..., oauth: _Optional[_Union[OAuthConfig, _Mapping]] = ...) -> None: ...
+    def __init__(self, proxy: _Optional[_Union[ProxyConfig, _Mapping]] = ..., upstream: _Optional[str] = ..., prevent_sleep: bool = ..., update_check: bool = ..., auto_update: bool = ..., auto_apply: bool = ..., switch_threshold: _Optional[float] = ..., quota_probe_seconds: _Optional[int] = ..., routing: _Optional[_Union[RoutingConfig, _Mapping]] = ..., scheduler: _Optional[_Union[SchedulerConfig, _Mapping]] = ..., retry: _Optional[_Union[RetryConfig, _Mapping]] = ..., shutdown: _Optional[_Union[ShutdownConfig, _Mapping]] = ..., queue: _Optional[_Union[QueueConfig, _Mapping]] = ..., accounts: _Optional[_Iterable[_Union[AccountConfig, _Mapping]]] = ..., providers: _Optional[_Iterable[_Union[ProviderAccount, _Mapping]]] = ..., event_log: bool = ..., sync: _Optional[_Union[SyncConfig, _Mapping]] = ..., restart_drain_timeout_ms: _Optional[int] = ..., ui: _Optional[_Union[UiConfig, _Mapping]] = ..., log_dir: _Optional[str] = ..., generation: _Optional[int] = ..., control: _Optional[_Union[ControlConfig, _Mapping]] = ..., admin: _Optional[_Union[AdminConfig, _Mapping]] = ..., logging: _Optional[_Union[LoggingConfig, _Mapping]] = ..., oauth: _Optional[_Union[OAuthConfig, _Mapping]] = ..., state: _Optional[_Union[StateConfig, _Mapping]] = ...) -> None: ...
 
 class ControlConfig(_message.Message):
     __slots__ = ["enabled", "host", "max_watch_streams", "port", "read_only_token", "tls", "token"]
@@ -269,6 +271,18 @@ class QueueConfig(_message.Message):
     weekly_max_wait_ms: int
     def __init__(self, enabled: bool = ..., max_wait_ms: _Optional[int] = ..., auto_max_wait_ms: _Optional[int] = ..., capacity_max_wait_ms: _Optional[int] = ..., weekly_max_wait_ms: _Optional[int] = ..., stream_hold_max_ms: _Optional[int] = ..., non_stream_max_wait_ms: _Optional[int] = ..., max_concurrent_queued: _Optional[int] = ..., max_queued_bytes: _Optional[int] = ..., max_queued_body_bytes: _Optional[int] = ..., poll_ms: _Optional[int] = ..., heartbeat_ms: _Optional[int] = ..., stream_client_tolerance_ms: _Optional[int] = ..., count_tokens_max_wait_ms: _Optional[int] = ..., network_max_wait_ms: _Optional[int] = ..., stream_forward_grace_ms: _Optional[int] = ...) -> None: ...
 
+class RedisConfig(_message.Message):
+    __slots__ = ["ca_file", "password", "timeout_ms", "url"]
+    CA_FILE_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    ca_file: str
+    password: str
+    timeout_ms: int
+    url: str
+    def __init__(self, url: _Optional[str] = ..., password: _Optional[str] = ..., ca_file: _Optional[str] = ..., timeout_ms: _Optional[int] = ...) -> None: ...
+
 class RetryConfig(_message.Message):
     __slots__ = ["max_attempts_per_request", "max_retry_buffer_bytes"]
     MAX_ATTEMPTS_PER_REQUEST_FIELD_NUMBER: _ClassVar[int]
@@ -383,6 +397,16 @@ class ShutdownConfig(_message.Message):
     DRAIN_TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
     drain_timeout_ms: int
     def __init__(self, drain_timeout_ms: _Optional[int] = ...) -> None: ...
+
+class StateConfig(_message.Message):
+    __slots__ = ["backend", "pool", "redis"]
+    BACKEND_FIELD_NUMBER: _ClassVar[int]
+    POOL_FIELD_NUMBER: _ClassVar[int]
+    REDIS_FIELD_NUMBER: _ClassVar[int]
+    backend: str
+    pool: str
+    redis: RedisConfig
+    def __init__(self, backend: _Optional[str] = ..., pool: _Optional[str] = ..., redis: _Optional[_Union[RedisConfig, _Mapping]] = ...) -> None: ...
 
 class SyncConfig(_message.Message):
     __slots__ = ["accounts_interval_ms"]

@@ -197,6 +197,13 @@ export class Config extends Message<Config> {
    */
   oauth?: OAuthConfig;
 
+  /**
+   * Ours: where the pool's memory is kept (a local file, or Redis shared by replicas).
+   *
+   * @generated from field: maxpool.v1.StateConfig state = 104;
+   */
+  state?: StateConfig;
+
   constructor(data?: PartialMessage<Config>) {
     super();
     proto3.util.initPartial(data, this);
@@ -230,6 +237,7 @@ export class Config extends Message<Config> {
     { no: 101, name: "admin", kind: "message", T: AdminConfig },
     { no: 102, name: "logging", kind: "message", T: LoggingConfig },
     { no: 103, name: "oauth", kind: "message", T: OAuthConfig },
+    { no: 104, name: "state", kind: "message", T: StateConfig },
   ]);
 
   static fromBinary(bytes: Uint8Array, options?: Partial<BinaryReadOptions>): Config {
@@ -1822,6 +1830,130 @@ export class AdminConfig extends Message<AdminConfig> {
 
   static equals(a: AdminConfig | PlainMessage<AdminConfig> | undefined, b: AdminConfig | PlainMessage<AdminConfig> | undefined): boolean {
     return proto3.util.equals(AdminConfig, a, b);
+  }
+}
+
+/**
+ * `state` (ours): where the pool's memory (quota readings, blocks, dead marks, session homes) is
+ * kept between runs.
+ *
+ * @generated from message maxpool.v1.StateConfig
+ */
+export class StateConfig extends Message<StateConfig> {
+  /**
+   * "file" (default): `<config stem>.state.json` in the state directory. "redis": in Redis, shared
+   * by every replica that names the same `pool`.
+   *
+   * @generated from field: optional string backend = 1;
+   */
+  backend?: string;
+
+  /**
+   * The pool's name in Redis; replicas with the same name share one pool. Default "default".
+   *
+   * @generated from field: optional string pool = 2;
+   */
+  pool?: string;
+
+  /**
+   * The Redis server (backend "redis").
+   *
+   * @generated from field: maxpool.v1.RedisConfig redis = 3;
+   */
+  redis?: RedisConfig;
+
+  constructor(data?: PartialMessage<StateConfig>) {
+    super();
+    proto3.util.initPartial(data, this);
+  }
+
+  static readonly runtime: typeof proto3 = proto3;
+  static readonly typeName = "maxpool.v1.StateConfig";
+  static readonly fields: FieldList = proto3.util.newFieldList(() => [
+    { no: 1, name: "backend", kind: "scalar", T: 9 /* ScalarType.STRING */, opt: true },
+    { no: 2, name: "pool", kind: "scalar", T: 9 /* ScalarType.STRING */, opt: true },
+    { no: 3, name: "redis", kind: "message", T: RedisConfig },
+  ]);
+
+  static fromBinary(bytes: Uint8Array, options?: Partial<BinaryReadOptions>): StateConfig {
+    return new StateConfig().fromBinary(bytes, options);
+  }
+
+  static fromJson(jsonValue: JsonValue, options?: Partial<JsonReadOptions>): StateConfig {
+    return new StateConfig().fromJson(jsonValue, options);
+  }
+
+  static fromJsonString(jsonString: string, options?: Partial<JsonReadOptions>): StateConfig {
+    return new StateConfig().fromJsonString(jsonString, options);
+  }
+
+  static equals(a: StateConfig | PlainMessage<StateConfig> | undefined, b: StateConfig | PlainMessage<StateConfig> | undefined): boolean {
+    return proto3.util.equals(StateConfig, a, b);
+  }
+}
+
+/**
+ * `state.redis` (ours).
+ *
+ * @generated from message maxpool.v1.RedisConfig
+ */
+export class RedisConfig extends Message<RedisConfig> {
+  /**
+   * redis://[[user]:password@]host[:port][/db], or rediss:// for TLS. Env MAXPOOL_REDIS_URL.
+   *
+   * @generated from field: optional string url = 1;
+   */
+  url?: string;
+
+  /**
+   * The password; wins over the URL's. Env MAXPOOL_REDIS_PASSWORD_FILE (a file holding it).
+   *
+   * @generated from field: optional string password = 2;
+   */
+  password?: string;
+
+  /**
+   * CA certificates (PEM) trusted for rediss:// on top of the system's.
+   *
+   * @generated from field: optional string ca_file = 3;
+   */
+  caFile?: string;
+
+  /**
+   * Timeout of one Redis command, in milliseconds. Default 2000.
+   *
+   * @generated from field: optional int64 timeout_ms = 4;
+   */
+  timeoutMs?: bigint;
+
+  constructor(data?: PartialMessage<RedisConfig>) {
+    super();
+    proto3.util.initPartial(data, this);
+  }
+
+  static readonly runtime: typeof proto3 = proto3;
+  static readonly typeName = "maxpool.v1.RedisConfig";
+  static readonly fields: FieldList = proto3.util.newFieldList(() => [
+    { no: 1, name: "url", kind: "scalar", T: 9 /* ScalarType.STRING */, opt: true },
+    { no: 2, name: "password", kind: "scalar", T: 9 /* ScalarType.STRING */, opt: true },
+    { no: 3, name: "ca_file", kind: "scalar", T: 9 /* ScalarType.STRING */, opt: true },
+    { no: 4, name: "timeout_ms", kind: "scalar", T: 3 /* ScalarType.INT64 */, opt: true },
+  ]);
+
+  static fromBinary(bytes: Uint8Array, options?: Partial<BinaryReadOptions>): RedisConfig {
+    return new RedisConfig().fromBinary(bytes, options);
+  }
+
+  static fromJson(jsonValue: JsonValue, options?: Partial<JsonReadOptions>): RedisConfig {
+    return new RedisConfig().fromJson(jsonValue, options);
+  }
+
+  static fromJsonString(jsonString: string, options?: Partial<JsonReadOptions>): RedisConfig {
+    return new RedisConfig().fromJsonString(jsonString, options);
+  }
+
+  static equals(a: RedisConfig | PlainMessage<RedisConfig> | undefined, b: RedisConfig | PlainMessage<RedisConfig> | undefined): boolean {
+    return proto3.util.equals(RedisConfig, a, b);
   }
 }
 
