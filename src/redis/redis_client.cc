@@ -152,6 +152,15 @@ RedisClient::~RedisClient() = default;
 
 absl::StatusOr<RedisReply> RedisClient::Command(const std::vector<std::string>& argv) {
   absl::MutexLock lock(&mu_);
+  const bool reused = connection_ != nullptr && connection_->ready;
+  absl::StatusOr<RedisReply> reply = SendOnce(argv);
+  // A connection the server closed while it sat idle fails the first command sent on it; the
+  // command goes once more on a new one (callers send only commands that are safe to repeat).
+  if (reused && reply.status().code() == absl::StatusCode::kUnavailable) reply = SendOnce(argv);
+  return reply;
+}
+
+absl::StatusOr<RedisReply> RedisClient::SendOnce(const std::vector<std::string>& argv) {
   const std::string where = endpoint_.Describe();
   if (connection_ == nullptr || !connection_->ready) {
     std::unique_ptr<asio::ssl::context> tls;

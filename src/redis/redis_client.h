@@ -49,6 +49,9 @@ class RedisClient {
   RedisClient(const RedisClient&) = delete;
   RedisClient& operator=(const RedisClient&) = delete;
 
+  // One command. When it fails on a connection that was open before it (the server closed it
+  // while it sat idle, or restarted), it is sent once more on a new connection: send only
+  // commands that are safe to repeat.
   absl::StatusOr<RedisReply> Command(const std::vector<std::string>& argv);
   // EVALSHA; when the server does not have the script (NOSCRIPT), EVAL with its source.
   absl::StatusOr<RedisReply> Eval(const RedisScript& script, const std::vector<std::string>& keys,
@@ -58,6 +61,9 @@ class RedisClient {
 
  private:
   RedisClient(RedisEndpoint endpoint, RedisClientOptions options);
+  // One attempt: connects when needed, sends, waits for the reply within the timeout.
+  absl::StatusOr<RedisReply> SendOnce(const std::vector<std::string>& argv)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const RedisEndpoint endpoint_;
   const RedisClientOptions options_;
