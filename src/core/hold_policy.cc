@@ -116,6 +116,15 @@ std::string HonestMessage(const UnavailabilityCensus& census, const RetryPlan& p
   const std::string accounts = absl::StrCat("all ", n, " Claude account", n == 1 ? "" : "s");
   const std::string wait = plan.retry_after ? FormatWait(*plan.retry_after) : std::string();
 
+  // Only provider accounts could take it, and their peak hours bar them (§12.3, §8 item 3).
+  if (plan.cause == RetryCause::kPeakWindow) {
+    std::string msg =
+        "maxpool: the provider accounts that could take this request are not used during their "
+        "peak hours (scheduler.providers.<provider>.peakCap is 0)";
+    if (plan.retry_after) absl::StrAppend(&msg, "; the peak ends in ~", wait);
+    absl::StrAppend(&msg, ". Raise peakCap to use them during the peak, or add an account.");
+    return msg;
+  }
   if (!recovering) {
     std::string msg = absl::StrCat("maxpool: no account can take this request: ", accounts,
                                    " are at their limit", detail, ".");

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/hold_policy.h"
 #include "core/router.h"
 #include "support/router_harness.h"
 
@@ -70,6 +71,13 @@ TEST(RouterPeak, CapZeroBarsTheProviderUntilTheWindowEnds) {
   const RetryPlan plan = h.router.NextRetry(Request(), RouteState{});
   EXPECT_EQ(plan.cause, RetryCause::kPeakWindow);
   EXPECT_EQ(plan.retry_after, absl::Minutes(90));
+  // The answer says why, and what to change.
+  const std::string message =
+      HonestMessage(h.router.Census(Request()), plan, /*recovering=*/false, h.now());
+  EXPECT_NE(message.find("peak hours"), std::string::npos) << message;
+  EXPECT_NE(message.find("peakCap"), std::string::npos) << message;
+  EXPECT_NE(message.find("the peak ends in ~" + FormatWait(absl::Minutes(90))), std::string::npos)
+      << message;
   h.clock.Advance(absl::Minutes(90));
   EXPECT_EQ(h.Pick(Request()), "glm");
 }
