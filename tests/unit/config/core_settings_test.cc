@@ -203,8 +203,8 @@ TEST(CoreSettings, PeakSettingsFromTheFile) {
                "peakWindows": [{"days": [0], "startMin": 0, "endMin": 1440}]}}}})"));
   ASSERT_TRUE(s.zai_peak.has_value());
   EXPECT_EQ(s.zai_peak->zone, absl::LocalTimeZone());  // an unknown zone: the machine's
-  EXPECT_EQ(s.zai_peak->cap, 0);                        // barred during its peak
-  EXPECT_EQ(s.zai_peak->windows[0].start_min, 60);      // the legacy keys
+  EXPECT_EQ(s.zai_peak->cap, 0);                       // barred during its peak
+  EXPECT_EQ(s.zai_peak->windows[0].start_min, 60);     // the legacy keys
   EXPECT_EQ(s.zai_peak->windows[0].end_min, 120);
   ASSERT_TRUE(s.kimi_peak.has_value());
   EXPECT_EQ(s.kimi_peak->cap, 1);  // clamped
