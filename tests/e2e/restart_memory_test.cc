@@ -14,12 +14,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "boost/json/parse.hpp"
-#include "boost/json/value.hpp"
 #include "gtest/gtest.h"
 #include "support/child_process.h"
 #include "support/curl.h"
 #include "support/eventually.h"
+#include "support/fake_stats.h"
 #include "support/temp_dir.h"
 
 #ifndef MAXPOOL_BIN
@@ -35,18 +34,6 @@ namespace {
 constexpr char kSpent[] = "sk-ant-oat01-restart-spent";
 constexpr char kSoon[] = "sk-ant-oat01-restart-soon";
 constexpr char kFresh[] = "sk-ant-oat01-restart-fresh";
-
-// Requests the fake attributed to each credential so far.
-std::map<std::string, int64_t> Served(const TempDir& dir, const std::string& base) {
-  std::map<std::string, int64_t> served;
-  boost::system::error_code ec;
-  const boost::json::value stats = boost::json::parse(Curl(dir, base + "/_fake/stats"), ec);
-  if (ec || !stats.is_object() || !stats.as_object().contains("stats")) return served;
-  for (const auto& [credential, s] : stats.at("stats").as_object()) {
-    served[std::string(credential)] = s.at("requests").as_int64();
-  }
-  return served;
-}
 
 // One account has used its week, one has a week that resets in 3 hours, one is fresh.
 std::string Scenario() {
@@ -66,16 +53,6 @@ std::string Config(const std::string& base, uint16_t proxy_port) {
                       R"({"name":"spent","type":"oauth","accessToken":")", kSpent, R"("},)",
                       R"({"name":"soon","type":"oauth","accessToken":")", kSoon, R"("},)",
                       R"({"name":"fresh","type":"oauth","accessToken":")", kFresh, R"("}]})");
-}
-
-// curl arguments of one small POST /v1/messages; prints the status.
-std::string Request(uint16_t proxy_port) {
-  return absl::StrCat(
-      "-o /dev/null -w '%{http_code}' -H 'content-type: application/json' ",
-      "-H 'anthropic-version: 2023-06-01' -d "
-      "'{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":32,\"messages\":[{\"role\":\"user\","
-      "\"content\":\"hi\"}]}' http://127.0.0.1:",
-      proxy_port, "/v1/messages");
 }
 
 std::vector<std::string> ServerCommand(const std::string& config) {
@@ -106,31 +83,31 @@ class RestartMemoryE2E : public ::testing::Test {
 };
 
 TEST_F(RestartMemoryE2E, TheRestartedServerSkipsTheExhaustedAccountAndPrefersTheOneAboutToReset) {
-  const std::string request = Request(proxy_port_);
+  const std::string request = MessagesCurlArgs(proxy_port_);
 
   // The first run meets every account once and learns their weeks.
   {
     ChildProcess server(command_, server_log_);
     ASSERT_TRUE(WaitForPort(proxy_port_)) << ReadFile(server_log_);
     for (int i = 0; i < 6; ++i) EXPECT_EQ(Curl(dir_, request), "200") << ReadFile(server_log_);
-    std::map<std::string, int64_t> served = Served(dir_, base_);
+    std::map<std::string, int64_t> served = FakeRequestsPerCredential(dir_, base_);
     ASSERT_GE(served[kSpent], 1) << "the first run never met the exhausted account";
     ASSERT_GE(served[kSoon], 1);
     EXPECT_EQ(server.Stop(SIGTERM), 0) << ReadFile(server_log_);
   }
   ASSERT_TRUE(std::filesystem::exists(dir_.path() / "maxpool.state.json")) << ReadFile(server_log_);
-  std::map<std::string, int64_t> before = Served(dir_, base_);
+  std::map<std::string, int64_t> before = FakeRequestsPerCredential(dir_, base_);
 
   ChildProcess server(command_, server_log_);
   ASSERT_TRUE(WaitForPort(proxy_port_)) << ReadFile(server_log_);
   EXPECT_NE(ReadFile(server_log_).find("restored what the last run learned"), std::string::npos)
       << ReadFile(server_log_);
   ASSERT_EQ(Curl(dir_, request), "200") << ReadFile(server_log_);
-  std::map<std::string, int64_t> after = Served(dir_, base_);
+  std::map<std::string, int64_t> after = FakeRequestsPerCredential(dir_, base_);
   EXPECT_EQ(after[kSoon], before[kSoon] + 1) << "the first request after the restart did not "
                                                 "go to the account whose week resets soonest";
   for (int i = 0; i < 9; ++i) EXPECT_EQ(Curl(dir_, request), "200") << ReadFile(server_log_);
-  after = Served(dir_, base_);
+  after = FakeRequestsPerCredential(dir_, base_);
   EXPECT_EQ(after[kSpent], before[kSpent]) << "a request was spent on the exhausted account";
   EXPECT_GT(after[kSoon] - before[kSoon], after[kFresh] - before[kFresh]);
   EXPECT_EQ(server.Stop(SIGTERM), 0);
@@ -148,7 +125,7 @@ TEST_F(RestartMemoryE2E, UnderContinuousTrafficTheRestartKeepsWhatItLearned) {
   std::atomic<int> refused{0};
   std::thread client([&] {
     while (!stop.load()) {
-      if (Curl(dir_, Request(proxy_port_), "traffic.out") == "200") {
+      if (Curl(dir_, MessagesCurlArgs(proxy_port_), "traffic.out") == "200") {
         ++ok;
       } else {
         ++refused;  // the moment between the old server's exit and the new one's listen
@@ -157,11 +134,12 @@ TEST_F(RestartMemoryE2E, UnderContinuousTrafficTheRestartKeepsWhatItLearned) {
     }
   });
   // The first run meets every account under the traffic, then is told to stop mid-traffic.
-  ASSERT_TRUE(Eventually([&] { return Served(dir_, base_)[kSpent] >= 1 && ok.load() >= 8; },
-                         std::chrono::seconds(30)))
+  ASSERT_TRUE(Eventually(
+      [&] { return FakeRequestsPerCredential(dir_, base_)[kSpent] >= 1 && ok.load() >= 8; },
+      std::chrono::seconds(30)))
       << ReadFile(server_log_);
   EXPECT_EQ(server->Stop(SIGTERM), 0) << ReadFile(server_log_);
-  const std::map<std::string, int64_t> before = Served(dir_, base_);
+  const std::map<std::string, int64_t> before = FakeRequestsPerCredential(dir_, base_);
   const int ok_before = ok.load();
   server = std::make_unique<ChildProcess>(command_, server_log_);
   ASSERT_TRUE(WaitForPort(proxy_port_)) << ReadFile(server_log_);
@@ -169,7 +147,7 @@ TEST_F(RestartMemoryE2E, UnderContinuousTrafficTheRestartKeepsWhatItLearned) {
       << ReadFile(server_log_);
   stop = true;
   client.join();
-  const std::map<std::string, int64_t> after = Served(dir_, base_);
+  const std::map<std::string, int64_t> after = FakeRequestsPerCredential(dir_, base_);
   EXPECT_EQ(after.at(kSpent), before.at(kSpent)) << "a request was spent on the exhausted account";
   EXPECT_GT(after.at(kSoon) - before.at(kSoon), after.at(kFresh) - before.at(kFresh))
       << "after the restart the account about to reset is no longer preferred";

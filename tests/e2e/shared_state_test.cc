@@ -10,12 +10,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "boost/json/parse.hpp"
-#include "boost/json/value.hpp"
 #include "gtest/gtest.h"
 #include "support/child_process.h"
 #include "support/curl.h"
 #include "support/eventually.h"
+#include "support/fake_stats.h"
 #include "support/redis_server.h"
 #include "support/temp_dir.h"
 
@@ -32,17 +31,6 @@ namespace {
 constexpr char kSpent[] = "sk-ant-oat01-shared-spent";
 constexpr char kSoon[] = "sk-ant-oat01-shared-soon";
 constexpr char kFresh[] = "sk-ant-oat01-shared-fresh";
-
-std::map<std::string, int64_t> Served(const TempDir& dir, const std::string& base) {
-  std::map<std::string, int64_t> served;
-  boost::system::error_code ec;
-  const boost::json::value stats = boost::json::parse(Curl(dir, base + "/_fake/stats"), ec);
-  if (ec || !stats.is_object() || !stats.as_object().contains("stats")) return served;
-  for (const auto& [credential, s] : stats.at("stats").as_object()) {
-    served[std::string(credential)] = s.at("requests").as_int64();
-  }
-  return served;
-}
 
 // What `redis-cli` prints for `args` against the test's server.
 std::string RedisCli(uint16_t port, const std::string& args) {
@@ -89,14 +77,6 @@ TEST(SharedStateE2E, AReplicaStartsFromWhatAnotherLearned) {
                                     "0",         "--admin-port", "0",        "--config",
                                     config};
   };
-  auto request = [](uint16_t port) {
-    return absl::StrCat(
-        "-o /dev/null -w '%{http_code}' -H 'content-type: application/json' ",
-        "-H 'anthropic-version: 2023-06-01' -d "
-        "'{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":32,\"messages\":[{\"role\":\"user\","
-        "\"content\":\"hi\"}]}' http://127.0.0.1:",
-        port, "/v1/messages");
-  };
 
   const uint16_t port_a = FreePort();
   const std::string log_a = (dir.path() / "a.log").string();
@@ -104,8 +84,10 @@ TEST(SharedStateE2E, AReplicaStartsFromWhatAnotherLearned) {
   ASSERT_TRUE(WaitForPort(port_a)) << ReadFile(log_a);
   EXPECT_NE(ReadFile(log_a).find("shared in redis://127.0.0.1:"), std::string::npos)
       << ReadFile(log_a);
-  for (int i = 0; i < 6; ++i) EXPECT_EQ(Curl(dir, request(port_a)), "200") << ReadFile(log_a);
-  ASSERT_GE(Served(dir, base)[kSpent], 1) << "replica A never met the exhausted account";
+  for (int i = 0; i < 6; ++i)
+    EXPECT_EQ(Curl(dir, MessagesCurlArgs(port_a)), "200") << ReadFile(log_a);
+  ASSERT_GE(FakeRequestsPerCredential(dir, base)[kSpent], 1)
+      << "replica A never met the exhausted account";
   // A saves what it learned within 2 s.
   ASSERT_TRUE(Eventually(
       [&] {
@@ -118,19 +100,20 @@ TEST(SharedStateE2E, AReplicaStartsFromWhatAnotherLearned) {
   const std::string everything = RedisCli(redis.port(), "HGETALL '{maxpool:e2e}:accounts'");
   EXPECT_EQ(everything.find("sk-ant-"), std::string::npos) << everything;
 
-  const std::map<std::string, int64_t> before = Served(dir, base);
+  const std::map<std::string, int64_t> before = FakeRequestsPerCredential(dir, base);
   const uint16_t port_b = FreePort();
   const std::string log_b = (dir.path() / "b.log").string();
   ChildProcess b(replica("b", port_b), log_b);
   ASSERT_TRUE(WaitForPort(port_b)) << ReadFile(log_b);
   EXPECT_NE(ReadFile(log_b).find("restored what the last run learned"), std::string::npos)
       << ReadFile(log_b);
-  ASSERT_EQ(Curl(dir, request(port_b)), "200") << ReadFile(log_b);
-  std::map<std::string, int64_t> after = Served(dir, base);
+  ASSERT_EQ(Curl(dir, MessagesCurlArgs(port_b)), "200") << ReadFile(log_b);
+  std::map<std::string, int64_t> after = FakeRequestsPerCredential(dir, base);
   EXPECT_EQ(after[kSoon], before.at(kSoon) + 1)
       << "replica B's first request did not go to the account whose week resets soonest";
-  for (int i = 0; i < 9; ++i) EXPECT_EQ(Curl(dir, request(port_b)), "200") << ReadFile(log_b);
-  after = Served(dir, base);
+  for (int i = 0; i < 9; ++i)
+    EXPECT_EQ(Curl(dir, MessagesCurlArgs(port_b)), "200") << ReadFile(log_b);
+  after = FakeRequestsPerCredential(dir, base);
   EXPECT_EQ(after[kSpent], before.at(kSpent))
       << "replica B spent a request on the exhausted account";
   EXPECT_EQ(b.Stop(SIGTERM), 0) << ReadFile(log_b);
