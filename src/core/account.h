@@ -95,6 +95,10 @@ struct AccountState {
 
   int in_flight = 0;
   int active_weight = 0;
+  // Cluster mode (docs/cluster.md): the requests other replicas have in flight on this account,
+  // as the shared leases say, or what they are assumed to hold while the shared store is out of
+  // reach. The caps and the score count them with this replica's own.
+  int fleet_in_flight = 0;
   int64_t completed_requests = 0;
   int64_t failed_requests = 0;
   int consecutive_failures = 0;
@@ -115,5 +119,8 @@ struct Account {
   AccountSettings settings;
   AccountState state;
 };
+
+// The requests in flight on an account across every replica (this one's and the fleet's).
+inline int InFlightEverywhere(const AccountState& st) { return st.in_flight + st.fleet_in_flight; }
 
 }  // namespace maxpool::core

@@ -182,7 +182,7 @@ std::optional<WeeklyTier> Router::EligibleTier(Account& account, ModelFamily fam
       st.last_error_at.reset();
     }
   }
-  if (st.in_flight >= settings_.safety_max_active_per_account) return std::nullopt;
+  if (InFlightEverywhere(st) >= settings_.safety_max_active_per_account) return std::nullopt;
   if (global_in_flight_ >= settings_.safety_max_global_active) return std::nullopt;
   if (st.status == AccountStatus::kExhausted || st.status == AccountStatus::kError) {
     return std::nullopt;

@@ -68,6 +68,7 @@ struct RouteState {
 };
 
 struct Lease {
+  uint64_t id = 0;  // unique among this router's leases
   AccountId account = 0;
   std::string account_name;
   int weight = 1;
@@ -341,6 +342,7 @@ class Router {
   SharedBreaker breaker_;
   size_t next_index_ = 0;
   int global_in_flight_ = 0;
+  uint64_t last_lease_id_ = 0;
   int queue_waiting_ = 0;
   bool admission_paused_ = false;
   // Ambiguous 429s (§4.2 scope unknown): fingerprint -> accounts that answered it recently.

@@ -115,7 +115,7 @@ Router::AccountRetry Router::RetryInfoFor(Account& a, const RequestInfo& request
       }
     } else if (blocker) {
       info = *blocker;
-    } else if (st.in_flight >= settings_.safety_max_active_per_account ||
+    } else if (InFlightEverywhere(st) >= settings_.safety_max_active_per_account ||
                global_in_flight_ >= settings_.safety_max_global_active) {
       info = Retry(RetryCause::kConcurrencyCap);
     } else {

@@ -78,7 +78,7 @@ std::pair<CriticalUnlock, double> Router::CriticalUnlockFor(size_t index,
         const int target = RawWeeklyState(other, settings_) == WeeklyTier::kReserve
                                ? settings_.reserve_concurrency_target
                                : settings_.per_account_concurrency_target;
-        if (other.state.active_weight + 1 <= target) ++routes;
+        if (other.state.active_weight + other.state.fleet_in_flight + 1 <= target) ++routes;
       }
       scratch.healthy_routes = routes;
     }
@@ -287,6 +287,7 @@ Lease Router::Commit(size_t index, const RequestInfo& request, RouteState& route
   Lease lease;
   lease.account = ids_[index];
   lease.account_name = account.settings.name;
+  lease.id = ++last_lease_id_;
   lease.weight = std::max(1, request.weight);
   lease.started_at = now;
   lease.path = path;
@@ -369,7 +370,7 @@ std::optional<Lease> Router::Acquire(const RequestInfo& request, RouteState& rou
     const AccountState& st = a.state;
     if (!a.settings.enabled || st.status == AccountStatus::kError || st.refresh_dead) continue;
     if (Excluded(route, i) || !Matches(a, request, route, now)) continue;
-    if (st.in_flight >= settings_.safety_max_active_per_account ||
+    if (InFlightEverywhere(st) >= settings_.safety_max_active_per_account ||
         global_in_flight_ >= settings_.safety_max_global_active) {
       continue;
     }

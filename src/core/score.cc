@@ -88,7 +88,7 @@ ScoreBreakdown Score(const Account& account, const RequestInfo& request,
   const WeeklyTier raw = inputs.raw_weekly ? *inputs.raw_weekly : RawWeeklyState(account, settings);
   const double m = FastRefillMultiplier(account, settings);
   const WindowTerms terms = TermsOf(account, settings, inputs.now);
-  const double inflight = st.active_weight + std::max(1, request.weight);
+  const double inflight = st.active_weight + st.fleet_in_flight + std::max(1, request.weight);
   const bool narrow_target =
       raw == WeeklyTier::kReserve || (raw == WeeklyTier::kCritical && inputs.critical_unlock_cost);
   const double target =

@@ -261,6 +261,7 @@ core::FailureAction Pool::OnRefreshFailure(const core::Lease& lease,
     outbox.Seal();
   }
   outbox.Flush();
+  ReturnToFleet(lease);
   WakeWaiters();
   return action;
 }
@@ -353,6 +354,7 @@ void Pool::Release(const core::Lease& lease, const core::ReleaseOutcome& outcome
     outbox.Seal();
   }
   outbox.Flush();
+  ReturnToFleet(lease);
   WakeWaiters();
 }
 
@@ -381,6 +383,7 @@ core::FailureAction Pool::OnFailure(const core::Lease& lease, const core::Reques
     outbox.Seal();
   }
   outbox.Flush();
+  ReturnToFleet(lease);
   // The lease is released (capacity may return) and the breaker may have closed.
   WakeWaiters();
   return action;

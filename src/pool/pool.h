@@ -20,6 +20,7 @@
 // order of the critical sections that made them (an ordered hand-off through publish_mu_), so a
 // subscriber sees one account's changes in the order they happened.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -45,6 +46,7 @@
 #include "pool/account_state_tracker.h"
 #include "pool/credential.h"
 #include "pool/event_bus.h"
+#include "pool/fleet_gate.h"
 #include "pool/hold_queue.h"
 #include "pool/pool_event.h"
 #include "pool/pool_memory.h"
@@ -276,6 +278,24 @@ class Pool final : public credentials::TokenLedger {
   ProbeFailureCount RecordProbeFailure(std::string_view name, std::optional<int> status,
                                        std::string message);
 
+  // --- Cluster mode (fleet_gate.h; pool_fleet.cc) ---------------------------------------------
+  // The gate every lease passes before it is sent (RequestLoop's kClaim); null, the default,
+  // outside cluster mode. Must outlive the pool's requests. Each released lease is given back to
+  // it (FleetGate::Return), after the pool's lock is released.
+  void SetFleetGate(FleetGate* gate) { fleet_gate_.store(gate); }
+  FleetGate* fleet_gate() const { return fleet_gate_.load(); }
+  // What the other replicas hold in flight on each account, by name (core::AccountState::
+  // fleet_in_flight); an account not named holds none. Wakes waiters when a count fell.
+  void SetFleetInFlight(const absl::flat_hash_map<std::string, int>& others);
+  // The same for one account; ignored when there is no such account.
+  void SetFleetInFlightOf(std::string_view name, int others);
+  // This replica's requests in flight on `name` (0 when there is no such account).
+  int InFlightOf(std::string_view name) const;
+  // The per-account cap (scheduler.safetyMaxActivePerAccount), fleet-wide in cluster mode.
+  int MaxActivePerAccount() const;
+  // Every account's name, in pool order.
+  std::vector<std::string> AccountNames() const;
+
   // --- Views ------------------------------------------------------------------------------------
   // A consistent copy of every account's settings and state (no credentials), for status,
   // telemetry and the demo's summary.
@@ -334,7 +354,11 @@ class Pool final : public credentials::TokenLedger {
   void Track(core::AccountId id, absl::Time now, std::string_view cause,
              std::vector<PoolEventBody>& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  // Gives a released lease back to the fleet gate, if there is one. Not under mu_.
+  void ReturnToFleet(const core::Lease& lease) ABSL_LOCKS_EXCLUDED(mu_);
+
   const core::Clock& clock_;
+  std::atomic<FleetGate*> fleet_gate_{nullptr};
   uint64_t clock_subscription_ = 0;  // wakes the waiters when the clock jumps
   const PoolOptions options_;
   // Destroyed after every member below: nothing publishes once the pool is being destroyed.

@@ -1,5 +1,6 @@
 #include "pool/request_loop.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -62,6 +63,30 @@ RequestAction RequestLoop::Next(const ClientProgress& client) {
     action.error_code = std::string(kThreadUnsupportedErrorCode);
     return action;
   }
+  if (pool_.fleet_gate() != nullptr) return Action(RequestAction::Kind::kClaim);
+  return Granted();
+}
+
+RequestAction RequestLoop::OnClaimed(const FleetClaim& claim, const ClientProgress& client) {
+  if (claim.granted) {
+    refused_claims_ = 0;
+    return Granted();
+  }
+  // Full fleet-wide: not an attempt, and no penalty. The gate set the account's fleet count, so
+  // the router passes it over; a run of refusals (the fleet's counts moving under us) ends in a
+  // hold, where capacity coming back wakes the request.
+  lease_.Abandon();
+  --hops_;
+  --attempts_;
+  if (++refused_claims_ > 2 * std::max(1, pool_.AccountCount())) {
+    refused_claims_ = 0;
+    account_label_ = "(none available)";
+    return HoldOrFail(core::HoldCause::kQuota, core::FallbackReply::kNoAccount429, 0, client);
+  }
+  return Next(client);
+}
+
+RequestAction RequestLoop::Granted() {
   // OAuth: a fresh token first (spec §7.3); after a 401 the refused one is replaced. Other
   // credentials are sent as they are.
   if (grant_->credential.kind == CredentialKind::kOAuthBearer) {

@@ -4,7 +4,8 @@
 // walk of one request"). The exchange performs the action the loop returns and reports what
 // came of it; the loop decides what happens next:
 //
-//   Start() ─► kSend / kRefreshThenSend ─► OnRefreshed() ─► kSend ─► OnAttemptFailed() ─┐
+//   Start() ─► [kClaim ─► OnClaimed()] ─► kSend / kRefreshThenSend ─► OnRefreshed() ─► kSend ─►
+//                 OnAttemptFailed() ──────────────────────────────────────────────────────────┐
 //                 ▲                                                  Answered() / Cut() │
 //                 └──── failover, refresh-and-retry, OnHoldEnded(kAdmitted) ◄── kHold ◄──┘
 //                                            … ─► kReplyError / kRelayFailure / kEnd
@@ -47,6 +48,7 @@ struct ClientProgress {
 
 struct RequestAction {
   enum class Kind {
+    kClaim,            // cluster mode: FleetGate::Claim(grant().lease); report OnClaimed
     kSend,             // send upstream on grant(); report OnAttemptFailed / Answered / Cut
     kRefreshThenSend,  // Pool::FreshToken(grant(), refused_token) first; report OnRefreshed
     kHold,             // Pool::Hold(info(), route(), hold_until); report OnHoldEnded
@@ -83,6 +85,9 @@ class RequestLoop {
 
   // The first action.
   RequestAction Start(const ClientProgress& client);
+  // The outcome of kClaim. A refused claim gives the lease back with no penalty and routes again
+  // (the gate has told the pool the account is full fleet-wide): another account, or a hold.
+  RequestAction OnClaimed(const FleetClaim& claim, const ClientProgress& client);
   // The outcome of kRefreshThenSend. A fresh token goes into grant()'s credential.
   RequestAction OnRefreshed(const credentials::FreshToken& fresh, const ClientProgress& client);
   // An attempt failed before anything of it reached the client: `verdict` classifies it,
@@ -125,6 +130,9 @@ class RequestLoop {
 
  private:
   RequestAction Next(const ClientProgress& client);
+  // After the lease is the request's (and claimed fleet-wide in cluster mode): the token check or
+  // the send.
+  RequestAction Granted();
   RequestAction AfterFailure(const core::FailureAction& action, unsigned answer_status,
                              const ClientProgress& client);
   RequestAction HoldOrFail(core::HoldCause cause, core::FallbackReply reply, unsigned answer_status,
@@ -143,6 +151,7 @@ class RequestLoop {
   std::optional<Grant> grant_;
   LeaseHandle lease_;
   int hops_ = 0;
+  int refused_claims_ = 0;  // in a row, since the last claim granted
   int attempts_ = 0;
   bool held_ = false;
   bool client_gone_ = false;

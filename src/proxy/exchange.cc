@@ -171,7 +171,11 @@ asio::awaitable<ExchangeSummary> Exchange::Run() {
       co_await EndAborted();
       break;
     }
-    if (action.kind == Kind::kRefreshThenSend) {
+    if (action.kind == Kind::kClaim) {
+      const pool::FleetClaim claim = co_await env_.pool.fleet_gate()->Claim(loop_->grant().lease);
+      if (Aborted()) continue;
+      action = loop_->OnClaimed(claim, Progress());
+    } else if (action.kind == Kind::kRefreshThenSend) {
       auto freshen = env_.pool.FreshToken(loop_->grant(), std::move(action.refused_token));
       const credentials::FreshToken fresh = co_await std::move(freshen);
       if (Aborted()) continue;
