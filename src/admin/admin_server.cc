@@ -71,13 +71,15 @@ Response Route(const http::request<http::string_body>& request, Metrics& metrics
     return MakeResponse(http::status::service_unavailable, version, keep_alive, kTextPlain,
                         "draining\n");
   }
+  std::string detail = options.detail ? options.detail() : std::string();
+  if (!detail.empty()) detail += "\n";
   if (options.not_ready) {
     if (std::optional<std::string> reason = options.not_ready()) {
       return MakeResponse(http::status::service_unavailable, version, keep_alive, kTextPlain,
-                          "not ready: " + *reason + "\n");
+                          "not ready: " + *reason + "\n" + detail);
     }
   }
-  return MakeResponse(http::status::ok, version, keep_alive, kTextPlain, "ready\n");
+  return MakeResponse(http::status::ok, version, keep_alive, kTextPlain, "ready\n" + detail);
 }
 
 }  // namespace

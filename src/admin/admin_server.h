@@ -44,6 +44,8 @@ struct AdminOptions {
   // /readyz answers 503 with the reason while this returns one (e.g. no account can serve).
   // Null: ready unless draining.
   std::function<std::optional<std::string>()> not_ready;
+  // A line added to /readyz's answer (ready or not), e.g. cluster mode's state. Null or "": none.
+  std::function<std::string()> detail;
   size_t max_header_bytes = 8 * 1024;
   size_t max_body_bytes = 4 * 1024;
   // A connection waiting for (or reading) a request longer than this is closed.

@@ -148,6 +148,28 @@ class Metrics::PoolGauges final : public prometheus::Collectable {
     out.push_back(std::move(accept));
   }
 
+  static void CollectCluster(const ClusterMetricsView& view,
+                             std::vector<prometheus::MetricFamily>& out) {
+    GaugeFamily connected("maxpool_cluster_connected",
+                          "Cluster mode: 1 while Redis answers, 0 while this replica serves alone "
+                          "(degraded mode).");
+    connected.Add({}, view.connected ? 1 : 0);
+    GaugeFamily replicas("maxpool_cluster_replicas",
+                         "Cluster mode: the pool's replicas alive, this one included.");
+    replicas.Add({}, view.replicas);
+    GaugeFamily claims("maxpool_cluster_lease_claims_total",
+                       "Cluster mode: fleet-wide slots claimed by this replica's requests: "
+                       "granted, refused (the account was full fleet-wide), or alone (granted "
+                       "within this replica's share while Redis was out of reach).",
+                       prometheus::MetricType::Counter);
+    claims.Add({Label("result", "granted")}, static_cast<double>(view.claims));
+    claims.Add({Label("result", "refused")}, static_cast<double>(view.refusals));
+    claims.Add({Label("result", "alone")}, static_cast<double>(view.local_claims));
+    out.push_back(connected.Take());
+    out.push_back(replicas.Take());
+    out.push_back(claims.Take());
+  }
+
   PoolGauges(pool::Pool& pool, const MetricsOptions& options) : pool_(pool), options_(options) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override {
@@ -182,6 +204,11 @@ class Metrics::PoolGauges final : public prometheus::Collectable {
     GaugeFamily probe_failures("maxpool_account_probe_failures",
                                "Usage probes of the account that failed in a row (0 after a "
                                "success).");
+    GaugeFamily fleet_inflight(
+        "maxpool_account_fleet_inflight",
+        "Cluster mode: requests the account is serving now across every replica (as the shared "
+        "leases say; while Redis is out of reach, this replica's own plus the share it leaves "
+        "the others).");
     for (const core::Account& account : accounts) {
       const std::string& name = account.settings.name;
       if (const std::optional<absl::Time> read = core::QuotaReadAt(account.state.quota)) {
@@ -193,6 +220,9 @@ class Metrics::PoolGauges final : public prometheus::Collectable {
           core::QuotaStale(account.state.quota, now, settings.quota_probe_interval) ? 1 : 0);
       probe_failures.Add({Label("account", name)}, account.state.probe.failures);
       inflight.Add({Label("account", name)}, account.state.in_flight);
+      if (options_.cluster) {
+        fleet_inflight.Add({Label("account", name)}, core::InFlightEverywhere(account.state));
+      }
       unsaved.Add({Label("account", name)}, account.state.credentials_unsaved.empty() ? 0 : 1);
       for (const core::QuotaWindow& window : core::QuotaWindowsOf(account.state.quota)) {
         const std::string window_name(core::QuotaWindowName(window.kind));
@@ -236,9 +266,10 @@ class Metrics::PoolGauges final : public prometheus::Collectable {
                   static_cast<double>(session_counts.evicted_capacity));
 
     std::vector<prometheus::MetricFamily> out;
-    for (GaugeFamily* family : {&inflight, &utilization, &reset, &state, &enabled, &load, &unsaved,
-                                &quota_age, &quota_stale, &probe_failures, &held, &draining,
-                                &breaker, &build, &sessions, &evictions}) {
+    if (options_.cluster) CollectCluster(options_.cluster(), out);
+    for (GaugeFamily* family : {&inflight, &fleet_inflight, &utilization, &reset, &state, &enabled,
+                                &load, &unsaved, &quota_age, &quota_stale, &probe_failures, &held,
+                                &draining, &breaker, &build, &sessions, &evictions}) {
       // Like the registry's families, one with no series is left out.
       if (!family->empty()) out.push_back(family->Take());
     }

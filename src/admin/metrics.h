@@ -60,6 +60,15 @@ struct ClientLimitsView {
   uint64_t accept_errors = 0;  // failed accept() calls (e.g. out of file descriptors)
 };
 
+// Cluster mode's view of the fleet (cluster::FleetView), for the maxpool_cluster_* families.
+struct ClusterMetricsView {
+  bool connected = false;    // Redis answered the last exchange
+  int replicas = 1;          // replicas alive, this one included
+  int64_t claims = 0;        // fleet-wide slots granted through Redis
+  int64_t refusals = 0;      // refused: the account was full fleet-wide
+  int64_t local_claims = 0;  // granted alone while Redis was out of reach
+};
+
 struct MetricsOptions {
   // The `version` label of maxpool_build_info. Default: the CMake project version.
   std::string version;
@@ -67,6 +76,9 @@ struct MetricsOptions {
   std::function<bool()> draining;
   // The data plane's client bounds. Null: those families are left out.
   std::function<ClientLimitsView()> client_limits;
+  // Cluster mode's view. Null outside cluster mode: maxpool_cluster_* and
+  // maxpool_account_fleet_inflight are left out.
+  std::function<ClusterMetricsView()> cluster;
 };
 
 class Metrics {

@@ -460,6 +460,21 @@ void ValidateState(const v1::StateConfig& state, Validator& v) {
   if (redis.has_timeout_ms() && redis.timeout_ms() <= 0) {
     v.Fail("state.redis.timeoutMs", absl::StrCat("must be positive, got ", redis.timeout_ms()));
   }
+  if (state.has_replica() && state.replica().empty()) v.Fail("state.replica", "must not be empty");
+  if (state.has_lease_ttl_ms() && state.lease_ttl_ms() <= 0) {
+    v.Fail("state.leaseTtlMs", absl::StrCat("must be positive, got ", state.lease_ttl_ms()));
+  }
+  if (state.has_sync_interval_ms() && state.sync_interval_ms() <= 0) {
+    v.Fail("state.syncIntervalMs",
+           absl::StrCat("must be positive, got ", state.sync_interval_ms()));
+  }
+  const int64_t ttl = state.has_lease_ttl_ms() ? state.lease_ttl_ms() : 5000;
+  const int64_t sync = state.has_sync_interval_ms() ? state.sync_interval_ms() : 1000;
+  if (ttl > 0 && sync > 0 && sync * 3 > ttl) {
+    v.Fail("state.syncIntervalMs",
+           absl::StrCat("must be at most a third of state.leaseTtlMs (", ttl, " ms), got ", sync,
+                        ": a lease must survive two missed renewals"));
+  }
 }
 
 absl::Status ValidateConfig(v1::Config& config, std::vector<std::string>& warnings) {

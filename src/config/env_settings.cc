@@ -39,6 +39,7 @@ constexpr Setting kSettings[] = {
     {"MAXPOOL_CONTROL_READ_ONLY_TOKEN_FILE", "control", "readOnlyToken", Kind::kSecretFile},
     {"MAXPOOL_STATE_BACKEND", "state", "backend", Kind::kText},
     {"MAXPOOL_REDIS_URL", "state.redis", "url", Kind::kText},
+    {"MAXPOOL_REPLICA_ID", "state", "replica", Kind::kText},
     {"MAXPOOL_REDIS_PASSWORD_FILE", "state.redis", "password", Kind::kSecretFile},
 };
 

@@ -4,6 +4,7 @@
 // control does not depend on app; docs/architecture.md: app -> control -> pool). Every method may
 // be called from any gRPC thread and must not block the data plane.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,15 @@
 
 namespace maxpool::control {
 
+// Cluster mode as this replica sees it (cluster::FleetView).
+struct ClusterStatusView {
+  std::string replica;
+  bool connected = false;
+  std::vector<std::string> replicas;
+  std::optional<absl::Time> degraded_since;
+  std::string error;
+};
+
 struct ServerStatusView {
   std::string version;
   absl::Time start_time;
@@ -24,6 +34,7 @@ struct ServerStatusView {
   int in_flight = 0;          // client requests in the data plane, held ones included
   int held = 0;
   std::string config_path;
+  std::optional<ClusterStatusView> cluster;  // cluster mode only
 };
 
 struct DrainStarted {

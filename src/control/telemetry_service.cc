@@ -41,6 +41,16 @@ v1::PoolSnapshot TelemetryService::Snapshot() const {
   out.set_breaker_open(breaker.open);
   if (breaker.open && breaker.until) SetTimestamp(*breaker.until, out.mutable_breaker_until());
   out.set_breaker_probing(breaker.open && breaker.probing);
+  if (status.cluster) {
+    v1::ClusterSnapshot& cluster = *out.mutable_cluster();
+    cluster.set_replica(status.cluster->replica);
+    cluster.set_connected(status.cluster->connected);
+    for (const std::string& replica : status.cluster->replicas) cluster.add_replicas(replica);
+    if (status.cluster->degraded_since) {
+      SetTimestamp(*status.cluster->degraded_since, cluster.mutable_degraded_since());
+    }
+    cluster.set_error(status.cluster->error);
+  }
   return out;
 }
 

@@ -123,6 +123,7 @@ v1::AccountSnapshot SnapshotOf(const core::Account& account,
   }
   out.set_quota_stale(core::QuotaStale(st.quota, now, settings.quota_probe_interval));
   out.set_probe_error(st.probe.last_error);
+  out.set_fleet_in_flight(core::InFlightEverywhere(st));
   if (st.last_error_at) SetTimestamp(*st.last_error_at, out.mutable_last_error_time());
   out.set_last_status(st.last_status);
   out.set_enabled(s.enabled);

@@ -92,6 +92,11 @@ std::optional<TokenSet> TokenRefresher::TokensOf(const std::string& account) con
   return ledger_->Tokens(account);
 }
 
+void TokenRefresher::SetCoordinator(RefreshCoordinator* coordinator) {
+  absl::MutexLock lock(&mu_);
+  coordinator_ = coordinator;
+}
+
 int64_t TokenRefresher::refresh_calls() const {
   absl::MutexLock lock(&mu_);
   return refresh_calls_;
@@ -210,11 +215,42 @@ asio::awaitable<void> TokenRefresher::Run(TokenRefresher* self, std::string acco
   FreshToken result;
   result.kind = FreshToken::Kind::kFailed;
   std::optional<TokenSet> rotated;
-  for (size_t attempt = 0;; ++attempt) {
+  // Cluster mode: the fleet's turn first. `refresh_token` stays the one this account holds (the
+  // ledger's key); `send` is the one the token endpoint gets.
+  std::string send = refresh_token;
+  std::optional<uint64_t> fence;
+  bool rotated_elsewhere = false;
+  bool no_turn = false;
+  RefreshCoordinator* coordinator = nullptr;
+  {
+    absl::MutexLock lock(&self->mu_);
+    coordinator = self->coordinator_;
+  }
+  std::optional<TokenSet> held;
+  if (coordinator != nullptr) {
+    absl::MutexLock lock(&self->mu_);
+    held = self->TokensOf(account);
+  }
+  if (coordinator != nullptr && held && held->refresh_token == refresh_token) {
+    RefreshTurn turn =
+        co_await coordinator->TakeTurn(account, *held, self->clock_.Now() + opt.lead);
+    if (turn.kind == RefreshTurn::Kind::kRotatedElsewhere && turn.tokens) {
+      rotated = std::move(turn.tokens);
+      rotated_elsewhere = true;
+    } else if (turn.kind == RefreshTurn::Kind::kMine) {
+      fence = turn.fence;
+      if (!turn.send_refresh_token.empty()) send = std::move(turn.send_refresh_token);
+    } else {
+      no_turn = true;
+      result.failure = core::RefreshFailure::kNetworkBeforeSend;
+      result.reason = "token_refresh_no_turn";  // the coordinator logs why
+    }
+  }
+  for (size_t attempt = 0; !rotated_elsewhere && !no_turn; ++attempt) {
     net::HttpCall call;
     call.method = net::HttpMethod::kPost;
     call.url = opt.token_url;
-    call.body = RefreshRequestBody(refresh_token, opt.client_id);
+    call.body = RefreshRequestBody(send, opt.client_id);
     call.timeout = opt.attempt_timeout;
     call.headers.push_back({"Content-Type", "application/json"});
     {
@@ -228,8 +264,7 @@ asio::awaitable<void> TokenRefresher::Run(TokenRefresher* self, std::string acco
       status = outcome.response->status;
       body = std::move(outcome.response->body);
       if (*status >= 200 && *status < 300) {
-        absl::StatusOr<TokenSet> parsed =
-            ParseTokenResponse(body, self->clock_.Now(), refresh_token);
+        absl::StatusOr<TokenSet> parsed = ParseTokenResponse(body, self->clock_.Now(), send);
         if (parsed.ok()) {
           rotated = *std::move(parsed);
           break;
@@ -250,11 +285,20 @@ asio::awaitable<void> TokenRefresher::Run(TokenRefresher* self, std::string acco
     break;
   }
 
+  if (fence) {
+    // Published before it is saved here or used (the fleet must never lose the only pair that
+    // works); a failed refresh frees the turn.
+    const absl::Status published = co_await coordinator->FinishTurn(account, *fence, rotated);
+    if (!published.ok() && rotated) result.persist_error = published;
+  }
   if (rotated) {
     result.kind = FreshToken::Kind::kRefreshed;
     result.access_token = rotated->access_token;
     // Durable before anyone uses the new access token (spec §1.7).
-    if (self->persist_) result.persist_error = self->persist_(account, refresh_token, *rotated);
+    if (self->persist_) {
+      absl::Status saved = self->persist_(account, refresh_token, *rotated);
+      if (!saved.ok()) result.persist_error = std::move(saved);
+    }
     absl::MutexLock lock(&self->mu_);
     // Stored only over the refresh token it replaces: new credentials that arrived meanwhile win.
     if (self->ledger_ != nullptr) self->ledger_->StoreRotated(account, refresh_token, *rotated);

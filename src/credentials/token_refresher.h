@@ -46,6 +46,7 @@
 #include "core/account.h"
 #include "core/clock.h"
 #include "credentials/oauth_messages.h"
+#include "credentials/refresh_coordinator.h"
 
 namespace maxpool::credentials {
 
@@ -132,6 +133,9 @@ class TokenRefresher {
   // Where the tokens and their health are kept (the pool); must outlive the refresher's use of
   // it. Any thread.
   void SetLedger(TokenLedger* ledger);
+  // Cluster mode: every refresh takes the fleet's turn first (refresh_coordinator.h). Null (the
+  // default): this refresher is the only one. Must outlive the refreshes. Any thread.
+  void SetCoordinator(RefreshCoordinator* coordinator);
 
   // A usable access token for `account`. `rejected_access_token` is the token an upstream 401
   // refused: the refresh is forced unless the account already holds a different token.
@@ -170,6 +174,7 @@ class TokenRefresher {
   // The refresh in progress per account.
   absl::flat_hash_map<std::string, std::shared_ptr<Flight>> flights_ ABSL_GUARDED_BY(mu_);
   TokenLedger* ledger_ ABSL_GUARDED_BY(mu_) = nullptr;
+  RefreshCoordinator* coordinator_ ABSL_GUARDED_BY(mu_) = nullptr;
   int64_t refresh_calls_ ABSL_GUARDED_BY(mu_) = 0;
   boost::asio::io_context ioc_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;

@@ -67,9 +67,13 @@ boost::json::object RecordedRequestToJson(const RecordedRequest& r) {
 }
 
 boost::json::object StatsToJson(const CredentialStats& s) {
-  return {{"requests", s.requests},           {"streams_completed", s.streams_completed},
-          {"in_flight", s.in_flight},         {"input_tokens", s.input_tokens},
-          {"output_tokens", s.output_tokens}, {"tokens_served", s.tokens_served()}};
+  return {{"requests", s.requests},
+          {"streams_completed", s.streams_completed},
+          {"in_flight", s.in_flight},
+          {"max_in_flight", s.max_in_flight},
+          {"input_tokens", s.input_tokens},
+          {"output_tokens", s.output_tokens},
+          {"tokens_served", s.tokens_served()}};
 }
 
 Plan ControlApi::Handle(const HttpRequest& request) const {

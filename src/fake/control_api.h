@@ -11,7 +11,8 @@
 //                                         behaviour}…]}
 //   DELETE /_fake/requests  {"cleared":N}
 //   GET    /_fake/stats     {"stats":{credential:{requests,streams_completed,in_flight,
-//                                                 input_tokens,output_tokens,tokens_served}}}
+//                                                 max_in_flight,input_tokens,output_tokens,
+//                                                 tokens_served}}}
 //   GET    /_fake/health    {"ok":true}
 // OAuth (oauth_control.h has the field lists):
 //   GET    /_fake/oauth          {"accounts":{credential:{access_token,refresh_token,expires_at,

@@ -1,5 +1,7 @@
 #include "fake/fake_state.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/absl_view.h"
@@ -68,6 +70,7 @@ std::optional<FakeState::Admission> FakeState::Admit(std::string_view credential
   CredentialStats& stats = stats_[std::string(credential)];
   ++stats.requests;
   ++stats.in_flight;
+  stats.max_in_flight = std::max(stats.max_in_flight, stats.in_flight);
   entry.account.Roll(now);
   Admission admission;
   admission.type = entry.account.type();

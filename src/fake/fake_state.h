@@ -47,6 +47,7 @@ struct CredentialStats {
   int64_t requests = 0;           // requests attributed to the account (any outcome)
   int64_t streams_completed = 0;  // SSE answers written through message_stop
   int64_t in_flight = 0;          // admitted and not yet finished
+  int64_t max_in_flight = 0;      // the most in flight at once
   int64_t input_tokens = 0;       // in answers written completely
   int64_t output_tokens = 0;
   int64_t tokens_served() const { return input_tokens + output_tokens; }

@@ -1,6 +1,10 @@
 #include "server/server_runtime.h"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <future>
+#include <random>
 
 #include "absl/strings/str_cat.h"
 #include "boost/asio/co_spawn.hpp"
@@ -37,6 +41,35 @@ v1::Listener MakeListener(v1::ListenerKind kind, const std::string& host, uint16
 
 bool IsLoopbackHost(const std::string& host) {
   return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
+// The pool's name in Redis (state.pool).
+std::string PoolName(const v1::StateConfig& state) {
+  return state.pool().empty() ? "default" : state.pool();
+}
+
+// /readyz's line about the fleet: degraded mode is said there, not made unready (it serves).
+std::string ClusterDetail(const cluster::FleetView& fleet) {
+  if (fleet.connected) {
+    return absl::StrCat("cluster: replica ", fleet.replica_id, ", ", fleet.replicas_alive,
+                        " replica(s) alive");
+  }
+  return absl::StrCat(
+      "cluster: degraded",
+      fleet.degraded_since ? absl::StrCat(" since ", absl::FormatTime(*fleet.degraded_since))
+                           : std::string(),
+      ": Redis is out of reach (", fleet.last_error, "); replica ", fleet.replica_id,
+      " serves alone within its share of each account's in-flight cap, and refreshes no OAuth "
+      "token");
+}
+
+// The host name (a pod's name in Kubernetes), the process id and a random suffix: unique even
+// when two replicas share a host and one restarts with a recycled pid.
+std::string DefaultReplicaId() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) std::snprintf(host, sizeof(host), "maxpool");
+  std::random_device random;
+  return absl::StrCat(host, "-", getpid(), "-", absl::Hex(random() & 0xffff, absl::kZeroPad4));
 }
 
 }  // namespace
@@ -128,6 +161,17 @@ absl::Status ServerRuntime::Init() {
       [this](const std::string& line) { Log(line); });
   state_keeper_->Restore();
   state_keeper_->Start();
+  if (fleet_) {  // after the memory is back: the first requests route with the fleet's load
+    fleet_->Start();
+    pool_->SetFleetGate(fleet_.get());
+    const cluster::FleetView view = fleet_->View();
+    Log(absl::StrCat("the pool is shared in ", redis_->endpoint().Describe(), " as pool \"",
+                     PoolName(config_.state()), "\" by ", view.replicas_alive,
+                     " replica(s); this one is \"", view.replica_id, "\"",
+                     view.connected ? ""
+                                    : absl::StrCat(" (Redis is out of reach: ", view.last_error,
+                                                   "; serving alone within its share)")));
+  }
   // No account is a valid start (a fresh sidecar): the data plane explains itself, /readyz says
   // not ready, and the control plane can add one (CreateAccount, StartOAuthLogin).
   if (pool_->Snapshot().empty()) {
@@ -141,11 +185,17 @@ absl::Status ServerRuntime::Init() {
       config::ConfigStore::Create(*sources);
   if (!store.ok()) return store.status();
   store_ = std::move(*store);
+  if (fleet_) {
+    account_share_ = std::make_unique<cluster::AccountShare>(
+        *redis_, absl::StrCat("{maxpool:", PoolName(config_.state()), "}"), *store_,
+        [this](const std::string& line) { Log(line); });
+  }
   auto log = [this](const std::string& line) { Log(credentials::Redact(line)); };
   absl::StatusOr<std::unique_ptr<OAuthWiring>> oauth =
       OAuthWiring::Create(clock_, config_, store_.get(), token_store_.get(), *pool_, log);
   if (!oauth.ok()) return oauth.status();
   oauth_ = std::move(*oauth);
+  if (refresh_lock_) oauth_->refresher().SetCoordinator(refresh_lock_.get());
   saves_oauth_.store(oauth_.get());
   // After every save of the config file: unsaved token pairs are retried, and hot-sync re-reads
   // the file even if its next content matches one it read before (a stale edit that restores
@@ -228,6 +278,12 @@ absl::Status ServerRuntime::Init() {
       Log(absl::StrCat("warning: config hot-sync is off: ", status.message()));
     }
   }
+  // Cluster mode: the fleet's accounts come in through the config file, which hot-sync follows.
+  if (account_share_) {
+    account_share_->Start(config_.state().has_sync_interval_ms()
+                              ? absl::Milliseconds(config_.state().sync_interval_ms())
+                              : absl::Seconds(1));
+  }
 
   // Metrics subscribe before the control plane can change anything.
   admin::MetricsOptions metrics_options;
@@ -245,6 +301,13 @@ absl::Status ServerRuntime::Init() {
     view.accept_errors = stats.accept_errors;
     return view;
   };
+  if (fleet_) {
+    metrics_options.cluster = [this] {
+      const cluster::FleetView fleet = fleet_->View();
+      return admin::ClusterMetricsView{fleet.connected, fleet.replicas_alive, fleet.claims,
+                                       fleet.refusals, fleet.local_claims};
+    };
+  }
   metrics_ = std::make_unique<admin::Metrics>(*pool_, std::move(metrics_options));
   event_metrics_ = std::make_unique<admin::EventMetrics>(pool_->events(), *metrics_);
   event_metrics_->Start();
@@ -256,6 +319,7 @@ absl::Status ServerRuntime::Init() {
   admin_options.draining = [this] { return draining(); };
   admin_options.log = [this](const std::string& line) { Log(line); };
   admin_options.not_ready = [this] { return NotReadyReason(pool_->Snapshot()); };
+  if (fleet_) admin_options.detail = [this] { return ClusterDetail(fleet_->View()); };
   absl::StatusOr<std::unique_ptr<admin::AdminServer>> admin =
       admin::AdminServer::Start(*metrics_, std::move(admin_options));
   if (!admin.ok()) return admin.status();
@@ -289,6 +353,7 @@ absl::Status ServerRuntime::Init() {
 
 ServerRuntime::~ServerRuntime() {
   Stop();
+  account_share_.reset();  // before the config store and Redis it uses
   // Everything that may still post to waits_ioc_ goes first.
   admin_.reset();
   event_metrics_.reset();
@@ -297,9 +362,14 @@ ServerRuntime::~ServerRuntime() {
   saves_sync_.store(nullptr);
   hot_sync_.reset();
   proxy_.reset();
+  if (fleet_) {  // after the last request gave its lease back
+    pool_->SetFleetGate(nullptr);
+    fleet_.reset();
+  }
   request_log_.reset();  // after the proxy: writes every finished request
   saves_oauth_.store(nullptr);
   oauth_.reset();
+  refresh_lock_.reset();  // after the refresher, whose refreshes take its turns
   pool_event_log_.reset();
   event_log_.reset();  // last of the loggers gone: writes what is left
   waits_work_.reset();
@@ -320,21 +390,48 @@ absl::Status ServerRuntime::OpenStateStore(const std::filesystem::path& state_di
         absl::StrCat("state.redis.url: ", endpoint.status().message()));
   }
   if (!state.redis().password().empty()) endpoint->password = state.redis().password();
-  redis::RedisClientOptions options;
-  options.ca_file = state.redis().ca_file();
+  redis::RedisClientOptions client_options;
+  client_options.ca_file = state.redis().ca_file();
   if (state.redis().has_timeout_ms()) {
-    options.timeout = std::chrono::milliseconds(state.redis().timeout_ms());
+    client_options.timeout = std::chrono::milliseconds(state.redis().timeout_ms());
   }
-  const std::string where = endpoint->Describe();
   absl::StatusOr<std::unique_ptr<redis::RedisClient>> client =
-      redis::RedisClient::Create(*std::move(endpoint), std::move(options));
+      redis::RedisClient::Create(*std::move(endpoint), client_options);
   if (!client.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("state.redis: ", client.status().message()));
   }
   redis_ = *std::move(client);
-  const std::string pool_name = state.pool().empty() ? "default" : state.pool();
-  state_store_ = std::make_unique<cluster::RedisStateStore>(*redis_, pool_name);
-  Log(absl::StrCat("the pool's memory is shared in ", where, " as pool \"", pool_name, "\""));
+  const std::string pool_name = PoolName(state);
+  auto store = std::make_unique<cluster::RedisStateStore>(*redis_, pool_name);
+  const std::string prefix = store->prefix();
+  state_store_ = std::move(store);
+  cluster::FleetOptions fleet_options;
+  fleet_options.replica_id = state.replica().empty() ? DefaultReplicaId() : state.replica();
+  if (state.has_lease_ttl_ms()) fleet_options.lease_ttl = absl::Milliseconds(state.lease_ttl_ms());
+  if (state.has_sync_interval_ms()) {
+    fleet_options.sync_interval = absl::Milliseconds(state.sync_interval_ms());
+  }
+  // Redis restarted empty: the memory goes back at once, not at the next change.
+  fleet_options.log = [this](const std::string& line) { Log(line); };
+  fleet_options.on_forgotten = [this] {
+    if (state_keeper_) (void)state_keeper_->SaveNow(/*force=*/true);
+  };
+  absl::StatusOr<std::unique_ptr<cluster::FleetLeases>> fleet = cluster::FleetLeases::Create(
+      redis_->endpoint(), client_options, prefix, *pool_, std::move(fleet_options));
+  if (!fleet.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("state.redis: ", fleet.status().message()));
+  }
+  fleet_ = *std::move(fleet);
+  cluster::RefreshLockOptions lock_options;
+  lock_options.replica_id = fleet_->View().replica_id;
+  lock_options.log = [this](const std::string& line) { Log(line); };
+  absl::StatusOr<std::unique_ptr<cluster::RedisRefreshLock>> lock =
+      cluster::RedisRefreshLock::Create(redis_->endpoint(), client_options, prefix,
+                                        std::move(lock_options));
+  if (!lock.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("state.redis: ", lock.status().message()));
+  }
+  refresh_lock_ = *std::move(lock);
   return absl::OkStatus();
 }
 
@@ -352,6 +449,8 @@ void ServerRuntime::Stop() {
   if (proxy_) proxy_->Stop();
   // After the last request released its account: the memory a restart starts from.
   if (prober_) prober_->Stop();
+  if (account_share_) account_share_->Stop();
+  if (fleet_) fleet_->Stop();
   if (state_keeper_) state_keeper_->Stop();
   if (admin_) admin_->Stop();
   if (event_metrics_) event_metrics_->Stop();
@@ -397,6 +496,16 @@ control::ServerStatusView ServerRuntime::Status() {
   view.in_flight = proxy_->in_flight();
   view.held = pool_->waiting();
   view.config_path = options_.config_path.string();
+  if (fleet_) {
+    const cluster::FleetView fleet = fleet_->View();
+    control::ClusterStatusView cluster;
+    cluster.replica = fleet.replica_id;
+    cluster.connected = fleet.connected;
+    cluster.replicas = fleet.replicas;
+    cluster.degraded_since = fleet.degraded_since;
+    cluster.error = fleet.last_error;
+    view.cluster = std::move(cluster);
+  }
   return view;
 }
 

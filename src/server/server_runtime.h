@@ -33,6 +33,9 @@
 #include "admin/metrics.h"
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
+#include "cluster/account_share.h"
+#include "cluster/fleet_leases.h"
+#include "cluster/redis_refresh_lock.h"
 #include "config/config_path.h"
 #include "config/config_store.h"
 #include "config/token_store.h"
@@ -96,6 +99,8 @@ class ServerRuntime final : public control::ServerHooks {
   // Waits until the metrics have seen every event published so far (tests).
   bool FlushMetrics() { return event_metrics_->Flush(); }
   pool::Pool& pool() { return *pool_; }
+  // Cluster mode's view of the fleet; null outside cluster mode.
+  const cluster::FleetLeases* fleet() const { return fleet_.get(); }
   const std::vector<std::string>& warnings() const { return warnings_; }
   const v1::Config& config() const { return config_; }
 
@@ -137,6 +142,14 @@ class ServerRuntime final : public control::ServerHooks {
   // Redis (state.backend "redis", through redis_).
   std::unique_ptr<redis::RedisClient> redis_;
   std::unique_ptr<pool::StateStore> state_store_;
+  // Cluster mode (state.backend "redis"): every lease also holds a fleet-wide slot. Set as the
+  // pool's gate; goes after the proxy's last request.
+  std::unique_ptr<cluster::FleetLeases> fleet_;
+  // Cluster mode: one refresher per OAuth account fleet-wide (the refresher's coordinator);
+  // goes after the refresher.
+  std::unique_ptr<cluster::RedisRefreshLock> refresh_lock_;
+  // Cluster mode: accounts added, changed or removed on any replica reach this one's config.
+  std::unique_ptr<cluster::AccountShare> account_share_;
   std::unique_ptr<StateKeeper> state_keeper_;
   std::unique_ptr<config::ConfigStore> store_;
   std::unique_ptr<config::TokenStore> token_store_;

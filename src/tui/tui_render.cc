@@ -197,6 +197,15 @@ std::vector<Column> Columns(const TuiModel& model, absl::Time now, int name_widt
                     g.Put(r, c + std::max(0, w - TextWidth(n)), n,
                           a.in_flight() > 0 ? Style::kBold : Style::kDim, w);
                   }});
+  // Cluster mode: the requests on the account across every replica.
+  if (s.has_cluster()) {
+    cols.push_back({"FLEET", 5, 4, [](Grid& g, int r, int c, int w, const auto& a) {
+                      const std::string n =
+                          a.fleet_in_flight() > 0 ? absl::StrCat(a.fleet_in_flight()) : "·";
+                      g.Put(r, c + std::max(0, w - TextWidth(n)), n,
+                            a.fleet_in_flight() > 0 ? Style::kBold : Style::kDim, w);
+                    }});
+  }
   cols.push_back({"15M", 7, 2, [](Grid& g, int r, int c, int w, const auto& a) {
                     const std::string n = LoadText(a.load_15m());
                     g.Put(r, c + std::max(0, w - TextWidth(n)), n,
@@ -302,6 +311,12 @@ void DrawSummary(Grid& grid, int row, const TuiModel& model) {
   line.Add(absl::StrCat(s.held()), s.held() > 0 ? Style::kWarn : Style::kBold);
   line.Add("  accounts ", Style::kDim);
   line.Add(absl::StrCat(s.accounts_size()), Style::kBold);
+  if (s.has_cluster()) {
+    line.Add("  replicas ", Style::kDim);
+    line.Add(absl::StrCat(s.cluster().replicas_size()),
+             s.cluster().connected() ? Style::kBold : Style::kWarn);
+    line.Add(absl::StrCat(" (this: ", s.cluster().replica(), ")"), Style::kDim);
+  }
 }
 
 // The alert banner's text; empty when all is well.
@@ -318,6 +333,15 @@ std::string BannerText(const TuiModel& model, absl::Time now) {
           "upstream throttled: breaker open, retry in ",
           control_client::CompactDuration(control_client::ToTime(s.breaker_until()) - now)));
     }
+  }
+  if (s.has_cluster() && !s.cluster().connected()) {
+    parts.push_back(absl::StrCat(
+        "cluster degraded: Redis out of reach",
+        s.cluster().has_degraded_since()
+            ? absl::StrCat(" for ", control_client::CompactDuration(
+                                        now - control_client::ToTime(s.cluster().degraded_since())))
+            : std::string(),
+        "; serving alone within this replica's share"));
   }
   if (s.held() > 0) parts.push_back(absl::StrCat(s.held(), " held waiting for capacity"));
   if (s.draining()) parts.push_back(absl::StrCat("draining: ", s.in_flight(), " in flight"));

@@ -3,12 +3,16 @@
 // fake clock that starts at the wall clock's now: a refresh cooldown ends when a test moves it.
 
 #include <atomic>
+#include <future>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "boost/asio/co_spawn.hpp"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/use_future.hpp"
 #include "credentials/token_refresher.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -37,6 +41,36 @@ struct PersistLog {
     std::lock_guard<std::mutex> lock(mu);
     return writes.size();
   }
+};
+
+// Cluster mode's turn, scripted: every TakeTurn() answers `turn`; FinishTurn() is recorded, with
+// its place among the persists.
+class ScriptedTurns final : public credentials::RefreshCoordinator {
+ public:
+  explicit ScriptedTurns(PersistLog& persisted) : persisted_(persisted) {}
+  boost::asio::awaitable<credentials::RefreshTurn> TakeTurn(std::string, credentials::TokenSet,
+                                                            absl::Time) override {
+    ++taken;
+    co_return turn;
+  }
+  boost::asio::awaitable<absl::Status> FinishTurn(
+      std::string, uint64_t fence, std::optional<credentials::TokenSet> rotated) override {
+    std::lock_guard<std::mutex> lock(mu);
+    finished.push_back({fence, rotated, persisted_.size()});
+    co_return absl::OkStatus();
+  }
+  struct Finished {
+    uint64_t fence = 0;
+    std::optional<credentials::TokenSet> rotated;
+    size_t persisted_before = 0;
+  };
+  credentials::RefreshTurn turn;
+  std::atomic<int> taken{0};
+  std::mutex mu;
+  std::vector<Finished> finished;
+
+ private:
+  PersistLog& persisted_;
 };
 
 class OAuthRefreshTest : public ::testing::Test {
@@ -273,6 +307,59 @@ TEST_F(OAuthRefreshTest, InvalidGrantWhileTheTokenIsStillValidNeedsALoginAtOnce)
   }
   EXPECT_TRUE(reported);
   EXPECT_EQ(h_.Post(/*stream=*/false).Header("x-maxpool-account"), "b");
+}
+
+TEST_F(OAuthRefreshTest, ClusterModeSendsNoRefreshTokenWithoutTheFleetsTurn) {
+  // Expired: only a refresh could serve it, and the turn cannot be taken (Redis is out).
+  AddOAuth("a", "sk-ant-ort01-a-0", absl::Seconds(-1));
+  ScriptedTurns turns(persisted_);
+  turns.turn.kind = credentials::RefreshTurn::Kind::kUnavailable;
+  turns.turn.reason = "Redis is out of reach";
+  Start(h_.upstream().token_url());
+  refresher_->SetCoordinator(&turns);
+  boost::asio::io_context ioc;
+  std::future<credentials::FreshToken> fresh = boost::asio::co_spawn(
+      ioc, refresher_->EnsureFresh("a", std::nullopt), boost::asio::use_future);
+  ioc.run();
+  const credentials::FreshToken outcome = fresh.get();
+  EXPECT_EQ(outcome.kind, credentials::FreshToken::Kind::kFailed);
+  EXPECT_EQ(outcome.reason, "token_refresh_no_turn");
+  EXPECT_EQ(turns.taken.load(), 1);
+  EXPECT_EQ(h_.upstream().TokenCalls(), 0);
+  EXPECT_EQ(refresher_->refresh_calls(), 0);
+  EXPECT_EQ(persisted_.size(), 0u);
+  EXPECT_FALSE(AccountNamed("a").state.refresh_dead);  // it waits; it is not dead
+}
+
+TEST_F(OAuthRefreshTest, ClusterModeKeepsServingAValidTokenWhileTheTurnCannotBeTaken) {
+  AddOAuth("a", "sk-ant-ort01-a-0", absl::Minutes(3));  // due, still valid
+  ScriptedTurns turns(persisted_);
+  turns.turn.kind = credentials::RefreshTurn::Kind::kUnavailable;
+  Start(h_.upstream().token_url());
+  refresher_->SetCoordinator(&turns);
+  EXPECT_EQ(h_.Post(/*stream=*/false).status, 200);
+  ASSERT_TRUE(testing::Eventually([&] { return turns.taken.load() >= 1; }));
+  EXPECT_EQ(h_.upstream().TokenCalls(), 0);
+}
+
+TEST_F(OAuthRefreshTest, ClusterModeTheTurnsHolderPublishesTheNewPairBeforeItSavesIt) {
+  const std::string credential = AddOAuth("a", "sk-ant-ort01-a-0", absl::Minutes(1));
+  ScriptedTurns turns(persisted_);
+  turns.turn.kind = credentials::RefreshTurn::Kind::kMine;
+  turns.turn.fence = 7;
+  Start(h_.upstream().token_url());
+  refresher_->SetCoordinator(&turns);
+  EXPECT_EQ(h_.Post(/*stream=*/false).status, 200);
+  EXPECT_EQ(h_.upstream().TokenCalls(), 1);
+  std::lock_guard<std::mutex> lock(turns.mu);
+  ASSERT_EQ(turns.finished.size(), 1u);
+  EXPECT_EQ(turns.finished[0].fence, 7u);
+  ASSERT_TRUE(turns.finished[0].rotated.has_value());
+  EXPECT_EQ(turns.finished[0].persisted_before, 0u);  // published first, then saved here
+  const std::optional<fake::OAuthAccountView> view = h_.upstream().OAuthAccount(credential);
+  ASSERT_TRUE(view.has_value());
+  EXPECT_EQ(turns.finished[0].rotated->refresh_token, view->refresh_token);
+  ASSERT_EQ(persisted_.size(), 1u);
 }
 
 }  // namespace

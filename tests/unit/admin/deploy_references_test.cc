@@ -68,7 +68,7 @@ TEST(DeployReferences, DashboardAndAlertsUseOnlyExportedMetrics) {
                                   {"anthropic-ratelimit-unified-7d-reset",
                                    absl::StrCat(absl::ToUnixSeconds(now + absl::Hours(72)))}};
   pool.Observe(grant->lease, 200, headers);
-  Metrics metrics(pool, MetricsOptions{"1.0.0", [] { return false; }, {}});
+  Metrics metrics(pool, MetricsOptions{"1.0.0", [] { return false; }, {}, {}});
   EventMetrics events(pool.events(), metrics);
   events.Start();
   pool::RequestFinished request;

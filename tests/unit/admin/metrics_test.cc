@@ -68,7 +68,7 @@ class MetricsTest : public ::testing::Test {
  protected:
   MetricsTest()
       : pool_(clock_, pool::PoolOptions{}),
-        metrics_(pool_, MetricsOptions{"1.2.3", [this] { return draining_.load(); }, {}}),
+        metrics_(pool_, MetricsOptions{"1.2.3", [this] { return draining_.load(); }, {}, {}}),
         events_(pool_.events(), metrics_) {
     events_.Start();
   }
@@ -521,6 +521,37 @@ TEST(MetricsClientLimits, TheDataPlanesBoundsAreScrapedAsTheProxyCountsThem) {
   EXPECT_EQ(Sample(text, R"(maxpool_client_refusals_total{reason="unauthenticated"})"), 5);
   EXPECT_EQ(Sample(text, "maxpool_accept_errors_total"), 3);
   EXPECT_THAT(text, HasSubstr("# TYPE maxpool_client_refusals_total counter"));
+}
+
+TEST(MetricsCluster, TheFleetsStateAndEachAccountsFleetWideRequests) {
+  FakeClock clock;
+  pool::Pool pool(clock, pool::PoolOptions{});
+  pool.AddAccount(ApiKeyAccount("a"),
+                  ::maxpool::testing::MakeCredential(pool::CredentialKind::kApiKey, "key-a",
+                                                     "https://api.anthropic.com"));
+  core::RouteState route;
+  std::optional<pool::Grant> grant = pool.TryAcquire(SmallRequest(), route);
+  ASSERT_TRUE(grant.has_value());
+  pool.SetFleetInFlight({{"a", 4}});
+  {
+    Metrics local(pool, MetricsOptions{});
+    const std::string text = local.Serialize();
+    EXPECT_THAT(text, Not(HasSubstr("maxpool_cluster_")));
+    EXPECT_THAT(text, Not(HasSubstr("maxpool_account_fleet_inflight")));
+  }
+  MetricsOptions options;
+  options.cluster = [] { return ClusterMetricsView{false, 3, 120, 7, 2}; };
+  Metrics metrics(pool, std::move(options));
+  const std::string text = metrics.Serialize();
+  EXPECT_EQ(Sample(text, R"(maxpool_account_inflight{account="a"})"), 1);
+  EXPECT_EQ(Sample(text, R"(maxpool_account_fleet_inflight{account="a"})"), 5);
+  EXPECT_EQ(Sample(text, "maxpool_cluster_connected"), 0);
+  EXPECT_EQ(Sample(text, "maxpool_cluster_replicas"), 3);
+  EXPECT_EQ(Sample(text, R"(maxpool_cluster_lease_claims_total{result="granted"})"), 120);
+  EXPECT_EQ(Sample(text, R"(maxpool_cluster_lease_claims_total{result="refused"})"), 7);
+  EXPECT_EQ(Sample(text, R"(maxpool_cluster_lease_claims_total{result="alone"})"), 2);
+  EXPECT_THAT(text, HasSubstr("# TYPE maxpool_cluster_lease_claims_total counter"));
+  pool.Release(grant->lease, {core::ReleaseKind::kSuccess, 200, ""});
 }
 
 TEST(MetricsVersion, DefaultsToTheProjectVersion) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 #include "tui_fixture.h"
 
@@ -172,6 +173,40 @@ TEST(TuiRender, TheBannerSaysWhenAnAccountsTokensAreNotSaved) {
   model.ApplySnapshot(snapshot);
   const Grid grid = Render(model, ControllerView(), Noon(), 120, 20);
   EXPECT_THAT(grid.RowText(2), HasSubstr("alice: tokens not saved (retrying)"));
+}
+
+TEST(TuiRender, ClusterModeShowsTheFleetsRequestsReplicasAndDegradedMode) {
+  TuiModel model("127.0.0.1:3457", absl::UTCTimeZone());
+  model.SetConnected(Noon() - absl::Minutes(5));
+  v1::PoolSnapshot snapshot = testing::FixedSnapshot();
+  snapshot.set_breaker_open(false);
+  snapshot.set_held(0);
+  snapshot.mutable_accounts(0)->set_fleet_in_flight(7);
+  v1::ClusterSnapshot& cluster = *snapshot.mutable_cluster();
+  cluster.set_replica("pod-a");
+  cluster.set_connected(true);
+  for (const char* name : {"pod-a", "pod-b", "pod-c"}) cluster.add_replicas(name);
+  model.ApplySnapshot(snapshot);
+  Grid grid = Render(model, ControllerView(), Noon(), 140, 20);
+  const int header = RowWith(grid, "ACCOUNT");
+  ASSERT_GE(header, 0);
+  EXPECT_THAT(grid.RowText(header), HasSubstr("FLEET"));
+  const int alice = RowWith(grid, "alice");
+  const int fleet = ColumnOf(grid, header, "FLEET");
+  ASSERT_GE(fleet, 0);
+  EXPECT_EQ(DecodeUtf8(grid.RowText(alice)).substr(fleet, 5), U"    7");  // right-aligned
+  EXPECT_THAT(grid.RowText(1), HasSubstr("replicas 3 (this: pod-a)"));
+  EXPECT_THAT(grid.RowText(2), Not(HasSubstr("cluster degraded")));
+  // Redis out of reach for 90 s: the banner says so.
+  cluster.set_connected(false);
+  *cluster.mutable_degraded_since() = google::protobuf::util::TimeUtil::SecondsToTimestamp(
+      absl::ToUnixSeconds(Noon() - absl::Seconds(90)));
+  model.ApplySnapshot(snapshot);
+  grid = Render(model, ControllerView(), Noon(), 140, 20);
+  EXPECT_THAT(grid.RowText(2), HasSubstr("cluster degraded: Redis out of reach for 1m30s"));
+  // Outside cluster mode there is no fleet column.
+  grid = Render(FixedModel(), ControllerView(), Noon(), 140, 20);
+  EXPECT_THAT(grid.RowText(RowWith(grid, "ACCOUNT")), Not(HasSubstr("FLEET")));
 }
 
 TEST(TuiRender, PreferredAccountIsMarked) {

@@ -441,6 +441,9 @@ type AccountSnapshot struct {
 	// Why its last usage probe failed ("HTTP 429: …", "probe timed out"); empty when it succeeded
 	// or none ran. A failed probe leaves the last reading in place.
 	ProbeError string `protobuf:"bytes,19,opt,name=probe_error,json=probeError,proto3" json:"probe_error,omitempty"`
+	// Requests this account serves now across every replica of the pool (cluster mode, this
+	// replica's included); outside cluster mode, the same as this replica's.
+	FleetInFlight int32 `protobuf:"varint,20,opt,name=fleet_in_flight,json=fleetInFlight,proto3" json:"fleet_in_flight,omitempty"`
 }
 
 func (x *AccountSnapshot) Reset() {
@@ -608,6 +611,13 @@ func (x *AccountSnapshot) GetProbeError() string {
 	return ""
 }
 
+func (x *AccountSnapshot) GetFleetInFlight() int32 {
+	if x != nil {
+		return x.FleetInFlight
+	}
+	return 0
+}
+
 // The whole pool at one moment.
 type PoolSnapshot struct {
 	state         protoimpl.MessageState
@@ -634,6 +644,8 @@ type PoolSnapshot struct {
 	BreakerUntil *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=breaker_until,json=breakerUntil,proto3" json:"breaker_until,omitempty"`
 	// Whether the open breaker's recovery probe is in flight now.
 	BreakerProbing bool `protobuf:"varint,9,opt,name=breaker_probing,json=breakerProbing,proto3" json:"breaker_probing,omitempty"`
+	// Cluster mode: this replica and the fleet it shares the pool with. Absent outside it.
+	Cluster *ClusterSnapshot `protobuf:"bytes,10,opt,name=cluster,proto3" json:"cluster,omitempty"`
 }
 
 func (x *PoolSnapshot) Reset() {
@@ -731,6 +743,99 @@ func (x *PoolSnapshot) GetBreakerProbing() bool {
 	return false
 }
 
+func (x *PoolSnapshot) GetCluster() *ClusterSnapshot {
+	if x != nil {
+		return x.Cluster
+	}
+	return nil
+}
+
+// Cluster mode (state.backend "redis", docs/cluster.md) as one replica sees it.
+type ClusterSnapshot struct {
+	state         protoimpl.MessageState
+	sizeCache     protoimpl.SizeCache
+	unknownFields protoimpl.UnknownFields
+
+	// This replica's name (state.replica).
+	Replica string `protobuf:"bytes,1,opt,name=replica,proto3" json:"replica,omitempty"`
+	// Whether Redis answered the last exchange. False in degraded mode: the replica serves alone,
+	// within its share of each account's in-flight cap, and refreshes no OAuth token.
+	Connected bool `protobuf:"varint,2,opt,name=connected,proto3" json:"connected,omitempty"`
+	// The replicas alive, this one included.
+	Replicas []string `protobuf:"bytes,3,rep,name=replicas,proto3" json:"replicas,omitempty"`
+	// Since when Redis has been out of reach; absent while connected.
+	DegradedSince *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=degraded_since,json=degradedSince,proto3" json:"degraded_since,omitempty"`
+	// Why Redis is out of reach; empty while connected.
+	Error string `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
+}
+
+func (x *ClusterSnapshot) Reset() {
+	*x = ClusterSnapshot{}
+	if protoimpl.UnsafeEnabled {
+		mi := &file_maxpool_v1_telemetry_proto_msgTypes[4]
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		ms.StoreMessageInfo(mi)
+	}
+}
+
+func (x *ClusterSnapshot) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClusterSnapshot) ProtoMessage() {}
+
+func (x *ClusterSnapshot) ProtoReflect() protoreflect.Message {
+	mi := &file_maxpool_v1_telemetry_proto_msgTypes[4]
+	if protoimpl.UnsafeEnabled && x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClusterSnapshot.ProtoReflect.Descriptor instead.
+func (*ClusterSnapshot) Descriptor() ([]byte, []int) {
+	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ClusterSnapshot) GetReplica() string {
+	if x != nil {
+		return x.Replica
+	}
+	return ""
+}
+
+func (x *ClusterSnapshot) GetConnected() bool {
+	if x != nil {
+		return x.Connected
+	}
+	return false
+}
+
+func (x *ClusterSnapshot) GetReplicas() []string {
+	if x != nil {
+		return x.Replicas
+	}
+	return nil
+}
+
+func (x *ClusterSnapshot) GetDegradedSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DegradedSince
+	}
+	return nil
+}
+
+func (x *ClusterSnapshot) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
 // Request of GetPoolSnapshot.
 type GetPoolSnapshotRequest struct {
 	state         protoimpl.MessageState
@@ -741,7 +846,7 @@ type GetPoolSnapshotRequest struct {
 func (x *GetPoolSnapshotRequest) Reset() {
 	*x = GetPoolSnapshotRequest{}
 	if protoimpl.UnsafeEnabled {
-		mi := &file_maxpool_v1_telemetry_proto_msgTypes[4]
+		mi := &file_maxpool_v1_telemetry_proto_msgTypes[5]
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		ms.StoreMessageInfo(mi)
 	}
@@ -754,7 +859,7 @@ func (x *GetPoolSnapshotRequest) String() string {
 func (*GetPoolSnapshotRequest) ProtoMessage() {}
 
 func (x *GetPoolSnapshotRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_maxpool_v1_telemetry_proto_msgTypes[4]
+	mi := &file_maxpool_v1_telemetry_proto_msgTypes[5]
 	if protoimpl.UnsafeEnabled && x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -767,7 +872,7 @@ func (x *GetPoolSnapshotRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPoolSnapshotRequest.ProtoReflect.Descriptor instead.
 func (*GetPoolSnapshotRequest) Descriptor() ([]byte, []int) {
-	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{4}
+	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{5}
 }
 
 // Request of WatchPool.
@@ -783,7 +888,7 @@ type WatchPoolRequest struct {
 func (x *WatchPoolRequest) Reset() {
 	*x = WatchPoolRequest{}
 	if protoimpl.UnsafeEnabled {
-		mi := &file_maxpool_v1_telemetry_proto_msgTypes[5]
+		mi := &file_maxpool_v1_telemetry_proto_msgTypes[6]
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		ms.StoreMessageInfo(mi)
 	}
@@ -796,7 +901,7 @@ func (x *WatchPoolRequest) String() string {
 func (*WatchPoolRequest) ProtoMessage() {}
 
 func (x *WatchPoolRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_maxpool_v1_telemetry_proto_msgTypes[5]
+	mi := &file_maxpool_v1_telemetry_proto_msgTypes[6]
 	if protoimpl.UnsafeEnabled && x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -809,7 +914,7 @@ func (x *WatchPoolRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchPoolRequest.ProtoReflect.Descriptor instead.
 func (*WatchPoolRequest) Descriptor() ([]byte, []int) {
-	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{5}
+	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *WatchPoolRequest) GetInterval() *durationpb.Duration {
@@ -838,7 +943,7 @@ type WatchEventsRequest struct {
 func (x *WatchEventsRequest) Reset() {
 	*x = WatchEventsRequest{}
 	if protoimpl.UnsafeEnabled {
-		mi := &file_maxpool_v1_telemetry_proto_msgTypes[6]
+		mi := &file_maxpool_v1_telemetry_proto_msgTypes[7]
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		ms.StoreMessageInfo(mi)
 	}
@@ -851,7 +956,7 @@ func (x *WatchEventsRequest) String() string {
 func (*WatchEventsRequest) ProtoMessage() {}
 
 func (x *WatchEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_maxpool_v1_telemetry_proto_msgTypes[6]
+	mi := &file_maxpool_v1_telemetry_proto_msgTypes[7]
 	if protoimpl.UnsafeEnabled && x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -864,7 +969,7 @@ func (x *WatchEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEventsRequest.ProtoReflect.Descriptor instead.
 func (*WatchEventsRequest) Descriptor() ([]byte, []int) {
-	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{6}
+	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *WatchEventsRequest) GetKinds() []EventKind {
@@ -906,7 +1011,7 @@ type WatchEventsResponse struct {
 func (x *WatchEventsResponse) Reset() {
 	*x = WatchEventsResponse{}
 	if protoimpl.UnsafeEnabled {
-		mi := &file_maxpool_v1_telemetry_proto_msgTypes[7]
+		mi := &file_maxpool_v1_telemetry_proto_msgTypes[8]
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		ms.StoreMessageInfo(mi)
 	}
@@ -919,7 +1024,7 @@ func (x *WatchEventsResponse) String() string {
 func (*WatchEventsResponse) ProtoMessage() {}
 
 func (x *WatchEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_maxpool_v1_telemetry_proto_msgTypes[7]
+	mi := &file_maxpool_v1_telemetry_proto_msgTypes[8]
 	if protoimpl.UnsafeEnabled && x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -932,7 +1037,7 @@ func (x *WatchEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEventsResponse.ProtoReflect.Descriptor instead.
 func (*WatchEventsResponse) Descriptor() ([]byte, []int) {
-	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{7}
+	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{8}
 }
 
 func (m *WatchEventsResponse) GetItem() isWatchEventsResponse_Item {
@@ -987,7 +1092,7 @@ type EventGap struct {
 func (x *EventGap) Reset() {
 	*x = EventGap{}
 	if protoimpl.UnsafeEnabled {
-		mi := &file_maxpool_v1_telemetry_proto_msgTypes[8]
+		mi := &file_maxpool_v1_telemetry_proto_msgTypes[9]
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		ms.StoreMessageInfo(mi)
 	}
@@ -1000,7 +1105,7 @@ func (x *EventGap) String() string {
 func (*EventGap) ProtoMessage() {}
 
 func (x *EventGap) ProtoReflect() protoreflect.Message {
-	mi := &file_maxpool_v1_telemetry_proto_msgTypes[8]
+	mi := &file_maxpool_v1_telemetry_proto_msgTypes[9]
 	if protoimpl.UnsafeEnabled && x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1013,7 +1118,7 @@ func (x *EventGap) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventGap.ProtoReflect.Descriptor instead.
 func (*EventGap) Descriptor() ([]byte, []int) {
-	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{8}
+	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *EventGap) GetDropped() int64 {
@@ -1050,7 +1155,7 @@ type Event struct {
 func (x *Event) Reset() {
 	*x = Event{}
 	if protoimpl.UnsafeEnabled {
-		mi := &file_maxpool_v1_telemetry_proto_msgTypes[9]
+		mi := &file_maxpool_v1_telemetry_proto_msgTypes[10]
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		ms.StoreMessageInfo(mi)
 	}
@@ -1063,7 +1168,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_maxpool_v1_telemetry_proto_msgTypes[9]
+	mi := &file_maxpool_v1_telemetry_proto_msgTypes[10]
 	if protoimpl.UnsafeEnabled && x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1076,7 +1181,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{9}
+	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Event) GetSequence() uint64 {
@@ -1237,7 +1342,7 @@ type RequestFinished struct {
 func (x *RequestFinished) Reset() {
 	*x = RequestFinished{}
 	if protoimpl.UnsafeEnabled {
-		mi := &file_maxpool_v1_telemetry_proto_msgTypes[10]
+		mi := &file_maxpool_v1_telemetry_proto_msgTypes[11]
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		ms.StoreMessageInfo(mi)
 	}
@@ -1250,7 +1355,7 @@ func (x *RequestFinished) String() string {
 func (*RequestFinished) ProtoMessage() {}
 
 func (x *RequestFinished) ProtoReflect() protoreflect.Message {
-	mi := &file_maxpool_v1_telemetry_proto_msgTypes[10]
+	mi := &file_maxpool_v1_telemetry_proto_msgTypes[11]
 	if protoimpl.UnsafeEnabled && x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1263,7 +1368,7 @@ func (x *RequestFinished) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestFinished.ProtoReflect.Descriptor instead.
 func (*RequestFinished) Descriptor() ([]byte, []int) {
-	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{10}
+	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *RequestFinished) GetAccount() string {
@@ -1369,7 +1474,7 @@ type Failover struct {
 func (x *Failover) Reset() {
 	*x = Failover{}
 	if protoimpl.UnsafeEnabled {
-		mi := &file_maxpool_v1_telemetry_proto_msgTypes[11]
+		mi := &file_maxpool_v1_telemetry_proto_msgTypes[12]
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		ms.StoreMessageInfo(mi)
 	}
@@ -1382,7 +1487,7 @@ func (x *Failover) String() string {
 func (*Failover) ProtoMessage() {}
 
 func (x *Failover) ProtoReflect() protoreflect.Message {
-	mi := &file_maxpool_v1_telemetry_proto_msgTypes[11]
+	mi := &file_maxpool_v1_telemetry_proto_msgTypes[12]
 	if protoimpl.UnsafeEnabled && x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1395,7 +1500,7 @@ func (x *Failover) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Failover.ProtoReflect.Descriptor instead.
 func (*Failover) Descriptor() ([]byte, []int) {
-	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{11}
+	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Failover) GetAccount() string {
@@ -1445,7 +1550,7 @@ type AccountStateChanged struct {
 func (x *AccountStateChanged) Reset() {
 	*x = AccountStateChanged{}
 	if protoimpl.UnsafeEnabled {
-		mi := &file_maxpool_v1_telemetry_proto_msgTypes[12]
+		mi := &file_maxpool_v1_telemetry_proto_msgTypes[13]
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		ms.StoreMessageInfo(mi)
 	}
@@ -1458,7 +1563,7 @@ func (x *AccountStateChanged) String() string {
 func (*AccountStateChanged) ProtoMessage() {}
 
 func (x *AccountStateChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_maxpool_v1_telemetry_proto_msgTypes[12]
+	mi := &file_maxpool_v1_telemetry_proto_msgTypes[13]
 	if protoimpl.UnsafeEnabled && x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1471,7 +1576,7 @@ func (x *AccountStateChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountStateChanged.ProtoReflect.Descriptor instead.
 func (*AccountStateChanged) Descriptor() ([]byte, []int) {
-	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{12}
+	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *AccountStateChanged) GetAccount() string {
@@ -1519,7 +1624,7 @@ type RefreshFinished struct {
 func (x *RefreshFinished) Reset() {
 	*x = RefreshFinished{}
 	if protoimpl.UnsafeEnabled {
-		mi := &file_maxpool_v1_telemetry_proto_msgTypes[13]
+		mi := &file_maxpool_v1_telemetry_proto_msgTypes[14]
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		ms.StoreMessageInfo(mi)
 	}
@@ -1532,7 +1637,7 @@ func (x *RefreshFinished) String() string {
 func (*RefreshFinished) ProtoMessage() {}
 
 func (x *RefreshFinished) ProtoReflect() protoreflect.Message {
-	mi := &file_maxpool_v1_telemetry_proto_msgTypes[13]
+	mi := &file_maxpool_v1_telemetry_proto_msgTypes[14]
 	if protoimpl.UnsafeEnabled && x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1545,7 +1650,7 @@ func (x *RefreshFinished) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefreshFinished.ProtoReflect.Descriptor instead.
 func (*RefreshFinished) Descriptor() ([]byte, []int) {
-	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{13}
+	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RefreshFinished) GetAccount() string {
@@ -1586,7 +1691,7 @@ type HoldStarted struct {
 func (x *HoldStarted) Reset() {
 	*x = HoldStarted{}
 	if protoimpl.UnsafeEnabled {
-		mi := &file_maxpool_v1_telemetry_proto_msgTypes[14]
+		mi := &file_maxpool_v1_telemetry_proto_msgTypes[15]
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		ms.StoreMessageInfo(mi)
 	}
@@ -1599,7 +1704,7 @@ func (x *HoldStarted) String() string {
 func (*HoldStarted) ProtoMessage() {}
 
 func (x *HoldStarted) ProtoReflect() protoreflect.Message {
-	mi := &file_maxpool_v1_telemetry_proto_msgTypes[14]
+	mi := &file_maxpool_v1_telemetry_proto_msgTypes[15]
 	if protoimpl.UnsafeEnabled && x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1612,7 +1717,7 @@ func (x *HoldStarted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HoldStarted.ProtoReflect.Descriptor instead.
 func (*HoldStarted) Descriptor() ([]byte, []int) {
-	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{14}
+	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *HoldStarted) GetHoldId() uint64 {
@@ -1653,7 +1758,7 @@ type HoldEnded struct {
 func (x *HoldEnded) Reset() {
 	*x = HoldEnded{}
 	if protoimpl.UnsafeEnabled {
-		mi := &file_maxpool_v1_telemetry_proto_msgTypes[15]
+		mi := &file_maxpool_v1_telemetry_proto_msgTypes[16]
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		ms.StoreMessageInfo(mi)
 	}
@@ -1666,7 +1771,7 @@ func (x *HoldEnded) String() string {
 func (*HoldEnded) ProtoMessage() {}
 
 func (x *HoldEnded) ProtoReflect() protoreflect.Message {
-	mi := &file_maxpool_v1_telemetry_proto_msgTypes[15]
+	mi := &file_maxpool_v1_telemetry_proto_msgTypes[16]
 	if protoimpl.UnsafeEnabled && x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1679,7 +1784,7 @@ func (x *HoldEnded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HoldEnded.ProtoReflect.Descriptor instead.
 func (*HoldEnded) Descriptor() ([]byte, []int) {
-	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{15}
+	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *HoldEnded) GetHoldId() uint64 {
@@ -1722,7 +1827,7 @@ type DrainProgress struct {
 func (x *DrainProgress) Reset() {
 	*x = DrainProgress{}
 	if protoimpl.UnsafeEnabled {
-		mi := &file_maxpool_v1_telemetry_proto_msgTypes[16]
+		mi := &file_maxpool_v1_telemetry_proto_msgTypes[17]
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		ms.StoreMessageInfo(mi)
 	}
@@ -1735,7 +1840,7 @@ func (x *DrainProgress) String() string {
 func (*DrainProgress) ProtoMessage() {}
 
 func (x *DrainProgress) ProtoReflect() protoreflect.Message {
-	mi := &file_maxpool_v1_telemetry_proto_msgTypes[16]
+	mi := &file_maxpool_v1_telemetry_proto_msgTypes[17]
 	if protoimpl.UnsafeEnabled && x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1748,7 +1853,7 @@ func (x *DrainProgress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DrainProgress.ProtoReflect.Descriptor instead.
 func (*DrainProgress) Descriptor() ([]byte, []int) {
-	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{16}
+	return file_maxpool_v1_telemetry_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *DrainProgress) GetInFlight() int32 {
@@ -1815,7 +1920,7 @@ var file_maxpool_v1_telemetry_proto_rawDesc = []byte{
 	0x75, 0x72, 0x61, 0x74, 0x69, 0x6f, 0x6e, 0x18, 0x04, 0x20, 0x01, 0x28, 0x0b, 0x32, 0x19, 0x2e,
 	0x67, 0x6f, 0x6f, 0x67, 0x6c, 0x65, 0x2e, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x62, 0x75, 0x66, 0x2e,
 	0x44, 0x75, 0x72, 0x61, 0x74, 0x69, 0x6f, 0x6e, 0x52, 0x0f, 0x61, 0x76, 0x65, 0x72, 0x61, 0x67,
-	0x65, 0x44, 0x75, 0x72, 0x61, 0x74, 0x69, 0x6f, 0x6e, 0x22, 0xc2, 0x06, 0x0a, 0x0f, 0x41, 0x63,
+	0x65, 0x44, 0x75, 0x72, 0x61, 0x74, 0x69, 0x6f, 0x6e, 0x22, 0xea, 0x06, 0x0a, 0x0f, 0x41, 0x63,
 	0x63, 0x6f, 0x75, 0x6e, 0x74, 0x53, 0x6e, 0x61, 0x70, 0x73, 0x68, 0x6f, 0x74, 0x12, 0x18, 0x0a,
 	0x07, 0x61, 0x63, 0x63, 0x6f, 0x75, 0x6e, 0x74, 0x18, 0x01, 0x20, 0x01, 0x28, 0x09, 0x52, 0x07,
 	0x61, 0x63, 0x63, 0x6f, 0x75, 0x6e, 0x74, 0x12, 0x21, 0x0a, 0x0c, 0x64, 0x69, 0x73, 0x70, 0x6c,
@@ -1867,31 +1972,49 @@ var file_maxpool_v1_telemetry_proto_rawDesc = []byte{
 	0x71, 0x75, 0x6f, 0x74, 0x61, 0x5f, 0x73, 0x74, 0x61, 0x6c, 0x65, 0x18, 0x12, 0x20, 0x01, 0x28,
 	0x08, 0x52, 0x0a, 0x71, 0x75, 0x6f, 0x74, 0x61, 0x53, 0x74, 0x61, 0x6c, 0x65, 0x12, 0x1f, 0x0a,
 	0x0b, 0x70, 0x72, 0x6f, 0x62, 0x65, 0x5f, 0x65, 0x72, 0x72, 0x6f, 0x72, 0x18, 0x13, 0x20, 0x01,
-	0x28, 0x09, 0x52, 0x0a, 0x70, 0x72, 0x6f, 0x62, 0x65, 0x45, 0x72, 0x72, 0x6f, 0x72, 0x22, 0xfe,
-	0x02, 0x0a, 0x0c, 0x50, 0x6f, 0x6f, 0x6c, 0x53, 0x6e, 0x61, 0x70, 0x73, 0x68, 0x6f, 0x74, 0x12,
-	0x2e, 0x0a, 0x04, 0x74, 0x69, 0x6d, 0x65, 0x18, 0x01, 0x20, 0x01, 0x28, 0x0b, 0x32, 0x1a, 0x2e,
-	0x67, 0x6f, 0x6f, 0x67, 0x6c, 0x65, 0x2e, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x62, 0x75, 0x66, 0x2e,
-	0x54, 0x69, 0x6d, 0x65, 0x73, 0x74, 0x61, 0x6d, 0x70, 0x52, 0x04, 0x74, 0x69, 0x6d, 0x65, 0x12,
-	0x37, 0x0a, 0x08, 0x61, 0x63, 0x63, 0x6f, 0x75, 0x6e, 0x74, 0x73, 0x18, 0x02, 0x20, 0x03, 0x28,
-	0x0b, 0x32, 0x1b, 0x2e, 0x6d, 0x61, 0x78, 0x70, 0x6f, 0x6f, 0x6c, 0x2e, 0x76, 0x31, 0x2e, 0x41,
-	0x63, 0x63, 0x6f, 0x75, 0x6e, 0x74, 0x53, 0x6e, 0x61, 0x70, 0x73, 0x68, 0x6f, 0x74, 0x52, 0x08,
-	0x61, 0x63, 0x63, 0x6f, 0x75, 0x6e, 0x74, 0x73, 0x12, 0x1b, 0x0a, 0x09, 0x69, 0x6e, 0x5f, 0x66,
-	0x6c, 0x69, 0x67, 0x68, 0x74, 0x18, 0x03, 0x20, 0x01, 0x28, 0x05, 0x52, 0x08, 0x69, 0x6e, 0x46,
-	0x6c, 0x69, 0x67, 0x68, 0x74, 0x12, 0x12, 0x0a, 0x04, 0x68, 0x65, 0x6c, 0x64, 0x18, 0x04, 0x20,
-	0x01, 0x28, 0x05, 0x52, 0x04, 0x68, 0x65, 0x6c, 0x64, 0x12, 0x1a, 0x0a, 0x08, 0x64, 0x72, 0x61,
-	0x69, 0x6e, 0x69, 0x6e, 0x67, 0x18, 0x05, 0x20, 0x01, 0x28, 0x08, 0x52, 0x08, 0x64, 0x72, 0x61,
-	0x69, 0x6e, 0x69, 0x6e, 0x67, 0x12, 0x2b, 0x0a, 0x11, 0x70, 0x72, 0x65, 0x66, 0x65, 0x72, 0x72,
-	0x65, 0x64, 0x5f, 0x61, 0x63, 0x63, 0x6f, 0x75, 0x6e, 0x74, 0x18, 0x06, 0x20, 0x01, 0x28, 0x09,
-	0x52, 0x10, 0x70, 0x72, 0x65, 0x66, 0x65, 0x72, 0x72, 0x65, 0x64, 0x41, 0x63, 0x63, 0x6f, 0x75,
-	0x6e, 0x74, 0x12, 0x21, 0x0a, 0x0c, 0x62, 0x72, 0x65, 0x61, 0x6b, 0x65, 0x72, 0x5f, 0x6f, 0x70,
-	0x65, 0x6e, 0x18, 0x07, 0x20, 0x01, 0x28, 0x08, 0x52, 0x0b, 0x62, 0x72, 0x65, 0x61, 0x6b, 0x65,
-	0x72, 0x4f, 0x70, 0x65, 0x6e, 0x12, 0x3f, 0x0a, 0x0d, 0x62, 0x72, 0x65, 0x61, 0x6b, 0x65, 0x72,
-	0x5f, 0x75, 0x6e, 0x74, 0x69, 0x6c, 0x18, 0x08, 0x20, 0x01, 0x28, 0x0b, 0x32, 0x1a, 0x2e, 0x67,
-	0x6f, 0x6f, 0x67, 0x6c, 0x65, 0x2e, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x62, 0x75, 0x66, 0x2e, 0x54,
-	0x69, 0x6d, 0x65, 0x73, 0x74, 0x61, 0x6d, 0x70, 0x52, 0x0c, 0x62, 0x72, 0x65, 0x61, 0x6b, 0x65,
-	0x72, 0x55, 0x6e, 0x74, 0x69, 0x6c, 0x12, 0x27, 0x0a, 0x0f, 0x62, 0x72, 0x65, 0x61, 0x6b, 0x65,
-	0x72, 0x5f, 0x70, 0x72, 0x6f, 0x62, 0x69, 0x6e, 0x67, 0x18, 0x09, 0x20, 0x01, 0x28, 0x08, 0x52,
-	0x0e, 0x62, 0x72, 0x65, 0x61, 0x6b, 0x65, 0x72, 0x50, 0x72, 0x6f, 0x62, 0x69, 0x6e, 0x67, 0x22,
+	0x28, 0x09, 0x52, 0x0a, 0x70, 0x72, 0x6f, 0x62, 0x65, 0x45, 0x72, 0x72, 0x6f, 0x72, 0x12, 0x26,
+	0x0a, 0x0f, 0x66, 0x6c, 0x65, 0x65, 0x74, 0x5f, 0x69, 0x6e, 0x5f, 0x66, 0x6c, 0x69, 0x67, 0x68,
+	0x74, 0x18, 0x14, 0x20, 0x01, 0x28, 0x05, 0x52, 0x0d, 0x66, 0x6c, 0x65, 0x65, 0x74, 0x49, 0x6e,
+	0x46, 0x6c, 0x69, 0x67, 0x68, 0x74, 0x22, 0xb5, 0x03, 0x0a, 0x0c, 0x50, 0x6f, 0x6f, 0x6c, 0x53,
+	0x6e, 0x61, 0x70, 0x73, 0x68, 0x6f, 0x74, 0x12, 0x2e, 0x0a, 0x04, 0x74, 0x69, 0x6d, 0x65, 0x18,
+	0x01, 0x20, 0x01, 0x28, 0x0b, 0x32, 0x1a, 0x2e, 0x67, 0x6f, 0x6f, 0x67, 0x6c, 0x65, 0x2e, 0x70,
+	0x72, 0x6f, 0x74, 0x6f, 0x62, 0x75, 0x66, 0x2e, 0x54, 0x69, 0x6d, 0x65, 0x73, 0x74, 0x61, 0x6d,
+	0x70, 0x52, 0x04, 0x74, 0x69, 0x6d, 0x65, 0x12, 0x37, 0x0a, 0x08, 0x61, 0x63, 0x63, 0x6f, 0x75,
+	0x6e, 0x74, 0x73, 0x18, 0x02, 0x20, 0x03, 0x28, 0x0b, 0x32, 0x1b, 0x2e, 0x6d, 0x61, 0x78, 0x70,
+	0x6f, 0x6f, 0x6c, 0x2e, 0x76, 0x31, 0x2e, 0x41, 0x63, 0x63, 0x6f, 0x75, 0x6e, 0x74, 0x53, 0x6e,
+	0x61, 0x70, 0x73, 0x68, 0x6f, 0x74, 0x52, 0x08, 0x61, 0x63, 0x63, 0x6f, 0x75, 0x6e, 0x74, 0x73,
+	0x12, 0x1b, 0x0a, 0x09, 0x69, 0x6e, 0x5f, 0x66, 0x6c, 0x69, 0x67, 0x68, 0x74, 0x18, 0x03, 0x20,
+	0x01, 0x28, 0x05, 0x52, 0x08, 0x69, 0x6e, 0x46, 0x6c, 0x69, 0x67, 0x68, 0x74, 0x12, 0x12, 0x0a,
+	0x04, 0x68, 0x65, 0x6c, 0x64, 0x18, 0x04, 0x20, 0x01, 0x28, 0x05, 0x52, 0x04, 0x68, 0x65, 0x6c,
+	0x64, 0x12, 0x1a, 0x0a, 0x08, 0x64, 0x72, 0x61, 0x69, 0x6e, 0x69, 0x6e, 0x67, 0x18, 0x05, 0x20,
+	0x01, 0x28, 0x08, 0x52, 0x08, 0x64, 0x72, 0x61, 0x69, 0x6e, 0x69, 0x6e, 0x67, 0x12, 0x2b, 0x0a,
+	0x11, 0x70, 0x72, 0x65, 0x66, 0x65, 0x72, 0x72, 0x65, 0x64, 0x5f, 0x61, 0x63, 0x63, 0x6f, 0x75,
+	0x6e, 0x74, 0x18, 0x06, 0x20, 0x01, 0x28, 0x09, 0x52, 0x10, 0x70, 0x72, 0x65, 0x66, 0x65, 0x72,
+	0x72, 0x65, 0x64, 0x41, 0x63, 0x63, 0x6f, 0x75, 0x6e, 0x74, 0x12, 0x21, 0x0a, 0x0c, 0x62, 0x72,
+	0x65, 0x61, 0x6b, 0x65, 0x72, 0x5f, 0x6f, 0x70, 0x65, 0x6e, 0x18, 0x07, 0x20, 0x01, 0x28, 0x08,
+	0x52, 0x0b, 0x62, 0x72, 0x65, 0x61, 0x6b, 0x65, 0x72, 0x4f, 0x70, 0x65, 0x6e, 0x12, 0x3f, 0x0a,
+	0x0d, 0x62, 0x72, 0x65, 0x61, 0x6b, 0x65, 0x72, 0x5f, 0x75, 0x6e, 0x74, 0x69, 0x6c, 0x18, 0x08,
+	0x20, 0x01, 0x28, 0x0b, 0x32, 0x1a, 0x2e, 0x67, 0x6f, 0x6f, 0x67, 0x6c, 0x65, 0x2e, 0x70, 0x72,
+	0x6f, 0x74, 0x6f, 0x62, 0x75, 0x66, 0x2e, 0x54, 0x69, 0x6d, 0x65, 0x73, 0x74, 0x61, 0x6d, 0x70,
+	0x52, 0x0c, 0x62, 0x72, 0x65, 0x61, 0x6b, 0x65, 0x72, 0x55, 0x6e, 0x74, 0x69, 0x6c, 0x12, 0x27,
+	0x0a, 0x0f, 0x62, 0x72, 0x65, 0x61, 0x6b, 0x65, 0x72, 0x5f, 0x70, 0x72, 0x6f, 0x62, 0x69, 0x6e,
+	0x67, 0x18, 0x09, 0x20, 0x01, 0x28, 0x08, 0x52, 0x0e, 0x62, 0x72, 0x65, 0x61, 0x6b, 0x65, 0x72,
+	0x50, 0x72, 0x6f, 0x62, 0x69, 0x6e, 0x67, 0x12, 0x35, 0x0a, 0x07, 0x63, 0x6c, 0x75, 0x73, 0x74,
+	0x65, 0x72, 0x18, 0x0a, 0x20, 0x01, 0x28, 0x0b, 0x32, 0x1b, 0x2e, 0x6d, 0x61, 0x78, 0x70, 0x6f,
+	0x6f, 0x6c, 0x2e, 0x76, 0x31, 0x2e, 0x43, 0x6c, 0x75, 0x73, 0x74, 0x65, 0x72, 0x53, 0x6e, 0x61,
+	0x70, 0x73, 0x68, 0x6f, 0x74, 0x52, 0x07, 0x63, 0x6c, 0x75, 0x73, 0x74, 0x65, 0x72, 0x22, 0xbe,
+	0x01, 0x0a, 0x0f, 0x43, 0x6c, 0x75, 0x73, 0x74, 0x65, 0x72, 0x53, 0x6e, 0x61, 0x70, 0x73, 0x68,
+	0x6f, 0x74, 0x12, 0x18, 0x0a, 0x07, 0x72, 0x65, 0x70, 0x6c, 0x69, 0x63, 0x61, 0x18, 0x01, 0x20,
+	0x01, 0x28, 0x09, 0x52, 0x07, 0x72, 0x65, 0x70, 0x6c, 0x69, 0x63, 0x61, 0x12, 0x1c, 0x0a, 0x09,
+	0x63, 0x6f, 0x6e, 0x6e, 0x65, 0x63, 0x74, 0x65, 0x64, 0x18, 0x02, 0x20, 0x01, 0x28, 0x08, 0x52,
+	0x09, 0x63, 0x6f, 0x6e, 0x6e, 0x65, 0x63, 0x74, 0x65, 0x64, 0x12, 0x1a, 0x0a, 0x08, 0x72, 0x65,
+	0x70, 0x6c, 0x69, 0x63, 0x61, 0x73, 0x18, 0x03, 0x20, 0x03, 0x28, 0x09, 0x52, 0x08, 0x72, 0x65,
+	0x70, 0x6c, 0x69, 0x63, 0x61, 0x73, 0x12, 0x41, 0x0a, 0x0e, 0x64, 0x65, 0x67, 0x72, 0x61, 0x64,
+	0x65, 0x64, 0x5f, 0x73, 0x69, 0x6e, 0x63, 0x65, 0x18, 0x04, 0x20, 0x01, 0x28, 0x0b, 0x32, 0x1a,
+	0x2e, 0x67, 0x6f, 0x6f, 0x67, 0x6c, 0x65, 0x2e, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x62, 0x75, 0x66,
+	0x2e, 0x54, 0x69, 0x6d, 0x65, 0x73, 0x74, 0x61, 0x6d, 0x70, 0x52, 0x0d, 0x64, 0x65, 0x67, 0x72,
+	0x61, 0x64, 0x65, 0x64, 0x53, 0x69, 0x6e, 0x63, 0x65, 0x12, 0x14, 0x0a, 0x05, 0x65, 0x72, 0x72,
+	0x6f, 0x72, 0x18, 0x05, 0x20, 0x01, 0x28, 0x09, 0x52, 0x05, 0x65, 0x72, 0x72, 0x6f, 0x72, 0x22,
 	0x18, 0x0a, 0x16, 0x47, 0x65, 0x74, 0x50, 0x6f, 0x6f, 0x6c, 0x53, 0x6e, 0x61, 0x70, 0x73, 0x68,
 	0x6f, 0x74, 0x52, 0x65, 0x71, 0x75, 0x65, 0x73, 0x74, 0x22, 0x49, 0x0a, 0x10, 0x57, 0x61, 0x74,
 	0x63, 0x68, 0x50, 0x6f, 0x6f, 0x6c, 0x52, 0x65, 0x71, 0x75, 0x65, 0x73, 0x74, 0x12, 0x35, 0x0a,
@@ -2105,7 +2228,7 @@ func file_maxpool_v1_telemetry_proto_rawDescGZIP() []byte {
 }
 
 var file_maxpool_v1_telemetry_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_maxpool_v1_telemetry_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_maxpool_v1_telemetry_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_maxpool_v1_telemetry_proto_goTypes = []interface{}{
 	(WeeklyTier)(0),                // 0: maxpool.v1.WeeklyTier
 	(QuotaWindowKind)(0),           // 1: maxpool.v1.QuotaWindowKind
@@ -2114,69 +2237,72 @@ var file_maxpool_v1_telemetry_proto_goTypes = []interface{}{
 	(*LoadWindow)(nil),             // 4: maxpool.v1.LoadWindow
 	(*AccountSnapshot)(nil),        // 5: maxpool.v1.AccountSnapshot
 	(*PoolSnapshot)(nil),           // 6: maxpool.v1.PoolSnapshot
-	(*GetPoolSnapshotRequest)(nil), // 7: maxpool.v1.GetPoolSnapshotRequest
-	(*WatchPoolRequest)(nil),       // 8: maxpool.v1.WatchPoolRequest
-	(*WatchEventsRequest)(nil),     // 9: maxpool.v1.WatchEventsRequest
-	(*WatchEventsResponse)(nil),    // 10: maxpool.v1.WatchEventsResponse
-	(*EventGap)(nil),               // 11: maxpool.v1.EventGap
-	(*Event)(nil),                  // 12: maxpool.v1.Event
-	(*RequestFinished)(nil),        // 13: maxpool.v1.RequestFinished
-	(*Failover)(nil),               // 14: maxpool.v1.Failover
-	(*AccountStateChanged)(nil),    // 15: maxpool.v1.AccountStateChanged
-	(*RefreshFinished)(nil),        // 16: maxpool.v1.RefreshFinished
-	(*HoldStarted)(nil),            // 17: maxpool.v1.HoldStarted
-	(*HoldEnded)(nil),              // 18: maxpool.v1.HoldEnded
-	(*DrainProgress)(nil),          // 19: maxpool.v1.DrainProgress
-	(*timestamppb.Timestamp)(nil),  // 20: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),    // 21: google.protobuf.Duration
-	(AccountType)(0),               // 22: maxpool.v1.AccountType
-	(AccountState)(0),              // 23: maxpool.v1.AccountState
+	(*ClusterSnapshot)(nil),        // 7: maxpool.v1.ClusterSnapshot
+	(*GetPoolSnapshotRequest)(nil), // 8: maxpool.v1.GetPoolSnapshotRequest
+	(*WatchPoolRequest)(nil),       // 9: maxpool.v1.WatchPoolRequest
+	(*WatchEventsRequest)(nil),     // 10: maxpool.v1.WatchEventsRequest
+	(*WatchEventsResponse)(nil),    // 11: maxpool.v1.WatchEventsResponse
+	(*EventGap)(nil),               // 12: maxpool.v1.EventGap
+	(*Event)(nil),                  // 13: maxpool.v1.Event
+	(*RequestFinished)(nil),        // 14: maxpool.v1.RequestFinished
+	(*Failover)(nil),               // 15: maxpool.v1.Failover
+	(*AccountStateChanged)(nil),    // 16: maxpool.v1.AccountStateChanged
+	(*RefreshFinished)(nil),        // 17: maxpool.v1.RefreshFinished
+	(*HoldStarted)(nil),            // 18: maxpool.v1.HoldStarted
+	(*HoldEnded)(nil),              // 19: maxpool.v1.HoldEnded
+	(*DrainProgress)(nil),          // 20: maxpool.v1.DrainProgress
+	(*timestamppb.Timestamp)(nil),  // 21: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),    // 22: google.protobuf.Duration
+	(AccountType)(0),               // 23: maxpool.v1.AccountType
+	(AccountState)(0),              // 24: maxpool.v1.AccountState
 }
 var file_maxpool_v1_telemetry_proto_depIdxs = []int32{
 	1,  // 0: maxpool.v1.QuotaWindow.kind:type_name -> maxpool.v1.QuotaWindowKind
-	20, // 1: maxpool.v1.QuotaWindow.reset_time:type_name -> google.protobuf.Timestamp
-	21, // 2: maxpool.v1.LoadWindow.average_duration:type_name -> google.protobuf.Duration
-	22, // 3: maxpool.v1.AccountSnapshot.type:type_name -> maxpool.v1.AccountType
-	23, // 4: maxpool.v1.AccountSnapshot.state:type_name -> maxpool.v1.AccountState
-	20, // 5: maxpool.v1.AccountSnapshot.state_until:type_name -> google.protobuf.Timestamp
+	21, // 1: maxpool.v1.QuotaWindow.reset_time:type_name -> google.protobuf.Timestamp
+	22, // 2: maxpool.v1.LoadWindow.average_duration:type_name -> google.protobuf.Duration
+	23, // 3: maxpool.v1.AccountSnapshot.type:type_name -> maxpool.v1.AccountType
+	24, // 4: maxpool.v1.AccountSnapshot.state:type_name -> maxpool.v1.AccountState
+	21, // 5: maxpool.v1.AccountSnapshot.state_until:type_name -> google.protobuf.Timestamp
 	3,  // 6: maxpool.v1.AccountSnapshot.quota:type_name -> maxpool.v1.QuotaWindow
 	0,  // 7: maxpool.v1.AccountSnapshot.weekly_tier:type_name -> maxpool.v1.WeeklyTier
 	4,  // 8: maxpool.v1.AccountSnapshot.load_15m:type_name -> maxpool.v1.LoadWindow
 	4,  // 9: maxpool.v1.AccountSnapshot.load_1h:type_name -> maxpool.v1.LoadWindow
-	20, // 10: maxpool.v1.AccountSnapshot.last_error_time:type_name -> google.protobuf.Timestamp
-	20, // 11: maxpool.v1.AccountSnapshot.quota_read_time:type_name -> google.protobuf.Timestamp
-	20, // 12: maxpool.v1.PoolSnapshot.time:type_name -> google.protobuf.Timestamp
+	21, // 10: maxpool.v1.AccountSnapshot.last_error_time:type_name -> google.protobuf.Timestamp
+	21, // 11: maxpool.v1.AccountSnapshot.quota_read_time:type_name -> google.protobuf.Timestamp
+	21, // 12: maxpool.v1.PoolSnapshot.time:type_name -> google.protobuf.Timestamp
 	5,  // 13: maxpool.v1.PoolSnapshot.accounts:type_name -> maxpool.v1.AccountSnapshot
-	20, // 14: maxpool.v1.PoolSnapshot.breaker_until:type_name -> google.protobuf.Timestamp
-	21, // 15: maxpool.v1.WatchPoolRequest.interval:type_name -> google.protobuf.Duration
-	2,  // 16: maxpool.v1.WatchEventsRequest.kinds:type_name -> maxpool.v1.EventKind
-	12, // 17: maxpool.v1.WatchEventsResponse.event:type_name -> maxpool.v1.Event
-	11, // 18: maxpool.v1.WatchEventsResponse.gap:type_name -> maxpool.v1.EventGap
-	20, // 19: maxpool.v1.Event.time:type_name -> google.protobuf.Timestamp
-	13, // 20: maxpool.v1.Event.request_finished:type_name -> maxpool.v1.RequestFinished
-	14, // 21: maxpool.v1.Event.failover:type_name -> maxpool.v1.Failover
-	15, // 22: maxpool.v1.Event.account_state_changed:type_name -> maxpool.v1.AccountStateChanged
-	16, // 23: maxpool.v1.Event.refresh_finished:type_name -> maxpool.v1.RefreshFinished
-	17, // 24: maxpool.v1.Event.hold_started:type_name -> maxpool.v1.HoldStarted
-	18, // 25: maxpool.v1.Event.hold_ended:type_name -> maxpool.v1.HoldEnded
-	19, // 26: maxpool.v1.Event.drain_progress:type_name -> maxpool.v1.DrainProgress
-	21, // 27: maxpool.v1.RequestFinished.duration:type_name -> google.protobuf.Duration
-	21, // 28: maxpool.v1.RequestFinished.upstream_ttfb:type_name -> google.protobuf.Duration
-	23, // 29: maxpool.v1.AccountStateChanged.previous:type_name -> maxpool.v1.AccountState
-	23, // 30: maxpool.v1.AccountStateChanged.current:type_name -> maxpool.v1.AccountState
-	21, // 31: maxpool.v1.HoldEnded.waited:type_name -> google.protobuf.Duration
-	20, // 32: maxpool.v1.DrainProgress.deadline_time:type_name -> google.protobuf.Timestamp
-	7,  // 33: maxpool.v1.TelemetryService.GetPoolSnapshot:input_type -> maxpool.v1.GetPoolSnapshotRequest
-	8,  // 34: maxpool.v1.TelemetryService.WatchPool:input_type -> maxpool.v1.WatchPoolRequest
-	9,  // 35: maxpool.v1.TelemetryService.WatchEvents:input_type -> maxpool.v1.WatchEventsRequest
-	6,  // 36: maxpool.v1.TelemetryService.GetPoolSnapshot:output_type -> maxpool.v1.PoolSnapshot
-	6,  // 37: maxpool.v1.TelemetryService.WatchPool:output_type -> maxpool.v1.PoolSnapshot
-	10, // 38: maxpool.v1.TelemetryService.WatchEvents:output_type -> maxpool.v1.WatchEventsResponse
-	36, // [36:39] is the sub-list for method output_type
-	33, // [33:36] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	21, // 14: maxpool.v1.PoolSnapshot.breaker_until:type_name -> google.protobuf.Timestamp
+	7,  // 15: maxpool.v1.PoolSnapshot.cluster:type_name -> maxpool.v1.ClusterSnapshot
+	21, // 16: maxpool.v1.ClusterSnapshot.degraded_since:type_name -> google.protobuf.Timestamp
+	22, // 17: maxpool.v1.WatchPoolRequest.interval:type_name -> google.protobuf.Duration
+	2,  // 18: maxpool.v1.WatchEventsRequest.kinds:type_name -> maxpool.v1.EventKind
+	13, // 19: maxpool.v1.WatchEventsResponse.event:type_name -> maxpool.v1.Event
+	12, // 20: maxpool.v1.WatchEventsResponse.gap:type_name -> maxpool.v1.EventGap
+	21, // 21: maxpool.v1.Event.time:type_name -> google.protobuf.Timestamp
+	14, // 22: maxpool.v1.Event.request_finished:type_name -> maxpool.v1.RequestFinished
+	15, // 23: maxpool.v1.Event.failover:type_name -> maxpool.v1.Failover
+	16, // 24: maxpool.v1.Event.account_state_changed:type_name -> maxpool.v1.AccountStateChanged
+	17, // 25: maxpool.v1.Event.refresh_finished:type_name -> maxpool.v1.RefreshFinished
+	18, // 26: maxpool.v1.Event.hold_started:type_name -> maxpool.v1.HoldStarted
+	19, // 27: maxpool.v1.Event.hold_ended:type_name -> maxpool.v1.HoldEnded
+	20, // 28: maxpool.v1.Event.drain_progress:type_name -> maxpool.v1.DrainProgress
+	22, // 29: maxpool.v1.RequestFinished.duration:type_name -> google.protobuf.Duration
+	22, // 30: maxpool.v1.RequestFinished.upstream_ttfb:type_name -> google.protobuf.Duration
+	24, // 31: maxpool.v1.AccountStateChanged.previous:type_name -> maxpool.v1.AccountState
+	24, // 32: maxpool.v1.AccountStateChanged.current:type_name -> maxpool.v1.AccountState
+	22, // 33: maxpool.v1.HoldEnded.waited:type_name -> google.protobuf.Duration
+	21, // 34: maxpool.v1.DrainProgress.deadline_time:type_name -> google.protobuf.Timestamp
+	8,  // 35: maxpool.v1.TelemetryService.GetPoolSnapshot:input_type -> maxpool.v1.GetPoolSnapshotRequest
+	9,  // 36: maxpool.v1.TelemetryService.WatchPool:input_type -> maxpool.v1.WatchPoolRequest
+	10, // 37: maxpool.v1.TelemetryService.WatchEvents:input_type -> maxpool.v1.WatchEventsRequest
+	6,  // 38: maxpool.v1.TelemetryService.GetPoolSnapshot:output_type -> maxpool.v1.PoolSnapshot
+	6,  // 39: maxpool.v1.TelemetryService.WatchPool:output_type -> maxpool.v1.PoolSnapshot
+	11, // 40: maxpool.v1.TelemetryService.WatchEvents:output_type -> maxpool.v1.WatchEventsResponse
+	38, // [38:41] is the sub-list for method output_type
+	35, // [35:38] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_maxpool_v1_telemetry_proto_init() }
@@ -2235,7 +2361,7 @@ func file_maxpool_v1_telemetry_proto_init() {
 			}
 		}
 		file_maxpool_v1_telemetry_proto_msgTypes[4].Exporter = func(v interface{}, i int) interface{} {
-			switch v := v.(*GetPoolSnapshotRequest); i {
+			switch v := v.(*ClusterSnapshot); i {
 			case 0:
 				return &v.state
 			case 1:
@@ -2247,7 +2373,7 @@ func file_maxpool_v1_telemetry_proto_init() {
 			}
 		}
 		file_maxpool_v1_telemetry_proto_msgTypes[5].Exporter = func(v interface{}, i int) interface{} {
-			switch v := v.(*WatchPoolRequest); i {
+			switch v := v.(*GetPoolSnapshotRequest); i {
 			case 0:
 				return &v.state
 			case 1:
@@ -2259,7 +2385,7 @@ func file_maxpool_v1_telemetry_proto_init() {
 			}
 		}
 		file_maxpool_v1_telemetry_proto_msgTypes[6].Exporter = func(v interface{}, i int) interface{} {
-			switch v := v.(*WatchEventsRequest); i {
+			switch v := v.(*WatchPoolRequest); i {
 			case 0:
 				return &v.state
 			case 1:
@@ -2271,7 +2397,7 @@ func file_maxpool_v1_telemetry_proto_init() {
 			}
 		}
 		file_maxpool_v1_telemetry_proto_msgTypes[7].Exporter = func(v interface{}, i int) interface{} {
-			switch v := v.(*WatchEventsResponse); i {
+			switch v := v.(*WatchEventsRequest); i {
 			case 0:
 				return &v.state
 			case 1:
@@ -2283,7 +2409,7 @@ func file_maxpool_v1_telemetry_proto_init() {
 			}
 		}
 		file_maxpool_v1_telemetry_proto_msgTypes[8].Exporter = func(v interface{}, i int) interface{} {
-			switch v := v.(*EventGap); i {
+			switch v := v.(*WatchEventsResponse); i {
 			case 0:
 				return &v.state
 			case 1:
@@ -2295,7 +2421,7 @@ func file_maxpool_v1_telemetry_proto_init() {
 			}
 		}
 		file_maxpool_v1_telemetry_proto_msgTypes[9].Exporter = func(v interface{}, i int) interface{} {
-			switch v := v.(*Event); i {
+			switch v := v.(*EventGap); i {
 			case 0:
 				return &v.state
 			case 1:
@@ -2307,7 +2433,7 @@ func file_maxpool_v1_telemetry_proto_init() {
 			}
 		}
 		file_maxpool_v1_telemetry_proto_msgTypes[10].Exporter = func(v interface{}, i int) interface{} {
-			switch v := v.(*RequestFinished); i {
+			switch v := v.(*Event); i {
 			case 0:
 				return &v.state
 			case 1:
@@ -2319,7 +2445,7 @@ func file_maxpool_v1_telemetry_proto_init() {
 			}
 		}
 		file_maxpool_v1_telemetry_proto_msgTypes[11].Exporter = func(v interface{}, i int) interface{} {
-			switch v := v.(*Failover); i {
+			switch v := v.(*RequestFinished); i {
 			case 0:
 				return &v.state
 			case 1:
@@ -2331,7 +2457,7 @@ func file_maxpool_v1_telemetry_proto_init() {
 			}
 		}
 		file_maxpool_v1_telemetry_proto_msgTypes[12].Exporter = func(v interface{}, i int) interface{} {
-			switch v := v.(*AccountStateChanged); i {
+			switch v := v.(*Failover); i {
 			case 0:
 				return &v.state
 			case 1:
@@ -2343,7 +2469,7 @@ func file_maxpool_v1_telemetry_proto_init() {
 			}
 		}
 		file_maxpool_v1_telemetry_proto_msgTypes[13].Exporter = func(v interface{}, i int) interface{} {
-			switch v := v.(*RefreshFinished); i {
+			switch v := v.(*AccountStateChanged); i {
 			case 0:
 				return &v.state
 			case 1:
@@ -2355,7 +2481,7 @@ func file_maxpool_v1_telemetry_proto_init() {
 			}
 		}
 		file_maxpool_v1_telemetry_proto_msgTypes[14].Exporter = func(v interface{}, i int) interface{} {
-			switch v := v.(*HoldStarted); i {
+			switch v := v.(*RefreshFinished); i {
 			case 0:
 				return &v.state
 			case 1:
@@ -2367,7 +2493,7 @@ func file_maxpool_v1_telemetry_proto_init() {
 			}
 		}
 		file_maxpool_v1_telemetry_proto_msgTypes[15].Exporter = func(v interface{}, i int) interface{} {
-			switch v := v.(*HoldEnded); i {
+			switch v := v.(*HoldStarted); i {
 			case 0:
 				return &v.state
 			case 1:
@@ -2379,6 +2505,18 @@ func file_maxpool_v1_telemetry_proto_init() {
 			}
 		}
 		file_maxpool_v1_telemetry_proto_msgTypes[16].Exporter = func(v interface{}, i int) interface{} {
+			switch v := v.(*HoldEnded); i {
+			case 0:
+				return &v.state
+			case 1:
+				return &v.sizeCache
+			case 2:
+				return &v.unknownFields
+			default:
+				return nil
+			}
+		}
+		file_maxpool_v1_telemetry_proto_msgTypes[17].Exporter = func(v interface{}, i int) interface{} {
 			switch v := v.(*DrainProgress); i {
 			case 0:
 				return &v.state
@@ -2392,11 +2530,11 @@ func file_maxpool_v1_telemetry_proto_init() {
 		}
 	}
 	file_maxpool_v1_telemetry_proto_msgTypes[0].OneofWrappers = []interface{}{}
-	file_maxpool_v1_telemetry_proto_msgTypes[7].OneofWrappers = []interface{}{
+	file_maxpool_v1_telemetry_proto_msgTypes[8].OneofWrappers = []interface{}{
 		(*WatchEventsResponse_Event)(nil),
 		(*WatchEventsResponse_Gap)(nil),
 	}
-	file_maxpool_v1_telemetry_proto_msgTypes[9].OneofWrappers = []interface{}{
+	file_maxpool_v1_telemetry_proto_msgTypes[10].OneofWrappers = []interface{}{
 		(*Event_RequestFinished)(nil),
 		(*Event_Failover)(nil),
 		(*Event_AccountStateChanged)(nil),
@@ -2405,14 +2543,14 @@ func file_maxpool_v1_telemetry_proto_init() {
 		(*Event_HoldEnded)(nil),
 		(*Event_DrainProgress)(nil),
 	}
-	file_maxpool_v1_telemetry_proto_msgTypes[10].OneofWrappers = []interface{}{}
+	file_maxpool_v1_telemetry_proto_msgTypes[11].OneofWrappers = []interface{}{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: file_maxpool_v1_telemetry_proto_rawDesc,
 			NumEnums:      3,
-			NumMessages:   17,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -399,14 +399,20 @@ class ShutdownConfig(_message.Message):
     def __init__(self, drain_timeout_ms: _Optional[int] = ...) -> None: ...
 
 class StateConfig(_message.Message):
-    __slots__ = ["backend", "pool", "redis"]
+    __slots__ = ["backend", "lease_ttl_ms", "pool", "redis", "replica", "sync_interval_ms"]
     BACKEND_FIELD_NUMBER: _ClassVar[int]
+    LEASE_TTL_MS_FIELD_NUMBER: _ClassVar[int]
     POOL_FIELD_NUMBER: _ClassVar[int]
     REDIS_FIELD_NUMBER: _ClassVar[int]
+    REPLICA_FIELD_NUMBER: _ClassVar[int]
+    SYNC_INTERVAL_MS_FIELD_NUMBER: _ClassVar[int]
     backend: str
+    lease_ttl_ms: int
     pool: str
     redis: RedisConfig
-    def __init__(self, backend: _Optional[str] = ..., pool: _Optional[str] = ..., redis: _Optional[_Union[RedisConfig, _Mapping]] = ...) -> None: ...
+    replica: str
+    sync_interval_ms: int
+    def __init__(self, backend: _Optional[str] = ..., pool: _Optional[str] = ..., redis: _Optional[_Union[RedisConfig, _Mapping]] = ..., replica: _Optional[str] = ..., lease_ttl_ms: _Optional[int] = ..., sync_interval_ms: _Optional[int] = ...) -> None: ...
 
 class SyncConfig(_message.Message):
     __slots__ = ["accounts_interval_ms"]

@@ -16,7 +16,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from . import accounts_pb2 as maxpool_dot_v1_dot_accounts__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1amaxpool/v1/telemetry.proto\x12\nmaxpool.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19maxpool/v1/accounts.proto\"\xc1\x01\n\x0bQuotaWindow\x12)\n\x04kind\x18\x01 \x01(\x0e\x32\x1b.maxpool.v1.QuotaWindowKind\x12\x13\n\x0butilization\x18\x02 \x01(\x01\x12.\n\nreset_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\x05limit\x18\x04 \x01(\x03H\x00\x88\x01\x01\x12\x16\n\tremaining\x18\x05 \x01(\x03H\x01\x88\x01\x01\x42\x08\n\x06_limitB\x0c\n\n_remaining\"s\n\nLoadWindow\x12\x10\n\x08requests\x18\x01 \x01(\x05\x12\x0e\n\x06\x66\x61iled\x18\x02 \x01(\x05\x12\x0e\n\x06weight\x18\x03 \x01(\x03\x12\x33\n\x10\x61verage_duration\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xf1\x04\n\x0f\x41\x63\x63ountSnapshot\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12%\n\x04type\x18\x03 \x01(\x0e\x32\x17.maxpool.v1.AccountType\x12\'\n\x05state\x18\x04 \x01(\x0e\x32\x18.maxpool.v1.AccountState\x12/\n\x0bstate_until\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x05quota\x18\x06 \x03(\x0b\x32\x17.maxpool.v1.QuotaWindow\x12+\n\x0bweekly_tier\x18\x07 \x01(\x0e\x32\x16.maxpool.v1.WeeklyTier\x12\x11\n\tin_flight\x18\x08 \x01(\x05\x12(\n\x08load_15m\x18\t \x01(\x0b\x32\x16.maxpool.v1.LoadWindow\x12\'\n\x07load_1h\x18\n \x01(\x0b\x32\x16.maxpool.v1.LoadWindow\x12\x12\n\nlast_error\x18\x0b \x01(\t\x12\x33\n\x0flast_error_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0blast_status\x18\r \x01(\x05\x12\x0f\n\x07\x65nabled\x18\x0e \x01(\x08\x12\x10\n\x08priority\x18\x0f \x01(\x01\x12\x1b\n\x13\x63redentials_unsaved\x18\x10 \x01(\t\x12\x33\n\x0fquota_read_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bquota_stale\x18\x12 \x01(\x08\x12\x13\n\x0bprobe_error\x18\x13 \x01(\t\"\x97\x02\n\x0cPoolSnapshot\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\x08\x61\x63\x63ounts\x18\x02 \x03(\x0b\x32\x1b.maxpool.v1.AccountSnapshot\x12\x11\n\tin_flight\x18\x03 \x01(\x05\x12\x0c\n\x04held\x18\x04 \x01(\x05\x12\x10\n\x08\x64raining\x18\x05 \x01(\x08\x12\x19\n\x11preferred_account\x18\x06 \x01(\t\x12\x14\n\x0c\x62reaker_open\x18\x07 \x01(\x08\x12\x31\n\rbreaker_until\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0f\x62reaker_probing\x18\t \x01(\x08\"\x18\n\x16GetPoolSnapshotRequest\"?\n\x10WatchPoolRequest\x12+\n\x08interval\x18\x01 \x01(\x0b\x32\x19.google.protobuf.Duration\"`\n\x12WatchEventsRequest\x12$\n\x05kinds\x18\x01 \x03(\x0e\x32\x15.maxpool.v1.EventKind\x12\x10\n\x08\x61\x63\x63ounts\x18\x02 \x03(\t\x12\x12\n\nqueue_size\x18\x03 \x01(\x05\"f\n\x13WatchEventsResponse\x12\"\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x11.maxpool.v1.EventH\x00\x12#\n\x03gap\x18\x02 \x01(\x0b\x32\x14.maxpool.v1.EventGapH\x00\x42\x06\n\x04item\"\x1b\n\x08\x45ventGap\x12\x0f\n\x07\x64ropped\x18\x01 \x01(\x03\"\xbf\x03\n\x05\x45vent\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x37\n\x10request_finished\x18\x03 \x01(\x0b\x32\x1b.maxpool.v1.RequestFinishedH\x00\x12(\n\x08\x66\x61ilover\x18\x04 \x01(\x0b\x32\x14.maxpool.v1.FailoverH\x00\x12@\n\x15\x61\x63\x63ount_state_changed\x18\x05 \x01(\x0b\x32\x1f.maxpool.v1.AccountStateChangedH\x00\x12\x37\n\x10refresh_finished\x18\x06 \x01(\x0b\x32\x1b.maxpool.v1.RefreshFinishedH\x00\x12/\n\x0chold_started\x18\x07 \x01(\x0b\x32\x17.maxpool.v1.HoldStartedH\x00\x12+\n\nhold_ended\x18\x08 \x01(\x0b\x32\x15.maxpool.v1.HoldEndedH\x00\x12\x33\n\x0e\x64rain_progress\x18\t \x01(\x0b\x32\x19.maxpool.v1.DrainProgressH\x00\x42\t\n\x07payload\"\xd1\x02\n\x0fRequestFinished\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x0e\n\x06method\x18\x02 \x01(\t\x12\x0c\n\x04path\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\x05\x12+\n\x08\x64uration\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x10\n\x08\x61ttempts\x18\x06 \x01(\x05\x12\x0c\n\x04held\x18\x07 \x01(\x08\x12\x11\n\ttruncated\x18\x08 \x01(\x08\x12\x13\n\x0b\x63lient_gone\x18\t \x01(\x08\x12\x19\n\x0cinput_tokens\x18\n \x01(\x03H\x00\x88\x01\x01\x12\x1a\n\routput_tokens\x18\x0b \x01(\x03H\x01\x88\x01\x01\x12\x30\n\rupstream_ttfb\x18\x0c \x01(\x0b\x32\x19.google.protobuf.DurationB\x0f\n\r_input_tokensB\x10\n\x0e_output_tokens\"P\n\x08\x46\x61ilover\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x15\n\rfailure_class\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\x05\x12\x0c\n\x04next\x18\x04 \x01(\t\"\x8d\x01\n\x13\x41\x63\x63ountStateChanged\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12*\n\x08previous\x18\x02 \x01(\x0e\x32\x18.maxpool.v1.AccountState\x12)\n\x07\x63urrent\x18\x03 \x01(\x0e\x32\x18.maxpool.v1.AccountState\x12\x0e\n\x06reason\x18\x04 \x01(\t\"=\n\x0fRefreshFinished\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\n\n\x02ok\x18\x02 \x01(\x08\x12\r\n\x05\x65rror\x18\x03 \x01(\t\"F\n\x0bHoldStarted\x12\x0f\n\x07hold_id\x18\x01 \x01(\x04\x12\x11\n\tstreaming\x18\x02 \x01(\x08\x12\x13\n\x0bqueue_depth\x18\x03 \x01(\x05\"X\n\tHoldEnded\x12\x0f\n\x07hold_id\x18\x01 \x01(\x04\x12\x0f\n\x07outcome\x18\x02 \x01(\t\x12)\n\x06waited\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"q\n\rDrainProgress\x12\x11\n\tin_flight\x18\x01 \x01(\x05\x12\x0c\n\x04held\x18\x02 \x01(\x05\x12\x31\n\rdeadline_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04\x64one\x18\x04 \x01(\x08*\xa5\x01\n\nWeeklyTier\x12\x1b\n\x17WEEKLY_TIER_UNSPECIFIED\x10\x00\x12\x16\n\x12WEEKLY_TIER_NORMAL\x10\x01\x12\x14\n\x10WEEKLY_TIER_SOFT\x10\x02\x12\x17\n\x13WEEKLY_TIER_RESERVE\x10\x03\x12\x18\n\x14WEEKLY_TIER_CRITICAL\x10\x04\x12\x19\n\x15WEEKLY_TIER_EXHAUSTED\x10\x05*\x81\x02\n\x0fQuotaWindowKind\x12!\n\x1dQUOTA_WINDOW_KIND_UNSPECIFIED\x10\x00\x12\x1f\n\x1bQUOTA_WINDOW_KIND_FIVE_HOUR\x10\x01\x12\x1f\n\x1bQUOTA_WINDOW_KIND_SEVEN_DAY\x10\x02\x12\x1c\n\x18QUOTA_WINDOW_KIND_TOKENS\x10\x03\x12\x1e\n\x1aQUOTA_WINDOW_KIND_REQUESTS\x10\x04\x12&\n\"QUOTA_WINDOW_KIND_PROVIDER_SESSION\x10\x05\x12#\n\x1fQUOTA_WINDOW_KIND_PROVIDER_WEEK\x10\x06*\xf6\x01\n\tEventKind\x12\x1a\n\x16\x45VENT_KIND_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x45VENT_KIND_REQUEST_FINISHED\x10\x01\x12\x17\n\x13\x45VENT_KIND_FAILOVER\x10\x02\x12$\n EVENT_KIND_ACCOUNT_STATE_CHANGED\x10\x03\x12\x16\n\x12\x45VENT_KIND_REFRESH\x10\x04\x12\x1b\n\x17\x45VENT_KIND_HOLD_STARTED\x10\x05\x12\x19\n\x15\x45VENT_KIND_HOLD_ENDED\x10\x06\x12\x1d\n\x19\x45VENT_KIND_DRAIN_PROGRESS\x10\x07\x32\xfc\x01\n\x10TelemetryService\x12O\n\x0fGetPoolSnapshot\x12\".maxpool.v1.GetPoolSnapshotRequest\x1a\x18.maxpool.v1.PoolSnapshot\x12\x45\n\tWatchPool\x12\x1c.maxpool.v1.WatchPoolRequest\x1a\x18.maxpool.v1.PoolSnapshot0\x01\x12P\n\x0bWatchEvents\x12\x1e.maxpool.v1.WatchEventsRequest\x1a\x1f.maxpool.v1.WatchEventsResponse0\x01\x42\x30Z+maxpool.dev/clients/go/maxpool/v1;maxpoolv1\xf8\x01\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1amaxpool/v1/telemetry.proto\x12\nmaxpool.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19maxpool/v1/accounts.proto\"\xc1\x01\n\x0bQuotaWindow\x12)\n\x04kind\x18\x01 \x01(\x0e\x32\x1b.maxpool.v1.QuotaWindowKind\x12\x13\n\x0butilization\x18\x02 \x01(\x01\x12.\n\nreset_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\x05limit\x18\x04 \x01(\x03H\x00\x88\x01\x01\x12\x16\n\tremaining\x18\x05 \x01(\x03H\x01\x88\x01\x01\x42\x08\n\x06_limitB\x0c\n\n_remaining\"s\n\nLoadWindow\x12\x10\n\x08requests\x18\x01 \x01(\x05\x12\x0e\n\x06\x66\x61iled\x18\x02 \x01(\x05\x12\x0e\n\x06weight\x18\x03 \x01(\x03\x12\x33\n\x10\x61verage_duration\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\"\x8a\x05\n\x0f\x41\x63\x63ountSnapshot\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12%\n\x04type\x18\x03 \x01(\x0e\x32\x17.maxpool.v1.AccountType\x12\'\n\x05state\x18\x04 \x01(\x0e\x32\x18.maxpool.v1.AccountState\x12/\n\x0bstate_until\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x05quota\x18\x06 \x03(\x0b\x32\x17.maxpool.v1.QuotaWindow\x12+\n\x0bweekly_tier\x18\x07 \x01(\x0e\x32\x16.maxpool.v1.WeeklyTier\x12\x11\n\tin_flight\x18\x08 \x01(\x05\x12(\n\x08load_15m\x18\t \x01(\x0b\x32\x16.maxpool.v1.LoadWindow\x12\'\n\x07load_1h\x18\n \x01(\x0b\x32\x16.maxpool.v1.LoadWindow\x12\x12\n\nlast_error\x18\x0b \x01(\t\x12\x33\n\x0flast_error_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0blast_status\x18\r \x01(\x05\x12\x0f\n\x07\x65nabled\x18\x0e \x01(\x08\x12\x10\n\x08priority\x18\x0f \x01(\x01\x12\x1b\n\x13\x63redentials_unsaved\x18\x10 \x01(\t\x12\x33\n\x0fquota_read_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bquota_stale\x18\x12 \x01(\x08\x12\x13\n\x0bprobe_error\x18\x13 \x01(\t\x12\x17\n\x0f\x66leet_in_flight\x18\x14 \x01(\x05\"\xc5\x02\n\x0cPoolSnapshot\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\x08\x61\x63\x63ounts\x18\x02 \x03(\x0b\x32\x1b.maxpool.v1.AccountSnapshot\x12\x11\n\tin_flight\x18\x03 \x01(\x05\x12\x0c\n\x04held\x18\x04 \x01(\x05\x12\x10\n\x08\x64raining\x18\x05 \x01(\x08\x12\x19\n\x11preferred_account\x18\x06 \x01(\t\x12\x14\n\x0c\x62reaker_open\x18\x07 \x01(\x08\x12\x31\n\rbreaker_until\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0f\x62reaker_probing\x18\t \x01(\x08\x12,\n\x07\x63luster\x18\n \x01(\x0b\x32\x1b.maxpool.v1.ClusterSnapshot\"\x8a\x01\n\x0f\x43lusterSnapshot\x12\x0f\n\x07replica\x18\x01 \x01(\t\x12\x11\n\tconnected\x18\x02 \x01(\x08\x12\x10\n\x08replicas\x18\x03 \x03(\t\x12\x32\n\x0e\x64\x65graded_since\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x65rror\x18\x05 \x01(\t\"\x18\n\x16GetPoolSnapshotRequest\"?\n\x10WatchPoolRequest\x12+\n\x08interval\x18\x01 \x01(\x0b\x32\x19.google.protobuf.Duration\"`\n\x12WatchEventsRequest\x12$\n\x05kinds\x18\x01 \x03(\x0e\x32\x15.maxpool.v1.EventKind\x12\x10\n\x08\x61\x63\x63ounts\x18\x02 \x03(\t\x12\x12\n\nqueue_size\x18\x03 \x01(\x05\"f\n\x13WatchEventsResponse\x12\"\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x11.maxpool.v1.EventH\x00\x12#\n\x03gap\x18\x02 \x01(\x0b\x32\x14.maxpool.v1.EventGapH\x00\x42\x06\n\x04item\"\x1b\n\x08\x45ventGap\x12\x0f\n\x07\x64ropped\x18\x01 \x01(\x03\"\xbf\x03\n\x05\x45vent\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x37\n\x10request_finished\x18\x03 \x01(\x0b\x32\x1b.maxpool.v1.RequestFinishedH\x00\x12(\n\x08\x66\x61ilover\x18\x04 \x01(\x0b\x32\x14.maxpool.v1.FailoverH\x00\x12@\n\x15\x61\x63\x63ount_state_changed\x18\x05 \x01(\x0b\x32\x1f.maxpool.v1.AccountStateChangedH\x00\x12\x37\n\x10refresh_finished\x18\x06 \x01(\x0b\x32\x1b.maxpool.v1.RefreshFinishedH\x00\x12/\n\x0chold_started\x18\x07 \x01(\x0b\x32\x17.maxpool.v1.HoldStartedH\x00\x12+\n\nhold_ended\x18\x08 \x01(\x0b\x32\x15.maxpool.v1.HoldEndedH\x00\x12\x33\n\x0e\x64rain_progress\x18\t \x01(\x0b\x32\x19.maxpool.v1.DrainProgressH\x00\x42\t\n\x07payload\"\xd1\x02\n\x0fRequestFinished\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x0e\n\x06method\x18\x02 \x01(\t\x12\x0c\n\x04path\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\x05\x12+\n\x08\x64uration\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x10\n\x08\x61ttempts\x18\x06 \x01(\x05\x12\x0c\n\x04held\x18\x07 \x01(\x08\x12\x11\n\ttruncated\x18\x08 \x01(\x08\x12\x13\n\x0b\x63lient_gone\x18\t \x01(\x08\x12\x19\n\x0cinput_tokens\x18\n \x01(\x03H\x00\x88\x01\x01\x12\x1a\n\routput_tokens\x18\x0b \x01(\x03H\x01\x88\x01\x01\x12\x30\n\rupstream_ttfb\x18\x0c \x01(\x0b\x32\x19.google.protobuf.DurationB\x0f\n\r_input_tokensB\x10\n\x0e_output_tokens\"P\n\x08\x46\x61ilover\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x15\n\rfailure_class\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\x05\x12\x0c\n\x04next\x18\x04 \x01(\t\"\x8d\x01\n\x13\x41\x63\x63ountStateChanged\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12*\n\x08previous\x18\x02 \x01(\x0e\x32\x18.maxpool.v1.AccountState\x12)\n\x07\x63urrent\x18\x03 \x01(\x0e\x32\x18.maxpool.v1.AccountState\x12\x0e\n\x06reason\x18\x04 \x01(\t\"=\n\x0fRefreshFinished\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\n\n\x02ok\x18\x02 \x01(\x08\x12\r\n\x05\x65rror\x18\x03 \x01(\t\"F\n\x0bHoldStarted\x12\x0f\n\x07hold_id\x18\x01 \x01(\x04\x12\x11\n\tstreaming\x18\x02 \x01(\x08\x12\x13\n\x0bqueue_depth\x18\x03 \x01(\x05\"X\n\tHoldEnded\x12\x0f\n\x07hold_id\x18\x01 \x01(\x04\x12\x0f\n\x07outcome\x18\x02 \x01(\t\x12)\n\x06waited\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"q\n\rDrainProgress\x12\x11\n\tin_flight\x18\x01 \x01(\x05\x12\x0c\n\x04held\x18\x02 \x01(\x05\x12\x31\n\rdeadline_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04\x64one\x18\x04 \x01(\x08*\xa5\x01\n\nWeeklyTier\x12\x1b\n\x17WEEKLY_TIER_UNSPECIFIED\x10\x00\x12\x16\n\x12WEEKLY_TIER_NORMAL\x10\x01\x12\x14\n\x10WEEKLY_TIER_SOFT\x10\x02\x12\x17\n\x13WEEKLY_TIER_RESERVE\x10\x03\x12\x18\n\x14WEEKLY_TIER_CRITICAL\x10\x04\x12\x19\n\x15WEEKLY_TIER_EXHAUSTED\x10\x05*\x81\x02\n\x0fQuotaWindowKind\x12!\n\x1dQUOTA_WINDOW_KIND_UNSPECIFIED\x10\x00\x12\x1f\n\x1bQUOTA_WINDOW_KIND_FIVE_HOUR\x10\x01\x12\x1f\n\x1bQUOTA_WINDOW_KIND_SEVEN_DAY\x10\x02\x12\x1c\n\x18QUOTA_WINDOW_KIND_TOKENS\x10\x03\x12\x1e\n\x1aQUOTA_WINDOW_KIND_REQUESTS\x10\x04\x12&\n\"QUOTA_WINDOW_KIND_PROVIDER_SESSION\x10\x05\x12#\n\x1fQUOTA_WINDOW_KIND_PROVIDER_WEEK\x10\x06*\xf6\x01\n\tEventKind\x12\x1a\n\x16\x45VENT_KIND_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x45VENT_KIND_REQUEST_FINISHED\x10\x01\x12\x17\n\x13\x45VENT_KIND_FAILOVER\x10\x02\x12$\n EVENT_KIND_ACCOUNT_STATE_CHANGED\x10\x03\x12\x16\n\x12\x45VENT_KIND_REFRESH\x10\x04\x12\x1b\n\x17\x45VENT_KIND_HOLD_STARTED\x10\x05\x12\x19\n\x15\x45VENT_KIND_HOLD_ENDED\x10\x06\x12\x1d\n\x19\x45VENT_KIND_DRAIN_PROGRESS\x10\x07\x32\xfc\x01\n\x10TelemetryService\x12O\n\x0fGetPoolSnapshot\x12\".maxpool.v1.GetPoolSnapshotRequest\x1a\x18.maxpool.v1.PoolSnapshot\x12\x45\n\tWatchPool\x12\x1c.maxpool.v1.WatchPoolRequest\x1a\x18.maxpool.v1.PoolSnapshot0\x01\x12P\n\x0bWatchEvents\x12\x1e.maxpool.v1.WatchEventsRequest\x1a\x1f.maxpool.v1.WatchEventsResponse0\x01\x42\x30Z+maxpool.dev/clients/go/maxpool/v1;maxpoolv1\xf8\x01\x01\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'maxpool_client.v1.telemetry_pb2', globals())
@@ -24,46 +24,48 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'Z+maxpool.dev/clients/go/maxpool/v1;maxpoolv1\370\001\001'
-  _WEEKLYTIER._serialized_start=3036
-  _WEEKLYTIER._serialized_end=3201
-  _QUOTAWINDOWKIND._serialized_start=3204
-  _QUOTAWINDOWKIND._serialized_end=3461
-  _EVENTKIND._serialized_start=3464
-  _EVENTKIND._serialized_end=3710
+  _WEEKLYTIER._serialized_start=3248
+  _WEEKLYTIER._serialized_end=3413
+  _QUOTAWINDOWKIND._serialized_start=3416
+  _QUOTAWINDOWKIND._serialized_end=3673
+  _EVENTKIND._serialized_start=3676
+  _EVENTKIND._serialized_end=3922
   _QUOTAWINDOW._serialized_start=135
   _QUOTAWINDOW._serialized_end=328
   _LOADWINDOW._serialized_start=330
   _LOADWINDOW._serialized_end=445
   _ACCOUNTSNAPSHOT._serialized_start=448
-  _ACCOUNTSNAPSHOT._serialized_end=1073
-  _POOLSNAPSHOT._serialized_start=1076
-  _POOLSNAPSHOT._serialized_end=1355
-  _GETPOOLSNAPSHOTREQUEST._serialized_start=1357
-  _GETPOOLSNAPSHOTREQUEST._serialized_end=1381
-  _WATCHPOOLREQUEST._serialized_start=1383
-  _WATCHPOOLREQUEST._serialized_end=1446
-  _WATCHEVENTSREQUEST._serialized_start=1448
-  _WATCHEVENTSREQUEST._serialized_end=1544
-  _WATCHEVENTSRESPONSE._serialized_start=1546
-  _WATCHEVENTSRESPONSE._serialized_end=1648
-  _EVENTGAP._serialized_start=1650
-  _EVENTGAP._serialized_end=1677
-  _EVENT._serialized_start=1680
-  _EVENT._serialized_end=2127
-  _REQUESTFINISHED._serialized_start=2130
-  _REQUESTFINISHED._serialized_end=2467
-  _FAILOVER._serialized_start=2469
-  _FAILOVER._serialized_end=2549
-  _ACCOUNTSTATECHANGED._serialized_start=2552
-  _ACCOUNTSTATECHANGED._serialized_end=2693
-  _REFRESHFINISHED._serialized_start=2695
-  _REFRESHFINISHED._serialized_end=2756
-  _HOLDSTARTED._serialized_start=2758
-  _HOLDSTARTED._serialized_end=2828
-  _HOLDENDED._serialized_start=2830
-  _HOLDENDED._serialized_end=2918
-  _DRAINPROGRESS._serialized_start=2920
-  _DRAINPROGRESS._serialized_end=3033
-  _TELEMETRYSERVICE._serialized_start=3713
-  _TELEMETRYSERVICE._serialized_end=3965
+  _ACCOUNTSNAPSHOT._serialized_end=1098
+  _POOLSNAPSHOT._serialized_start=1101
+  _POOLSNAPSHOT._serialized_end=1426
+  _CLUSTERSNAPSHOT._serialized_start=1429
+  _CLUSTERSNAPSHOT._serialized_end=1567
+  _GETPOOLSNAPSHOTREQUEST._serialized_start=1569
+  _GETPOOLSNAPSHOTREQUEST._serialized_end=1593
+  _WATCHPOOLREQUEST._serialized_start=1595
+  _WATCHPOOLREQUEST._serialized_end=1658
+  _WATCHEVENTSREQUEST._serialized_start=1660
+  _WATCHEVENTSREQUEST._serialized_end=1756
+  _WATCHEVENTSRESPONSE._serialized_start=1758
+  _WATCHEVENTSRESPONSE._serialized_end=1860
+  _EVENTGAP._serialized_start=1862
+  _EVENTGAP._serialized_end=1889
+  _EVENT._serialized_start=1892
+  _EVENT._serialized_end=2339
+  _REQUESTFINISHED._serialized_start=2342
+  _REQUESTFINISHED._serialized_end=2679
+  _FAILOVER._serialized_start=2681
+  _FAILOVER._serialized_end=2761
+  _ACCOUNTSTATECHANGED._serialized_start=2764
+  _ACCOUNTSTATECHANGED._serialized_end=2905
+  _REFRESHFINISHED._serialized_start=2907
+  _REFRESHFINISHED._serialized_end=2968
+  _HOLDSTARTED._serialized_start=2970
+  _HOLDSTARTED._serialized_end=3040
+  _HOLDENDED._serialized_start=3042
+  _HOLDENDED._serialized_end=3130
+  _DRAINPROGRESS._serialized_start=3132
+  _DRAINPROGRESS._serialized_end=3245
+  _TELEMETRYSERVICE._serialized_start=3925
+  _TELEMETRYSERVICE._serialized_end=4177
 # @@protoc_insertion_point(module_scope)

@@ -31,11 +31,12 @@ WEEKLY_TIER_SOFT: WeeklyTier
 WEEKLY_TIER_UNSPECIFIED: WeeklyTier
 
 class AccountSnapshot(_message.Message):
-    __slots__ = ["account", "credentials_unsaved", "display_name", "enabled", "in_flight", "last_error", "last_error_time", "last_status", "load_15m", "load_1h", "priority", "probe_error", "quota", "quota_read_time", "quota_stale", "state", "state_until", "type", "weekly_tier"]
+    __slots__ = ["account", "credentials_unsaved", "display_name", "enabled", "fleet_in_flight", "in_flight", "last_error", "last_error_time", "last_status", "load_15m", "load_1h", "priority", "probe_error", "quota", "quota_read_time", "quota_stale", "state", "state_until", "type", "weekly_tier"]
     ACCOUNT_FIELD_NUMBER: _ClassVar[int]
     CREDENTIALS_UNSAVED_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     ENABLED_FIELD_NUMBER: _ClassVar[int]
+    FLEET_IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
     IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
     LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
     LAST_ERROR_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -55,6 +56,7 @@ class AccountSnapshot(_message.Message):
     credentials_unsaved: str
     display_name: str
     enabled: bool
+    fleet_in_flight: int
     in_flight: int
     last_error: str
     last_error_time: _timestamp_pb2.Timestamp
@@ -70,7 +72,7 @@ class AccountSnapshot(_message.Message):
     state_until: _timestamp_pb2.Timestamp
     type: _accounts_pb2.AccountType
     weekly_tier: WeeklyTier
-    def __init__(self, account: _Optional[str] = ..., display_name: _Optional[str] = ..., type: _Optional[_Union[_accounts_pb2.AccountType, str]] = ..., state: _Optional[_Union[_accounts_pb2.AccountState, str]] = ..., state_until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quota: _Optional[_Iterable[_Union[QuotaWindow, _Mapping]]] = ..., weekly_tier: _Optional[_Union[WeeklyTier, str]] = ..., in_flight: _Optional[int] = ..., load_15m: _Optional[_Union[LoadWindow, _Mapping]] = ..., load_1h: _Optional[_Union[LoadWindow, _Mapping]] = ..., last_error: _Optional[str] = ..., last_error_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., last_status: _Optional[int] = ..., enabled: bool = ..., priority: _Optional[float] = ..., credentials_unsaved: _Optional[str] = ..., quota_read_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quota_stale: bool = ..., probe_error: _Optional[str] = ...) -> None: ...
+    def __init__(self, account: _Optional[str] = ..., display_name: _Optional[str] = ..., type: _Optional[_Union[_accounts_pb2.AccountType, str]] = ..., state: _Optional[_Union[_accounts_pb2.AccountState, str]] = ..., state_until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quota: _Optional[_Iterable[_Union[QuotaWindow, _Mapping]]] = ..., weekly_tier: _Optional[_Union[WeeklyTier, str]] = ..., in_flight: _Optional[int] = ..., load_15m: _Optional[_Union[LoadWindow, _Mapping]] = ..., load_1h: _Optional[_Union[LoadWindow, _Mapping]] = ..., last_error: _Optional[str] = ..., last_error_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., last_status: _Optional[int] = ..., enabled: bool = ..., priority: _Optional[float] = ..., credentials_unsaved: _Optional[str] = ..., quota_read_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quota_stale: bool = ..., probe_error: _Optional[str] = ..., fleet_in_flight: _Optional[int] = ...) -> None: ...
 
 class AccountStateChanged(_message.Message):
     __slots__ = ["account", "current", "previous", "reason"]
@@ -83,6 +85,20 @@ class AccountStateChanged(_message.Message):
     previous: _accounts_pb2.AccountState
     reason: str
     def __init__(self, account: _Optional[str] = ..., previous: _Optional[_Union[_accounts_pb2.AccountState, str]] = ..., current: _Optional[_Union[_accounts_pb2.AccountState, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ClusterSnapshot(_message.Message):
+    __slots__ = ["connected", "degraded_since", "error", "replica", "replicas"]
+    CONNECTED_FIELD_NUMBER: _ClassVar[int]
+    DEGRADED_SINCE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    REPLICAS_FIELD_NUMBER: _ClassVar[int]
+    REPLICA_FIELD_NUMBER: _ClassVar[int]
+    connected: bool
+    degraded_since: _timestamp_pb2.Timestamp
+    error: str
+    replica: str
+    replicas: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, replica: _Optional[str] = ..., connected: bool = ..., replicas: _Optional[_Iterable[str]] = ..., degraded_since: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[str] = ...) -> None: ...
 
 class DrainProgress(_message.Message):
     __slots__ = ["deadline_time", "done", "held", "in_flight"]
@@ -173,11 +189,12 @@ class LoadWindow(_message.Message):
     def __init__(self, requests: _Optional[int] = ..., failed: _Optional[int] = ..., weight: _Optional[int] = ..., average_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class PoolSnapshot(_message.Message):
-    __slots__ = ["accounts", "breaker_open", "breaker_probing", "breaker_until", "draining", "held", "in_flight", "preferred_account", "time"]
+    __slots__ = ["accounts", "breaker_open", "breaker_probing", "breaker_until", "cluster", "draining", "held", "in_flight", "preferred_account", "time"]
     ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
     BREAKER_OPEN_FIELD_NUMBER: _ClassVar[int]
     BREAKER_PROBING_FIELD_NUMBER: _ClassVar[int]
     BREAKER_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    CLUSTER_FIELD_NUMBER: _ClassVar[int]
     DRAINING_FIELD_NUMBER: _ClassVar[int]
     HELD_FIELD_NUMBER: _ClassVar[int]
     IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
@@ -187,12 +204,13 @@ class PoolSnapshot(_message.Message):
     breaker_open: bool
     breaker_probing: bool
     breaker_until: _timestamp_pb2.Timestamp
+    cluster: ClusterSnapshot
     draining: bool
     held: int
     in_flight: int
     preferred_account: str
     time: _timestamp_pb2.Timestamp
-    def __init__(self, time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., accounts: _Optional[_Iterable[_Union[AccountSnapshot, _Mapping]]] = ..., in_flight: _Optional[int] = ..., held: _Optional[int] = ..., draining: bool = ..., preferred_account: _Optional[str] = ..., breaker_open: bool = ..., breaker_until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., breaker_probing: bool = ...) -> None: ...
+    def __init__(self, time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., accounts: _Optional[_Iterable[_Union[AccountSnapshot, _Mapping]]] = ..., in_flight: _Optional[int] = ..., held: _Optional[int] = ..., draining: bool = ..., preferred_account: _Optional[str] = ..., breaker_open: bool = ..., breaker_until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., breaker_probing: bool = ..., cluster: _Optional[_Union[ClusterSnapshot, _Mapping]] = ...) -> None: ...
 
 class QuotaWindow(_message.Message):
     __slots__ = ["kind", "limit", "remaining", "reset_time", "utilization"]

@@ -1862,6 +1862,30 @@ export class StateConfig extends Message<StateConfig> {
    */
   redis?: RedisConfig;
 
+  /**
+   * This replica's name among the pool's replicas (backend "redis"). Default: the host name, the
+   * process id and a random suffix. Env MAXPOOL_REPLICA_ID.
+   *
+   * @generated from field: optional string replica = 4;
+   */
+  replica?: string;
+
+  /**
+   * How long a replica's lease on an account outlives its last renewal (a replica killed with -9
+   * frees its share after this), in milliseconds. Default 5000.
+   *
+   * @generated from field: optional int64 lease_ttl_ms = 5;
+   */
+  leaseTtlMs?: bigint;
+
+  /**
+   * How often a replica renews its leases and reads the fleet's, in milliseconds. Default 1000;
+   * at most a third of leaseTtlMs.
+   *
+   * @generated from field: optional int64 sync_interval_ms = 6;
+   */
+  syncIntervalMs?: bigint;
+
   constructor(data?: PartialMessage<StateConfig>) {
     super();
     proto3.util.initPartial(data, this);
@@ -1873,6 +1897,9 @@ export class StateConfig extends Message<StateConfig> {
     { no: 1, name: "backend", kind: "scalar", T: 9 /* ScalarType.STRING */, opt: true },
     { no: 2, name: "pool", kind: "scalar", T: 9 /* ScalarType.STRING */, opt: true },
     { no: 3, name: "redis", kind: "message", T: RedisConfig },
+    { no: 4, name: "replica", kind: "scalar", T: 9 /* ScalarType.STRING */, opt: true },
+    { no: 5, name: "lease_ttl_ms", kind: "scalar", T: 3 /* ScalarType.INT64 */, opt: true },
+    { no: 6, name: "sync_interval_ms", kind: "scalar", T: 3 /* ScalarType.INT64 */, opt: true },
   ]);
 
   static fromBinary(bytes: Uint8Array, options?: Partial<BinaryReadOptions>): StateConfig {

@@ -489,6 +489,14 @@ export class AccountSnapshot extends Message<AccountSnapshot> {
    */
   probeError = "";
 
+  /**
+   * Requests this account serves now across every replica of the pool (cluster mode, this
+   * replica's included); outside cluster mode, the same as this replica's.
+   *
+   * @generated from field: int32 fleet_in_flight = 20;
+   */
+  fleetInFlight = 0;
+
   constructor(data?: PartialMessage<AccountSnapshot>) {
     super();
     proto3.util.initPartial(data, this);
@@ -516,6 +524,7 @@ export class AccountSnapshot extends Message<AccountSnapshot> {
     { no: 17, name: "quota_read_time", kind: "message", T: Timestamp },
     { no: 18, name: "quota_stale", kind: "scalar", T: 8 /* ScalarType.BOOL */ },
     { no: 19, name: "probe_error", kind: "scalar", T: 9 /* ScalarType.STRING */ },
+    { no: 20, name: "fleet_in_flight", kind: "scalar", T: 5 /* ScalarType.INT32 */ },
   ]);
 
   static fromBinary(bytes: Uint8Array, options?: Partial<BinaryReadOptions>): AccountSnapshot {
@@ -606,6 +615,13 @@ export class PoolSnapshot extends Message<PoolSnapshot> {
    */
   breakerProbing = false;
 
+  /**
+   * Cluster mode: this replica and the fleet it shares the pool with. Absent outside it.
+   *
+   * @generated from field: maxpool.v1.ClusterSnapshot cluster = 10;
+   */
+  cluster?: ClusterSnapshot;
+
   constructor(data?: PartialMessage<PoolSnapshot>) {
     super();
     proto3.util.initPartial(data, this);
@@ -623,6 +639,7 @@ export class PoolSnapshot extends Message<PoolSnapshot> {
     { no: 7, name: "breaker_open", kind: "scalar", T: 8 /* ScalarType.BOOL */ },
     { no: 8, name: "breaker_until", kind: "message", T: Timestamp },
     { no: 9, name: "breaker_probing", kind: "scalar", T: 8 /* ScalarType.BOOL */ },
+    { no: 10, name: "cluster", kind: "message", T: ClusterSnapshot },
   ]);
 
   static fromBinary(bytes: Uint8Array, options?: Partial<BinaryReadOptions>): PoolSnapshot {
@@ -639,6 +656,80 @@ export class PoolSnapshot extends Message<PoolSnapshot> {
 
   static equals(a: PoolSnapshot | PlainMessage<PoolSnapshot> | undefined, b: PoolSnapshot | PlainMessage<PoolSnapshot> | undefined): boolean {
     return proto3.util.equals(PoolSnapshot, a, b);
+  }
+}
+
+/**
+ * Cluster mode (state.backend "redis", docs/cluster.md) as one replica sees it.
+ *
+ * @generated from message maxpool.v1.ClusterSnapshot
+ */
+export class ClusterSnapshot extends Message<ClusterSnapshot> {
+  /**
+   * This replica's name (state.replica).
+   *
+   * @generated from field: string replica = 1;
+   */
+  replica = "";
+
+  /**
+   * Whether Redis answered the last exchange. False in degraded mode: the replica serves alone,
+   * within its share of each account's in-flight cap, and refreshes no OAuth token.
+   *
+   * @generated from field: bool connected = 2;
+   */
+  connected = false;
+
+  /**
+   * The replicas alive, this one included.
+   *
+   * @generated from field: repeated string replicas = 3;
+   */
+  replicas: string[] = [];
+
+  /**
+   * Since when Redis has been out of reach; absent while connected.
+   *
+   * @generated from field: google.protobuf.Timestamp degraded_since = 4;
+   */
+  degradedSince?: Timestamp;
+
+  /**
+   * Why Redis is out of reach; empty while connected.
+   *
+   * @generated from field: string error = 5;
+   */
+  error = "";
+
+  constructor(data?: PartialMessage<ClusterSnapshot>) {
+    super();
+    proto3.util.initPartial(data, this);
+  }
+
+  static readonly runtime: typeof proto3 = proto3;
+  static readonly typeName = "maxpool.v1.ClusterSnapshot";
+  static readonly fields: FieldList = proto3.util.newFieldList(() => [
+    { no: 1, name: "replica", kind: "scalar", T: 9 /* ScalarType.STRING */ },
+    { no: 2, name: "connected", kind: "scalar", T: 8 /* ScalarType.BOOL */ },
+    { no: 3, name: "replicas", kind: "scalar", T: 9 /* ScalarType.STRING */, repeated: true },
+    { no: 4, name: "degraded_since", kind: "message", T: Timestamp },
+    { no: 5, name: "error", kind: "scalar", T: 9 /* ScalarType.STRING */ },
+  ]);
+
+  static fromBinary(bytes: Uint8Array, options?: Partial<BinaryReadOptions>): ClusterSnapshot {
+    return new ClusterSnapshot().fromBinary(bytes, options);
+  }
+
+  static fromJson(jsonValue: JsonValue, options?: Partial<JsonReadOptions>): ClusterSnapshot {
+    return new ClusterSnapshot().fromJson(jsonValue, options);
+  }
+
+  static fromJsonString(jsonString: string, options?: Partial<JsonReadOptions>): ClusterSnapshot {
+    return new ClusterSnapshot().fromJsonString(jsonString, options);
+  }
+
+  static equals(a: ClusterSnapshot | PlainMessage<ClusterSnapshot> | undefined, b: ClusterSnapshot | PlainMessage<ClusterSnapshot> | undefined): boolean {
+    return proto3.util.equals(ClusterSnapshot, a, b);
   }
 }
 
