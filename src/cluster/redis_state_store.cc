@@ -127,4 +127,20 @@ absl::StatusOr<std::optional<pool::PoolMemory>> RedisStateStore::Load(std::strin
   return memory;
 }
 
+absl::StatusOr<std::vector<pool::AccountMemory>> RedisStateStore::LoadAccounts() {
+  const absl::StatusOr<redis::RedisReply> reply =
+      client_.Command({"HGETALL", absl::StrCat(prefix_, ":accounts")});
+  if (!reply.ok()) return reply.status();
+  if (reply->is_error()) {
+    return absl::UnavailableError(absl::StrCat("reading ", prefix_, ":accounts: ", reply->text));
+  }
+  std::vector<pool::AccountMemory> accounts;
+  for (const auto& [field, value] : Pairs(*reply)) {
+    absl::StatusOr<pool::PoolMemory> one = pool::Decode(value);
+    if (!one.ok()) continue;  // unreadable: left out, as at start
+    for (pool::AccountMemory& a : one->accounts) accounts.push_back(std::move(a));
+  }
+  return accounts;
+}
+
 }  // namespace maxpool::cluster

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -33,6 +34,8 @@ class RedisStateStore final : public pool::StateStore {
 
   absl::StatusOr<std::optional<pool::PoolMemory>> Load(std::string* warning) override;
   absl::Status Save(const pool::PoolMemory& memory) override;
+  bool shared() const override { return true; }
+  absl::StatusOr<std::vector<pool::AccountMemory>> LoadAccounts() override;
 
   // The key prefix, "{maxpool:<pool>}".
   const std::string& prefix() const { return prefix_; }

@@ -319,6 +319,15 @@ class Pool final : public credentials::TokenLedger {
   RestoreReport Restore(const PoolMemory& memory,
                         const absl::flat_hash_map<std::string, std::string>& name_of_uuid);
 
+  // Takes what other replicas learned while this one runs (cluster mode, pool_restore.cc): for
+  // each account of `accounts` (matched as Restore() does), a quota reading newer than the one
+  // held replaces it (sanitised the same way), and a rate limit or cooldown that ends later than
+  // the one held, and is still running, is taken. Dead marks and sessions are left to the
+  // replica's own traffic. Publishes each changed account's state (cause "fleet_memory") and
+  // wakes waiters when anything changed. Returns how many accounts changed.
+  int MergeFleetMemory(const std::vector<AccountMemory>& accounts,
+                       const absl::flat_hash_map<std::string, std::string>& name_of_uuid);
+
   // --- Hot-sync (spec §1.4; pool_sync.cc) -------------------------------------------------------
   // Changes an account's settings in place under the pool lock (priority, cap, profiles,
   // provider, enabled, or a rename to an unused name); new requests see them, in-flight ones keep

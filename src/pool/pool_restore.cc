@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "core/quota_freshness.h"
 #include "core/quota_headers.h"
 #include "credentials/redact.h"
 #include "pool/pool.h"
@@ -132,6 +133,54 @@ RestoreReport Pool::Restore(const PoolMemory& memory,
   outbox.Flush();
   WakeWaiters();
   return report;
+}
+
+int Pool::MergeFleetMemory(const std::vector<AccountMemory>& accounts,
+                           const absl::flat_hash_map<std::string, std::string>& name_of_uuid) {
+  int changed = 0;
+  Outbox outbox(*this);
+  {
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_.Now();
+    SweepDue(now, outbox.events());
+    for (const AccountMemory& m : accounts) {
+      std::string name = m.name;
+      if (!m.uuid.empty()) {
+        if (auto it = name_of_uuid.find(m.uuid); it != name_of_uuid.end()) name = it->second;
+      }
+      const std::optional<core::AccountId> id = router_.IdOf(name);
+      core::Account* account = id ? router_.FindAccount(*id) : nullptr;
+      if (account == nullptr) continue;
+      core::AccountState& st = account->state;
+      bool took = false;
+      const std::optional<absl::Time> theirs = core::QuotaReadAt(m.quota);
+      const std::optional<absl::Time> ours = core::QuotaReadAt(st.quota);
+      if (theirs && (!ours || *theirs > *ours)) {
+        st.quota = Sanitised(m.quota, now);
+        took = true;
+      }
+      if (m.rate_limited_until && *m.rate_limited_until > now &&
+          (!st.rate_limited_until || *st.rate_limited_until < *m.rate_limited_until) &&
+          st.status != core::AccountStatus::kError) {
+        st.status = core::AccountStatus::kThrottled;
+        st.rate_limited_until = m.rate_limited_until;
+        took = true;
+      }
+      if (m.cooldown_until && *m.cooldown_until > now &&
+          (!st.cooldown_until || *st.cooldown_until < *m.cooldown_until)) {
+        st.cooldown_until = m.cooldown_until;
+        took = true;
+      }
+      if (took) {
+        ++changed;
+        Track(*id, now, "fleet_memory", outbox.events());
+      }
+    }
+    outbox.Seal();
+  }
+  outbox.Flush();
+  if (changed > 0) WakeWaiters();
+  return changed;
 }
 
 }  // namespace maxpool::pool

@@ -5,6 +5,7 @@
 // seam. Implementations are thread-safe.
 
 #include <optional>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -21,6 +22,14 @@ class StateStore {
   virtual absl::StatusOr<std::optional<PoolMemory>> Load(std::string* warning) = 0;
   // Replaces the saved memory; on an error the previous one is intact.
   virtual absl::Status Save(const PoolMemory& memory) = 0;
+  // Whether other replicas save into the same memory while this one runs (cluster mode): then
+  // their accounts' memory is worth reading back now and then (LoadAccounts()).
+  virtual bool shared() const { return false; }
+  // The accounts' memory as stored now (sessions left out: they are many, and a session stays
+  // on its replica while it runs). Errors: the store's. Unimplemented unless shared().
+  virtual absl::StatusOr<std::vector<AccountMemory>> LoadAccounts() {
+    return absl::UnimplementedError("this store is not shared");
+  }
 };
 
 }  // namespace maxpool::pool

@@ -101,8 +101,10 @@ asio::awaitable<void> QuotaProber::Loop() {
   const Steady::duration interval = ToChrono(options_.interval);
   Steady::time_point next = Steady::now();
   while (!stopped_.load()) {
-    co_await Sweep();
-    ++sweeps_;
+    if (!options_.may_sweep || options_.may_sweep()) {
+      co_await Sweep();
+      ++sweeps_;
+    }
     next += interval;
     // A sweep that overran its interval skips the ticks it missed.
     while (next <= Steady::now()) next += interval;

@@ -50,6 +50,10 @@ struct QuotaProberOptions {
   std::string usage_url;
   std::string ca_file;                       // extra CA certificates, "" for none
   std::chrono::milliseconds timeout{10000};  // one probe's whole exchange
+  // Cluster mode: whether this replica sweeps now (cluster::ProbeTurn::Mine; one replica at a
+  // time, the others take its readings from the shared memory). Called on the prober's thread
+  // before each sweep; may block briefly. Null: always.
+  std::function<bool()> may_sweep;
 };
 
 // The z.ai quota monitor for an account whose upstream is `upstream`: its scheme and authority

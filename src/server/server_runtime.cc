@@ -224,6 +224,12 @@ absl::Status ServerRuntime::Init() {
     // Without an explicit API base, each account's usage is read where its requests go.
     if (!config_.oauth().api_base_url().empty()) probe_options.usage_url = endpoints.usage_url();
     probe_options.ca_file = endpoints.ca_file;
+    if (fleet_) {  // one replica sweeps at a time; the others read its findings from Redis
+      probe_turn_ = std::make_unique<cluster::ProbeTurn>(
+          *redis_, absl::StrCat("{maxpool:", PoolName(config_.state()), "}"),
+          fleet_->View().replica_id, probe_options.interval);
+      probe_options.may_sweep = [turn = probe_turn_.get()] { return turn->Mine(); };
+    }
     absl::StatusOr<std::unique_ptr<QuotaProber>> prober =
         QuotaProber::Start(*pool_, &oauth_->refresher(), std::move(probe_options), log);
     if (!prober.ok()) return prober.status();

@@ -35,6 +35,7 @@
 #include "boost/asio/io_context.hpp"
 #include "cluster/account_share.h"
 #include "cluster/fleet_leases.h"
+#include "cluster/probe_turn.h"
 #include "cluster/redis_refresh_lock.h"
 #include "config/config_path.h"
 #include "config/config_store.h"
@@ -150,6 +151,8 @@ class ServerRuntime final : public control::ServerHooks {
   std::unique_ptr<cluster::RedisRefreshLock> refresh_lock_;
   // Cluster mode: accounts added, changed or removed on any replica reach this one's config.
   std::unique_ptr<cluster::AccountShare> account_share_;
+  // Cluster mode: the usage probes' turn (the prober asks it before each sweep); outlives it.
+  std::unique_ptr<cluster::ProbeTurn> probe_turn_;
   std::unique_ptr<StateKeeper> state_keeper_;
   std::unique_ptr<config::ConfigStore> store_;
   std::unique_ptr<config::TokenStore> token_store_;

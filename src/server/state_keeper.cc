@@ -94,8 +94,19 @@ void StateKeeper::Loop() {
     lock.unlock();
     const absl::Status status = SaveNow();
     (void)status;  // logged by SaveNow(); retried next time
+    if (store_.shared()) TakeFleetMemory();
     lock.lock();
   }
+}
+
+void StateKeeper::TakeFleetMemory() {
+  absl::StatusOr<std::vector<pool::AccountMemory>> accounts = store_.LoadAccounts();
+  if (!accounts.ok()) return;  // Redis out of reach: the save says so, and the next loop retries
+  absl::flat_hash_map<std::string, std::string> name_of_uuid;
+  if (uuids_) {
+    for (const auto& [name, uuid] : uuids_()) name_of_uuid[uuid] = name;
+  }
+  pool_.MergeFleetMemory(*accounts, name_of_uuid);
 }
 
 void StateKeeper::Stop() {

@@ -6,6 +6,8 @@
 // Start(), a save follows each change of what the pool knows within `interval` (debounced: at
 // most one write per interval, none while nothing changed); Stop() saves a last time (drain and
 // shutdown). A failed save is logged once per failure streak, and retried at the next interval.
+// With a shared store (cluster mode), each interval also takes what the other replicas learned
+// (Pool::MergeFleetMemory): newer quota readings, and rate limits and cooldowns still running.
 //
 // Thread safety: every method may be called from any thread.
 
@@ -49,6 +51,8 @@ class StateKeeper {
 
  private:
   void Loop();
+  // Reads the accounts' memory back from a shared store and gives the pool what is newer.
+  void TakeFleetMemory();
 
   pool::Pool& pool_;
   pool::StateStore& store_;

@@ -158,6 +158,51 @@ TEST(PoolMemory, ARestartGetsTheQuotaBlocksAndSessionsBack) {
   EXPECT_TRUE(a_served);
 }
 
+TEST(PoolMemory, ARunningReplicaTakesOnlyWhatTheFleetLearnedAfterIt) {
+  FakeClock clock;
+  Pool pool(clock, PoolOptions{});
+  pool.AddAccount(OAuthAccount("A"), Token("a"));
+  pool.AddAccount(OAuthAccount("B"), Token("b"));
+  const absl::Time reset = clock.Now() + absl::Hours(40);
+  // This replica read A at 0.30 just now.
+  const std::string reset_7d = absl::FormatTime(absl::RFC3339_sec, reset, absl::UTCTimeZone());
+  const core::FlatHeaders ours{{"anthropic-ratelimit-unified-7d-utilization", "0.30"},
+                               {"anthropic-ratelimit-unified-7d-reset", reset_7d},
+                               {"anthropic-ratelimit-unified-status", "allowed"}};
+  core::RouteState route;
+  std::optional<Grant> grant = pool.TryAcquire(SmallRequest(), route);
+  ASSERT_TRUE(grant.has_value());
+  const std::string read_here = grant->lease.account_name;
+  pool.Observe(grant->lease, 200, ours);
+  pool.Release(grant->lease, {core::ReleaseKind::kSuccess, 200, ""});
+  const std::string other = read_here == "A" ? "B" : "A";
+
+  AccountMemory older;  // the fleet's reading of the same account, from before ours
+  older.name = read_here;
+  older.quota.unified_7d = 0.99;
+  older.quota.unified_7d_reset = reset;
+  older.quota.last_header_quota_at = clock.Now() - absl::Minutes(5);
+  AccountMemory newer;  // the other account, read elsewhere, and rate limited there
+  newer.name = other;
+  newer.quota.unified_7d = 0.999;
+  newer.quota.unified_7d_reset = reset;
+  newer.quota.last_header_quota_at = clock.Now();
+  newer.rate_limited_until = clock.Now() + absl::Minutes(2);
+  AccountMemory gone;
+  gone.name = "no-longer-here";
+  gone.quota.last_header_quota_at = clock.Now();
+  EXPECT_EQ(pool.MergeFleetMemory({older, newer, gone}, kNoUuids), 1);
+  EXPECT_EQ(AccountNamed(pool, read_here).state.quota.unified_7d, 0.30);  // ours is newer
+  const core::AccountState taken = AccountNamed(pool, other).state;
+  EXPECT_EQ(taken.quota.unified_7d, 0.999);
+  EXPECT_EQ(taken.status, core::AccountStatus::kThrottled);
+  EXPECT_EQ(taken.rate_limited_until, clock.Now() + absl::Minutes(2));
+  // Nothing new the second time.
+  EXPECT_EQ(pool.MergeFleetMemory({older, newer}, kNoUuids), 0);
+  // Requests now go where the fleet says there is room.
+  EXPECT_EQ(Route(pool, "s"), read_here);
+}
+
 TEST(PoolMemory, ReadingsThatCouldNeverExpireAndEndedBlocksAreDropped) {
   FakeClock clock;
   Pool pool(clock, PoolOptions{});
