@@ -226,14 +226,18 @@ asio::awaitable<void> TokenRefresher::Run(TokenRefresher* self, std::string acco
     absl::MutexLock lock(&self->mu_);
     coordinator = self->coordinator_;
   }
-  std::optional<TokenSet> held;
   if (coordinator != nullptr) {
-    absl::MutexLock lock(&self->mu_);
-    held = self->TokensOf(account);
-  }
-  if (coordinator != nullptr && held && held->refresh_token == refresh_token) {
-    RefreshTurn turn =
-        co_await coordinator->TakeTurn(account, *held, self->clock_.Now() + opt.lead);
+    // The pair as it stood when this refresh began (new credentials since do not change what
+    // is sent: StoreRotated() keeps them).
+    TokenSet held{"", refresh_token, 0};
+    {
+      absl::MutexLock lock(&self->mu_);
+      if (std::optional<TokenSet> now = self->TokensOf(account);
+          now && now->refresh_token == refresh_token) {
+        held = *std::move(now);
+      }
+    }
+    RefreshTurn turn = co_await coordinator->TakeTurn(account, held, self->clock_.Now() + opt.lead);
     if (turn.kind == RefreshTurn::Kind::kRotatedElsewhere && turn.tokens) {
       rotated = std::move(turn.tokens);
       rotated_elsewhere = true;
