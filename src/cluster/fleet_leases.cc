@@ -112,10 +112,7 @@ FleetLeases::FleetLeases(std::vector<std::unique_ptr<redis::RedisClient>> claim_
   view_.replicas = {options_.replica_id};
 }
 
-FleetLeases::~FleetLeases() {
-  Stop();
-  claim_threads_.join();
-}
+FleetLeases::~FleetLeases() { Stop(); }
 
 std::string FleetLeases::LeasesKey(std::string_view account) const {
   return absl::StrCat(prefix_, ":leases:", core::AbslView(account));
@@ -137,6 +134,7 @@ void FleetLeases::Stop() {
     stop_ = true;
   }
   if (sync_thread_.joinable()) sync_thread_.join();
+  if (!stopped_.exchange(true)) claim_threads_.join();
 }
 
 asio::awaitable<FleetLeases::ClaimReply> FleetLeases::RunClaim(std::string account,
@@ -165,7 +163,7 @@ asio::awaitable<pool::FleetClaim> FleetLeases::Claim(core::Lease lease) {
     absl::MutexLock lock(&mu_);
     held_[lease.id] = Held{lease.account_name, member, false, false};
   }
-  if (!connected_.load()) co_return ClaimAlone(lease);
+  if (!connected_.load() || stopped_.load()) co_return ClaimAlone(lease);
   const ClaimReply reply = co_await asio::co_spawn(
       claim_threads_.get_executor(), RunClaim(lease.account_name, member), asio::use_awaitable);
   if (!reply.status.ok()) {

@@ -86,7 +86,9 @@ class FleetLeases final : public pool::FleetGate {
   // Syncs once (so the first requests see the fleet), then keeps syncing on a thread of its own
   // until Stop(). Idempotent.
   void Start();
-  // Ends the sync. Leases still held are left to expire. Idempotent.
+  // Ends the sync, and waits for the claims already sent to Redis (each within the client's
+  // timeout), so none completes onto an executor that is gone. Claims after it are decided
+  // alone. Leases still held are left to expire. Idempotent.
   void Stop();
 
   boost::asio::awaitable<pool::FleetClaim> Claim(core::Lease lease) override;
@@ -133,6 +135,7 @@ class FleetLeases final : public pool::FleetGate {
   std::unique_ptr<redis::RedisClient> sync_client_;
   std::atomic<uint64_t> next_client_{0};
   std::atomic<bool> connected_{false};
+  std::atomic<bool> stopped_{false};
   boost::asio::thread_pool claim_threads_;
 
   mutable absl::Mutex mu_;

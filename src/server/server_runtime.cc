@@ -56,8 +56,10 @@ std::string ClusterDetail(const cluster::FleetView& fleet) {
   }
   return absl::StrCat(
       "cluster: degraded",
-      fleet.degraded_since ? absl::StrCat(" since ", absl::FormatTime(*fleet.degraded_since))
-                           : std::string(),
+      fleet.degraded_since
+          ? absl::StrCat(" since ", absl::FormatTime(absl::RFC3339_sec, *fleet.degraded_since,
+                                                     absl::UTCTimeZone()))
+          : std::string(),
       ": Redis is out of reach (", fleet.last_error, "); replica ", fleet.replica_id,
       " serves alone within its share of each account's in-flight cap, and refreshes no OAuth "
       "token");
