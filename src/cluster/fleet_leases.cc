@@ -61,6 +61,44 @@ return out
   return script;
 }
 
+// KEYS: the load hash ("<account>\t<replica>" -> "<weight>:<expiry ms>"). ARGV: replica id,
+// ttl ms, then (account, this replica's weight in the spread window) pairs. Writes this
+// replica's, drops the expired, and returns the other replicas' weight per account, in order.
+const redis::RedisScript& LoadScript() {
+  static const redis::RedisScript script(absl::StrCat(kNowMs, R"lua(
+local me = ARGV[1]
+local ttl = tonumber(ARGV[2])
+local others = {}
+for i = 3, #ARGV, 2 do
+  redis.call('HSET', KEYS[1], ARGV[i] .. '\t' .. me, ARGV[i + 1] .. ':' .. (now + ttl))
+  others[ARGV[i]] = 0
+end
+redis.call('PEXPIRE', KEYS[1], ttl * 2)
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local field, value = all[i], all[i + 1]
+  local tab = string.find(field, '\t', 1, true)
+  local colon = string.find(value, ':', 1, true)
+  if tab and colon then
+    local account, replica = string.sub(field, 1, tab - 1), string.sub(field, tab + 1)
+    local weight = tonumber(string.sub(value, 1, colon - 1))
+    local expiry = tonumber(string.sub(value, colon + 1))
+    if expiry == nil or expiry <= now then
+      redis.call('HDEL', KEYS[1], field)
+    elseif replica ~= me and others[account] ~= nil and weight ~= nil then
+      others[account] = others[account] + weight
+    end
+  else
+    redis.call('HDEL', KEYS[1], field)
+  end
+end
+local out = {}
+for i = 3, #ARGV, 2 do out[#out + 1] = others[ARGV[i]] end
+return out
+)lua"));
+  return script;
+}
+
 // KEYS: accounts' leases. ARGV: per key, the number of members to remove and the members.
 const redis::RedisScript& ReturnScript() {
   static const redis::RedisScript script(R"lua(
@@ -329,6 +367,7 @@ absl::Status FleetLeases::SyncNow() {
   }
   connected_.store(true);
   pool_.SetFleetInFlight(others);
+  SyncLoad(accounts);
   if (resynced) Log("cluster: Redis answers again; the fleet's leases are resynced");
   if (forgotten) {
     Log("warning: cluster: Redis had forgotten this replica (restarted empty, or out of reach for "
@@ -336,6 +375,24 @@ absl::Status FleetLeases::SyncNow() {
     if (options_.on_forgotten) options_.on_forgotten();
   }
   return absl::OkStatus();
+}
+
+void FleetLeases::SyncLoad(const std::vector<std::string>& accounts) {
+  const absl::flat_hash_map<std::string, int64_t> mine = pool_.RecentWeights();
+  std::vector<std::string> args{options_.replica_id,
+                                absl::StrCat(absl::ToInt64Milliseconds(options_.lease_ttl))};
+  for (const std::string& account : accounts) {
+    const auto it = mine.find(account);
+    args.push_back(account);
+    args.push_back(absl::StrCat(it == mine.end() ? 0 : it->second));
+  }
+  auto reply = sync_client_->Eval(LoadScript(), {absl::StrCat(prefix_, ":load")}, args);
+  if (!reply.ok() || reply->is_error() || reply->elements.size() != accounts.size()) {
+    return;  // the next sync tries again; the in-flight counts are what matters most
+  }
+  absl::flat_hash_map<std::string, int64_t> others;
+  for (size_t i = 0; i < accounts.size(); ++i) others[accounts[i]] = reply->elements[i].integer;
+  pool_.SetFleetRecentWeights(others);
 }
 
 void FleetLeases::RemoveReturned(const std::vector<std::pair<std::string, std::string>>& returned) {

@@ -99,6 +99,10 @@ struct AccountState {
   // as the shared leases say, or what they are assumed to hold while the shared store is out of
   // reach. The caps and the score count them with this replica's own.
   int fleet_in_flight = 0;
+  // Cluster mode: the other replicas' request weight on this account in the spread window
+  // (scheduler.spreadWindowMs), as they last published it; the spread term counts it with this
+  // replica's own.
+  int64_t fleet_recent_weight = 0;
   int64_t completed_requests = 0;
   int64_t failed_requests = 0;
   int consecutive_failures = 0;

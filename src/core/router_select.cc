@@ -25,7 +25,7 @@ double Router::ShareOf(Account& account, SelectionScratch& scratch, absl::Time n
     int64_t total = 0;
     for (size_t i = 0; i < accounts_.size(); ++i) {
       Account& a = accounts_[i];
-      recent_weights_[i] = a.state.load.RecentWeight(now, cutoff);
+      recent_weights_[i] = a.state.load.RecentWeight(now, cutoff) + a.state.fleet_recent_weight;
       if (a.settings.enabled && !a.settings.is_provider()) total += recent_weights_[i];
     }
     scratch.fleet_weight = static_cast<double>(total);

@@ -291,6 +291,11 @@ class Pool final : public credentials::TokenLedger {
   void SetFleetInFlightOf(std::string_view name, int others);
   // This replica's requests in flight on `name` (0 when there is no such account).
   int InFlightOf(std::string_view name) const;
+  // This replica's own request weight per account in the spread window, by name.
+  absl::flat_hash_map<std::string, int64_t> RecentWeights();
+  // The other replicas' weight per account in the spread window (AccountState::
+  // fleet_recent_weight); an account not named has none.
+  void SetFleetRecentWeights(const absl::flat_hash_map<std::string, int64_t>& others);
   // The per-account cap (scheduler.safetyMaxActivePerAccount), fleet-wide in cluster mode.
   int MaxActivePerAccount() const;
   // Every account's name, in pool order.

@@ -40,6 +40,25 @@ void Pool::SetFleetInFlightOf(std::string_view name, int others) {
   if (fell) WakeWaiters();
 }
 
+absl::flat_hash_map<std::string, int64_t> Pool::RecentWeights() {
+  absl::flat_hash_map<std::string, int64_t> out;
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = clock_.Now();
+  const absl::Time since = now - router_.settings().spread_window;
+  for (core::Account& account : router_.mutable_accounts()) {
+    out[account.settings.name] = account.state.load.RecentWeight(now, since);
+  }
+  return out;
+}
+
+void Pool::SetFleetRecentWeights(const absl::flat_hash_map<std::string, int64_t>& others) {
+  absl::MutexLock lock(&mu_);
+  for (core::Account& account : router_.mutable_accounts()) {
+    const auto it = others.find(account.settings.name);
+    account.state.fleet_recent_weight = it == others.end() ? 0 : std::max<int64_t>(0, it->second);
+  }
+}
+
 int Pool::InFlightOf(std::string_view name) const {
   absl::MutexLock lock(&mu_);
   const core::Account* account = router_.FindAccount(name);

@@ -203,6 +203,23 @@ TEST(FleetLeasesTest, WithRedisOutOfReachAReplicaServesWithinItsShareAndResyncs)
   ASSERT_TRUE(Eventually([&] { return Leases(*client) == 0; }, absl::Seconds(2)));
 }
 
+TEST(FleetLeasesTest, EachReplicaSeesTheOthersRecentTraffic) {
+  RedisServer redis;
+  Replica one(redis, "one", 4);
+  Replica two(redis, "two", 4);
+  one.fleet->Start();
+  two.fleet->Start();
+  for (int i = 0; i < 3; ++i) {
+    std::optional<core::Lease> lease = one.Take();
+    ASSERT_TRUE(lease.has_value());
+    one.Give(*lease);
+  }
+  ASSERT_TRUE(one.fleet->SyncNow().ok());
+  ASSERT_TRUE(two.fleet->SyncNow().ok());
+  EXPECT_EQ(two.pool.Snapshot().front().state.fleet_recent_weight, 3);
+  EXPECT_EQ(one.pool.Snapshot().front().state.fleet_recent_weight, 0);  // its own is not counted
+}
+
 TEST(FleetLeasesTest, AStartWithRedisDownIsDegradedNotAFailure) {
   RedisServer redis;
   redis.Stop();

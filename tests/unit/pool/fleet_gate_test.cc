@@ -164,6 +164,29 @@ TEST_F(FleetGateTest, TheScoreSpreadsAwayFromAnAccountBusyElsewhere) {
   }
 }
 
+TEST_F(FleetGateTest, TheSpreadTermCountsTheFleetsRecentTraffic) {
+  Pool pool(clock_, Options(50));
+  for (const std::string name : {"A", "B"}) {
+    pool.AddAccount(ApiKeyAccount(name),
+                    ::maxpool::testing::MakeCredential(CredentialKind::kApiKey, "key-" + name,
+                                                       "https://api.anthropic.com"));
+  }
+  for (const std::string busy : {"A", "B"}) {
+    // The other replicas sent 40 requests through `busy` in the spread window.
+    pool.SetFleetRecentWeights({{busy, 40}});
+    core::RouteState route;
+    std::optional<Grant> grant = pool.TryAcquire(SmallRequest(), route);
+    ASSERT_TRUE(grant.has_value());
+    EXPECT_NE(grant->lease.account_name, busy);
+    pool.Release(grant->lease, {core::ReleaseKind::kSuccess, 200, ""});
+  }
+  pool.SetFleetRecentWeights({});
+  for (const core::Account& account : pool.Snapshot()) {
+    EXPECT_EQ(account.state.fleet_recent_weight, 0);
+  }
+  EXPECT_EQ(pool.RecentWeights().at("A") + pool.RecentWeights().at("B"), 2);
+}
+
 TEST_F(FleetGateTest, UnknownAccountsAndNegativeCountsAreIgnored) {
   AddKeys({"A"});
   pool_.SetFleetInFlightOf("nobody", 3);
