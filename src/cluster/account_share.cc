@@ -88,12 +88,10 @@ absl::Status AccountShare::SyncOnce() {
   auto stamps = client_.Command({"HGETALL", absl::StrCat(prefix_, ":account-configs:at")});
   if (!stamps.ok()) return stamps.status();
   absl::flat_hash_map<std::string, Remote> remote;
-  for (size_t i = 0; i + 1 < entries->elements.size(); i += 2) {
-    remote[entries->elements[i].text].entry = entries->elements[i + 1].text;
-  }
-  for (size_t i = 0; i + 1 < stamps->elements.size(); i += 2) {
-    auto it = remote.find(stamps->elements[i].text);
-    if (it != remote.end()) it->second.at = std::atoll(stamps->elements[i + 1].text.c_str());
+  for (auto& [name, entry] : redis::HashPairs(*entries)) remote[name].entry = std::move(entry);
+  for (const auto& [name, at] : redis::HashPairs(*stamps)) {
+    auto it = remote.find(name);
+    if (it != remote.end()) it->second.at = std::atoll(at.c_str());
   }
 
   const int64_t now = absl::ToUnixMillis(absl::Now());

@@ -1,7 +1,6 @@
 #include "cluster/fleet_leases.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -279,10 +278,11 @@ void FleetLeases::Disconnected(const absl::Status& status) {
     if (!view_.degraded_since) view_.degraded_since = absl::Now();
   }
   if (was_connected) {
-    Log(absl::StrCat(
-        "warning: cluster: Redis is out of reach (", status.message(),
-        "); serving alone, within this replica's share of each account's in-flight cap, until it "
-        "answers again"));
+    LogLine(options_.log,
+            absl::StrCat("warning: cluster: Redis is out of reach (", status.message(),
+                         "); serving alone, within this replica's share of each account's "
+                         "in-flight cap, until it "
+                         "answers again"));
   }
   ApplyShares();
 }
@@ -368,9 +368,12 @@ absl::Status FleetLeases::SyncNow() {
   connected_.store(true);
   pool_.SetFleetInFlight(others);
   SyncLoad(accounts);
-  if (resynced) Log("cluster: Redis answers again; the fleet's leases are resynced");
+  if (resynced)
+    LogLine(options_.log, "cluster: Redis answers again; the fleet's leases are resynced");
   if (forgotten) {
-    Log("warning: cluster: Redis had forgotten this replica (restarted empty, or out of reach for "
+    LogLine(
+        options_.log,
+        "warning: cluster: Redis had forgotten this replica (restarted empty, or out of reach for "
         "longer than the lease TTL); writing what it knows again");
     if (options_.on_forgotten) options_.on_forgotten();
   }
@@ -435,14 +438,6 @@ void FleetLeases::SyncLoop() {
       auto stopped = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_; };
       mu_.AwaitWithDeadline(absl::Condition(&stopped), next_sync);
     }
-  }
-}
-
-void FleetLeases::Log(const std::string& line) const {
-  if (options_.log) {
-    options_.log(line);
-  } else {
-    std::fprintf(stderr, "%s\n", line.c_str());
   }
 }
 

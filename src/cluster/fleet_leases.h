@@ -38,6 +38,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "boost/asio/thread_pool.hpp"
+#include "cluster/cluster_log.h"
 #include "pool/fleet_gate.h"
 #include "pool/pool.h"
 #include "redis/redis_client.h"
@@ -54,7 +55,7 @@ struct FleetOptions {
   // it knows again (the pool's memory). Null: nothing.
   std::function<void()> on_forgotten;
   // Where the fleet's news goes (degraded, resynced, forgotten): the server's log. Null: stderr.
-  std::function<void(const std::string&)> log;
+  ClusterLog log;
 };
 
 // What this replica knows of the fleet, as of its last sync.
@@ -131,7 +132,6 @@ class FleetLeases final : public pool::FleetGate {
   // Publishes this replica's weight per account in the spread window and gives the pool the
   // others' (AccountState::fleet_recent_weight), so the spread term sees the fleet's load.
   void SyncLoad(const std::vector<std::string>& accounts);
-  void Log(const std::string& line) const;
 
   pool::Pool& pool_;
   const std::string prefix_;

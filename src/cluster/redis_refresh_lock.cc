@@ -1,6 +1,5 @@
 #include "cluster/redis_refresh_lock.h"
 
-#include <cstdio>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -155,9 +154,10 @@ asio::awaitable<credentials::RefreshTurn> RedisRefreshLock::TakeTurn(std::string
     const Attempt attempt =
         co_await asio::co_spawn(thread_.get_executor(), TryTake(account), asio::use_awaitable);
     if (!attempt.status.ok()) {
-      Log(absl::StrCat("warning: cluster: the refresh of account \"", account,
-                       "\" waits: Redis is out of reach (", attempt.status.message(),
-                       "), and no replica refreshes a token it cannot take the turn for"));
+      LogLine(options_.log,
+              absl::StrCat("warning: cluster: the refresh of account \"", account,
+                           "\" waits: Redis is out of reach (", attempt.status.message(),
+                           "), and no replica refreshes a token it cannot take the turn for"));
       co_return Unavailable(absl::StrCat("Redis is out of reach (", attempt.status.message(),
                                          "): no refresh without the fleet's turn"));
     }
@@ -203,18 +203,11 @@ asio::awaitable<absl::Status> RedisRefreshLock::FinishTurn(
   absl::Status status = co_await asio::co_spawn(
       thread_.get_executor(), Publish(account, fence, std::move(rotated)), asio::use_awaitable);
   if (!status.ok()) {
-    Log(absl::StrCat("warning: cluster: the new tokens of account \"", account,
-                     "\" could not be published to Redis (", status.message(), ")"));
+    LogLine(options_.log,
+            absl::StrCat("warning: cluster: the new tokens of account \"", account,
+                         "\" could not be published to Redis (", status.message(), ")"));
   }
   co_return status;
-}
-
-void RedisRefreshLock::Log(const std::string& line) const {
-  if (options_.log) {
-    options_.log(line);
-  } else {
-    std::fprintf(stderr, "%s\n", line.c_str());
-  }
 }
 
 absl::StatusOr<std::optional<credentials::TokenSet>> RedisRefreshLock::Published(

@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "boost/asio/thread_pool.hpp"
+#include "cluster/cluster_log.h"
 #include "credentials/refresh_coordinator.h"
 #include "redis/redis_client.h"
 
@@ -34,7 +35,7 @@ struct RefreshLockOptions {
   absl::Duration max_wait = absl::Seconds(35);
   absl::Duration poll = absl::Milliseconds(100);
   // Where a turn that cannot be taken or published is reported: the server's log. Null: stderr.
-  std::function<void(const std::string&)> log;
+  ClusterLog log;
 };
 
 class RedisRefreshLock final : public credentials::RefreshCoordinator {
@@ -68,7 +69,6 @@ class RedisRefreshLock final : public credentials::RefreshCoordinator {
   boost::asio::awaitable<absl::Status> Publish(std::string account, uint64_t fence,
                                                std::optional<credentials::TokenSet> rotated);
   std::string Owner(uint64_t fence) const;
-  void Log(const std::string& line) const;
 
   std::unique_ptr<redis::RedisClient> client_;
   const std::string prefix_;

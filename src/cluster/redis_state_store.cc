@@ -47,15 +47,6 @@ int64_t LearnedAtMs(const pool::AccountMemory& account) {
   return absl::ToUnixMillis(at);
 }
 
-// The field -> value pairs of an HGETALL reply.
-std::vector<std::pair<std::string, std::string>> Pairs(const redis::RedisReply& reply) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
-    out.emplace_back(reply.elements[i].text, reply.elements[i + 1].text);
-  }
-  return out;
-}
-
 }  // namespace
 
 RedisStateStore::RedisStateStore(redis::RedisClient& client, std::string pool)
@@ -108,7 +99,7 @@ absl::StatusOr<std::optional<pool::PoolMemory>> RedisStateStore::Load(std::strin
       }
       return std::nullopt;
     }
-    for (const auto& [field, value] : Pairs(*reply)) {
+    for (const auto& [field, value] : redis::HashPairs(*reply)) {
       absl::StatusOr<pool::PoolMemory> one = pool::Decode(value);
       if (!one.ok()) {
         ++unreadable;
@@ -135,7 +126,7 @@ absl::StatusOr<std::vector<pool::AccountMemory>> RedisStateStore::LoadAccounts()
     return absl::UnavailableError(absl::StrCat("reading ", prefix_, ":accounts: ", reply->text));
   }
   std::vector<pool::AccountMemory> accounts;
-  for (const auto& [field, value] : Pairs(*reply)) {
+  for (const auto& [field, value] : redis::HashPairs(*reply)) {
     absl::StatusOr<pool::PoolMemory> one = pool::Decode(value);
     if (!one.ok()) continue;  // unreadable: left out, as at start
     for (pool::AccountMemory& a : one->accounts) accounts.push_back(std::move(a));

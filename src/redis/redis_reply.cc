@@ -46,6 +46,15 @@ struct RespDecoder::Reader {
   ~Reader() { redisReaderFree(reader); }
 };
 
+std::vector<std::pair<std::string, std::string>> HashPairs(const RedisReply& reply) {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(reply.elements.size() / 2);
+  for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+    out.emplace_back(reply.elements[i].text, reply.elements[i + 1].text);
+  }
+  return out;
+}
+
 std::string EncodeCommand(const std::vector<std::string>& argv) {
   std::vector<const char*> args;
   std::vector<size_t> lengths;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -24,6 +25,9 @@ struct RedisReply {
   bool is_error() const { return kind == Kind::kError; }
   bool is_nil() const { return kind == Kind::kNil; }
 };
+
+// The field -> value pairs of an HGETALL reply, in reply order (an odd last element is dropped).
+std::vector<std::pair<std::string, std::string>> HashPairs(const RedisReply& reply);
 
 // The RESP request for one command (hiredis's encoder): *N\r\n$len\r\narg\r\n…
 std::string EncodeCommand(const std::vector<std::string>& argv);

@@ -35,6 +35,7 @@
 #include "support/eventually.h"
 #include "support/fake_stats.h"
 #include "support/redis_server.h"
+#include "support/shell.h"
 #include "support/temp_dir.h"
 
 #ifndef MAXPOOL_BIN
@@ -51,18 +52,6 @@ constexpr char kKeyA[] = "sk-ant-api03-cluster-a";
 constexpr char kKeyB[] = "sk-ant-api03-cluster-b";
 // The fake's API-key limits, out of the way of a test that sends thousands of requests.
 constexpr char kNoLimits[] = R"("requests_limit":100000000,"tokens_limit":1000000000)";
-
-// What a shell command printed.
-std::string Shell(const std::string& command) {
-  std::string out;
-  if (FILE* pipe = ::popen(command.c_str(), "r")) {
-    char buffer[4096];
-    size_t n = 0;
-    while ((n = ::fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
-    ::pclose(pipe);
-  }
-  return out;
-}
 
 std::string MessageBody(bool stream) {
   return absl::StrCat(R"({"model":"claude-sonnet-4-5","max_tokens":32,"stream":)",
@@ -154,7 +143,7 @@ class Cluster {
     return absl::StrJoin(names, " ");
   }
   std::string RedisCli(const std::string& args) {
-    return Shell(absl::StrCat("redis-cli -p ", redis_.port(), " ", args, " 2>/dev/null"));
+    return ShellOutput(absl::StrCat("redis-cli -p ", redis_.port(), " ", args, " 2>/dev/null"));
   }
 
   // `count` requests at once, spread over `ports`; the statuses, one per line, in `out_name`.
@@ -263,9 +252,9 @@ TEST(ClusterE2E, AReplicaKilledMidStreamLosesItsLeasesWithinTheTtl) {
   victim.process->Stop(SIGKILL);  // kill -9, and reaped
   const auto killed = std::chrono::steady_clock::now();
   const std::string status =
-      Shell(absl::StrCat("curl -s -m 60 -o /dev/null -w '%{http_code}' -H 'content-type: "
-                         "application/json' -H 'anthropic-version: 2023-06-01' -d '",
-                         MessageBody(false), "' http://127.0.0.1:", r2, "/v1/messages"));
+      ShellOutput(absl::StrCat("curl -s -m 60 -o /dev/null -w '%{http_code}' -H 'content-type: "
+                               "application/json' -H 'anthropic-version: 2023-06-01' -d '",
+                               MessageBody(false), "' http://127.0.0.1:", r2, "/v1/messages"));
   const auto waited = std::chrono::steady_clock::now() - killed;
   EXPECT_EQ(status, "200") << ReadFile(cluster.replica("r2").log);
   // The TTL is 2 s; renewals every 400 ms, a hold's poll of 1 s: well inside 6 s.
@@ -405,7 +394,7 @@ TEST(ClusterE2E, AnAccountAddedOnOneReplicaServesOnAnotherWithinTwoSeconds) {
   const std::string clients = (std::filesystem::path(data) / ".." / ".." / "clients" / "python")
                                   .lexically_normal()
                                   .string();
-  const std::string added = Shell(absl::StrCat(
+  const std::string added = ShellOutput(absl::StrCat(
       "PYTHONPATH=", clients,
       " /usr/bin/python3 -c 'import maxpool_client as m; c = m.Client(\"127.0.0.1:", control,
       "\"); print(c.create_api_key_account(\"c\", \"", kKeyC, "\").name)' 2>&1"));

@@ -16,6 +16,7 @@
 #include "support/eventually.h"
 #include "support/fake_stats.h"
 #include "support/redis_server.h"
+#include "support/shell.h"
 #include "support/temp_dir.h"
 
 #ifndef MAXPOOL_BIN
@@ -34,15 +35,7 @@ constexpr char kFresh[] = "sk-ant-oat01-shared-fresh";
 
 // What `redis-cli` prints for `args` against the test's server.
 std::string RedisCli(uint16_t port, const std::string& args) {
-  const std::string command = absl::StrCat("redis-cli -p ", port, " ", args, " 2>/dev/null");
-  std::string out;
-  if (FILE* pipe = ::popen(command.c_str(), "r")) {
-    char buffer[4096];
-    size_t n = 0;
-    while ((n = ::fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
-    ::pclose(pipe);
-  }
-  return out;
+  return ShellOutput(absl::StrCat("redis-cli -p ", port, " ", args, " 2>/dev/null"));
 }
 
 TEST(SharedStateE2E, AReplicaStartsFromWhatAnotherLearned) {

@@ -44,12 +44,21 @@ PoolOptions Options(int cap) {
 
 class FleetGateTest : public ::testing::Test {
  protected:
-  void AddKeys(std::initializer_list<std::string> names) {
+  static void AddKeys(Pool& pool, std::initializer_list<std::string> names) {
     for (const std::string& name : names) {
-      pool_.AddAccount(ApiKeyAccount(name),
-                       ::maxpool::testing::MakeCredential(CredentialKind::kApiKey, "key-" + name,
-                                                          "https://api.anthropic.com"));
+      pool.AddAccount(ApiKeyAccount(name),
+                      ::maxpool::testing::MakeCredential(CredentialKind::kApiKey, "key-" + name,
+                                                         "https://api.anthropic.com"));
     }
+  }
+  void AddKeys(std::initializer_list<std::string> names) { AddKeys(pool_, names); }
+  // Routes one request on `pool`, released as a success: the account it went to ("" for none).
+  static std::string RouteOne(Pool& pool) {
+    core::RouteState route;
+    std::optional<Grant> grant = pool.TryAcquire(SmallRequest(), route);
+    if (!grant) return "";
+    pool.Release(grant->lease, {core::ReleaseKind::kSuccess, 200, ""});
+    return grant->lease.account_name;
   }
   const core::AccountState& State(std::string_view name) {
     snapshot_ = pool_.Snapshot();
@@ -149,36 +158,24 @@ TEST_F(FleetGateTest, TheCapCountsTheOtherReplicasRequests) {
 
 TEST_F(FleetGateTest, TheScoreSpreadsAwayFromAnAccountBusyElsewhere) {
   Pool pool(clock_, Options(50));
-  for (const std::string name : {"A", "B"}) {
-    pool.AddAccount(ApiKeyAccount(name),
-                    ::maxpool::testing::MakeCredential(CredentialKind::kApiKey, "key-" + name,
-                                                       "https://api.anthropic.com"));
-  }
+  AddKeys(pool, {"A", "B"});
   for (const std::string busy : {"A", "B"}) {
     pool.SetFleetInFlight({{busy, 6}});
-    core::RouteState route;
-    std::optional<Grant> grant = pool.TryAcquire(SmallRequest(), route);
-    ASSERT_TRUE(grant.has_value());
-    EXPECT_NE(grant->lease.account_name, busy);
-    pool.Release(grant->lease, {core::ReleaseKind::kSuccess, 200, ""});
+    const std::string routed = RouteOne(pool);
+    ASSERT_FALSE(routed.empty());
+    EXPECT_NE(routed, busy);
   }
 }
 
 TEST_F(FleetGateTest, TheSpreadTermCountsTheFleetsRecentTraffic) {
   Pool pool(clock_, Options(50));
-  for (const std::string name : {"A", "B"}) {
-    pool.AddAccount(ApiKeyAccount(name),
-                    ::maxpool::testing::MakeCredential(CredentialKind::kApiKey, "key-" + name,
-                                                       "https://api.anthropic.com"));
-  }
+  AddKeys(pool, {"A", "B"});
   for (const std::string busy : {"A", "B"}) {
     // The other replicas sent 40 requests through `busy` in the spread window.
     pool.SetFleetRecentWeights({{busy, 40}});
-    core::RouteState route;
-    std::optional<Grant> grant = pool.TryAcquire(SmallRequest(), route);
-    ASSERT_TRUE(grant.has_value());
-    EXPECT_NE(grant->lease.account_name, busy);
-    pool.Release(grant->lease, {core::ReleaseKind::kSuccess, 200, ""});
+    const std::string routed = RouteOne(pool);
+    ASSERT_FALSE(routed.empty());
+    EXPECT_NE(routed, busy);
   }
   pool.SetFleetRecentWeights({});
   for (const core::Account& account : pool.Snapshot()) {
