@@ -209,6 +209,10 @@ class Metrics::PoolGauges final : public prometheus::Collectable {
         "Cluster mode: requests the account is serving now across every replica (as the shared "
         "leases say; while Redis is out of reach, this replica's own plus the share it leaves "
         "the others).");
+    GaugeFamily fleet_load(
+        "maxpool_account_fleet_load_requests",
+        "Cluster mode: requests the account finished in the last 15 minutes or hour across every "
+        "replica (the others' as they last published it).");
     for (const core::Account& account : accounts) {
       const std::string& name = account.settings.name;
       if (const std::optional<absl::Time> read = core::QuotaReadAt(account.state.quota)) {
@@ -238,10 +242,16 @@ class Metrics::PoolGauges final : public prometheus::Collectable {
                   s == current ? 1 : 0);
       }
       enabled.Add({Label("account", name)}, account.settings.enabled ? 1 : 0);
-      load.Add({Label("account", name), Label("window", "15m")},
-               account.state.load.Summary(now, absl::Minutes(15)).requests);
-      load.Add({Label("account", name), Label("window", "1h")},
-               account.state.load.Summary(now, absl::Hours(1)).requests);
+      const int last_15m = account.state.load.Summary(now, absl::Minutes(15)).requests;
+      const int last_1h = account.state.load.Summary(now, absl::Hours(1)).requests;
+      load.Add({Label("account", name), Label("window", "15m")}, last_15m);
+      load.Add({Label("account", name), Label("window", "1h")}, last_1h);
+      if (options_.cluster) {
+        fleet_load.Add({Label("account", name), Label("window", "15m")},
+                       last_15m + account.state.fleet_load_15m.requests);
+        fleet_load.Add({Label("account", name), Label("window", "1h")},
+                       last_1h + account.state.fleet_load_1h.requests);
+      }
     }
     GaugeFamily held("maxpool_held_requests", "Requests waiting for capacity (held) now.");
     held.Add({}, pool_.waiting());
@@ -267,9 +277,10 @@ class Metrics::PoolGauges final : public prometheus::Collectable {
 
     std::vector<prometheus::MetricFamily> out;
     if (options_.cluster) CollectCluster(options_.cluster(), out);
-    for (GaugeFamily* family : {&inflight, &fleet_inflight, &utilization, &reset, &state, &enabled,
-                                &load, &unsaved, &quota_age, &quota_stale, &probe_failures, &held,
-                                &draining, &breaker, &build, &sessions, &evictions}) {
+    for (GaugeFamily* family :
+         {&inflight, &fleet_inflight, &utilization, &reset, &state, &enabled, &load, &fleet_load,
+          &unsaved, &quota_age, &quota_stale, &probe_failures, &held, &draining, &breaker, &build,
+          &sessions, &evictions}) {
       // Like the registry's families, one with no series is left out.
       if (!family->empty()) out.push_back(family->Take());
     }

@@ -12,6 +12,9 @@ namespace maxpool::cluster {
 namespace asio = boost::asio;
 namespace {
 
+// The fields of one replica's load on one account (LoadFields()).
+constexpr int kLoadFields = 9;
+
 // Redis's clock in Unix ms, inside a script (Redis 7 replicates scripts by their effects, so
 // TIME is allowed before writes).
 constexpr char kNowMs[] = R"lua(
@@ -60,9 +63,10 @@ return out
   return script;
 }
 
-// KEYS: the load hash ("<account>\t<replica>" -> "<weight>:<expiry ms>"). ARGV: replica id,
-// ttl ms, then (account, this replica's weight in the spread window) pairs. Writes this
-// replica's, drops the expired, and returns the other replicas' weight per account, in order.
+// KEYS: the load hash ("<account>\t<replica>" -> "<numbers>:<expiry ms>"). ARGV: replica id,
+// ttl ms, then (account, this replica's load on it) pairs, the load being kLoadFields numbers
+// joined by commas. Writes this replica's, drops the expired, and returns the other replicas'
+// load per account, in order, each summed field by field.
 const redis::RedisScript& LoadScript() {
   static const redis::RedisScript script(absl::StrCat(kNowMs, R"lua(
 local me = ARGV[1]
@@ -70,7 +74,7 @@ local ttl = tonumber(ARGV[2])
 local others = {}
 for i = 3, #ARGV, 2 do
   redis.call('HSET', KEYS[1], ARGV[i] .. '\t' .. me, ARGV[i + 1] .. ':' .. (now + ttl))
-  others[ARGV[i]] = 0
+  others[ARGV[i]] = {}
 end
 redis.call('PEXPIRE', KEYS[1], ttl * 2)
 local all = redis.call('HGETALL', KEYS[1])
@@ -78,24 +82,55 @@ for i = 1, #all, 2 do
   local field, value = all[i], all[i + 1]
   local tab = string.find(field, '\t', 1, true)
   local colon = string.find(value, ':', 1, true)
-  if tab and colon then
-    local account, replica = string.sub(field, 1, tab - 1), string.sub(field, tab + 1)
-    local weight = tonumber(string.sub(value, 1, colon - 1))
-    local expiry = tonumber(string.sub(value, colon + 1))
-    if expiry == nil or expiry <= now then
-      redis.call('HDEL', KEYS[1], field)
-    elseif replica ~= me and others[account] ~= nil and weight ~= nil then
-      others[account] = others[account] + weight
-    end
-  else
+  local expiry = colon and tonumber(string.sub(value, colon + 1))
+  if not tab or expiry == nil or expiry <= now then
     redis.call('HDEL', KEYS[1], field)
+  else
+    local account, replica = string.sub(field, 1, tab - 1), string.sub(field, tab + 1)
+    local sums = others[account]
+    if replica ~= me and sums ~= nil then
+      local k = 1
+      for number in string.gmatch(string.sub(value, 1, colon - 1), '[^,]+') do
+        sums[k] = (sums[k] or 0) + (tonumber(number) or 0)
+        k = k + 1
+      end
+    end
   end
 end
 local out = {}
-for i = 3, #ARGV, 2 do out[#out + 1] = others[ARGV[i]] end
+for i = 3, #ARGV, 2 do
+  local sums, row = others[ARGV[i]], {}
+  for k = 1, )lua",
+                                                      kLoadFields,
+                                                      R"lua( do row[k] = sums[k] or 0 end
+  out[#out + 1] = row
+end
 return out
 )lua"));
   return script;
+}
+
+// A replica's load on one account as the load hash keeps it: the spread weight, then requests,
+// failed, weight and total duration (ms) in the last 15 minutes, then the same for the hour.
+std::string LoadFields(const pool::FleetLoad& load) {
+  auto window = [](const core::LoadSummary& s) {
+    return absl::StrCat(s.requests, ",", s.failed, ",", s.weight, ",",
+                        s.avg_ms.value_or(0) * s.requests);
+  };
+  return absl::StrCat(load.spread_weight, ",", window(load.last_15m), ",", window(load.last_1h));
+}
+
+pool::FleetLoad LoadOf(const redis::RedisReply& row) {
+  auto at = [&](size_t k) { return k < row.elements.size() ? row.elements[k].integer : 0; };
+  auto window = [&](size_t first) {
+    core::LoadSummary s;
+    s.requests = static_cast<int>(at(first));
+    s.failed = static_cast<int>(at(first + 1));
+    s.weight = at(first + 2);
+    if (s.requests > 0) s.avg_ms = at(first + 3) / s.requests;
+    return s;
+  };
+  return pool::FleetLoad{at(0), window(1), window(5)};
 }
 
 // KEYS: accounts' leases. ARGV: per key, the number of members to remove and the members.
@@ -381,21 +416,21 @@ absl::Status FleetLeases::SyncNow() {
 }
 
 void FleetLeases::SyncLoad(const std::vector<std::string>& accounts) {
-  const absl::flat_hash_map<std::string, int64_t> mine = pool_.RecentWeights();
+  const absl::flat_hash_map<std::string, pool::FleetLoad> mine = pool_.OwnLoads();
   std::vector<std::string> args{options_.replica_id,
                                 absl::StrCat(absl::ToInt64Milliseconds(options_.lease_ttl))};
   for (const std::string& account : accounts) {
     const auto it = mine.find(account);
     args.push_back(account);
-    args.push_back(absl::StrCat(it == mine.end() ? 0 : it->second));
+    args.push_back(LoadFields(it == mine.end() ? pool::FleetLoad{} : it->second));
   }
   auto reply = sync_client_->Eval(LoadScript(), {absl::StrCat(prefix_, ":load")}, args);
   if (!reply.ok() || reply->is_error() || reply->elements.size() != accounts.size()) {
     return;  // the next sync tries again; the in-flight counts are what matters most
   }
-  absl::flat_hash_map<std::string, int64_t> others;
-  for (size_t i = 0; i < accounts.size(); ++i) others[accounts[i]] = reply->elements[i].integer;
-  pool_.SetFleetRecentWeights(others);
+  absl::flat_hash_map<std::string, pool::FleetLoad> others;
+  for (size_t i = 0; i < accounts.size(); ++i) others[accounts[i]] = LoadOf(reply->elements[i]);
+  pool_.SetFleetLoads(others);
 }
 
 void FleetLeases::RemoveReturned(const std::vector<std::pair<std::string, std::string>>& returned) {

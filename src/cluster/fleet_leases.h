@@ -9,10 +9,11 @@
 // `sync_interval` renews this replica's leases and its heartbeat, drops what expired (a replica
 // killed with -9 loses its leases within `lease_ttl`) and reads every account's fleet-wide count,
 // which goes to the pool (Pool::SetFleetInFlight) so its router scores and caps with the fleet's
-// load; and each replica's request weight per account in the spread window, in
-// {maxpool:<pool>}:load, so the score's spread term sees the fleet's recent traffic. Returned
-// leases are removed at once, by the same thread as the sync, so a sync can never put back a lease
-// that was returned.
+// load; and each replica's load per account (its request weight in the spread window, and what it
+// finished in the last 15 minutes and hour), in {maxpool:<pool>}:load, so the score's spread term
+// sees the fleet's recent traffic and the views show the fleet's load (Pool::SetFleetLoads).
+// Returned leases are removed at once, by the same thread as the sync, so a sync can never put back
+// a lease that was returned.
 //
 // Degraded mode: when Redis does not answer, the replica decides alone. Each account's cap is
 // shared out as if every replica seen alive used its share: this replica takes at most
@@ -129,8 +130,8 @@ class FleetLeases final : public pool::FleetGate {
   void ApplyShares();
   void SyncLoop();
   void RemoveReturned(const std::vector<std::pair<std::string, std::string>>& returned);
-  // Publishes this replica's weight per account in the spread window and gives the pool the
-  // others' (AccountState::fleet_recent_weight), so the spread term sees the fleet's load.
+  // Publishes this replica's load per account and gives the pool the others' (Pool::
+  // SetFleetLoads), so the spread term and the views see the fleet's load.
   void SyncLoad(const std::vector<std::string>& accounts);
 
   pool::Pool& pool_;

@@ -114,8 +114,12 @@ v1::AccountSnapshot SnapshotOf(const core::Account& account,
     out.set_weekly_tier(TierOf(core::RawWeeklyState(account, settings)));
   }
   out.set_in_flight(st.in_flight);
-  SetLoad(st.load.Summary(now, absl::Minutes(15)), out.mutable_load_15m());
-  SetLoad(st.load.Summary(now, absl::Hours(1)), out.mutable_load_1h());
+  const core::LoadSummary last_15m = st.load.Summary(now, absl::Minutes(15));
+  const core::LoadSummary last_1h = st.load.Summary(now, absl::Hours(1));
+  SetLoad(last_15m, out.mutable_load_15m());
+  SetLoad(last_1h, out.mutable_load_1h());
+  SetLoad(core::Combined(last_15m, st.fleet_load_15m), out.mutable_fleet_load_15m());
+  SetLoad(core::Combined(last_1h, st.fleet_load_1h), out.mutable_fleet_load_1h());
   out.set_last_error(st.last_error);
   out.set_credentials_unsaved(st.credentials_unsaved);
   if (const std::optional<absl::Time> read = core::QuotaReadAt(st.quota)) {

@@ -103,6 +103,10 @@ struct AccountState {
   // (scheduler.spreadWindowMs), as they last published it; the spread term counts it with this
   // replica's own.
   int64_t fleet_recent_weight = 0;
+  // Cluster mode: the requests the other replicas finished on this account in the last 15
+  // minutes and hour, as they last published them (views: the fleet's load per account).
+  LoadSummary fleet_load_15m;
+  LoadSummary fleet_load_1h;
   int64_t completed_requests = 0;
   int64_t failed_requests = 0;
   int consecutive_failures = 0;

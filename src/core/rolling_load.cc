@@ -19,6 +19,19 @@ void RollingLoad::Add(LoadEvent event) {
   Prune(event.at);
 }
 
+LoadSummary Combined(const LoadSummary& a, const LoadSummary& b) {
+  LoadSummary out;
+  out.requests = a.requests + b.requests;
+  out.failed = a.failed + b.failed;
+  out.weight = a.weight + b.weight;
+  if (out.requests > 0) {
+    const double total = static_cast<double>(a.avg_ms.value_or(0)) * a.requests +
+                         static_cast<double>(b.avg_ms.value_or(0)) * b.requests;
+    out.avg_ms = std::llround(total / out.requests);
+  }
+  return out;
+}
+
 LoadSummary RollingLoad::Summary(absl::Time now, absl::Duration window) const {
   const absl::Time cutoff = now - window;
   LoadSummary summary;

@@ -30,6 +30,10 @@ struct LoadSummary {
   bool operator==(const LoadSummary&) const = default;
 };
 
+// Two summaries as one (cluster mode: this replica's and the others'): counts and weights add,
+// and the mean duration is weighted by each side's requests.
+LoadSummary Combined(const LoadSummary& a, const LoadSummary& b);
+
 class RollingLoad {
  public:
   static constexpr absl::Duration kHorizon = absl::Hours(1);

@@ -242,6 +242,10 @@ class Router {
   // idle past the limit, or when neither of its accounts exists; returns whether it was.
   bool RestoreSession(std::string_view key, std::string_view home, double home_priority,
                       std::string_view current, absl::Time last_used);
+  // Takes another replica's binding of `key` (cluster mode) when it was used later than the one
+  // held here, if any, under the same conditions as RestoreSession(); returns whether it did.
+  bool MergeSession(std::string_view key, std::string_view home, double home_priority,
+                    std::string_view current, absl::Time last_used);
   int global_in_flight() const { return global_in_flight_; }
   // Score of `account` for `request` now, as selection would compute it (no side effects on
   // routing; may clear expired blocks like availability does).

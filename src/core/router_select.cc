@@ -281,6 +281,13 @@ bool Router::RestoreSession(std::string_view key, std::string_view home, double 
   return true;
 }
 
+bool Router::MergeSession(std::string_view key, std::string_view home, double home_priority,
+                          std::string_view current, absl::Time last_used) {
+  const SessionBinding* held = sessions_.Peek(key);
+  if (held != nullptr && held->last_used >= last_used) return false;
+  return RestoreSession(key, home, home_priority, current, last_used);
+}
+
 Lease Router::Commit(size_t index, const RequestInfo& request, RouteState& route,
                      SelectionPath path, CriticalUnlock unlock, double score, absl::Time now) {
   Account& account = accounts_[index];

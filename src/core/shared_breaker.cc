@@ -15,6 +15,19 @@ void SharedBreaker::Open(absl::Time now, absl::Duration retry_after, std::string
   closed_at_.reset();
 }
 
+bool SharedBreaker::Adopt(absl::Time now, absl::Time opened_at, absl::Time until,
+                          std::string reason) {
+  if (until <= now) return false;
+  if (until_) {
+    if (last_opened_at_ && opened_at <= *last_opened_at_) return false;
+    if (until <= *until_) return false;
+  } else if (closed_at_ && opened_at <= *closed_at_) {
+    return false;
+  }
+  Open(now, until - now, std::move(reason));
+  return true;
+}
+
 bool SharedBreaker::Blocking(absl::Time now) const {
   if (!until_) return false;
   return now < *until_ || probe_in_flight_;

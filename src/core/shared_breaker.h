@@ -47,6 +47,13 @@ class SharedBreaker {
   // the probe is in flight.
   absl::Duration RetryAfter(absl::Time now) const;
 
+  // Cluster mode: takes an opening another replica made at `opened_at` (until `until`), so this
+  // replica does not spend a request per account to learn that the upstream throttles. Taken
+  // only when it is news: the breaker is closed and the opening is later than its last closing
+  // (an opening this replica's own probe already saw through is not taken again), or it is open
+  // and the opening is later than its own and ends later. Returns whether it was taken.
+  bool Adopt(absl::Time now, absl::Time opened_at, absl::Time until, std::string reason);
+
   // During the 5 s after closing, queued requests are admitted at most one per 250 ms.
   bool InAdmissionRamp(absl::Time now) const;
 
@@ -56,6 +63,7 @@ class SharedBreaker {
   int failed_probes() const { return failed_probes_; }
   int open_count() const { return open_count_; }
   std::optional<absl::Time> last_opened_at() const { return last_opened_at_; }
+  std::optional<absl::Time> closed_at() const { return closed_at_; }
 
  private:
   void Close(absl::Time now);

@@ -14,6 +14,13 @@
 
 namespace maxpool::pool {
 
+// One replica's load on one account, as replicas publish it to each other.
+struct FleetLoad {
+  int64_t spread_weight = 0;  // request weight in the scheduler's spread window
+  core::LoadSummary last_15m;
+  core::LoadSummary last_1h;
+};
+
 // The answer to one claim.
 struct FleetClaim {
   bool granted = true;

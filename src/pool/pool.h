@@ -291,11 +291,11 @@ class Pool final : public credentials::TokenLedger {
   void SetFleetInFlightOf(std::string_view name, int others);
   // This replica's requests in flight on `name` (0 when there is no such account).
   int InFlightOf(std::string_view name) const;
-  // This replica's own request weight per account in the spread window, by name.
-  absl::flat_hash_map<std::string, int64_t> RecentWeights();
-  // The other replicas' weight per account in the spread window (AccountState::
-  // fleet_recent_weight); an account not named has none.
-  void SetFleetRecentWeights(const absl::flat_hash_map<std::string, int64_t>& others);
+  // This replica's own load per account, by name.
+  absl::flat_hash_map<std::string, FleetLoad> OwnLoads();
+  // The other replicas' load per account, summed (AccountState::fleet_recent_weight,
+  // fleet_load_15m and fleet_load_1h); an account not named has none.
+  void SetFleetLoads(const absl::flat_hash_map<std::string, FleetLoad>& others);
   // The per-account cap (scheduler.safetyMaxActivePerAccount), fleet-wide in cluster mode.
   int MaxActivePerAccount() const;
   // Every account's name, in pool order.
@@ -324,14 +324,16 @@ class Pool final : public credentials::TokenLedger {
   RestoreReport Restore(const PoolMemory& memory,
                         const absl::flat_hash_map<std::string, std::string>& name_of_uuid);
 
-  // Takes what other replicas learned while this one runs (cluster mode, pool_restore.cc): for
-  // each account of `accounts` (matched as Restore() does), a quota reading newer than the one
-  // held replaces it (sanitised the same way), and a rate limit or cooldown that ends later than
-  // the one held, and is still running, is taken. Dead marks and sessions are left to the
-  // replica's own traffic. Publishes each changed account's state (cause "fleet_memory") and
-  // wakes waiters when anything changed. Returns how many accounts changed.
-  int MergeFleetMemory(const std::vector<AccountMemory>& accounts,
-                       const absl::flat_hash_map<std::string, std::string>& name_of_uuid);
+  // Takes what other replicas learned while this one runs (cluster mode, pool_restore.cc). For
+  // each account of `fleet` (matched as Restore() does): a quota reading newer than the one held
+  // replaces it (sanitised the same way); a rate limit or cooldown that ends later than the one
+  // held, and is still running, is taken; a dead mark made against the credential this replica
+  // holds is taken. A session binding used later than this replica's is taken, and an opening
+  // of the shared breaker that is news to this replica (core::SharedBreaker::Adopt). Publishes
+  // each changed account's state (cause "fleet_memory") and wakes waiters when an account or
+  // the breaker changed.
+  FleetMergeReport MergeFleetMemory(
+      const PoolMemory& fleet, const absl::flat_hash_map<std::string, std::string>& name_of_uuid);
 
   // --- Hot-sync (spec §1.4; pool_sync.cc) -------------------------------------------------------
   // Changes an account's settings in place under the pool lock (priority, cap, profiles,
@@ -367,6 +369,14 @@ class Pool final : public credentials::TokenLedger {
   // Re-derives account `id`'s state after a mutation (account_state_tracker.h).
   void Track(core::AccountId id, absl::Time now, std::string_view cause,
              std::vector<PoolEventBody>& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // Marks account `id` dead as `m` remembers it, when `m` was decided against the credential it
+  // holds now (pool_restore.cc); returns whether it did.
+  bool TakeDeadMark(core::AccountId id, const AccountMemory& m) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Opens the shared breaker as another replica (or the last run) opened it, when that is news
+  // (core::SharedBreaker::Adopt); returns whether it did.
+  bool TakeBreaker(const BreakerMemory& m, absl::Time now, std::vector<PoolEventBody>& events)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Gives a released lease back to the fleet gate, if there is one. Not under mu_.
   void ReturnToFleet(const core::Lease& lease) ABSL_LOCKS_EXCLUDED(mu_);

@@ -40,22 +40,28 @@ void Pool::SetFleetInFlightOf(std::string_view name, int others) {
   if (fell) WakeWaiters();
 }
 
-absl::flat_hash_map<std::string, int64_t> Pool::RecentWeights() {
-  absl::flat_hash_map<std::string, int64_t> out;
+absl::flat_hash_map<std::string, FleetLoad> Pool::OwnLoads() {
+  absl::flat_hash_map<std::string, FleetLoad> out;
   absl::MutexLock lock(&mu_);
   const absl::Time now = clock_.Now();
   const absl::Time since = now - router_.settings().spread_window;
   for (core::Account& account : router_.mutable_accounts()) {
-    out[account.settings.name] = account.state.load.RecentWeight(now, since);
+    core::RollingLoad& load = account.state.load;
+    out[account.settings.name] =
+        FleetLoad{load.RecentWeight(now, since), load.Summary(now, absl::Minutes(15)),
+                  load.Summary(now, absl::Hours(1))};
   }
   return out;
 }
 
-void Pool::SetFleetRecentWeights(const absl::flat_hash_map<std::string, int64_t>& others) {
+void Pool::SetFleetLoads(const absl::flat_hash_map<std::string, FleetLoad>& others) {
   absl::MutexLock lock(&mu_);
   for (core::Account& account : router_.mutable_accounts()) {
     const auto it = others.find(account.settings.name);
-    account.state.fleet_recent_weight = it == others.end() ? 0 : std::max<int64_t>(0, it->second);
+    const FleetLoad theirs = it == others.end() ? FleetLoad{} : it->second;
+    account.state.fleet_recent_weight = std::max<int64_t>(0, theirs.spread_weight);
+    account.state.fleet_load_15m = theirs.last_15m;
+    account.state.fleet_load_1h = theirs.last_1h;
   }
 }
 

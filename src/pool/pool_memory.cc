@@ -248,6 +248,13 @@ std::string Encode(const PoolMemory& memory) {
     sessions.push_back(std::move(o));
   }
   root["sessions"] = std::move(sessions);
+  if (memory.breaker) {
+    json::object o;
+    o["openedAt"] = absl::ToUnixMillis(memory.breaker->opened_at);
+    o["until"] = absl::ToUnixMillis(memory.breaker->until);
+    o["reason"] = memory.breaker->reason;
+    root["breaker"] = std::move(o);
+  }
   return json::serialize(root) + "\n";
 }
 
@@ -302,6 +309,12 @@ absl::StatusOr<PoolMemory> Decode(std::string_view text) {
       m.last_used = s.Time("lastUsed").value_or(absl::UnixEpoch());
       if (!m.key.empty() && !m.home.empty()) memory.sessions.push_back(std::move(m));
     }
+  }
+  if (const json::object* breaker = r.Object("breaker")) {
+    Reader b(*breaker, "$.breaker", &error);
+    const std::optional<absl::Time> opened_at = b.Time("openedAt");
+    const std::optional<absl::Time> until = b.Time("until");
+    if (opened_at && until) memory.breaker = BreakerMemory{*opened_at, *until, b.String("reason")};
   }
   if (!error.empty()) return absl::InvalidArgumentError(error);
   return memory;

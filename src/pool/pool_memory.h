@@ -2,10 +2,11 @@
 
 // What the pool has learned that a restart must not forget (spec §12.1, and more than the
 // reference keeps): each account's quota reading, its blocks (a rate limit or cooldown still
-// running), its dead marks, and the session homes. Pool::Memory() takes it, Pool::Restore()
-// gives it back; a StateStore keeps it between runs (state_store.h). Encode()/Decode() are its
-// versioned JSON form. Holds no credential: a dead mark carries only the fingerprint of the
-// credential it was made against, so new credentials are never benched by an old mark.
+// running), its dead marks, the session homes, and the shared breaker while it is open.
+// Pool::Memory() takes it, Pool::Restore() gives it back; a StateStore keeps it between runs
+// (state_store.h). Encode()/Decode() are its versioned JSON form. Holds no credential: a dead mark
+// carries only the fingerprint of the credential it was made against, so new credentials are never
+// benched by an old mark.
 
 #include <cstdint>
 #include <optional>
@@ -41,10 +42,18 @@ struct SessionMemory {
   absl::Time last_used;
 };
 
+// The shared upstream-throttle breaker's opening (spec §4.6), while it still runs.
+struct BreakerMemory {
+  absl::Time opened_at;
+  absl::Time until;
+  std::string reason;
+};
+
 struct PoolMemory {
   absl::Time saved_at;
   std::vector<AccountMemory> accounts;
   std::vector<SessionMemory> sessions;
+  std::optional<BreakerMemory> breaker;
 };
 
 // What Restore() did, for the start-up log.
@@ -53,6 +62,15 @@ struct RestoreReport {
   int unmatched = 0;     // remembered accounts the pool no longer has
   int dead_dropped = 0;  // dead marks of credentials that changed since
   int sessions = 0;      // session homes restored
+  bool breaker = false;  // the shared breaker was open, and is again
+};
+
+// What Pool::MergeFleetMemory() took from the other replicas.
+struct FleetMergeReport {
+  int accounts = 0;  // accounts whose state changed
+  int dead = 0;      // of which dead marks taken
+  int sessions = 0;  // session bindings taken
+  bool breaker = false;
 };
 
 // The versioned JSON form ({"version": 1, ...}); times are Unix milliseconds.

@@ -40,6 +40,30 @@ core::QuotaReading Sanitised(core::QuotaReading q, absl::Time now) {
 
 }  // namespace
 
+bool Pool::TakeDeadMark(core::AccountId id, const AccountMemory& m) {
+  core::Account* account = router_.FindAccount(id);
+  const Credential* credential = CredentialOf(id);
+  if (account == nullptr || credential == nullptr ||
+      DeadMarkFingerprint(*credential) != m.credential_fingerprint) {
+    return false;
+  }
+  core::AccountState& st = account->state;
+  st.status = core::AccountStatus::kError;
+  if (!credential->refresh_token.empty()) {
+    st.refresh_dead = true;
+    st.refresh.dead = true;
+  }
+  return true;
+}
+
+bool Pool::TakeBreaker(const BreakerMemory& m, absl::Time now, std::vector<PoolEventBody>& events) {
+  const bool was_open = router_.breaker().open();
+  if (!router_.mutable_breaker().Adopt(now, m.opened_at, m.until, m.reason)) return false;
+  // As when this replica opens it: other accounts' benches for the same 429/529 are lifted.
+  if (!was_open) states_.UpdateAll(router_, now, "breaker_opened", events);
+  return true;
+}
+
 PoolMemory Pool::Memory() const {
   PoolMemory memory;
   absl::MutexLock lock(&mu_);
@@ -72,6 +96,10 @@ PoolMemory Pool::Memory() const {
     if (router_.sessions().Idle(binding, now)) continue;
     memory.sessions.push_back(SessionMemory{key, binding.home, binding.home_priority,
                                             binding.current, binding.last_used});
+  }
+  const core::SharedBreaker& breaker = router_.breaker();
+  if (breaker.open() && breaker.until() && *breaker.until() > now && breaker.last_opened_at()) {
+    memory.breaker = BreakerMemory{*breaker.last_opened_at(), *breaker.until(), breaker.reason()};
   }
   return memory;
 }
@@ -106,14 +134,7 @@ RestoreReport Pool::Restore(const PoolMemory& memory,
       st.last_error = m.last_error;
       st.last_error_at = m.last_error_at;
       if (m.dead) {
-        const Credential* credential = CredentialOf(*id);
-        if (credential != nullptr && DeadMarkFingerprint(*credential) == m.credential_fingerprint) {
-          st.status = core::AccountStatus::kError;
-          if (!credential->refresh_token.empty()) {
-            st.refresh_dead = true;
-            st.refresh.dead = true;
-          }
-        } else {
+        if (!TakeDeadMark(*id, m)) {
           ++report.dead_dropped;  // new credentials since: the account starts afresh
           st.consecutive_failures = 0;
           st.last_error.clear();
@@ -128,6 +149,7 @@ RestoreReport Pool::Restore(const PoolMemory& memory,
         ++report.sessions;
       }
     }
+    if (memory.breaker) report.breaker = TakeBreaker(*memory.breaker, now, outbox.events());
     outbox.Seal();
   }
   outbox.Flush();
@@ -135,15 +157,15 @@ RestoreReport Pool::Restore(const PoolMemory& memory,
   return report;
 }
 
-int Pool::MergeFleetMemory(const std::vector<AccountMemory>& accounts,
-                           const absl::flat_hash_map<std::string, std::string>& name_of_uuid) {
-  int changed = 0;
+FleetMergeReport Pool::MergeFleetMemory(
+    const PoolMemory& fleet, const absl::flat_hash_map<std::string, std::string>& name_of_uuid) {
+  FleetMergeReport report;
   Outbox outbox(*this);
   {
     absl::MutexLock lock(&mu_);
     const absl::Time now = clock_.Now();
     SweepDue(now, outbox.events());
-    for (const AccountMemory& m : accounts) {
+    for (const AccountMemory& m : fleet.accounts) {
       std::string name = m.name;
       if (!m.uuid.empty()) {
         if (auto it = name_of_uuid.find(m.uuid); it != name_of_uuid.end()) name = it->second;
@@ -171,16 +193,30 @@ int Pool::MergeFleetMemory(const std::vector<AccountMemory>& accounts,
         st.cooldown_until = m.cooldown_until;
         took = true;
       }
+      // A credential another replica found dead is dead here too (the same fingerprint): no
+      // request of this replica is spent to learn it again.
+      if (m.dead && st.status != core::AccountStatus::kError && TakeDeadMark(*id, m)) {
+        st.last_error = m.last_error;
+        st.last_error_at = m.last_error_at;
+        ++report.dead;
+        took = true;
+      }
       if (took) {
-        ++changed;
+        ++report.accounts;
         Track(*id, now, "fleet_memory", outbox.events());
       }
     }
+    for (const SessionMemory& s : fleet.sessions) {
+      if (router_.MergeSession(s.key, s.home, s.home_priority, s.current, s.last_used)) {
+        ++report.sessions;
+      }
+    }
+    if (fleet.breaker) report.breaker = TakeBreaker(*fleet.breaker, now, outbox.events());
     outbox.Seal();
   }
   outbox.Flush();
-  if (changed > 0) WakeWaiters();
-  return changed;
+  if (report.accounts > 0 || report.breaker) WakeWaiters();
+  return report;
 }
 
 }  // namespace maxpool::pool

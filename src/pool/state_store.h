@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "pool/pool_memory.h"
 
 namespace maxpool::pool {
@@ -23,11 +24,13 @@ class StateStore {
   // Replaces the saved memory; on an error the previous one is intact.
   virtual absl::Status Save(const PoolMemory& memory) = 0;
   // Whether other replicas save into the same memory while this one runs (cluster mode): then
-  // their accounts' memory is worth reading back now and then (LoadAccounts()).
+  // what they learn is worth reading back now and then (LoadFleet()).
   virtual bool shared() const { return false; }
-  // The accounts' memory as stored now (sessions left out: they are many, and a session stays
-  // on its replica while it runs). Errors: the store's. Unimplemented unless shared().
-  virtual absl::StatusOr<std::vector<AccountMemory>> LoadAccounts() {
+  // The memory as stored now, for a replica that runs: every account's, the session bindings
+  // used after `sessions_since` (a bounded number, the latest first), and the breaker. Errors:
+  // the store's. Unimplemented unless shared().
+  virtual absl::StatusOr<PoolMemory> LoadFleet(absl::Time sessions_since) {
+    (void)sessions_since;
     return absl::UnimplementedError("this store is not shared");
   }
 };

@@ -15,6 +15,7 @@
 #include "config/config_loader.h"
 #include "config/config_path.h"
 #include "config/config_sources.h"
+#include "config/core_settings.h"
 #include "control/control_services.h"
 #include "credentials/redact.h"
 #include "logging/request_log.h"
@@ -410,7 +411,8 @@ absl::Status ServerRuntime::OpenStateStore(const std::filesystem::path& state_di
   }
   redis_ = *std::move(client);
   const std::string pool_name = PoolName(state);
-  auto store = std::make_unique<cluster::RedisStateStore>(*redis_, pool_name);
+  auto store = std::make_unique<cluster::RedisStateStore>(
+      *redis_, pool_name, config::SchedulerSettingsOf(config_).session_idle);
   const std::string prefix = store->prefix();
   state_store_ = std::move(store);
   cluster::FleetOptions fleet_options;

@@ -18,6 +18,7 @@ StateKeeper::StateKeeper(pool::Pool& pool, pool::StateStore& store, Uuids uuids,
 StateKeeper::~StateKeeper() { Stop(); }
 
 void StateKeeper::Restore() {
+  sessions_read_at_ = absl::Now();  // the load below reads them all
   std::string warning;
   absl::StatusOr<std::optional<pool::PoolMemory>> loaded = store_.Load(&warning);
   if (!warning.empty()) log_(absl::StrCat("warning: ", warning));
@@ -38,6 +39,9 @@ void StateKeeper::Restore() {
       "): ", report.accounts, " account(s), ", report.sessions, " session(s)");
   if (report.unmatched > 0) {
     absl::StrAppend(&line, "; ", report.unmatched, " account(s) no longer configured");
+  }
+  if (report.breaker) {
+    absl::StrAppend(&line, "; the upstream was throttling, and the shared breaker is open again");
   }
   if (report.dead_dropped > 0) {
     absl::StrAppend(&line, "; ", report.dead_dropped,
@@ -100,13 +104,26 @@ void StateKeeper::Loop() {
 }
 
 void StateKeeper::TakeFleetMemory() {
-  absl::StatusOr<std::vector<pool::AccountMemory>> accounts = store_.LoadAccounts();
-  if (!accounts.ok()) return;  // Redis out of reach: the save says so, and the next loop retries
+  // Sessions are read from a little before the last read, so that replicas whose clocks differ
+  // by less than the margin miss none.
+  constexpr absl::Duration kClockMargin = absl::Seconds(30);
+  const absl::Time started = absl::Now();
+  absl::StatusOr<pool::PoolMemory> fleet = store_.LoadFleet(sessions_read_at_ - kClockMargin);
+  if (!fleet.ok()) return;  // Redis out of reach: the save says so, and the next loop retries
+  sessions_read_at_ = started;
   absl::flat_hash_map<std::string, std::string> name_of_uuid;
   if (uuids_) {
     for (const auto& [name, uuid] : uuids_()) name_of_uuid[uuid] = name;
   }
-  pool_.MergeFleetMemory(*accounts, name_of_uuid);
+  const pool::FleetMergeReport report = pool_.MergeFleetMemory(*fleet, name_of_uuid);
+  if (report.dead > 0) {
+    log_(absl::StrCat("cluster: ", report.dead,
+                      " account(s) found dead by another replica are benched here too"));
+  }
+  if (report.breaker) {
+    log_(absl::StrCat("cluster: another replica found the upstream throttling (",
+                      fleet->breaker->reason, "); the shared breaker is open here too"));
+  }
 }
 
 void StateKeeper::Stop() {

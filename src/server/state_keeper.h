@@ -7,7 +7,8 @@
 // most one write per interval, none while nothing changed); Stop() saves a last time (drain and
 // shutdown). A failed save is logged once per failure streak, and retried at the next interval.
 // With a shared store (cluster mode), each interval also takes what the other replicas learned
-// (Pool::MergeFleetMemory): newer quota readings, and rate limits and cooldowns still running.
+// (Pool::MergeFleetMemory): newer quota readings, rate limits and cooldowns still running, dead
+// marks, the session bindings used since the last read, and the shared breaker's openings.
 //
 // Thread safety: every method may be called from any thread.
 
@@ -67,6 +68,8 @@ class StateKeeper {
   std::string last_saved_;  // the last memory written, without its time stamp
   bool failing_ = false;
   int saves_ = 0;
+  // When the sessions were last read from a shared store (the loop's thread only).
+  absl::Time sessions_read_at_ = absl::UnixEpoch();
   std::mutex save_mu_;  // one save at a time
   std::thread thread_;
 };

@@ -206,6 +206,19 @@ std::vector<Column> Columns(const TuiModel& model, absl::Time now, int name_widt
                             a.fleet_in_flight() > 0 ? Style::kBold : Style::kDim, w);
                     }});
   }
+  // Cluster mode: the load columns count the whole fleet's requests.
+  if (s.has_cluster()) {
+    cols.push_back({"15M", 7, 2, [](Grid& g, int r, int c, int w, const auto& a) {
+                      const std::string n = LoadText(a.fleet_load_15m());
+                      g.Put(r, c + std::max(0, w - TextWidth(n)), n,
+                            a.fleet_load_15m().failed() > 0 ? Style::kWarn : Style::kNormal, w);
+                    }});
+    cols.push_back({"1H", 7, 1, [](Grid& g, int r, int c, int w, const auto& a) {
+                      const std::string n = LoadText(a.fleet_load_1h());
+                      g.Put(r, c + std::max(0, w - TextWidth(n)), n, Style::kNormal, w);
+                    }});
+    return cols;
+  }
   cols.push_back({"15M", 7, 2, [](Grid& g, int r, int c, int w, const auto& a) {
                     const std::string n = LoadText(a.load_15m());
                     g.Put(r, c + std::max(0, w - TextWidth(n)), n,
@@ -315,7 +328,8 @@ void DrawSummary(Grid& grid, int row, const TuiModel& model) {
     line.Add("  replicas ", Style::kDim);
     line.Add(absl::StrCat(s.cluster().replicas_size()),
              s.cluster().connected() ? Style::kBold : Style::kWarn);
-    line.Add(absl::StrCat(" (this: ", s.cluster().replica(), ")"), Style::kDim);
+    line.Add(absl::StrCat(" (this: ", s.cluster().replica(), "; 15M and 1H fleet-wide)"),
+             Style::kDim);
   }
 }
 

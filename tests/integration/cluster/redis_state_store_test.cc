@@ -104,6 +104,42 @@ TEST(RedisStateStoreTest, TheNewestReadingWinsWhateverTheOrderOfSaves) {
   EXPECT_FALSE(other.Load(&warning)->has_value());
 }
 
+// A running replica reads the sessions used since its last read, and the breaker's latest
+// opening; sessions idle past the limit are dropped by the saves.
+TEST(RedisStateStoreTest, ARunningReplicaReadsRecentSessionsAndTheLatestBreakerOpening) {
+  RedisServer server;
+  std::unique_ptr<redis::RedisClient> client = ClientFor(server);
+  RedisStateStore store(*client, "team", absl::Hours(1));
+  pool::PoolMemory memory;
+  memory.saved_at = kT0;
+  memory.accounts.push_back(Account("a", 0.4, kT0));
+  memory.sessions.push_back({"old", "a", 0, "a", kT0 - absl::Minutes(30)});
+  memory.sessions.push_back({"new", "a", 0, "a", kT0 - absl::Seconds(5)});
+  memory.breaker = pool::BreakerMemory{kT0 - absl::Seconds(10), kT0 + absl::Seconds(50), "429s"};
+  ASSERT_TRUE(store.Save(memory).ok());
+  absl::StatusOr<pool::PoolMemory> fleet = store.LoadFleet(kT0 - absl::Minutes(1));
+  ASSERT_TRUE(fleet.ok()) << fleet.status();
+  EXPECT_EQ(fleet->accounts.size(), 1u);
+  ASSERT_EQ(fleet->sessions.size(), 1u);
+  EXPECT_EQ(fleet->sessions[0].key, "new");
+  ASSERT_TRUE(fleet->breaker.has_value());
+  EXPECT_EQ(fleet->breaker->until, kT0 + absl::Seconds(50));
+
+  // An older opening saved later does not replace the latest one.
+  pool::PoolMemory stale;
+  stale.saved_at = kT0;
+  stale.breaker = pool::BreakerMemory{kT0 - absl::Minutes(5), kT0 + absl::Minutes(10), "old"};
+  ASSERT_TRUE(store.Save(stale).ok());
+  EXPECT_EQ(store.LoadFleet(kT0)->breaker->reason, "429s");
+
+  // Two hours on, the next save drops both sessions: idle for longer than the hour.
+  pool::PoolMemory later;
+  later.saved_at = kT0 + absl::Hours(2);
+  ASSERT_TRUE(store.Save(later).ok());
+  EXPECT_TRUE(store.LoadFleet(absl::UnixEpoch())->sessions.empty());
+  EXPECT_EQ(client->Command({"HLEN", "{maxpool:team}:sessions"})->integer, 0);
+}
+
 TEST(RedisStateStoreTest, AnEmptiedRedisIsRepopulatedByTheNextSave) {
   RedisServer server;
   std::unique_ptr<redis::RedisClient> client = ClientFor(server);

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cluster/redis_state_store.h"
+#include "credentials/redact.h"
 #include "server/state_keeper.h"
 #include "support/eventually.h"
 #include "support/fake_clock.h"
@@ -66,6 +67,51 @@ TEST(StateKeeperFleetTest, WhatOneReplicaLearnsReachesAnotherWhileBothRun) {
       ::maxpool::testing::Eventually([&] { return two.Weekly() == 0.97; }, std::chrono::seconds(3)))
       << "replica two never took what replica one learned";
   EXPECT_EQ(two.pool.Snapshot().front().state.completed_requests, 0);
+}
+
+// Sessions, dead marks and the shared breaker travel too: a session served on one replica keeps
+// its account on the other, a key found dead on one is benched on the other, and the upstream's
+// throttling seen by one holds the other's subscription requests.
+TEST(StateKeeperFleetTest, SessionsDeadMarksAndTheBreakerReachAnotherReplica) {
+  RedisServer redis;
+  auto client = redis::RedisClient::Create(*redis::ParseRedisUrl(redis.url()), {});
+  ASSERT_TRUE(client.ok());
+  Replica one(**client);
+  Replica two(**client);
+  core::RouteState route;
+  std::optional<pool::Grant> grant =
+      one.pool.TryAcquire(::maxpool::testing::SmallRequest("session-1"), route);
+  ASSERT_TRUE(grant.has_value());
+  one.pool.Release(grant->lease, {core::ReleaseKind::kSuccess, 200, ""});
+  auto has_session = [&] {
+    for (const pool::SessionMemory& s : two.pool.Memory().sessions) {
+      if (s.key == "session-1") return s.home == "a";
+    }
+    return false;
+  };
+  EXPECT_TRUE(::maxpool::testing::Eventually(has_session, std::chrono::seconds(3)));
+
+  // What replica one learned elsewhere (here: given back as at a restart) is published by its
+  // saves, and replica two takes it.
+  pool::PoolMemory learned;
+  pool::AccountMemory dead;
+  dead.name = "a";
+  dead.dead = true;
+  dead.last_error = "auth_dead";
+  dead.last_error_at = one.clock.Now();
+  dead.credential_fingerprint = credentials::Fingerprint("key-a");
+  learned.accounts.push_back(dead);
+  learned.breaker =
+      pool::BreakerMemory{one.clock.Now(), one.clock.Now() + absl::Minutes(1), "same 429"};
+  one.pool.Restore(learned, {});
+  ASSERT_EQ(one.pool.Snapshot().front().state.status, core::AccountStatus::kError);
+  ASSERT_TRUE(one.pool.BreakerOpen());
+  EXPECT_TRUE(::maxpool::testing::Eventually(
+      [&] {
+        return two.pool.BreakerOpen() &&
+               two.pool.Snapshot().front().state.status == core::AccountStatus::kError;
+      },
+      std::chrono::seconds(3)));
 }
 
 }  // namespace

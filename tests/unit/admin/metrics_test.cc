@@ -533,11 +533,18 @@ TEST(MetricsCluster, TheFleetsStateAndEachAccountsFleetWideRequests) {
   std::optional<pool::Grant> grant = pool.TryAcquire(SmallRequest(), route);
   ASSERT_TRUE(grant.has_value());
   pool.SetFleetInFlight({{"a", 4}});
+  pool.Release(grant->lease, {core::ReleaseKind::kSuccess, 200, ""});
+  grant = pool.TryAcquire(SmallRequest(), route);
+  ASSERT_TRUE(grant.has_value());
+  pool::FleetLoad theirs;
+  theirs.last_15m.requests = 10;
+  theirs.last_1h.requests = 30;
+  pool.SetFleetLoads({{"a", theirs}});
   {
     Metrics local(pool, MetricsOptions{});
     const std::string text = local.Serialize();
     EXPECT_THAT(text, Not(HasSubstr("maxpool_cluster_")));
-    EXPECT_THAT(text, Not(HasSubstr("maxpool_account_fleet_inflight")));
+    EXPECT_THAT(text, Not(HasSubstr("maxpool_account_fleet_")));
   }
   MetricsOptions options;
   options.cluster = [] { return ClusterMetricsView{false, 3, 120, 7, 2}; };
@@ -545,6 +552,8 @@ TEST(MetricsCluster, TheFleetsStateAndEachAccountsFleetWideRequests) {
   const std::string text = metrics.Serialize();
   EXPECT_EQ(Sample(text, R"(maxpool_account_inflight{account="a"})"), 1);
   EXPECT_EQ(Sample(text, R"(maxpool_account_fleet_inflight{account="a"})"), 5);
+  EXPECT_EQ(Sample(text, R"(maxpool_account_fleet_load_requests{account="a",window="15m"})"), 11);
+  EXPECT_EQ(Sample(text, R"(maxpool_account_fleet_load_requests{account="a",window="1h"})"), 31);
   EXPECT_EQ(Sample(text, "maxpool_cluster_connected"), 0);
   EXPECT_EQ(Sample(text, "maxpool_cluster_replicas"), 3);
   EXPECT_EQ(Sample(text, R"(maxpool_cluster_lease_claims_total{result="granted"})"), 120);

@@ -123,5 +123,14 @@ TEST(RollingLoadTest, RunningSumMatchesBruteForce) {
   }
 }
 
+// Cluster mode: one replica's load and the others' make the fleet's.
+TEST(RollingLoad, CombinedAddsCountsAndWeighsTheMeanByRequests) {
+  const LoadSummary mine{3, 1, 5, 100};
+  const LoadSummary others{1, 0, 2, 500};
+  EXPECT_EQ(Combined(mine, others), (LoadSummary{4, 1, 7, 200}));
+  EXPECT_EQ(Combined(mine, LoadSummary{}), mine);
+  EXPECT_EQ(Combined(LoadSummary{}, LoadSummary{}), LoadSummary{});
+}
+
 }  // namespace
 }  // namespace maxpool::core

@@ -67,5 +67,41 @@ TEST(SharedBreaker, AdmissionRampAfterClose) {
   EXPECT_FALSE(b.InAdmissionRamp(kT0 + absl::Seconds(7)));
 }
 
+// Cluster mode: another replica's opening is taken once, and never one this replica saw through.
+TEST(SharedBreaker, AdoptsAnotherReplicasOpeningOnce) {
+  SharedBreaker b;
+  const absl::Time until = kT0 + absl::Seconds(60);
+  EXPECT_FALSE(b.Adopt(kT0 + absl::Seconds(61), kT0, until, "late")) << "already over";
+  ASSERT_TRUE(b.Adopt(kT0 + absl::Seconds(2), kT0, until, "elsewhere"));
+  EXPECT_TRUE(b.Blocking(kT0 + absl::Seconds(59)));
+  EXPECT_EQ(b.until(), until);
+  EXPECT_EQ(b.reason(), "elsewhere");
+  EXPECT_FALSE(b.Adopt(kT0 + absl::Seconds(4), kT0, until, "again")) << "the same opening";
+  EXPECT_FALSE(b.Adopt(kT0 + absl::Seconds(4), kT0 + absl::Seconds(2), until, "echo"))
+      << "this replica's own copy of it, read back: it ends no later";
+
+  // Seen through by this replica's probe: the same opening, read again, is not taken.
+  std::optional<int> probe = b.TryClaimProbe(until);
+  ASSERT_TRUE(probe.has_value());
+  b.OnProbeSucceeded(until + absl::Seconds(1), *probe);
+  ASSERT_FALSE(b.open());
+  EXPECT_FALSE(b.Adopt(until + absl::Seconds(2), kT0, until + absl::Seconds(5), "deferred"));
+
+  // A later opening is news.
+  const absl::Time reopened = until + absl::Seconds(3);
+  EXPECT_TRUE(b.Adopt(reopened + absl::Seconds(1), reopened, reopened + absl::Seconds(30), "new"));
+  EXPECT_EQ(b.until(), reopened + absl::Seconds(30));
+}
+
+TEST(SharedBreaker, AdoptExtendsAnOpenBreakerOnlyWithALaterOpening) {
+  SharedBreaker b;
+  b.Open(kT0, absl::Seconds(10), "mine");
+  EXPECT_FALSE(
+      b.Adopt(kT0 + absl::Seconds(1), kT0 - absl::Seconds(5), kT0 + absl::Seconds(50), "older"));
+  EXPECT_TRUE(
+      b.Adopt(kT0 + absl::Seconds(2), kT0 + absl::Seconds(1), kT0 + absl::Seconds(50), "newer"));
+  EXPECT_EQ(b.until(), kT0 + absl::Seconds(50));
+}
+
 }  // namespace
 }  // namespace maxpool::core

@@ -172,16 +172,33 @@ TEST_F(FleetGateTest, TheSpreadTermCountsTheFleetsRecentTraffic) {
   AddKeys(pool, {"A", "B"});
   for (const std::string busy : {"A", "B"}) {
     // The other replicas sent 40 requests through `busy` in the spread window.
-    pool.SetFleetRecentWeights({{busy, 40}});
+    FleetLoad theirs;
+    theirs.spread_weight = 40;
+    pool.SetFleetLoads({{busy, theirs}});
     const std::string routed = RouteOne(pool);
     ASSERT_FALSE(routed.empty());
     EXPECT_NE(routed, busy);
   }
-  pool.SetFleetRecentWeights({});
+  pool.SetFleetLoads({});
   for (const core::Account& account : pool.Snapshot()) {
     EXPECT_EQ(account.state.fleet_recent_weight, 0);
   }
-  EXPECT_EQ(pool.RecentWeights().at("A") + pool.RecentWeights().at("B"), 2);
+  const absl::flat_hash_map<std::string, FleetLoad> own = pool.OwnLoads();
+  EXPECT_EQ(own.at("A").spread_weight + own.at("B").spread_weight, 2);
+  EXPECT_EQ(own.at("A").last_15m.requests + own.at("B").last_15m.requests, 2);
+  EXPECT_EQ(own.at("A").last_1h.requests + own.at("B").last_1h.requests, 2);
+}
+
+TEST_F(FleetGateTest, TheFleetsLoadIsKeptForTheViews) {
+  Pool pool(clock_, Options(50));
+  AddKeys(pool, {"A"});
+  FleetLoad theirs;
+  theirs.last_15m = core::LoadSummary{7, 1, 9, 300};
+  theirs.last_1h = core::LoadSummary{20, 2, 25, 250};
+  pool.SetFleetLoads({{"A", theirs}, {"gone", theirs}});
+  const core::AccountState st = pool.Snapshot().at(0).state;
+  EXPECT_EQ(st.fleet_load_15m, theirs.last_15m);
+  EXPECT_EQ(st.fleet_load_1h, theirs.last_1h);
 }
 
 TEST_F(FleetGateTest, UnknownAccountsAndNegativeCountsAreIgnored) {

@@ -45,6 +45,12 @@ std::string Route(Pool& pool, const std::string& session,
   return grant->lease.account_name;
 }
 
+PoolMemory Fleet(std::vector<AccountMemory> accounts) {
+  PoolMemory memory;
+  memory.accounts = std::move(accounts);
+  return memory;
+}
+
 TEST(PoolMemoryCodec, RoundTripsEveryField) {
   const absl::Time t = absl::FromUnixMillis(1764000000123);
   PoolMemory memory;
@@ -72,6 +78,7 @@ TEST(PoolMemoryCodec, RoundTripsEveryField) {
   a.credential_fingerprint = "0123abcd";
   memory.accounts.push_back(a);
   memory.sessions.push_back(SessionMemory{"s1", "work", 0, "other", t - absl::Minutes(5)});
+  memory.breaker = BreakerMemory{t - absl::Seconds(2), t + absl::Seconds(58), "same 429"};
 
   absl::StatusOr<PoolMemory> back = Decode(Encode(memory));
   ASSERT_TRUE(back.ok()) << back.status();
@@ -106,6 +113,10 @@ TEST(PoolMemoryCodec, RoundTripsEveryField) {
   EXPECT_EQ(back->sessions[0].key, "s1");
   EXPECT_EQ(back->sessions[0].current, "other");
   EXPECT_EQ(back->sessions[0].last_used, t - absl::Minutes(5));
+  ASSERT_TRUE(back->breaker.has_value());
+  EXPECT_EQ(back->breaker->opened_at, t - absl::Seconds(2));
+  EXPECT_EQ(back->breaker->until, t + absl::Seconds(58));
+  EXPECT_EQ(back->breaker->reason, "same 429");
 }
 
 TEST(PoolMemoryCodec, HostileInputIsRefusedWithWhereAndWhat) {
@@ -191,14 +202,14 @@ TEST(PoolMemory, ARunningReplicaTakesOnlyWhatTheFleetLearnedAfterIt) {
   AccountMemory gone;
   gone.name = "no-longer-here";
   gone.quota.last_header_quota_at = clock.Now();
-  EXPECT_EQ(pool.MergeFleetMemory({older, newer, gone}, kNoUuids), 1);
+  EXPECT_EQ(pool.MergeFleetMemory(Fleet({older, newer, gone}), kNoUuids).accounts, 1);
   EXPECT_EQ(AccountNamed(pool, read_here).state.quota.unified_7d, 0.30);  // ours is newer
   const core::AccountState taken = AccountNamed(pool, other).state;
   EXPECT_EQ(taken.quota.unified_7d, 0.999);
   EXPECT_EQ(taken.status, core::AccountStatus::kThrottled);
   EXPECT_EQ(taken.rate_limited_until, clock.Now() + absl::Minutes(2));
   // Nothing new the second time.
-  EXPECT_EQ(pool.MergeFleetMemory({older, newer}, kNoUuids), 0);
+  EXPECT_EQ(pool.MergeFleetMemory(Fleet({older, newer}), kNoUuids).accounts, 0);
   // Requests now go where the fleet says there is room.
   EXPECT_EQ(Route(pool, "s"), read_here);
 }
@@ -255,6 +266,96 @@ TEST(PoolMemory, ADeadMarkReturnsOnlyToTheCredentialItWasMadeAgainst) {
   EXPECT_EQ(report.unmatched, 1);  // B is not in this pool
   EXPECT_FALSE(AccountNamed(relogged, "A").state.refresh_dead);
   EXPECT_EQ(AccountNamed(relogged, "A").state.status, core::AccountStatus::kActive);
+}
+
+// Cluster mode: a credential another replica found dead is benched here without a request spent
+// on it; one with other credentials here is left alone.
+TEST(PoolMemory, ARunningReplicaTakesADeadMarkOnlyForTheSameCredential) {
+  FakeClock clock;
+  Credential refused = Token("a");
+  refused.refresh_token = "r-refused";
+  Pool elsewhere(clock, PoolOptions{});
+  elsewhere.AddAccount(OAuthAccount("A"), refused);
+  credentials::FreshToken dead;
+  dead.kind = credentials::FreshToken::Kind::kFailed;
+  dead.failure = core::RefreshFailure::kDead;
+  dead.status = 400;
+  elsewhere.RefreshOutcome("A", dead);
+  const PoolMemory fleet = elsewhere.Memory();
+
+  Pool here(clock, PoolOptions{});
+  here.AddAccount(OAuthAccount("A"), refused);
+  here.AddAccount(OAuthAccount("B"), Token("b"));
+  const FleetMergeReport report = here.MergeFleetMemory(fleet, kNoUuids);
+  EXPECT_EQ(report.dead, 1);
+  EXPECT_EQ(AccountNamed(here, "A").state.status, core::AccountStatus::kError);
+  EXPECT_TRUE(AccountNamed(here, "A").state.refresh_dead);
+  EXPECT_FALSE(AccountNamed(here, "A").state.last_error.empty());
+  EXPECT_EQ(Route(here, "s"), "B");
+  EXPECT_EQ(here.MergeFleetMemory(fleet, kNoUuids).dead, 0) << "taken once";
+
+  Pool relogged(clock, PoolOptions{});
+  Credential fresh = Token("a2");
+  fresh.refresh_token = "r-new";
+  relogged.AddAccount(OAuthAccount("A"), fresh);
+  EXPECT_EQ(relogged.MergeFleetMemory(fleet, kNoUuids).dead, 0);
+  EXPECT_EQ(AccountNamed(relogged, "A").state.status, core::AccountStatus::kActive);
+}
+
+// Cluster mode: a session served last on another replica keeps the account it has there.
+TEST(PoolMemory, ARunningReplicaTakesASessionUsedLaterElsewhere) {
+  FakeClock clock;
+  Pool pool(clock, PoolOptions{});
+  pool.AddAccount(OAuthAccount("A"), Token("a"));
+  pool.AddAccount(OAuthAccount("B"), Token("b"));
+  const std::string here = Route(pool, "s");
+  ASSERT_FALSE(here.empty());
+  const std::string there = here == "A" ? "B" : "A";
+  clock.Advance(absl::Seconds(10));
+
+  PoolMemory stale;  // the same session, used before this replica's request
+  stale.sessions.push_back(SessionMemory{"s", there, 0, there, clock.Now() - absl::Minutes(1)});
+  EXPECT_EQ(pool.MergeFleetMemory(stale, kNoUuids).sessions, 0);
+  EXPECT_EQ(Route(pool, "s"), here);
+
+  clock.Advance(absl::Seconds(10));
+  PoolMemory later;
+  later.sessions.push_back(SessionMemory{"s", there, 0, there, clock.Now()});
+  later.sessions.push_back(SessionMemory{"t", there, 0, there, clock.Now()});
+  EXPECT_EQ(pool.MergeFleetMemory(later, kNoUuids).sessions, 2);
+  clock.Advance(absl::Seconds(1));
+  EXPECT_EQ(Route(pool, "s"), there);
+  EXPECT_EQ(Route(pool, "t"), there);
+}
+
+// Cluster mode: an opening of the shared breaker elsewhere blocks subscription requests here
+// (§4.6), and a restart within it finds it open.
+TEST(PoolMemory, TheSharedBreakerOpensOnEveryReplicaAndSurvivesARestart) {
+  FakeClock clock;
+  Pool pool(clock, PoolOptions{});
+  pool.AddAccount(OAuthAccount("A"), Token("a"));
+  PoolMemory fleet;
+  fleet.breaker = BreakerMemory{clock.Now() - absl::Seconds(1), clock.Now() + absl::Seconds(59),
+                                "every account answered 429"};
+  const FleetMergeReport report = pool.MergeFleetMemory(fleet, kNoUuids);
+  EXPECT_TRUE(report.breaker);
+  EXPECT_TRUE(pool.BreakerOpen());
+  EXPECT_EQ(Route(pool, "s"), "") << "held: the upstream throttles the fleet";
+  EXPECT_FALSE(pool.MergeFleetMemory(fleet, kNoUuids).breaker) << "taken once";
+
+  const PoolMemory saved = pool.Memory();
+  ASSERT_TRUE(saved.breaker.has_value());
+  EXPECT_EQ(saved.breaker->until, clock.Now() + absl::Seconds(59));
+  Pool restarted(clock, PoolOptions{});
+  restarted.AddAccount(OAuthAccount("A"), Token("a"));
+  EXPECT_TRUE(restarted.Restore(saved, kNoUuids).breaker);
+  EXPECT_TRUE(restarted.BreakerOpen());
+
+  clock.Advance(absl::Minutes(2));  // over: nothing to take, nothing saved
+  Pool later(clock, PoolOptions{});
+  later.AddAccount(OAuthAccount("A"), Token("a"));
+  EXPECT_FALSE(later.MergeFleetMemory(fleet, kNoUuids).breaker);
+  EXPECT_FALSE(later.Memory().breaker.has_value());
 }
 
 TEST(PoolMemory, ARenamedAccountIsFoundByItsUuid) {

@@ -182,6 +182,7 @@ TEST(TuiRender, ClusterModeShowsTheFleetsRequestsReplicasAndDegradedMode) {
   snapshot.set_breaker_open(false);
   snapshot.set_held(0);
   snapshot.mutable_accounts(0)->set_fleet_in_flight(7);
+  snapshot.mutable_accounts(0)->mutable_fleet_load_15m()->set_requests(321);
   v1::ClusterSnapshot& cluster = *snapshot.mutable_cluster();
   cluster.set_replica("pod-a");
   cluster.set_connected(true);
@@ -195,7 +196,8 @@ TEST(TuiRender, ClusterModeShowsTheFleetsRequestsReplicasAndDegradedMode) {
   const int fleet = ColumnOf(grid, header, "FLEET");
   ASSERT_GE(fleet, 0);
   EXPECT_EQ(DecodeUtf8(grid.RowText(alice)).substr(fleet, 5), U"    7");  // right-aligned
-  EXPECT_THAT(grid.RowText(1), HasSubstr("replicas 3 (this: pod-a)"));
+  EXPECT_THAT(grid.RowText(1), HasSubstr("replicas 3 (this: pod-a; 15M and 1H fleet-wide)"));
+  EXPECT_THAT(grid.RowText(alice), HasSubstr("321")) << "the fleet's 15 minutes";
   EXPECT_THAT(grid.RowText(2), Not(HasSubstr("cluster degraded")));
   // Redis out of reach for 90 s: the banner says so.
   cluster.set_connected(false);

@@ -31,12 +31,14 @@ WEEKLY_TIER_SOFT: WeeklyTier
 WEEKLY_TIER_UNSPECIFIED: WeeklyTier
 
 class AccountSnapshot(_message.Message):
-    __slots__ = ["account", "credentials_unsaved", "display_name", "enabled", "fleet_in_flight", "in_flight", "last_error", "last_error_time", "last_status", "load_15m", "load_1h", "priority", "probe_error", "quota", "quota_read_time", "quota_stale", "state", "state_until", "type", "weekly_tier"]
+    __slots__ = ["account", "credentials_unsaved", "display_name", "enabled", "fleet_in_flight", "fleet_load_15m", "fleet_load_1h", "in_flight", "last_error", "last_error_time", "last_status", "load_15m", "load_1h", "priority", "probe_error", "quota", "quota_read_time", "quota_stale", "state", "state_until", "type", "weekly_tier"]
     ACCOUNT_FIELD_NUMBER: _ClassVar[int]
     CREDENTIALS_UNSAVED_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     ENABLED_FIELD_NUMBER: _ClassVar[int]
     FLEET_IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
+    FLEET_LOAD_15M_FIELD_NUMBER: _ClassVar[int]
+    FLEET_LOAD_1H_FIELD_NUMBER: _ClassVar[int]
     IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
     LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
     LAST_ERROR_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -57,6 +59,8 @@ class AccountSnapshot(_message.Message):
     display_name: str
     enabled: bool
     fleet_in_flight: int
+    fleet_load_15m: LoadWindow
+    fleet_load_1h: LoadWindow
     in_flight: int
     last_error: str
     last_error_time: _timestamp_pb2.Timestamp
@@ -72,7 +76,7 @@ class AccountSnapshot(_message.Message):
     state_until: _timestamp_pb2.Timestamp
     type: _accounts_pb2.AccountType
     weekly_tier: WeeklyTier
-    def __init__(self, account: _Optional[str] = ..., display_name: _Optional[str] = ..., type: _Optional[_Union[_accounts_pb2.AccountType, str]] = ..., state: _Optional[_Union[_accounts_pb2.AccountState, str]] = ..., state_until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quota: _Optional[_Iterable[_Union[QuotaWindow, _Mapping]]] = ..., weekly_tier: _Optional[_Union[WeeklyTier, str]] = ..., in_flight: _Optional[int] = ..., load_15m: _Optional[_Union[LoadWindow, _Mapping]] = ..., load_1h: _Optional[_Union[LoadWindow, _Mapping]] = ..., last_error: _Optional[str] = ..., last_error_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., last_status: _Optional[int] = ..., enabled: bool = ..., priority: _Optional[float] = ..., credentials_unsaved: _Optional[str] = ..., quota_read_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quota_stale: bool = ..., probe_error: _Optional[str] = ..., fleet_in_flight: _Optional[int] = ...) -> None: ...
+    def __init__(self, account: _Optional[str] = ..., display_name: _Optional[str] = ..., type: _Optional[_Union[_accounts_pb2.AccountType, str]] = ..., state: _Optional[_Union[_accounts_pb2.AccountState, str]] = ..., state_until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quota: _Optional[_Iterable[_Union[QuotaWindow, _Mapping]]] = ..., weekly_tier: _Optional[_Union[WeeklyTier, str]] = ..., in_flight: _Optional[int] = ..., load_15m: _Optional[_Union[LoadWindow, _Mapping]] = ..., load_1h: _Optional[_Union[LoadWindow, _Mapping]] = ..., last_error: _Optional[str] = ..., last_error_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., last_status: _Optional[int] = ..., enabled: bool = ..., priority: _Optional[float] = ..., credentials_unsaved: _Optional[str] = ..., quota_read_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quota_stale: bool = ..., probe_error: _Optional[str] = ..., fleet_in_flight: _Optional[int] = ..., fleet_load_15m: _Optional[_Union[LoadWindow, _Mapping]] = ..., fleet_load_1h: _Optional[_Union[LoadWindow, _Mapping]] = ...) -> None: ...
 
 class AccountStateChanged(_message.Message):
     __slots__ = ["account", "current", "previous", "reason"]

@@ -497,6 +497,22 @@ export class AccountSnapshot extends Message<AccountSnapshot> {
    */
   fleetInFlight = 0;
 
+  /**
+   * Requests this account finished in the last 15 minutes across every replica of the pool
+   * (cluster mode, this replica's included, as the others last published it); outside cluster
+   * mode, the same as `load_15m`.
+   *
+   * @generated from field: maxpool.v1.LoadWindow fleet_load_15m = 21;
+   */
+  fleetLoad15m?: LoadWindow;
+
+  /**
+   * The same for the last hour.
+   *
+   * @generated from field: maxpool.v1.LoadWindow fleet_load_1h = 22;
+   */
+  fleetLoad1h?: LoadWindow;
+
   constructor(data?: PartialMessage<AccountSnapshot>) {
     super();
     proto3.util.initPartial(data, this);
@@ -525,6 +541,8 @@ export class AccountSnapshot extends Message<AccountSnapshot> {
     { no: 18, name: "quota_stale", kind: "scalar", T: 8 /* ScalarType.BOOL */ },
     { no: 19, name: "probe_error", kind: "scalar", T: 9 /* ScalarType.STRING */ },
     { no: 20, name: "fleet_in_flight", kind: "scalar", T: 5 /* ScalarType.INT32 */ },
+    { no: 21, name: "fleet_load_15m", kind: "message", T: LoadWindow },
+    { no: 22, name: "fleet_load_1h", kind: "message", T: LoadWindow },
   ]);
 
   static fromBinary(bytes: Uint8Array, options?: Partial<BinaryReadOptions>): AccountSnapshot {
