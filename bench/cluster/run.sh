@@ -18,20 +18,9 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--duration 10s]" >&2; exit 2 ;;
   esac
 done
-for tool in wrk redis-server redis-cli; do
-  command -v $tool >/dev/null || { echo "bench: $tool is missing; run scripts/install-deps.sh" >&2; exit 1; }
-done
-[ -x "$bin/src/app/maxpool" ] && [ -x "$bin/src/fake/maxpool-fake-upstream" ] || {
-  echo "bench: build first: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
-
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; echo "bench: port $1 never opened" >&2; exit 1; }
+. "$root/bench/lib.sh"
+bench_require_tools wrk redis-server redis-cli
+bench_require_build "$bin"
 
 up=$(free_port); rd=$(free_port); local_port=$(free_port); cluster_port=$(free_port)
 
@@ -66,26 +55,9 @@ for mode in local cluster; do
 done
 wait_port "$local_port"; wait_port "$cluster_port"
 
-for kind in json stream; do
-  stream=false; [ $kind = stream ] && stream=true
-  cat > "$work/$kind.lua" <<LUA
-wrk.method = "POST"
-wrk.body = '{"model":"claude-sonnet-4-5","max_tokens":64,"stream":$stream,"messages":[{"role":"user","content":"hi"}]}'
-wrk.headers["content-type"] = "application/json"
-wrk.headers["anthropic-version"] = "2023-06-01"
-LUA
-done
+bench_wrk_script "$work/json.lua" false
+bench_wrk_script "$work/stream.lua" true
 
-# "<req/s> <p50 µs> <p99 µs> <requests>" from wrk --latency output.
-parse() {
-  awk '
-    function us(v) { if (v ~ /us$/) return v+0; if (v ~ /ms$/) return (v+0)*1000; if (v ~ /s$/) return (v+0)*1000000; return v }
-    /Requests\/sec/ { rps=$2 }
-    /^ +50%/ { p50=us($2) }
-    /^ +99%/ { p99=us($2) }
-    /requests in/ { n=$1 }
-    END { printf "%s %s %s %s\n", rps, p50, p99, n }'
-}
 redis_stat() { redis-cli -p "$rd" INFO "$1" | awk -F: -v k="$2" '$1 == k { print $2+0 }'; }
 
 printf "%-7s %-8s %5s %12s %10s %10s %14s %14s\n" body mode conns req/s p50_us p99_us redis_cmd/req round_trips/req
@@ -98,7 +70,7 @@ for kind in json stream; do
       cmds0=$(redis_stat stats total_commands_processed)
       calls0=$(redis-cli -p "$rd" INFO commandstats | awk -F'[=,:]' '/^cmdstat_(evalsha|eval|ping)/ { n += $3 } END { print n+0 }')
       line=$(wrk -t "$threads" -c "$conns" -d "$duration" --latency -s "$work/$kind.lua" \
-               "http://127.0.0.1:$port/v1/messages" 2>&1 | parse)
+               "http://127.0.0.1:$port/v1/messages" 2>&1 | wrk_parse)
       cmds1=$(redis_stat stats total_commands_processed)
       calls1=$(redis-cli -p "$rd" INFO commandstats | awk -F'[=,:]' '/^cmdstat_(evalsha|eval|ping)/ { n += $3 } END { print n+0 }')
       read -r rps p50 p99 n <<< "$line"

@@ -23,20 +23,9 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--duration 10s] [--streams N] [--skip-streams]" >&2; exit 2 ;;
   esac
 done
-for tool in wrk nginx; do
-  command -v $tool >/dev/null || { echo "bench: $tool is missing; run scripts/install-deps.sh" >&2; exit 1; }
-done
-[ -x "$bin/src/app/maxpool" ] && [ -x "$bin/src/fake/maxpool-fake-upstream" ] || {
-  echo "bench: build first: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
-
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; echo "bench: port $1 never opened" >&2; exit 1; }
+. "$root/bench/lib.sh"
+bench_require_tools wrk nginx
+bench_require_build "$bin"
 
 up=$(free_port); ngx=$(free_port); mp=$(free_port)
 
@@ -84,26 +73,8 @@ mp_pid=$!
 pids+=($mp_pid)
 wait_port "$up"; wait_port "$ngx"; wait_port "$mp"
 
-for kind in json stream; do
-  stream=false; [ $kind = stream ] && stream=true
-  cat > "$work/$kind.lua" <<LUA
-wrk.method = "POST"
-wrk.body = '{"model":"claude-sonnet-4-5","max_tokens":64,"stream":$stream,"messages":[{"role":"user","content":"hi"}]}'
-wrk.headers["content-type"] = "application/json"
-wrk.headers["anthropic-version"] = "2023-06-01"
-wrk.headers["x-api-key"] = "sk-ant-api03-bench"
-LUA
-done
-
-# "<req/s> <p50 µs> <p99 µs>" from wrk --latency output.
-parse() {
-  awk '
-    function us(v) { if (v ~ /us$/) return v+0; if (v ~ /ms$/) return (v+0)*1000; if (v ~ /s$/) return (v+0)*1000000; return v }
-    /Requests\/sec/ { rps=$2 }
-    /^ +50%/ { p50=us($2) }
-    /^ +99%/ { p99=us($2) }
-    END { printf "%s %s %s\n", rps, p50, p99 }'
-}
+bench_wrk_script "$work/json.lua" false sk-ant-api03-bench
+bench_wrk_script "$work/stream.lua" true sk-ant-api03-bench
 
 printf "%-7s %-8s %5s %12s %10s %10s\n" body target conns req/s p50_us p99_us
 declare -A result
@@ -113,9 +84,9 @@ for kind in json stream; do
     for target in direct nginx maxpool; do
       case $target in direct) port=$up ;; nginx) port=$ngx ;; maxpool) port=$mp ;; esac
       line=$(wrk -t "$threads" -c "$conns" -d "$duration" --latency -s "$work/$kind.lua" \
-               "http://127.0.0.1:$port/v1/messages" 2>&1 | parse)
+               "http://127.0.0.1:$port/v1/messages" 2>&1 | wrk_parse)
       result[$kind,$target,$conns]=$line
-      read -r rps p50 p99 <<< "$line"
+      read -r rps p50 p99 _ <<< "$line"
       printf "%-7s %-8s %5d %12s %10s %10s\n" "$kind" "$target" "$conns" "$rps" "$p50" "$p99"
     done
   done
@@ -123,10 +94,10 @@ done
 
 echo
 for kind in json stream; do
-  read -r _ d50 d99 <<< "${result[$kind,direct,1]}"
-  read -r _ m50 m99 <<< "${result[$kind,maxpool,1]}"
-  read -r n16 _ _ <<< "${result[$kind,nginx,16]}"
-  read -r m16 _ _ <<< "${result[$kind,maxpool,16]}"
+  read -r _ d50 d99 _ <<< "${result[$kind,direct,1]}"
+  read -r _ m50 m99 _ <<< "${result[$kind,maxpool,1]}"
+  read -r n16 _ <<< "${result[$kind,nginx,16]}"
+  read -r m16 _ <<< "${result[$kind,maxpool,16]}"
   awk -v k="$kind" -v d50="$d50" -v d99="$d99" -v m50="$m50" -v m99="$m99" -v n16="$n16" -v m16="$m16" 'BEGIN {
     printf "%s: maxpool adds %.0f us at p50 and %.0f us at p99 over direct at 1 connection; at 16 connections maxpool does %.2fx nginx req/s\n",
       k, m50-d50, m99-d99, (n16 > 0 ? m16/n16 : 0) }'
