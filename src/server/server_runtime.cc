@@ -103,9 +103,13 @@ absl::Status ServerRuntime::Init() {
   warnings_ = loaded->warnings;
   config_ = std::move(loaded->config);
   const std::filesystem::path state_dir = config::StateDirFor(options_.config_path, process_env);
-  if (!sources->file_writable) {
+  {
+    // A state directory named by MAXPOOL_STATE_DIR may not exist yet. When it cannot be made,
+    // each file written there says so when it is written.
     std::error_code ec;
     std::filesystem::create_directories(state_dir, ec);
+  }
+  if (!sources->file_writable) {
     Log(absl::StrCat("the config file ", options_.config_path.string(),
                      " is read-only: changes made at run time go to ", sources->overlay.string()));
   }

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "config/config_path.h"
 #include "fake/fake_upstream.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
@@ -115,6 +116,20 @@ class ZeroAccountBootstrapTest : public ::testing::Test {
   std::unique_ptr<fake::FakeUpstream> upstream_;
   std::unique_ptr<server::ServerRuntime> runtime_;
 };
+
+// MAXPOOL_STATE_DIR may name a directory that does not exist yet (a fresh volume's
+// subdirectory): the server makes it, and keeps its event log there, writable config or not.
+TEST_F(ZeroAccountBootstrapTest, AStateDirectoryThatDoesNotExistYetIsMade) {
+  env_.erase("MAXPOOL_CONFIG_READ_ONLY");
+  state_dir_ = dir_.path() / "volume" / "maxpool";
+  env_["MAXPOOL_STATE_DIR"] = state_dir_.string();
+  config_path_ =
+      dir_.Write("maxpool.json", absl::StrCat(R"({"upstream": ")", upstream_->base_url(),
+                                              R"(", "control": {"token": ")", kToken, R"("}})"));
+  ASSERT_NO_FATAL_FAILURE(Start());
+  EXPECT_TRUE(std::filesystem::is_directory(state_dir_));
+  EXPECT_TRUE(std::filesystem::exists(state_dir_ / config::EventLogPathFor("maxpool.json")));
+}
 
 TEST_F(ZeroAccountBootstrapTest, StartsWithNoAccountAndSaysWhy) {
   ASSERT_NO_FATAL_FAILURE(Start());
