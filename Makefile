@@ -1,7 +1,7 @@
 # Quick start: `make demo` runs maxpool on a simulated pool; `make test` installs what is missing,
-# builds with the sanitizers and runs every test.
+# builds with the sanitizers and runs every test, the fuzz targets' short runs included.
 # `make bench` builds optimised and runs the benchmarks in bench/.
-.PHONY: all deps deps-build build release package image test demo bench clients format clean
+.PHONY: all deps deps-build build release package image test fuzz-build fuzz demo bench clients format clean
 
 JOBS ?= $(shell nproc)
 
@@ -20,8 +20,22 @@ build/dev/build.ninja: CMakeLists.txt CMakePresets.json | deps
 build: deps build/dev/build.ninja
 	cmake --build --preset dev -j $(JOBS)
 
-test: build package
+test: build package fuzz-build
 	ctest --preset dev -j $(JOBS)
+	ctest --preset fuzz -j $(JOBS)
+
+# The libFuzzer targets (tests/fuzz), built with clang, ASan and UBSan: only the libraries they
+# need. `make fuzz` runs each for FUZZ_SECONDS (default 600); `make test` runs each for a few
+# seconds and replays its seed corpus.
+build/fuzz/build.ninja: CMakeLists.txt CMakePresets.json | deps
+	cmake --preset fuzz
+
+fuzz-build: deps build/fuzz/build.ninja
+	cmake --build --preset fuzz -j $(JOBS)
+
+FUZZ_SECONDS ?= 600
+fuzz: fuzz-build
+	scripts/fuzz.sh --seconds $(FUZZ_SECONDS)
 
 # The optimised build (warnings are errors here too): what benchmarks, packages and images use.
 build/release/build.ninja: CMakeLists.txt CMakePresets.json | deps-build

@@ -28,6 +28,8 @@ runtime=(
 )
 test=(
   clang-format libgtest-dev libgmock-dev googletest
+  # the fuzz preset: libFuzzer with clang's ASan and UBSan runtimes (tests/fuzz)
+  clang-15 libclang-common-15-dev libfuzzer-15-dev
   # operations and e2e tools
   prometheus redis-server wrk tmux nginx-light curl nodejs openssl python3 python3-yaml
   # the completion scripts of `maxpool completion` are run in each shell

@@ -24,6 +24,7 @@
 #include "core/response_classifier.h"
 #include "proxy/error_body.h"
 #include "proxy/exchange_capture.h"
+#include "proxy/fields_source.h"
 #include "proxy/header_rewrite.h"
 #include "proxy/sse_tracker.h"
 
@@ -36,20 +37,6 @@ using namespace asio::experimental::awaitable_operators;
 namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-
-// core::HeaderSource over Beast's fields, without copying.
-class FieldsSource final : public core::HeaderSource {
- public:
-  explicit FieldsSource(const http::fields& fields) : fields_(fields) {}
-  std::optional<std::string_view> Find(std::string_view lower_name) const override {
-    auto it = fields_.find(beast::string_view(lower_name.data(), lower_name.size()));
-    if (it == fields_.end()) return std::nullopt;
-    return std::string_view(it->value().data(), it->value().size());
-  }
-
- private:
-  const http::fields& fields_;
-};
 
 std::string_view View(beast::string_view s) { return std::string_view(s.data(), s.size()); }
 
