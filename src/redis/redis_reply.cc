@@ -42,8 +42,35 @@ RedisReply Convert(const redisReply& r) {
 }  // namespace
 
 struct RespDecoder::Reader {
-  redisReader* reader = redisReaderCreate();
+  Reader() {
+    functions = *reader->fn;
+    create_array = functions.createArray;
+    functions.createArray = &CreateArray;
+    reader->fn = &functions;
+    reader->privdata = this;
+  }
   ~Reader() { redisReaderFree(reader); }
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+
+  // hiredis allocates each array whole when its header arrives, before any element does: the
+  // elements a reply declares are counted, and an array past the budget is refused (hiredis then
+  // fails the reply) instead of allocated.
+  static void* CreateArray(const redisReadTask* task, int elements) {
+    auto* self = static_cast<Reader*>(task->privdata);
+    self->declared += elements;
+    if (elements < 0 || self->declared > kMaxReplyElements) {
+      self->over_budget = true;
+      return nullptr;
+    }
+    return self->create_array(task, elements);
+  }
+
+  redisReader* reader = redisReaderCreate();
+  redisReplyObjectFunctions functions;
+  void* (*create_array)(const redisReadTask*, int) = nullptr;
+  int64_t declared = 0;  // elements declared by the reply being read
+  bool over_budget = false;
 };
 
 std::vector<std::pair<std::string, std::string>> HashPairs(const RedisReply& reply) {
@@ -83,9 +110,14 @@ void RespDecoder::Feed(std::string_view bytes) {
 absl::StatusOr<std::optional<RedisReply>> RespDecoder::Next() {
   void* raw = nullptr;
   if (redisReaderGetReply(reader_->reader, &raw) != REDIS_OK) {
+    if (reader_->over_budget) {
+      return absl::DataLossError(absl::StrCat("not a Redis reply: it declares more than ",
+                                              kMaxReplyElements, " elements"));
+    }
     return absl::DataLossError(absl::StrCat("not a Redis reply: ", reader_->reader->errstr));
   }
   if (raw == nullptr) return std::optional<RedisReply>();
+  reader_->declared = 0;  // the next reply has its own budget
   RedisReply reply = Convert(*static_cast<const redisReply*>(raw));
   freeReplyObject(raw);
   return std::optional<RedisReply>(std::move(reply));

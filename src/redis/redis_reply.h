@@ -35,14 +35,18 @@ std::string EncodeCommand(const std::vector<std::string>& argv);
 // Feeds bytes as they arrive and takes out whole replies.
 class RespDecoder {
  public:
+  // Elements one reply may declare in all its arrays. An array is allocated whole when its
+  // header arrives, so a corrupt or hostile peer could otherwise make a few bytes cost gigabytes.
+  static constexpr int64_t kMaxReplyElements = int64_t{1} << 20;
+
   RespDecoder();
   ~RespDecoder();
   RespDecoder(const RespDecoder&) = delete;
   RespDecoder& operator=(const RespDecoder&) = delete;
 
   void Feed(std::string_view bytes);
-  // The next whole reply, nullopt while more bytes are needed. Error: a protocol error (the
-  // connection cannot be used any more).
+  // The next whole reply, nullopt while more bytes are needed. Error: a protocol error, or a
+  // reply past kMaxReplyElements (the connection cannot be used any more).
   absl::StatusOr<std::optional<RedisReply>> Next();
 
  private:

@@ -148,3 +148,29 @@ u.update_mask.paths.extend(["enabled", "display_name"])
 write("control_input_fuzz", "update", u.SerializeToString() + bytes([1]))
 write("control_input_fuzz", "name", b"accounts/work" + bytes([2]))
 write("control_input_fuzz", "page", b"YWNjb3VudHMAd29yaw" + bytes([3]))
+
+# --- oauth_fuzz, continued: a Claude Code credentials file (5), a pasted code (6) ---
+cc = json.dumps({"claudeAiOauth": {"accessToken": "sk-ant-oat01-cc", "refreshToken": "sk-ant-ort01-cc",
+                                   "expiresAt": 1796000000000, "scopes": ["user:inference", "user:profile"],
+                                   "subscriptionType": "max", "rateLimitTier": "default_claude_max_20x"}})
+for i, (b, which) in enumerate([(cc, 5), ('{"claudeAiOauth": {"accessToken": "a", "refreshToken": "r", "scopes": ["user:profile"]}}', 5),
+                                 ("code-123#state-1", 6), ("https://console.anthropic.com/oauth/code/callback?code=abc%2B1&state=state-1", 6),
+                                 ("http://localhost:54545/callback?error=access_denied", 6), ("  bare-code  ", 6)]):
+    write("oauth_fuzz", f"seed-import-{i}", b.encode() + bytes([which]))
+
+# --- shared_store_fuzz: payload, then 2 bytes (piece size), then 1 byte (which) ---
+resp = [b"+OK\r\n", b"-ERR unknown command\r\n", b":42\r\n", b"$5\r\nhello\r\n", b"$-1\r\n",
+        b"*4\r\n$6\r\nfield1\r\n$5\r\nvalue\r\n$6\r\nfield2\r\n$-1\r\n",
+        b"*2\r\n*2\r\n:1\r\n:2\r\n*1\r\n$0\r\n\r\n", b"*3\r\n$3\r\nabc\r\n"]
+for i, r in enumerate(resp):
+    write("shared_store_fuzz", f"resp-{i}", r + b"\x00\x03" + bytes([0]))
+for i, u in enumerate(["redis://127.0.0.1:6379/0", "rediss://:secret@redis.maxpool.svc:6380/2", "redis://[::1]:6379", "redis://host:99999", "http://x"]):
+    write("shared_store_fuzz", f"url-{i}", u.encode() + b"\x00\x00" + bytes([1]))
+memory = json.dumps({"version": 1, "savedAt": 1796000000000,
+                     "accounts": [{"name": "a", "uuid": "u-1", "quota": {"unified5h": 0.4, "unified5hReset": 1796003600000,
+                                   "unifiedStatus": "allowed_warning", "scopedWeekly": {"opus": {"utilization": 1.0, "resetAt": 1796500000000, "isActive": True}}},
+                                   "rateLimitedUntil": 1796000060000, "dead": True, "credentialFingerprint": "0123abcd"}],
+                     "sessions": [{"key": "s", "home": "a", "homePriority": 0, "current": "a", "lastUsed": 1796000000000}],
+                     "breaker": {"openedAt": 1796000000000, "until": 1796000060000, "reason": "429s"}})
+write("shared_store_fuzz", "memory-0", memory.encode() + b"\x00\x00" + bytes([2]))
+write("shared_store_fuzz", "memory-1", b'{"version": 2}' + b"\x00\x00" + bytes([2]))

@@ -48,5 +48,36 @@ TEST(RespDecoderTest, GarbageIsAProtocolError) {
   EXPECT_FALSE(decoder.Next().ok());
 }
 
+// Found by fuzzing (tests/fuzz/corpus/shared_store_fuzz/oom-huge-array): an array header is
+// allocated whole before any element arrives, so "*666666662" alone would cost 5 GB. A reply
+// that declares more elements than the budget is refused, whether in one array or spread over
+// nested ones, and the decoder allocates nothing for it.
+TEST(RespDecoderTest, AReplyDeclaringMoreElementsThanTheBudgetIsRefused) {
+  {
+    RespDecoder decoder;
+    decoder.Feed("*666666662\r\n:1\r\n");
+    absl::StatusOr<std::optional<RedisReply>> reply = decoder.Next();
+    ASSERT_FALSE(reply.ok());
+    EXPECT_NE(reply.status().message().find("more than 1048576 elements"), std::string::npos)
+        << reply.status();
+  }
+  {
+    RespDecoder decoder;  // the nested arrays count with their parent
+    decoder.Feed("*2\r\n*1048576\r\n");
+    EXPECT_FALSE(decoder.Next().ok());
+  }
+  // Within the budget, one reply after another: each has its own.
+  RespDecoder decoder;
+  std::string big = "*600000\r\n";
+  for (int i = 0; i < 600000; ++i) big += ":1\r\n";
+  decoder.Feed(big + big);
+  for (int i = 0; i < 2; ++i) {
+    absl::StatusOr<std::optional<RedisReply>> reply = decoder.Next();
+    ASSERT_TRUE(reply.ok()) << reply.status();
+    ASSERT_TRUE(reply->has_value());
+    EXPECT_EQ((*reply)->elements.size(), 600000u);
+  }
+}
+
 }  // namespace
 }  // namespace maxpool::redis
