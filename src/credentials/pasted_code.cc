@@ -30,6 +30,27 @@ absl::StatusOr<std::string> CheckedCode(std::string_view code,
   return std::string(code);
 }
 
+// One query component, decoded as a form would be: '+' is a space, "%XX" its byte; a '%' not
+// followed by two hex digits stays as it is.
+std::string FormDecoded(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '+') {
+      out.push_back(' ');
+    } else if (c == '%' && i + 2 < text.size() && absl::ascii_isxdigit(text[i + 1]) &&
+               absl::ascii_isxdigit(text[i + 2])) {
+      auto hex = [](char h) { return absl::ascii_isdigit(h) ? h - '0' : (h | 0x20) - 'a' + 10; };
+      out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 bool HasWhitespace(std::string_view text) {
   for (char c : text) {
     if (absl::ascii_isspace(static_cast<unsigned char>(c))) return true;
@@ -47,11 +68,22 @@ absl::StatusOr<std::string> CodeFromUrl(std::string_view text, std::string_view 
   std::optional<std::string> code;
   std::optional<std::string> state;
   std::optional<std::string> error;
-  for (const auto& param : url->params()) {  // decoded, '+' as space
-    if (!param.has_value) continue;
-    if (param.key == "code" && !code.has_value()) code = std::string(param.value);
-    if (param.key == "state" && !state.has_value()) state = std::string(param.value);
-    if (param.key == "error" && !error.has_value()) error = std::string(param.value);
+  // The query is split here rather than through Boost.URL's params(): in Boost 1.81, iterating
+  // the parameters of an empty query followed by a fragment ("http://host/?#x") runs past the
+  // string and crashes.
+  const std::string_view query(url->encoded_query().data(), url->encoded_query().size());
+  for (std::string_view rest = query; url->has_query();) {
+    const size_t amp = rest.find('&');
+    const std::string_view param = rest.substr(0, amp);
+    if (const size_t eq = param.find('='); eq != std::string_view::npos) {
+      const std::string key = FormDecoded(param.substr(0, eq));
+      std::string value = FormDecoded(param.substr(eq + 1));
+      if (key == "code" && !code.has_value()) code = value;
+      if (key == "state" && !state.has_value()) state = value;
+      if (key == "error" && !error.has_value()) error = std::move(value);
+    }
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
   }
   if (!code.has_value()) {
     if (error.has_value()) {

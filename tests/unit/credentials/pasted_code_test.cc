@@ -74,6 +74,17 @@ TEST(ParsePastedCode, CallbackUrlFragmentIsIgnored) {
   EXPECT_EQ(Code("http://localhost/callback?code=abc&state=Xq3_state-Abc#done"), "abc");
 }
 
+// Found by fuzzing (tests/fuzz/corpus/oauth_fuzz/crash-empty-query-fragment): an empty query
+// followed by a fragment crashed `maxpool login` inside Boost.URL 1.81.
+TEST(ParsePastedCode, CallbackUrlWithAnEmptyQueryAndAFragmentHasNoCode) {
+  for (const char* url : {"http://k?#r=rroea", "http://localhost/callback?#", "http://k?&#x"}) {
+    EXPECT_THAT(ParsePastedCode(url, kState),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no code parameter")))
+        << url;
+  }
+  EXPECT_EQ(Code("http://localhost/callback?code=a+b&&x&state=Xq3_state-Abc#code=no"), "a b");
+}
+
 TEST(ParsePastedCode, CallbackUrlWithoutStateIsAccepted) {
   EXPECT_EQ(Code("http://localhost:1/callback?code=abc"), "abc");
 }
