@@ -207,25 +207,15 @@ std::vector<Column> Columns(const TuiModel& model, absl::Time now, int name_widt
                     }});
   }
   // Cluster mode: the load columns count the whole fleet's requests.
-  if (s.has_cluster()) {
-    cols.push_back({"15M", 7, 2, [](Grid& g, int r, int c, int w, const auto& a) {
-                      const std::string n = LoadText(a.fleet_load_15m());
-                      g.Put(r, c + std::max(0, w - TextWidth(n)), n,
-                            a.fleet_load_15m().failed() > 0 ? Style::kWarn : Style::kNormal, w);
-                    }});
-    cols.push_back({"1H", 7, 1, [](Grid& g, int r, int c, int w, const auto& a) {
-                      const std::string n = LoadText(a.fleet_load_1h());
-                      g.Put(r, c + std::max(0, w - TextWidth(n)), n, Style::kNormal, w);
-                    }});
-    return cols;
-  }
-  cols.push_back({"15M", 7, 2, [](Grid& g, int r, int c, int w, const auto& a) {
-                    const std::string n = LoadText(a.load_15m());
+  const bool fleet = s.has_cluster();
+  cols.push_back({"15M", 7, 2, [fleet](Grid& g, int r, int c, int w, const auto& a) {
+                    const v1::LoadWindow& load = fleet ? a.fleet_load_15m() : a.load_15m();
+                    const std::string n = LoadText(load);
                     g.Put(r, c + std::max(0, w - TextWidth(n)), n,
-                          a.load_15m().failed() > 0 ? Style::kWarn : Style::kNormal, w);
+                          load.failed() > 0 ? Style::kWarn : Style::kNormal, w);
                   }});
-  cols.push_back({"1H", 7, 1, [](Grid& g, int r, int c, int w, const auto& a) {
-                    const std::string n = LoadText(a.load_1h());
+  cols.push_back({"1H", 7, 1, [fleet](Grid& g, int r, int c, int w, const auto& a) {
+                    const std::string n = LoadText(fleet ? a.fleet_load_1h() : a.load_1h());
                     g.Put(r, c + std::max(0, w - TextWidth(n)), n, Style::kNormal, w);
                   }});
   return cols;

@@ -23,13 +23,14 @@ import os
 import shutil
 import threading
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
+
+from ports import free_port, wait_port
 
 CANARIES = {
     "api key": "sk-ant-api03-CANARYkey0123456789abcdefghijklmnopq",
@@ -42,23 +43,6 @@ CANARIES = {
 }
 # A whole Anthropic token or key, whoever issued it (redacted forms end right after the prefix).
 TOKEN_SHAPE = re.compile(rb"sk-ant-(?:api03|oat01|ort01)-[A-Za-z0-9_\-]{12,}")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, seconds=30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return True
-        except OSError:
-            time.sleep(0.05)
-    return False
 
 
 def http(url, body=None, headers=None, timeout=30):

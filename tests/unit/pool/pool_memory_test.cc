@@ -45,6 +45,15 @@ std::string Route(Pool& pool, const std::string& session,
   return grant->lease.account_name;
 }
 
+// The token endpoint refuses `name`'s refresh token for good (HTTP 400 invalid_grant).
+void RefuseRefresh(Pool& pool, const std::string& name) {
+  credentials::FreshToken dead;
+  dead.kind = credentials::FreshToken::Kind::kFailed;
+  dead.failure = core::RefreshFailure::kDead;
+  dead.status = 400;
+  pool.RefreshOutcome(name, dead);
+}
+
 PoolMemory Fleet(std::vector<AccountMemory> accounts) {
   PoolMemory memory;
   memory.accounts = std::move(accounts);
@@ -244,11 +253,7 @@ TEST(PoolMemory, ADeadMarkReturnsOnlyToTheCredentialItWasMadeAgainst) {
   refused.refresh_token = "r-refused";
   before.AddAccount(OAuthAccount("A"), refused);
   before.AddAccount(OAuthAccount("B"), Token("b"));
-  credentials::FreshToken dead;
-  dead.kind = credentials::FreshToken::Kind::kFailed;
-  dead.failure = core::RefreshFailure::kDead;
-  dead.status = 400;
-  before.RefreshOutcome("A", dead);
+  RefuseRefresh(before, "A");
   const PoolMemory memory = before.Memory();
 
   Pool same(clock, PoolOptions{});
@@ -276,11 +281,7 @@ TEST(PoolMemory, ARunningReplicaTakesADeadMarkOnlyForTheSameCredential) {
   refused.refresh_token = "r-refused";
   Pool elsewhere(clock, PoolOptions{});
   elsewhere.AddAccount(OAuthAccount("A"), refused);
-  credentials::FreshToken dead;
-  dead.kind = credentials::FreshToken::Kind::kFailed;
-  dead.failure = core::RefreshFailure::kDead;
-  dead.status = 400;
-  elsewhere.RefreshOutcome("A", dead);
+  RefuseRefresh(elsewhere, "A");
   const PoolMemory fleet = elsewhere.Memory();
 
   Pool here(clock, PoolOptions{});
